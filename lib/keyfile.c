@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "keyfile.h"
+
+#define KEY_HEX_LEN	(2 * DICAP_AUTH_KEY_LEN)
+
+int
+dicap_key_load(const char *path, uint8_t key[DICAP_AUTH_KEY_LEN], char *err, size_t errlen)
+{
+	char text[KEY_HEX_LEN + 4];
+	struct stat st;
+	size_t bin_len, n;
+	const char *end;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "key file %s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errlen, "key file %s is accessible by others (mode %04o): "
+		    "run chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return -1;
+	}
+	n = (size_t)read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n == (size_t)-1) {
+		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	text[n] = '\0';
+	if (n > KEY_HEX_LEN && (text[KEY_HEX_LEN] == '\n' || text[KEY_HEX_LEN] == '\r'))
+		text[KEY_HEX_LEN] = '\0';
+	if (strlen(text) != KEY_HEX_LEN ||
+	    sodium_hex2bin(key, DICAP_AUTH_KEY_LEN, text, KEY_HEX_LEN, NULL, &bin_len, &end) != 0 ||
+	    bin_len != DICAP_AUTH_KEY_LEN || *end != '\0') {
+		snprintf(err, errlen, "key file %s: expected %d hex digits and a newline "
+		    "(make one with `dicapctl keygen FILE`)", path, KEY_HEX_LEN);
+		sodium_memzero(text, sizeof(text));
+		return -1;
+	}
+	sodium_memzero(text, sizeof(text));
+	return 0;
+}
+
+int
+dicap_key_generate(const char *path, char *err, size_t errlen)
+{
+	uint8_t key[DICAP_AUTH_KEY_LEN];
+	char hex[KEY_HEX_LEN + 1];
+	int fd, ok;
+
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+	ok = dprintf(fd, "%s\n", hex) == KEY_HEX_LEN + 1;
+	if (close(fd) == -1)
+		ok = 0;
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(hex, sizeof(hex));
+	if (!ok) {
+		snprintf(err, errlen, "%s: write failed", path);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Cluster key files: 64 hex digits (a 32-byte HMAC-SHA256 key) and a
+ * newline.  A key file readable or writable by "other" is refused: anyone
+ * who holds the key can blind every capture node.
+ */
+#ifndef DICAP_KEYFILE_H
+#define DICAP_KEYFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctlmsg.h"
+
+/* Load @path into @key; 0, or -1 with a message in @err. */
+int dicap_key_load(const char *path, uint8_t key[DICAP_AUTH_KEY_LEN], char *err, size_t errlen);
+
+/* Create @path (mode 0600, must not exist) with a new random key. */
+int dicap_key_generate(const char *path, char *err, size_t errlen);
+
+#endif /* DICAP_KEYFILE_H */

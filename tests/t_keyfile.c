@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "tap.h"
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f;
+
+	unlink(path);
+	f = fopen(path, "w");
+	if (f == NULL)
+		bail_out("cannot write a temporary file");
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/dicap-keytest.XXXXXX", path[256], err[256];
+	uint8_t key[DICAP_AUTH_KEY_LEN], key2[DICAP_AUTH_KEY_LEN];
+	struct stat st;
+
+	if (mkdtemp(dir) == NULL)
+		bail_out("mkdtemp failed");
+	snprintf(path, sizeof(path), "%s/cluster.key", dir);
+	plan(10);
+
+	ok(dicap_key_generate(path, err, sizeof(err)) == 0, "keygen writes a new key file");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the new key file has mode 0600");
+	ok(dicap_key_generate(path, err, sizeof(err)) == -1, "keygen refuses to overwrite: %s", err);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == 0, "the generated key loads");
+	chmod(path, 0644);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == -1 && strstr(err, "chmod 600") != NULL,
+	    "a world-readable key is refused and the error names the fix: %s", err);
+	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == 0 && key[0] == 0x00 && key[31] == 0xff,
+	    "a hand-written hex key loads");
+	write_file(path, "0011223344\n", 0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == -1, "a short key is refused: %s", err);
+	write_file(path, "zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == -1, "non-hex digits are refused");
+	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n", 0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == -1, "a long key is refused");
+	ok(dicap_key_load("/nonexistent/key", key, err, sizeof(err)) == -1 && strstr(err, "/nonexistent/key"),
+	    "a missing file names the path: %s", err);
+	unlink(path);
+	rmdir(dir);
+	return done_testing();
+}
