@@ -212,4 +212,83 @@ void dicap_msg_counter(const struct dicap_msg *m, uint32_t i, uint16_t *id, uint
 int dicap_addr_parse(const char *s, struct dicap_addr *a);
 const char *dicap_addr_format(const struct dicap_addr *a, char *buf, size_t len);
 
+/*
+ * Additions to the first interface (backward compatible: nothing above
+ * changed meaning).
+ */
+#define DICAP_ADDR_WIRE_V4_LEN	7	/* u8 family, u16 port, 4 address bytes */
+#define DICAP_ADDR_WIRE_V6_LEN	19	/* u8 family, u16 port, 16 address bytes */
+#define DICAP_ADDR_STRLEN	56	/* "[" v6 "]:" port, NUL included */
+#define DICAP_MAX_NODE_INFO	64	/* capacity of dicap_msg.node_info[] */
+#define DICAP_INTERVAL_MS_MAX	3600000	/* HEARTBEAT_MS and TIMEOUT_MS upper bound */
+#define DICAP_CTL_PART_TARGET	1400	/* split messages keep datagrams within this */
+/*
+ * MEMBERS entries a TOPOLOGY part can always carry within
+ * DICAP_CTL_PART_TARGET bytes, even with every allowed attribute present
+ * (16 IPv6 analyzers, an IPv6 COORD, a marker token) and a tag:
+ * (1400 - 517) / 6.  dicap_msg_members_fit() gives the exact room for a
+ * given message.
+ */
+#define DICAP_TOPOLOGY_PART_MEMBERS	147
+
+/*
+ * NODE_INFO value (docs/protocol.md): the coordinator's record of one node,
+ * in STATUS and COORD_SYNC.  @counters_raw holds n * DICAP_COUNTER_WIRE_LEN
+ * bytes in both directions (after decoding it points into the caller's buffer).
+ */
+#define DICAP_NODE_INFO_FIXED_LEN	38
+#define DICAP_SHARE_PPM_MAX		1000000
+
+struct dicap_node_info {
+	uint32_t node_id;
+	uint16_t weight;		/* 1..65535 */
+	struct dicap_addr addr;		/* the node's control address */
+	uint32_t last_heartbeat_ms;	/* age of its last heartbeat, saturating */
+	uint32_t share_ppm;		/* its share of the buckets, 0..1000000 */
+	uint32_t epoch;			/* topology epoch the node reported */
+	const uint8_t *counters_raw;
+	uint32_t n_counters;
+};
+
+/* Bytes the NODE_INFO value of @ni takes. */
+size_t dicap_node_info_size(const struct dicap_node_info *ni);
+
+/*
+ * Write the NODE_INFO value of @ni into @buf.  Returns its length (point
+ * dicap_msg.node_info[i] at @buf and set node_info_len[i] to it), or
+ * -DICAP_MSGERR_NOSPACE, or -DICAP_MSGERR_AVP_RANGE for a bad field.
+ */
+int dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_t cap);
+
+/* Strictly decode one NODE_INFO value; DICAP_MSGERR_OK or _AVP_RANGE. */
+int dicap_node_info_decode(const uint8_t *buf, size_t len, struct dicap_node_info *ni,
+			   const char **why);
+
+void dicap_node_info_counter(const struct dicap_node_info *ni, uint32_t i, uint16_t *id,
+			     uint64_t *value);
+
+/* Attribute bit masks (1u << avp) a message type requires / allows. */
+uint32_t dicap_msg_required(int type);
+uint32_t dicap_msg_allowed(int type);
+
+/*
+ * The length dicap_msg_encode() returns for @m if it accepts @m (with a tag
+ * when @with_auth), or -enum dicap_msg_err.
+ */
+int dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth);
+
+/*
+ * How many MEMBERS entries fit beside the other attributes of @m in a
+ * datagram of @limit bytes (the members @m already lists are not counted).
+ */
+uint32_t dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with_auth);
+
+/*
+ * The detail of the last dicap_msg_encode()/_decode() failure in this
+ * thread.  The encoder refuses to write what the decoder would reject.
+ * When encoding, @members may be NULL: @members_raw is used instead, so a
+ * decoded message can be encoded again unchanged.
+ */
+const char *dicap_msg_why(void);
+
 #endif /* DICAP_CTLMSG_H */
