@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dicap-analyzer: options, start, signals, the one-second tick, shutdown.
+ *
+ * It runs in the foreground (-f is accepted for symmetry with the other
+ * daemons) and needs no privilege: it binds a port and writes a file.
+ * SIGTERM, SIGINT and SIGHUP end it cleanly: what the sockets still hold
+ * is read, the reorder window is written out in order, the file is closed,
+ * and the exit status is 0 unless the output failed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "analyzer.h"
+#include "batch.h"
+#include "log.h"
+#include "replay.h"
+
+struct ana_conf conf;
+struct ana_counters ctr;
+
+static struct event_base *base;
+static int exit_status;
+
+enum long_only {
+	OPT_TRANSPORT = 256,
+	OPT_REORDER_MS,
+	OPT_REORDER_MAX,
+	OPT_SNAPLEN,
+	OPT_LINKTYPE,
+	OPT_STATS,
+	OPT_JSON,
+};
+
+static const struct option long_opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "reorder-ms", required_argument, NULL, OPT_REORDER_MS },
+	{ "reorder-max", required_argument, NULL, OPT_REORDER_MAX },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "linktype", required_argument, NULL, OPT_LINKTYPE },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
+	    "\t[--transport udp|tcp|both] [--reorder-ms ms] [--reorder-max records]\n"
+	    "\t[--snaplen bytes] [--linktype dlt] [--stats file] [--json]\n"
+	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
+	    "  -w file|-         pcap output (nanosecond timestamps); - is standard output\n"
+	    "  -C size           start a new file when one exceeds size: millions of\n"
+	    "                    bytes, or with a k, m or g suffix KiB, MiB, GiB\n"
+	    "  -G seconds        start a new file every so many seconds of record time;\n"
+	    "                    the name goes through strftime(3)\n"
+	    "  --transport t     udp (default), tcp or both: tcp listens on TCP as well\n"
+	    "  --reorder-ms ms   reorder window (default %d)\n"
+	    "  --reorder-max n   records held at most (default %d)\n"
+	    "  --snaplen n       pcap snapshot length; longer records are cut (default %d)\n"
+	    "  --linktype dlt    link type of the output (default %d, Ethernet)\n"
+	    "  --stats file      write JSON statistics there every second (and on SIGUSR1)\n"
+	    "  --json            print the final JSON statistics on exit\n"
+	    "  -q                no live line on a terminal, no summary\n"
+	    "  -d                debug messages\n"
+	    "  -f                foreground (always)\n",
+	    ANA_DEFAULT_REORDER_MS, ANA_DEFAULT_REORDER_MAX, ANA_DEFAULT_SNAPLEN,
+	    ANA_DEFAULT_LINKTYPE);
+}
+
+static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static uint64_t
+number_suffix(const char *opt, const char *s, uint64_t lo, uint64_t hi, char **end)
+{
+	unsigned long long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		bad("%s %s is not a number", opt, s);
+	v = strtoull(s, end, 10);
+	if (errno != 0)
+		bad("%s %s is not a number", opt, s);
+	if (v < lo || v > hi)
+		bad("%s %s is out of range (%llu..%llu)", opt, s, (unsigned long long)lo,
+		    (unsigned long long)hi);
+	return v;
+}
+
+/* A whole decimal number in [lo, hi], or exit naming @opt. */
+static uint64_t
+number(const char *opt, const char *s, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	uint64_t v = number_suffix(opt, s, lo, hi, &end);
+
+	if (*end != '\0')
+		bad("%s %s is not a number", opt, s);
+	return v;
+}
+
+/* tcpdump's -C: millions of bytes, or KiB/MiB/GiB with a suffix. */
+static uint64_t
+file_size(const char *s)
+{
+	char *end;
+	uint64_t v = number_suffix("-C", s, 1, 1000000000, &end), unit;
+
+	if (*end == '\0')
+		unit = 1000000;
+	else if (strcmp(end, "k") == 0 || strcmp(end, "K") == 0)
+		unit = 1024;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "M") == 0)
+		unit = 1024 * 1024;
+	else if (strcmp(end, "g") == 0 || strcmp(end, "G") == 0)
+		unit = 1024 * 1024 * 1024;
+	else
+		bad("-C %s: the size is a number with an optional k, m or g", s);
+	return v * unit;
+}
+
+static int
+transport(const char *s)
+{
+	if (strcmp(s, "udp") == 0)
+		return ANA_T_UDP;
+	if (strcmp(s, "tcp") == 0 || strcmp(s, "both") == 0)
+		return ANA_T_UDP | ANA_T_TCP;
+	bad("--transport %s: use udp, tcp or both", s);
+}
+
+const char *
+addr_text(const struct dicap_addr *a)
+{
+	static char buf[DICAP_ADDR_STRLEN];
+
+	if (dicap_addr_format(a, buf, sizeof(buf)) == NULL)
+		snprintf(buf, sizeof(buf), "(bad address)");
+	return buf;
+}
+
+static void
+parse_options(int argc, char **argv)
+{
+	const char *listen = NULL;
+	int ch;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.transports = ANA_T_UDP;
+	conf.reorder_ms = ANA_DEFAULT_REORDER_MS;
+	conf.reorder_max = ANA_DEFAULT_REORDER_MAX;
+	conf.snaplen = ANA_DEFAULT_SNAPLEN;
+	conf.linktype = ANA_DEFAULT_LINKTYPE;
+	while ((ch = getopt_long(argc, argv, "l:w:C:G:qfdh", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 'w':
+			conf.outfile = optarg;
+			break;
+		case 'C':
+			conf.rotate_bytes = file_size(optarg);
+			break;
+		case 'G':
+			conf.rotate_secs = (uint32_t)number("-G", optarg, 1, 366ULL * 86400);
+			break;
+		case 'q':
+			conf.quiet = 1;
+			break;
+		case 'f':
+			break;
+		case 'd':
+			conf.debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_TRANSPORT:
+			conf.transports = transport(optarg);
+			break;
+		case OPT_REORDER_MS:
+			conf.reorder_ms = (uint32_t)number("--reorder-ms", optarg, 0, 3600000);
+			break;
+		case OPT_REORDER_MAX:
+			conf.reorder_max = (uint32_t)number("--reorder-max", optarg, 1,
+			    100000000);
+			break;
+		case OPT_SNAPLEN:
+			conf.snaplen = (uint32_t)number("--snaplen", optarg, 1, ANA_MAX_SNAPLEN);
+			break;
+		case OPT_LINKTYPE:
+			conf.linktype = (uint16_t)number("--linktype", optarg, 0, 65535);
+			break;
+		case OPT_STATS:
+			if (optarg[0] == '\0')
+				bad("--stats needs a file name");
+			conf.stats_file = optarg;
+			break;
+		case OPT_JSON:
+			conf.json = 1;
+			break;
+		default:
+			usage(stderr);
+			exit(1);
+		}
+	}
+	if (optind < argc)
+		bad("unexpected argument %s (see --help)", argv[optind]);
+	if (listen == NULL)
+		bad("-l addr:port is required (see --help)");
+	if (dicap_addr_parse(listen, &conf.listen) == -1)
+		bad("-l %s is not ADDR:PORT (e.g. 192.0.2.1:7470 or [2001:db8::1]:7470)",
+		    listen);
+	if (conf.outfile == NULL)
+		bad("-w file is required (- for standard output)");
+	if (conf.outfile[0] == '\0')
+		bad("-w needs a file name (- for standard output)");
+	if (strcmp(conf.outfile, "-") == 0 && (conf.rotate_bytes || conf.rotate_secs))
+		bad("-C and -G rotate files: they do not apply to -w -");
+}
+
+void
+ana_stop(int status)
+{
+	if (status > exit_status)
+		exit_status = status;
+	if (base != NULL)
+		event_base_loopbreak(base);
+}
+
+static void
+stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_debug("signal %d: stopping", (int)sig);
+	ana_stop(0);
+}
+
+static void
+usr1_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	if (conf.stats_file != NULL)
+		stats_write_file(conf.stats_file);
+	else
+		stats_print_json(stderr);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	output_flush();
+	stats_tick();
+}
+
+static void
+add_event(struct event *ev, const struct timeval *tv)
+{
+	if (ev == NULL || event_add(ev, tv) == -1)
+		fatalx("cannot set up the event loop");
+}
+
+static void
+summary(void)
+{
+	struct node *n;
+	uint64_t gaps = 0, dups = 0;
+
+	for (n = nodes; n != NULL; n = n->hh.next) {
+		gaps += seqwin_missing(&n->seq);
+		dups += n->duplicates;
+	}
+	log_info("%llu records from %u nodes written to %s (%llu file%s); %llu batches "
+	    "missing, %llu duplicates, %llu malformed, %llu late",
+	    (unsigned long long)ctr.written, HASH_COUNT(nodes),
+	    strcmp(conf.outfile, "-") == 0 ? "standard output" : conf.outfile,
+	    (unsigned long long)ctr.files, ctr.files == 1 ? "" : "s",
+	    (unsigned long long)gaps, (unsigned long long)dups,
+	    (unsigned long long)ctr.malformed, (unsigned long long)ctr.late);
+}
+
+static void
+shut_down(void)
+{
+	net_drain();
+	reorder_flush_all();
+	if (output_close() == -1)
+		exit_status = 1;
+	if (conf.stats_file != NULL)
+		stats_write_file(conf.stats_file);
+	if (conf.json)
+		stats_print_json(strcmp(conf.outfile, "-") == 0 ? stderr : stdout);
+	if (!conf.quiet)
+		summary();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *ev[5];
+	const struct timeval second = { 1, 0 };
+	size_t i;
+
+	parse_options(argc, argv);
+	log_init(conf.debug, 1, PROG);
+	signal(SIGPIPE, SIG_IGN);
+	ctr.start_ns = dicap_now_ns();
+	ctr.start_mono_ns = dicap_mono_ns();
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	reorder_init(base);
+	if (net_open(base) == -1)
+		exit(1);
+	if (output_open() == -1)
+		exit(1);
+	ev[0] = evsignal_new(base, SIGTERM, stop_cb, NULL);
+	ev[1] = evsignal_new(base, SIGINT, stop_cb, NULL);
+	ev[2] = evsignal_new(base, SIGHUP, stop_cb, NULL);
+	ev[3] = evsignal_new(base, SIGUSR1, usr1_cb, NULL);
+	ev[4] = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
+	for (i = 0; i < 4; i++)
+		add_event(ev[i], NULL);
+	add_event(ev[4], &second);
+	log_info("listening on %s %s, writing %s, reorder window %u ms",
+	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", addr_text(&conf.listen),
+	    strcmp(conf.outfile, "-") == 0 ? "standard output" : conf.outfile,
+	    conf.reorder_ms);
+	if (conf.stats_file != NULL)
+		stats_write_file(conf.stats_file);
+	event_base_dispatch(base);
+	shut_down();
+	for (i = 0; i < 5; i++)
+		event_free(ev[i]);
+	net_close();
+	reorder_free();
+	nodes_free();
+	event_base_free(base);
+	return exit_status;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dicap-analyzer: the packet data analyzer of DiCAP's distributed capture
+ * mode (paper III.D).  It receives header batches from the capture nodes,
+ * merges their records in timestamp order and writes one pcap stream.
+ * One concern per file:
+ *   analyzer.c  options, start, signals, the one-second tick, shutdown
+ *   net.c       UDP and TCP reception, TCP framing
+ *   nodes.c     batch decoding, per-node and per-sender accounting
+ *   seqwin.c    a node stream's sequence numbers: gaps, duplicates, order
+ *   reorder.c   the reorder window in front of the output
+ *   heap.c      the reorder window's binary heap
+ *   output.c    pcap output through libpcap, rotation
+ *   outname.c   rotated file names
+ *   stats.c     the live line and the JSON statistics
+ */
+#ifndef ANA_ANALYZER_H
+#define ANA_ANALYZER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <event2/event.h>
+#include <uthash.h>
+
+#include "ctlmsg.h"
+#include "seqwin.h"
+
+#define PROG			"dicap-analyzer"
+#define ANA_STATS_VERSION	1
+
+#define ANA_T_UDP		0x1
+#define ANA_T_TCP		0x2
+
+#define ANA_DEFAULT_REORDER_MS	200
+#define ANA_DEFAULT_REORDER_MAX	1000000
+#define ANA_DEFAULT_SNAPLEN	65535
+#define ANA_MAX_SNAPLEN		262144	/* libpcap's MAXIMUM_SNAPLEN */
+#define ANA_DEFAULT_LINKTYPE	1	/* DLT_EN10MB */
+#define ANA_MAX_SENDERS		4096	/* beyond: counted in one "other" entry */
+#define ANA_MAX_NODES		4096	/* beyond: batches of new node ids dropped */
+#define ANA_MAX_TCP_CONNS	1024
+#define ANA_ADDR_STRLEN		64
+
+#define NS_PER_MS		1000000ULL
+#define NS_PER_SEC		1000000000ULL
+
+struct ana_conf {
+	struct dicap_addr listen;
+	const char *outfile;		/* "-": standard output */
+	uint64_t rotate_bytes;		/* -C, 0: off */
+	uint32_t rotate_secs;		/* -G, 0: off */
+	int transports;			/* ANA_T_* */
+	uint32_t reorder_ms;
+	uint32_t reorder_max;		/* records buffered at most */
+	uint32_t snaplen;
+	uint16_t linktype;
+	const char *stats_file;
+	int json;
+	int quiet;
+	int debug;
+};
+
+/* Who sent it: transport, address and port, zero-padded (a hash key). */
+struct sender_key {
+	uint8_t transport;		/* ANA_T_* */
+	uint8_t family;			/* 4 or 6, 0 for the overflow entry */
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+struct sender {
+	struct sender_key key;
+	char name[ANA_ADDR_STRLEN];	/* "udp 192.0.2.1:4000" */
+	uint64_t batches;		/* decoded, duplicates included */
+	uint64_t malformed;
+	char last_error[200];
+	uint64_t first_seen_ns, last_seen_ns;
+	UT_hash_handle hh;
+};
+
+struct node {
+	uint32_t id;
+	struct seqwin seq;
+	uint64_t batches;		/* accepted: duplicates not included */
+	uint64_t records;
+	uint64_t bytes;			/* batch bytes */
+	uint64_t wire_bytes;		/* sum of the records' wire lengths */
+	uint64_t duplicates;
+	uint64_t out_of_order;
+	uint64_t gap_events;		/* jumps; the missing count is in seq */
+	uint64_t restarts;
+	uint64_t malformed;
+	uint64_t linktype_mismatch;	/* records not written: other link type */
+	uint64_t written;
+	uint64_t late;			/* written after a later record */
+	uint32_t first_seq, last_seq;
+	uint64_t first_seen_ns, last_seen_ns;
+	char addr[ANA_ADDR_STRLEN];	/* last sender */
+	uint64_t tick_records;		/* at the previous tick (live line) */
+	uint64_t tick_missing;
+	uint64_t tick_batches;
+	UT_hash_handle hh;
+};
+
+struct ana_counters {
+	uint64_t batches;		/* decoded, duplicates included */
+	uint64_t malformed;
+	uint64_t datagrams;
+	uint64_t socket_drops;		/* SO_RXQ_OVFL: dropped by the kernel */
+	uint64_t tcp_accepted;
+	uint64_t tcp_refused;		/* over ANA_MAX_TCP_CONNS */
+	uint64_t nodes_refused;		/* batches of node ids over ANA_MAX_NODES */
+	uint64_t tcp_open;
+	uint64_t written;
+	uint64_t written_bytes;		/* captured bytes written */
+	uint64_t late;
+	uint64_t forced;		/* written early: reorder_max reached */
+	uint64_t buffered_max;
+	uint64_t files;
+	uint64_t start_ns, start_mono_ns;
+};
+
+extern struct ana_conf conf;
+extern struct ana_counters ctr;
+extern struct node *nodes;
+extern struct sender *senders;
+
+/* analyzer.c */
+void	ana_stop(int status);
+const char *addr_text(const struct dicap_addr *);
+
+/* net.c */
+int	net_open(struct event_base *);
+void	net_drain(void);
+void	net_close(void);
+
+/* nodes.c */
+struct sender *sender_get(const struct sender_key *);
+void	sender_malformed(struct sender *, const char *why);
+void	ingest_batch(const uint8_t *buf, size_t len, struct sender *);
+void	nodes_free(void);
+
+/* reorder.c */
+void	reorder_init(struct event_base *);
+void	reorder_push(struct node *, uint64_t ts, uint32_t wirelen,
+	    const uint8_t *data, uint32_t caplen);
+void	reorder_input_done(void);
+void	reorder_flush_all(void);
+size_t	reorder_len(void);
+void	reorder_free(void);
+
+/* output.c */
+int	output_open(void);
+void	output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data);
+int	output_flush(void);
+int	output_close(void);
+const char *output_name(void);
+
+/* stats.c */
+void	stats_tick(void);
+int	stats_write_file(const char *path);
+void	stats_print_json(FILE *);
+
+#endif /* ANA_ANALYZER_H */

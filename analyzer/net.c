@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Reception.  UDP: one batch per datagram, read with recvmmsg() in rounds
+ * so that timers still run under load; the kernel's count of datagrams it
+ * dropped on our socket (SO_RXQ_OVFL) is kept, since such a drop shows up
+ * as a sequence gap and this tells the two causes apart.
+ *
+ * TCP (--transport tcp): batches back to back, framed by the length in
+ * their header.  A header that cannot start a batch ends the connection,
+ * as nothing after it can be framed; a batch that is framed but fails the
+ * decoder is counted and skipped, and the stream goes on.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "analyzer.h"
+#include "batch.h"
+#include "log.h"
+
+#define RX_VLEN		32		/* datagrams per recvmmsg() */
+#define RX_ROUNDS	16		/* recvmmsg() calls per wakeup */
+#define RX_BUF_LEN	65536		/* > the largest UDP payload: no truncation */
+#define NET_SOCKBUF	(8 << 20)	/* rides out a few ms of a slow disk */
+#define TCP_BACKLOG	64
+#define DRAIN_MAX	1000000		/* datagrams read at shutdown at most */
+
+struct conn {
+	struct bufferevent *bev;
+	struct sender *sender;
+	LIST_ENTRY(conn) entry;
+};
+
+static LIST_HEAD(, conn) conns = LIST_HEAD_INITIALIZER(conns);
+static int udp_fd = -1;
+static struct event *udp_ev;
+static struct evconnlistener *listener;
+static uint32_t last_ovfl;
+
+static uint8_t rx_bufs[RX_VLEN][RX_BUF_LEN];
+static struct mmsghdr rx_msgs[RX_VLEN];
+static struct iovec rx_iov[RX_VLEN];
+static struct sockaddr_storage rx_from[RX_VLEN];
+static union {
+	char buf[CMSG_SPACE(sizeof(uint32_t))];
+	struct cmsghdr align;
+} rx_cmsg[RX_VLEN];
+
+static socklen_t
+listen_sockaddr(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (conf.listen.family == 4) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(conf.listen.port);
+		memcpy(&sin->sin_addr, conf.listen.addr, 4);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(conf.listen.port);
+	memcpy(&sin6->sin6_addr, conf.listen.addr, 16);
+	return sizeof(*sin6);
+}
+
+/* A v4-mapped IPv6 peer is keyed and shown as the IPv4 address it is. */
+static void
+key_from(struct sender_key *k, int transport, const struct sockaddr *sa)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	memset(k, 0, sizeof(*k));
+	k->transport = (uint8_t)transport;
+	if (sa->sa_family == AF_INET) {
+		k->family = 4;
+		k->port = ntohs(sin->sin_port);
+		memcpy(k->addr, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		k->port = ntohs(sin6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			k->family = 4;
+			memcpy(k->addr, sin6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			k->family = 6;
+			memcpy(k->addr, &sin6->sin6_addr, 16);
+		}
+	}
+}
+
+static void
+note_socket_drops(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+	uint32_t ovfl;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
+		/* a running total of the socket's drops, modulo 2^32 */
+		ctr.socket_drops += (uint32_t)(ovfl - last_ovfl);
+		last_ovfl = ovfl;
+	}
+}
+
+static void
+udp_datagram(int i)
+{
+	struct sender_key key;
+	struct sender *s;
+	struct msghdr *mh = &rx_msgs[i].msg_hdr;
+
+	ctr.datagrams++;
+	note_socket_drops(mh);
+	key_from(&key, ANA_T_UDP, (struct sockaddr *)&rx_from[i]);
+	s = sender_get(&key);
+	if (mh->msg_flags & MSG_TRUNC) {
+		sender_malformed(s, "datagram truncated");
+		return;
+	}
+	ingest_batch(rx_bufs[i], rx_msgs[i].msg_len, s);
+}
+
+/* One recvmmsg(): the number of datagrams read, 0 when none, -1 on error. */
+static int
+udp_round(void)
+{
+	int i, n;
+
+	for (i = 0; i < RX_VLEN; i++) {
+		rx_iov[i].iov_base = rx_bufs[i];
+		rx_iov[i].iov_len = sizeof(rx_bufs[i]);
+		memset(&rx_msgs[i].msg_hdr, 0, sizeof(rx_msgs[i].msg_hdr));
+		rx_msgs[i].msg_hdr.msg_iov = &rx_iov[i];
+		rx_msgs[i].msg_hdr.msg_iovlen = 1;
+		rx_msgs[i].msg_hdr.msg_name = &rx_from[i];
+		rx_msgs[i].msg_hdr.msg_namelen = sizeof(rx_from[i]);
+		rx_msgs[i].msg_hdr.msg_control = rx_cmsg[i].buf;
+		rx_msgs[i].msg_hdr.msg_controllen = sizeof(rx_cmsg[i].buf);
+	}
+	n = recvmmsg(udp_fd, rx_msgs, RX_VLEN, MSG_DONTWAIT, NULL);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		log_warn("recvmmsg");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		udp_datagram(i);
+	return n;
+}
+
+static void
+udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int round, n;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (round = 0; round < RX_ROUNDS; round++) {
+		n = udp_round();
+		if (n < RX_VLEN)
+			break;
+	}
+}
+
+static void
+set_rcvbuf(int fd)
+{
+	int size = NET_SOCKBUF;
+
+	/* FORCE passes net.core.rmem_max with CAP_NET_ADMIN */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == -1)
+		log_warn("SO_RCVBUF");
+}
+
+static int
+udp_open(struct event_base *base)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = listen_sockaddr(&ss);
+	int on = 1;
+
+	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (udp_fd == -1) {
+		log_warn("udp socket");
+		return -1;
+	}
+	set_rcvbuf(udp_fd);
+	if (setsockopt(udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
+		log_warn("SO_RXQ_OVFL");
+	if (bind(udp_fd, (struct sockaddr *)&ss, len) == -1) {
+		log_warn("cannot listen on udp %s", addr_text(&conf.listen));
+		return -1;
+	}
+	udp_ev = event_new(base, udp_fd, EV_READ | EV_PERSIST, udp_read_cb, NULL);
+	if (udp_ev == NULL || event_add(udp_ev, NULL) == -1) {
+		log_warnx("udp event");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	LIST_REMOVE(c, entry);
+	bufferevent_free(c->bev);
+	free(c);
+	ctr.tcp_open--;
+}
+
+/* Ingest every whole batch buffered; -1 when the stream cannot be framed. */
+static int
+tcp_batches(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct dicap_batch_hdr h;
+	const char *why;
+	char msg[200];
+	uint8_t *p;
+	uint32_t blen;
+	int err;
+
+	while (evbuffer_get_length(in) >= DICAP_BATCH_HDR_LEN) {
+		p = evbuffer_pullup(in, DICAP_BATCH_HDR_LEN);
+		blen = dicap_batch_peek_length(p, DICAP_BATCH_HDR_LEN);
+		if (blen == 0) {
+			err = dicap_batch_decode(p, DICAP_BATCH_HDR_LEN, &h, &why);
+			if (err == DICAP_BATCHERR_LENGTH || err == DICAP_BATCHERR_OK)
+				snprintf(msg, sizeof(msg), "TCP stream: batch length %u is "
+				    "outside %d..%d; closing the connection",
+				    dicap_get_be32(p + 16), DICAP_BATCH_HDR_LEN +
+				    DICAP_BATCH_REC_HDR_LEN, DICAP_BATCH_MAX_LEN);
+			else
+				snprintf(msg, sizeof(msg), "TCP stream: %s (%s); closing "
+				    "the connection", dicap_batch_strerror(err), why);
+			sender_malformed(c->sender, msg);
+			return -1;
+		}
+		if (evbuffer_get_length(in) < blen)
+			break;
+		p = evbuffer_pullup(in, blen);
+		if (p == NULL)
+			fatalx("evbuffer_pullup of %u bytes failed", blen);
+		ingest_batch(p, blen, c->sender);
+		evbuffer_drain(in, blen);
+	}
+	return 0;
+}
+
+static void
+tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (tcp_batches(c) == -1)
+		conn_free(c);
+}
+
+static void
+tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	size_t left = evbuffer_get_length(bufferevent_get_input(bev));
+	char msg[100];
+
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (what & BEV_EVENT_ERROR)
+		log_warnx("%s: %s", c->sender->name,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if (left > 0) {
+		snprintf(msg, sizeof(msg), "TCP stream ended inside a batch (%zu bytes "
+		    "pending)", left);
+		sender_malformed(c->sender, msg);
+	}
+	log_debug("%s: connection closed", c->sender->name);
+	conn_free(c);
+}
+
+static void
+tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct sender_key key;
+	struct conn *c;
+
+	(void)salen;
+	(void)arg;
+	key_from(&key, ANA_T_TCP, sa);
+	if (ctr.tcp_open >= ANA_MAX_TCP_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+		ctr.tcp_refused++;
+		log_warnx("refusing a TCP connection: %llu open",
+		    (unsigned long long)ctr.tcp_open);
+		close(fd);
+		return;
+	}
+	c->sender = sender_get(&key);
+	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		free(c);
+		close(fd);
+		ctr.tcp_refused++;
+		return;
+	}
+	LIST_INSERT_HEAD(&conns, c, entry);
+	ctr.tcp_open++;
+	ctr.tcp_accepted++;
+	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ);
+	log_debug("%s: connected", c->sender->name);
+}
+
+static int
+tcp_open(struct event_base *base)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = listen_sockaddr(&ss);
+	int fd, on = 1;
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("tcp socket");
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		log_warn("SO_REUSEADDR");
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, TCP_BACKLOG) == -1) {
+		log_warn("cannot listen on tcp %s", addr_text(&conf.listen));
+		close(fd);
+		return -1;
+	}
+	listener = evconnlistener_new(base, tcp_accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (listener == NULL) {
+		log_warnx("evconnlistener_new failed");
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+int
+net_open(struct event_base *base)
+{
+	if ((conf.transports & ANA_T_UDP) && udp_open(base) == -1)
+		return -1;
+	if ((conf.transports & ANA_T_TCP) && tcp_open(base) == -1)
+		return -1;
+	return 0;
+}
+
+/* At shutdown: what the kernel already holds for us is not lost. */
+void
+net_drain(void)
+{
+	struct conn *c;
+	int total = 0, n;
+
+	if (udp_fd != -1)
+		while (total < DRAIN_MAX && (n = udp_round()) > 0)
+			total += n;
+	LIST_FOREACH(c, &conns, entry) {
+		struct evbuffer *in = bufferevent_get_input(c->bev);
+		evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+		while (evbuffer_read(in, fd, RX_BUF_LEN) > 0)
+			if (tcp_batches(c) == -1)
+				break;
+	}
+}
+
+void
+net_close(void)
+{
+	while (!LIST_EMPTY(&conns))
+		conn_free(LIST_FIRST(&conns));
+	if (listener != NULL)
+		evconnlistener_free(listener);
+	listener = NULL;
+	if (udp_ev != NULL)
+		event_free(udp_ev);
+	udp_ev = NULL;
+	if (udp_fd != -1)
+		close(udp_fd);
+	udp_fd = -1;
+}

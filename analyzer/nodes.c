@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Batch decoding and accounting.  A batch is checked whole by the strict
+ * decoder before any record is used: malformed input is counted against
+ * the address it came from (and against the node, when the header was
+ * valid enough to name one) and never reaches the output.  An accepted
+ * batch goes through its node's sequence window, which drops duplicates;
+ * its records then enter the reorder window.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "batch.h"
+#include "log.h"
+#include "replay.h"
+
+#define MALFORMED_LOG_FIRST	5	/* per sender; then every ... */
+#define MALFORMED_LOG_EVERY	1000
+
+struct node *nodes;
+struct sender *senders;
+static unsigned int sender_count;
+
+/* NULL when the table is full: forged node ids must not exhaust memory. */
+static struct node *
+node_get(uint32_t id, const struct sender *s, uint64_t now)
+{
+	struct node *n;
+
+	HASH_FIND(hh, nodes, &id, sizeof(id), n);
+	if (n == NULL) {
+		if (HASH_COUNT(nodes) >= ANA_MAX_NODES) {
+			if (ctr.nodes_refused++ == 0)
+				log_warnx("%s: node 0x%08x is one too many (at most %d): "
+				    "batches of new nodes are dropped", s->name, id,
+				    ANA_MAX_NODES);
+			return NULL;
+		}
+		if ((n = calloc(1, sizeof(*n))) == NULL)
+			fatal("node table");
+		n->id = id;
+		seqwin_init(&n->seq);
+		n->first_seen_ns = now;
+		HASH_ADD(hh, nodes, id, sizeof(n->id), n);
+		log_info("node 0x%08x: first batch from %s", id, s->name);
+	}
+	n->last_seen_ns = now;
+	if (strcmp(n->addr, s->name) != 0) {
+		if (n->addr[0])
+			log_info("node 0x%08x: now sending from %s (was %s)", id, s->name,
+			    n->addr);
+		snprintf(n->addr, sizeof(n->addr), "%s", s->name);
+	}
+	return n;
+}
+
+static void
+sender_name(const struct sender_key *k, char *buf, size_t len)
+{
+	struct dicap_addr a;
+	char ab[DICAP_ADDR_STRLEN];
+	const char *t = k->transport == ANA_T_TCP ? "tcp" : "udp";
+
+	if (k->family == 0) {
+		snprintf(buf, len, "%s other", t);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.family = k->family;
+	a.port = k->port;
+	memcpy(a.addr, k->addr, sizeof(a.addr));
+	if (dicap_addr_format(&a, ab, sizeof(ab)) == NULL)
+		snprintf(ab, sizeof(ab), "(bad address)");
+	snprintf(buf, len, "%s %s", t, ab);
+}
+
+struct sender *
+sender_get(const struct sender_key *key)
+{
+	struct sender_key other;
+	struct sender *s;
+
+	HASH_FIND(hh, senders, key, sizeof(*key), s);
+	if (s != NULL)
+		return s;
+	if (sender_count >= ANA_MAX_SENDERS) {
+		/* A flood of source addresses must not grow the table. */
+		memset(&other, 0, sizeof(other));
+		other.transport = key->transport;
+		HASH_FIND(hh, senders, &other, sizeof(other), s);
+		if (s != NULL)
+			return s;
+		key = &other;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		fatal("sender table");
+	s->key = *key;
+	sender_name(key, s->name, sizeof(s->name));
+	s->first_seen_ns = dicap_now_ns();
+	HASH_ADD(hh, senders, key, sizeof(s->key), s);
+	sender_count++;
+	return s;
+}
+
+void
+sender_malformed(struct sender *s, const char *why)
+{
+	s->malformed++;
+	s->last_seen_ns = dicap_now_ns();
+	ctr.malformed++;
+	snprintf(s->last_error, sizeof(s->last_error), "%s", why);
+	if (s->malformed <= MALFORMED_LOG_FIRST || s->malformed % MALFORMED_LOG_EVERY == 0)
+		log_warnx("%s: malformed input (%llu so far): %s", s->name,
+		    (unsigned long long)s->malformed, why);
+}
+
+static void
+count_sequence(struct node *n, const struct dicap_batch_hdr *h, enum seq_verdict v,
+    uint64_t jump)
+{
+	switch (v) {
+	case SEQ_FIRST:
+		n->first_seq = h->seq;
+		break;
+	case SEQ_GAP:
+		n->gap_events++;
+		log_debug("node 0x%08x: seq %u after %u: %llu batches missing", n->id,
+		    h->seq, n->last_seq, (unsigned long long)jump);
+		break;
+	case SEQ_LATE:
+		n->out_of_order++;
+		break;
+	case SEQ_RESTART:
+		n->restarts++;
+		n->first_seq = h->seq;
+		log_info("node 0x%08x: stream restarts at seq %u (last seq %u)", n->id,
+		    h->seq, n->last_seq);
+		break;
+	case SEQ_NEXT:
+	case SEQ_DUP:
+		break;
+	}
+	if (v != SEQ_LATE && v != SEQ_DUP)
+		n->last_seq = h->seq;
+}
+
+static void
+records_in(struct node *n, const uint8_t *buf, size_t len, const struct dicap_batch_hdr *h)
+{
+	struct dicap_batch_rec r;
+	size_t off = DICAP_BATCH_HDR_LEN;
+	uint32_t caplen;
+
+	if (h->linktype != conf.linktype) {
+		if (n->linktype_mismatch == 0)
+			log_warnx("node 0x%08x: link type %u, the output has %u: records "
+			    "not written", n->id, h->linktype, conf.linktype);
+		n->linktype_mismatch += h->count;
+		return;
+	}
+	while (dicap_batch_next(buf, len, &off, &r)) {
+		n->wire_bytes += r.wirelen;
+		caplen = r.caplen < conf.snaplen ? r.caplen : conf.snaplen;
+		reorder_push(n, r.ts_ns, r.wirelen, r.data, caplen);
+	}
+}
+
+void
+ingest_batch(const uint8_t *buf, size_t len, struct sender *s)
+{
+	struct dicap_batch_hdr h;
+	struct dicap_batch_rec first;
+	enum seq_verdict v;
+	const char *why;
+	char msg[256];
+	size_t off = DICAP_BATCH_HDR_LEN;
+	uint64_t now, jump;
+	struct node *n;
+	int err;
+
+	memset(&h, 0, sizeof(h));
+	err = dicap_batch_decode(buf, len, &h, &why);
+	now = dicap_now_ns();
+	if (err) {
+		snprintf(msg, sizeof(msg), "%s (%s)", dicap_batch_strerror(err), why);
+		/* the decoder fills the header once the header itself is valid */
+		if (h.version == DICAP_BATCH_VERSION) {
+			if ((n = node_get(h.node_id, s, now)) != NULL)
+				n->malformed++;
+			snprintf(msg, sizeof(msg), "node 0x%08x seq %u: %s (%s)", h.node_id,
+			    h.seq, dicap_batch_strerror(err), why);
+		}
+		sender_malformed(s, msg);
+		return;
+	}
+	s->batches++;
+	s->last_seen_ns = now;
+	ctr.batches++;
+	if ((n = node_get(h.node_id, s, now)) == NULL)
+		return;
+	dicap_batch_next(buf, len, &off, &first);
+	v = seqwin_check(&n->seq, h.seq, first.ts_ns, &jump);
+	count_sequence(n, &h, v, jump);
+	if (v == SEQ_DUP) {
+		n->duplicates++;
+		log_debug("node 0x%08x: duplicate batch seq %u from %s", n->id, h.seq, s->name);
+		return;
+	}
+	n->batches++;
+	n->records += h.count;
+	n->bytes += len;
+	records_in(n, buf, len, &h);
+	reorder_input_done();
+}
+
+void
+nodes_free(void)
+{
+	struct node *n, *ntmp;
+	struct sender *s, *stmp;
+
+	HASH_ITER(hh, nodes, n, ntmp) {
+		HASH_DEL(nodes, n);
+		free(n);
+	}
+	HASH_ITER(hh, senders, s, stmp) {
+		HASH_DEL(senders, s);
+		free(s);
+	}
+	sender_count = 0;
+}

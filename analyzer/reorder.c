@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The reorder window: records from all nodes are merged by timestamp
+ * before they are written.  With W the window (--reorder-ms) and T the
+ * newest record timestamp received so far, over all nodes:
+ *
+ *   1. a record with timestamp t is written as soon as t <= T - W;
+ *   2. when W of wall time (CLOCK_MONOTONIC) has passed since T last grew,
+ *      every buffered record is written;
+ *   3. when more than --reorder-max records are buffered, the oldest are
+ *      written at once (counted as "forced");
+ *   4. on exit every buffered record is written.
+ *
+ * Records always leave in (timestamp, arrival) order.  A record older
+ * than one already written (it came later than the window allows) is
+ * still written, out of place, and counted as "late": nothing received
+ * is dropped for being late.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer.h"
+#include "heap.h"
+#include "log.h"
+#include "replay.h"
+
+struct rec {
+	struct node *node;
+	uint32_t wirelen;
+	uint32_t caplen;
+	uint8_t data[];
+};
+
+static struct heap heap;
+static struct event *idle_ev;
+static uint64_t newest_ts;		/* T */
+static uint64_t newest_mono;		/* when T last grew */
+static uint64_t arrivals;		/* tie-break: arrival order */
+static uint64_t last_written_ts;
+static int any_written;
+static int newest_grew;
+
+static void idle_cb(evutil_socket_t, short, void *);
+
+void
+reorder_init(struct event_base *base)
+{
+	heap_init(&heap);
+	idle_ev = evtimer_new(base, idle_cb, NULL);
+	if (idle_ev == NULL)
+		fatalx("evtimer_new failed");
+}
+
+static void
+write_one(struct node *n, uint64_t ts, uint32_t wirelen, uint32_t caplen,
+    const uint8_t *data)
+{
+	if (any_written && ts < last_written_ts) {
+		n->late++;
+		ctr.late++;
+	} else {
+		last_written_ts = ts;
+		any_written = 1;
+	}
+	n->written++;
+	output_write(ts, wirelen, caplen, data);
+}
+
+static void
+pop_and_write(void)
+{
+	const struct heap_ent *top = heap_top(&heap);
+	uint64_t ts = top->key;
+	struct rec *r = heap_pop(&heap);
+
+	write_one(r->node, ts, r->wirelen, r->caplen, r->data);
+	free(r);
+}
+
+void
+reorder_push(struct node *n, uint64_t ts, uint32_t wirelen, const uint8_t *data,
+    uint32_t caplen)
+{
+	struct rec *r;
+
+	if (ts > newest_ts) {
+		newest_ts = ts;
+		newest_grew = 1;
+	}
+	r = malloc(sizeof(*r) + caplen);
+	if (r == NULL || heap_push(&heap, ts, arrivals++, r) == -1) {
+		/* out of memory: better out of place than lost */
+		free(r);
+		ctr.forced++;
+		write_one(n, ts, wirelen, caplen, data);
+		return;
+	}
+	r->node = n;
+	r->wirelen = wirelen;
+	r->caplen = caplen;
+	memcpy(r->data, data, caplen);
+	if (heap_len(&heap) > conf.reorder_max) {
+		ctr.forced++;
+		pop_and_write();
+	}
+	if (heap_len(&heap) > ctr.buffered_max)
+		ctr.buffered_max = heap_len(&heap);
+}
+
+static void
+release_upto(uint64_t limit)
+{
+	const struct heap_ent *top;
+
+	while ((top = heap_top(&heap)) != NULL && top->key <= limit)
+		pop_and_write();
+}
+
+static void
+arm_idle(uint64_t now)
+{
+	uint64_t window = conf.reorder_ms * NS_PER_MS, wait = 0;
+	struct timeval tv;
+
+	if (heap_len(&heap) == 0 || evtimer_pending(idle_ev, NULL))
+		return;
+	if (now - newest_mono < window)
+		wait = window - (now - newest_mono);
+	wait = (wait + 999) / 1000;	/* µs, rounded up: never early */
+	tv.tv_sec = (time_t)(wait / 1000000);
+	tv.tv_usec = (suseconds_t)(wait % 1000000);
+	evtimer_add(idle_ev, &tv);
+}
+
+static void
+idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	uint64_t now = dicap_mono_ns();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (now - newest_mono >= conf.reorder_ms * NS_PER_MS)
+		release_upto(UINT64_MAX);
+	else
+		arm_idle(now);
+}
+
+void
+reorder_input_done(void)
+{
+	uint64_t window = conf.reorder_ms * NS_PER_MS;
+	uint64_t now = dicap_mono_ns();
+
+	if (newest_grew) {
+		newest_mono = now;
+		newest_grew = 0;
+	}
+	if (newest_ts >= window)
+		release_upto(newest_ts - window);
+	arm_idle(now);
+}
+
+void
+reorder_flush_all(void)
+{
+	release_upto(UINT64_MAX);
+}
+
+size_t
+reorder_len(void)
+{
+	return heap_len(&heap);
+}
+
+void
+reorder_free(void)
+{
+	struct rec *r;
+
+	while ((r = heap_pop(&heap)) != NULL)
+		free(r);
+	heap_free(&heap);
+	if (idle_ev != NULL)
+		event_free(idle_ev);
+	idle_ev = NULL;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Statistics: the live line (one per second on a terminal) and the JSON
+ * document for --stats, SIGUSR1 and --json.  "gaps" are batches missing
+ * between a node and this analyzer (sequence numbers never received);
+ * "loss" relates them to the batches the node sent us (received + gaps).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyzer.h"
+#include "log.h"
+#include "replay.h"
+
+#define LIVE_MAX_NODES	6
+
+struct totals {
+	uint64_t batches, records, bytes, wire_bytes, gaps, duplicates, out_of_order;
+	uint64_t restarts, node_malformed, linktype_mismatch;
+};
+
+static void
+jstr(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static double
+ratio(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : 0.0;
+}
+
+static void
+sum(struct totals *t)
+{
+	struct node *n;
+
+	memset(t, 0, sizeof(*t));
+	for (n = nodes; n != NULL; n = n->hh.next) {
+		t->batches += n->batches;
+		t->records += n->records;
+		t->bytes += n->bytes;
+		t->wire_bytes += n->wire_bytes;
+		t->gaps += seqwin_missing(&n->seq);
+		t->duplicates += n->duplicates;
+		t->out_of_order += n->out_of_order;
+		t->restarts += n->restarts;
+		t->node_malformed += n->malformed;
+		t->linktype_mismatch += n->linktype_mismatch;
+	}
+}
+
+#define U(x)	((unsigned long long)(x))
+
+static void
+json_node(FILE *f, const struct node *n, uint64_t all_records)
+{
+	uint64_t gaps = seqwin_missing(&n->seq);
+
+	fprintf(f, "{\"id\":\"0x%08x\",\"addr\":", n->id);
+	jstr(f, n->addr);
+	fprintf(f, ",\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,\"wire_bytes\":%llu,"
+	    "\"gaps\":%llu,\"gap_events\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,"
+	    "\"restarts\":%llu,\"malformed\":%llu,\"linktype_mismatch\":%llu,"
+	    "\"written\":%llu,\"late\":%llu,\"first_seq\":%u,\"last_seq\":%u,"
+	    "\"first_seen_ns\":%llu,\"last_seen_ns\":%llu,\"share\":%.6f,\"loss\":%.6f}",
+	    U(n->batches), U(n->records), U(n->bytes), U(n->wire_bytes), U(gaps),
+	    U(n->gap_events), U(n->duplicates), U(n->out_of_order), U(n->restarts),
+	    U(n->malformed), U(n->linktype_mismatch), U(n->written), U(n->late),
+	    n->first_seq, n->last_seq, U(n->first_seen_ns), U(n->last_seen_ns),
+	    ratio(n->records, all_records), ratio(gaps, n->batches + gaps));
+}
+
+static void
+json_sender(FILE *f, const struct sender *s)
+{
+	fputs("{\"addr\":", f);
+	jstr(f, s->name);
+	fprintf(f, ",\"batches\":%llu,\"malformed\":%llu,\"first_seen_ns\":%llu,"
+	    "\"last_seen_ns\":%llu,\"last_error\":", U(s->batches), U(s->malformed),
+	    U(s->first_seen_ns), U(s->last_seen_ns));
+	jstr(f, s->last_error);
+	fputc('}', f);
+}
+
+void
+stats_print_json(FILE *f)
+{
+	struct totals t;
+	struct node *n;
+	struct sender *s;
+	uint64_t now = dicap_now_ns();
+	const char *sep = "";
+
+	sum(&t);
+	fprintf(f, "{\"version\":%d,\"time_ns\":%llu,\"uptime_ms\":%llu,\"listen\":",
+	    ANA_STATS_VERSION, U(now), U((dicap_mono_ns() - ctr.start_mono_ns) / NS_PER_MS));
+	jstr(f, addr_text(&conf.listen));
+	fprintf(f, ",\"transport\":\"%s\",\"reorder_ms\":%u,\"output\":{\"file\":",
+	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", conf.reorder_ms);
+	jstr(f, output_name());
+	fprintf(f, ",\"files\":%llu,\"written\":%llu,\"written_bytes\":%llu,\"late\":%llu,"
+	    "\"forced\":%llu,\"buffered\":%llu,\"buffered_max\":%llu},",
+	    U(ctr.files), U(ctr.written), U(ctr.written_bytes), U(ctr.late), U(ctr.forced),
+	    U(reorder_len()), U(ctr.buffered_max));
+	fprintf(f, "\"totals\":{\"nodes\":%u,\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,"
+	    "\"wire_bytes\":%llu,\"gaps\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,"
+	    "\"restarts\":%llu,\"malformed\":%llu,\"malformed_with_node\":%llu,"
+	    "\"linktype_mismatch\":%llu,\"datagrams\":%llu,\"socket_drops\":%llu,"
+	    "\"tcp_accepted\":%llu,\"tcp_open\":%llu,\"tcp_refused\":%llu,"
+	    "\"nodes_refused\":%llu},",
+	    HASH_COUNT(nodes), U(t.batches), U(t.records), U(t.bytes), U(t.wire_bytes),
+	    U(t.gaps), U(t.duplicates), U(t.out_of_order), U(t.restarts), U(ctr.malformed),
+	    U(t.node_malformed), U(t.linktype_mismatch), U(ctr.datagrams),
+	    U(ctr.socket_drops), U(ctr.tcp_accepted), U(ctr.tcp_open), U(ctr.tcp_refused),
+	    U(ctr.nodes_refused));
+	fputs("\"nodes\":[", f);
+	for (n = nodes; n != NULL; n = n->hh.next, sep = ",") {
+		fputs(sep, f);
+		json_node(f, n, t.records);
+	}
+	fputs("],\"senders\":[", f);
+	sep = "";
+	for (s = senders; s != NULL; s = s->hh.next, sep = ",") {
+		fputs(sep, f);
+		json_sender(f, s);
+	}
+	fputs("]}\n", f);
+}
+
+/* Written beside the target and renamed over it: readers never see half. */
+int
+stats_write_file(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		log_warnx("--stats %s: name too long", path);
+		return -1;
+	}
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_warn("%s", tmp);
+		return -1;
+	}
+	stats_print_json(f);
+	if (ferror(f) | fclose(f)) {
+		log_warn("%s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) == -1) {
+		log_warn("rename %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+by_rate(const void *a, const void *b)
+{
+	const struct node *x = *(const struct node *const *)a;
+	const struct node *y = *(const struct node *const *)b;
+	uint64_t rx = x->records - x->tick_records, ry = y->records - y->tick_records;
+
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void
+live_line(uint64_t dt_ns)
+{
+	struct node *n, **v;
+	char stamp[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	uint64_t all = 0, rate, gaps, batches;
+	unsigned int i, count = HASH_COUNT(nodes);
+	double secs = dt_ns ? (double)dt_ns / 1e9 : 1.0;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	v = calloc(count ? count : 1, sizeof(*v));
+	if (v == NULL)
+		return;
+	for (i = 0, n = nodes; n != NULL; n = n->hh.next) {
+		v[i++] = n;
+		all += n->records - n->tick_records;
+	}
+	qsort(v, count, sizeof(*v), by_rate);
+	fprintf(stderr, "%s %.0f rec/s %u node%s", stamp, (double)all / secs, count,
+	    count == 1 ? "" : "s");
+	for (i = 0; i < count && i < LIVE_MAX_NODES; i++) {
+		n = v[i];
+		rate = n->records - n->tick_records;
+		gaps = seqwin_missing(&n->seq) - n->tick_missing;
+		batches = n->batches - n->tick_batches;
+		fprintf(stderr, " | 0x%08x %.0f/s %.1f%% loss %.2f%%", n->id,
+		    (double)rate / secs, 100.0 * ratio(rate, all),
+		    100.0 * ratio(gaps, gaps + batches));
+	}
+	if (count > LIVE_MAX_NODES)
+		fprintf(stderr, " | +%u more", count - LIVE_MAX_NODES);
+	fprintf(stderr, " | buf %zu late %llu bad %llu\n", reorder_len(), U(ctr.late),
+	    U(ctr.malformed));
+	free(v);
+}
+
+void
+stats_tick(void)
+{
+	static uint64_t last_mono;
+	static int tty = -1;
+	uint64_t now = dicap_mono_ns();
+	struct node *n;
+
+	if (tty == -1)
+		tty = !conf.quiet && isatty(STDERR_FILENO);
+	if (tty)
+		live_line(last_mono ? now - last_mono : 0);
+	last_mono = now;
+	for (n = nodes; n != NULL; n = n->hh.next) {
+		n->tick_records = n->records;
+		n->tick_missing = seqwin_missing(&n->seq);
+		n->tick_batches = n->batches;
+	}
+	if (conf.stats_file != NULL)
+		stats_write_file(conf.stats_file);
+}
