@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The DiCAP XDP datapath: one program for the four selection modes.  Each
+ * frame is either this node's (passed to the stack and/or copied into the
+ * ring buffer) or dropped before the kernel allocates an sk_buff.  The
+ * parser and the selection rules are lib/packet.h and lib/select.h, the
+ * very code userspace and the kernel module compile.
+ *
+ * Maps and the topology switch protocol: dicap_xdp.h.  Design notes:
+ * docs/design.md, "The XDP datapath".
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "select.h"
+#include "batch.h"
+#include "dicap_xdp.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct dicap_xdp_config);
+} dicap_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct dicap_xdp_slot);
+} dicap_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct dicap_xdp_table);
+} dicap_tables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dicap_rr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dicap_xdp_stats);
+} dicap_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, DICAP_XDP_RING_DEFAULT);
+} dicap_ring SEC(".maps");
+
+/* Set by the loader before the program is verified; see dicap_xdp.h. */
+const volatile __u32 dicap_rec_cap = DICAP_SNAPLEN_DEFAULT;
+
+#define READ_ONCE_U64(x)	(*(const volatile __u64 *)&(x))
+#define DICAP_SUBPROG		static __attribute__((noinline))
+
+static __always_inline struct dicap_xdp_slot *slot_get(__u32 idx)
+{
+	return bpf_map_lookup_elem(&dicap_slots, &idx);
+}
+
+static __always_inline void rr_reset(void)
+{
+	__u32 key = 0;
+	__u64 *c = bpf_map_lookup_elem(&dicap_rr, &key);
+
+	if (c)
+		*(volatile __u64 *)c = 0;
+}
+
+/* Make the pending slot active, unless dicapd changed the state meanwhile. */
+static __always_inline int switch_to_pending(struct dicap_xdp_config *cfg, __u64 s)
+{
+	__u64 next = (s & ~(DICAP_XDP_ST_ACTIVE | DICAP_XDP_ST_PENDING)) |
+		     ((s & DICAP_XDP_ST_ACTIVE) ^ 1) | DICAP_XDP_ST_HAVE;
+
+	return __sync_val_compare_and_swap(&cfg->state, s, next) == s;
+}
+
+/*
+ * The first frame at or past the pending slot's validity start switches.
+ * Reached only when the clock passed switch_at_tai; the slot's own
+ * validity is the authority (switch_at_tai may be a stale copy).  Into a
+ * round-robin slot (one without a marker token: with one, only its marker
+ * switches) C restarts at 0: the nodes' counters then agree from the
+ * switch on, up to what their clocks disagree by.
+ */
+DICAP_SUBPROG void time_switch(struct dicap_xdp_config *cfg, struct dicap_xdp_stats *st,
+			       __u64 now)
+{
+	__u64 s = READ_ONCE_U64(cfg->state);
+	struct dicap_xdp_slot *p;
+
+	if (!(s & DICAP_XDP_ST_PENDING))
+		return;
+	p = slot_get((__u32)((s & DICAP_XDP_ST_ACTIVE) ^ 1));
+	if (!p || (p->flags & DICAP_XDP_SLOT_AT_MARKER) || now < p->validity_tai_ns)
+		return;
+	if (!switch_to_pending(cfg, s))
+		return;
+	if (p->mode == DICAP_MODE_RR)
+		rr_reset();
+	st->v[DICAP_XDP_SWITCHES]++;
+}
+
+static __always_inline int token_ok(const struct dicap_xdp_slot *slot, __u32 epoch,
+				    __u64 t0, __u64 t1)
+{
+	__u64 s0, s1;
+
+	if (!(slot->flags & DICAP_XDP_SLOT_TOKEN) || slot->epoch != epoch)
+		return 0;
+	__builtin_memcpy(&s0, slot->token, 8);
+	__builtin_memcpy(&s1, slot->token + 8, 8);
+	return ((s0 ^ t0) | (s1 ^ t1)) == 0;
+}
+
+/*
+ * A marker frame: returns the verdict (always XDP_DROP: markers are
+ * neither passed nor captured), or -1 if the frame only shares the
+ * EtherType and is ordinary traffic.  A marker for the pending epoch
+ * switches to it; one for the active epoch resynchronises C.  Either way
+ * C restarts at 0 with the next frame, on every node at the same frame.
+ */
+DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
+			 struct dicap_xdp_stats *st)
+{
+	const __u8 *d = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	struct dicap_xdp_slot *slot;
+	__u64 s, t0, t1;
+	__u32 epoch;
+
+	if (d + DICAP_MARKER_LEN > end ||
+	    dicap_get_be32(d + DICAP_MARKER_OFF_MAGIC) != DICAP_MARKER_MAGIC)
+		return -1;
+	epoch = dicap_get_be32(d + DICAP_MARKER_OFF_EPOCH);
+	__builtin_memcpy(&t0, d + DICAP_MARKER_OFF_TOKEN, 8);
+	__builtin_memcpy(&t1, d + DICAP_MARKER_OFF_TOKEN + 8, 8);
+
+	s = READ_ONCE_U64(cfg->state);
+	if (s & DICAP_XDP_ST_PENDING) {
+		slot = slot_get((__u32)((s & DICAP_XDP_ST_ACTIVE) ^ 1));
+		if (slot && token_ok(slot, epoch, t0, t1) && switch_to_pending(cfg, s)) {
+			rr_reset();
+			st->v[DICAP_XDP_SWITCHES]++;
+			st->v[DICAP_XDP_MARKERS_OK]++;
+			return XDP_DROP;
+		}
+	}
+	if (s & DICAP_XDP_ST_HAVE) {
+		slot = slot_get((__u32)(s & DICAP_XDP_ST_ACTIVE));
+		if (slot && token_ok(slot, epoch, t0, t1)) {
+			rr_reset();
+			st->v[DICAP_XDP_MARKERS_OK]++;
+			return XDP_DROP;
+		}
+	}
+	st->v[DICAP_XDP_MARKERS_BAD]++;
+	return XDP_DROP;
+}
+
+/*
+ * Copy the first snaplen bytes, the time and the wire length into the
+ * ring.  Wakeups: BPF_RB_NO_WAKEUP but for every wakeup_every-th record
+ * of a CPU (0: the kernel's own policy, a wakeup whenever the reader has
+ * caught up, i.e. nearly every record when it keeps up); dicapd also
+ * drains the ring on its flush timer, so a remainder never waits longer
+ * than that.  docs/design.md has the measurements behind this.
+ */
+DICAP_SUBPROG void capture(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
+			   struct dicap_xdp_stats *st, __u64 ts)
+{
+	struct dicap_xdp_rec *rec;
+	__u64 wire, cap, every, n, flags = 0;
+
+	rec = bpf_ringbuf_reserve(&dicap_ring, DICAP_XDP_REC_HDR + dicap_rec_cap, 0);
+	if (!rec) {
+		st->v[DICAP_XDP_RINGBUF_FULL]++;
+		return;
+	}
+	wire = bpf_xdp_get_buff_len(ctx);
+	/* 64-bit throughout: clang then bounds the very register it passes. */
+	cap = cfg->snaplen;
+	if (cap > wire)
+		cap = wire;
+	if (cap > (__u64)dicap_rec_cap)
+		cap = dicap_rec_cap;
+	rec->ts_tai_ns = ts;
+	rec->wirelen = wire > 0xffffffffu ? 0xffffffffu : (__u32)wire;
+	rec->caplen = (__u16)cap;
+	rec->reserved = 0;
+	if (cap > 0 && bpf_xdp_load_bytes(ctx, 0, (__u8 *)rec + DICAP_XDP_REC_HDR, cap)) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		st->v[DICAP_XDP_RING_ERRORS]++;
+		return;
+	}
+	n = ++st->v[DICAP_XDP_RING_RECORDS];
+	every = cfg->wakeup_every;
+	if (every)
+		flags = n % every ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+/* The member index owning the frame under @slot. */
+static __always_inline __u32 owner_of(const struct dicap_xdp_slot *slot, __u32 idx, __u64 c,
+				      const struct dicap_pkt *pkt, const void *data,
+				      const void *end)
+{
+	struct dicap_xdp_table *tbl;
+	__u32 bucket;
+
+	if (slot->mode == DICAP_MODE_RR)
+		return dicap_rr_owner(c, slot->n);
+	tbl = bpf_map_lookup_elem(&dicap_tables, &idx);
+	if (!tbl)
+		return DICAP_XDP_NOT_MEMBER;
+	bucket = dicap_bucket((int)slot->mode, pkt, data, end) & 0xffff;
+	return tbl->owner[bucket];
+}
+
+SEC("xdp")
+int dicap_xdp(struct xdp_md *ctx)
+{
+	const void *data = (const void *)(long)ctx->data;
+	const void *end = (const void *)(long)ctx->data_end;
+	struct dicap_xdp_config *cfg;
+	struct dicap_xdp_stats *st;
+	struct dicap_xdp_slot *slot;
+	struct dicap_pkt pkt;
+	__u64 s, now, c = 0, *rr;
+	__u32 key = 0, idx, actions;
+	int rc;
+
+	cfg = bpf_map_lookup_elem(&dicap_config, &key);
+	st = bpf_map_lookup_elem(&dicap_stats, &key);
+	if (!cfg || !st)
+		return XDP_DROP;
+	st->v[DICAP_XDP_SEEN]++;
+
+	if (data + DICAP_ETH_HLEN <= end &&
+	    dicap_get_be16((const __u8 *)data + 12) == DICAP_MARKER_ETHERTYPE) {
+		rc = marker(ctx, cfg, st);
+		if (rc >= 0)
+			return rc;
+	}
+
+	now = bpf_ktime_get_tai_ns();
+	if (now >= READ_ONCE_U64(cfg->switch_at_tai))
+		time_switch(cfg, st, now);
+	s = READ_ONCE_U64(cfg->state);
+	idx = (__u32)(s & DICAP_XDP_ST_ACTIVE);
+	slot = slot_get(idx);
+	if (!(s & DICAP_XDP_ST_HAVE) || !slot) {
+		st->v[DICAP_XDP_INACTIVE]++;
+		return XDP_DROP;
+	}
+	/* C counts every frame but markers, lease or not: it must stay in step. */
+	if (slot->mode == DICAP_MODE_RR) {
+		rr = bpf_map_lookup_elem(&dicap_rr, &key);
+		if (rr)
+			c = __sync_fetch_and_add(rr, 1);
+	}
+	if (cfg->lease_policy == DICAP_XDP_LEASE_DROP &&
+	    bpf_ktime_get_ns() > READ_ONCE_U64(cfg->lease_expiry_ns)) {
+		st->v[DICAP_XDP_LEASE_DROPS]++;
+		return XDP_DROP;
+	}
+
+	dicap_parse(data, end, &pkt);
+	if (pkt.cls == DICAP_PKT_NON_IP)
+		st->v[DICAP_XDP_NON_IP]++;
+	else if (pkt.cls != DICAP_PKT_OK)
+		st->v[DICAP_XDP_MALFORMED]++;
+
+	if (owner_of(slot, idx, c, &pkt, data, end) != slot->position) {
+		st->v[DICAP_XDP_NOT_MINE]++;
+		return XDP_DROP;
+	}
+	st->v[DICAP_XDP_SELECTED]++;
+	actions = cfg->actions;
+	if (actions & DICAP_XDP_ACT_RING)
+		capture(ctx, cfg, st, now);
+	return actions & DICAP_XDP_ACT_PASS ? XDP_PASS : XDP_DROP;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A coordinator's STATUS: send STATUS_REQ, collect every part of the
+ * answer (each try waits --timeout, default 1 s; 3 tries), and print it
+ * as the documented JSON or as a table.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <sodium.h>
+
+#include "../dicapd/counters.h"
+#include "../dicapd/jsonw.h"
+#include "dicapctl.h"
+#include "keyfile.h"
+#include "replay.h"
+
+/*
+ * The coordinator's COUNTERS in STATUS: id 128 is its role, 129 + i its
+ * counter i.  The names follow coord/coord.h (enum coord_counter).
+ */
+#define COORD_ROLE_WIRE_ID	128
+#define COORD_CTR_WIRE_BASE	129
+static const char *const coord_counter_names[] = {
+	"rx_malformed", "rx_auth_fail", "rx_replay", "rx_stale_term", "rx_unexpected",
+	"joins", "rejoins", "leaves", "timeouts", "id_conflicts", "topologies_sent",
+	"epoch_changes", "resends", "syncs_sent", "syncs_received", "takeovers",
+	"step_downs", "status_requests", "tx_datagrams", "tx_eagain", "tx_errors",
+	"markers_sent", "marker_errors",
+};
+#define N_COORD_COUNTERS (sizeof(coord_counter_names) / sizeof(coord_counter_names[0]))
+
+struct collect {
+	int fd;
+	const uint8_t *key;
+	struct dicap_replay replay;
+	uint32_t term, epoch;
+	uint16_t parts, n_got;
+	uint8_t **buf;			/* raw datagram of each part */
+	size_t *len;
+	unsigned int auth_fail, malformed, replayed;
+	int error_seen;
+};
+
+/* What the parts say, once collected. */
+struct status {
+	struct dicap_msg head;		/* singular attributes, first seen */
+	uint32_t have;			/* attributes found in some part */
+	struct dicap_node_info *nodes;
+	uint32_t n_nodes;
+	const uint8_t *counters_raw;
+	uint32_t n_counters;
+	int role;			/* -1: not reported */
+};
+
+static void
+collect_reset(struct collect *c)
+{
+	uint16_t i;
+
+	for (i = 0; i < c->parts; i++)
+		free(c->buf[i]);
+	free(c->buf);
+	free(c->len);
+	c->buf = NULL;
+	c->len = NULL;
+	c->parts = c->n_got = 0;
+}
+
+static int
+send_request(struct collect *c, uint64_t *seq)
+{
+	uint8_t out[512];
+	struct dicap_msg m;
+	int len;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DICAP_MSG_STATUS_REQ;
+	m.seq = (*seq)++;
+	m.timestamp_ns = dicap_now_ns();
+	DICAP_SET(&m, DICAP_AVP_SEQ);
+	DICAP_SET(&m, DICAP_AVP_TIMESTAMP);
+	if ((len = dicap_msg_encode(&m, out, sizeof(out), c->key)) < 0) {
+		ctl_error("cannot encode STATUS_REQ: %s", dicap_msg_strerror(-len));
+		return -1;
+	}
+	if (send(c->fd, out, (size_t)len, 0) == -1 && errno != ECONNREFUSED)
+		return -1;
+	return 0;
+}
+
+static void
+print_error_msg(const struct dicap_msg *m)
+{
+	ctl_error("the coordinator answered with error %u: %s", m->error_code,
+	    DICAP_HAS(m, DICAP_AVP_ERROR_TEXT) ? m->error_text : "(no text)");
+}
+
+/* Take one datagram; 1 when every part is in. */
+static int
+collect_input(struct collect *c, const uint8_t *buf, size_t len)
+{
+	struct dicap_msg m;
+	uint16_t part = 0, parts = 1;
+	uint32_t epoch;
+	int rc;
+
+	rc = dicap_msg_decode(buf, len, &m, c->key, NULL);
+	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {
+		c->auth_fail++;
+		return 0;
+	}
+	if (rc != DICAP_MSGERR_OK) {
+		c->malformed++;
+		return 0;
+	}
+	if (dicap_replay_check(&c->replay, m.seq, m.timestamp_ns, dicap_now_ns(), 0) !=
+	    DICAP_REPLAY_OK) {
+		c->replayed++;
+		return 0;
+	}
+	if (m.type == DICAP_MSG_ERROR) {
+		print_error_msg(&m);
+		c->error_seen = 1;
+		return 1;
+	}
+	if (m.type != DICAP_MSG_STATUS)
+		return 0;
+	if (DICAP_HAS(&m, DICAP_AVP_PART)) {
+		part = m.part;
+		parts = m.parts;
+	}
+	if (parts == 0 || part >= parts) {
+		c->malformed++;
+		return 0;
+	}
+	epoch = DICAP_HAS(&m, DICAP_AVP_EPOCH) ? m.epoch : 0;
+	/* Parts of another answer (the state changed between tries): start over. */
+	if (c->parts != 0 && (c->parts != parts || c->term != m.term || c->epoch != epoch))
+		collect_reset(c);
+	if (c->parts == 0) {
+		c->parts = parts;
+		c->term = m.term;
+		c->epoch = epoch;
+		c->buf = calloc(parts, sizeof(*c->buf));
+		c->len = calloc(parts, sizeof(*c->len));
+		if (c->buf == NULL || c->len == NULL)
+			return -1;
+	}
+	if (c->buf[part] != NULL)
+		return 0;
+	if ((c->buf[part] = malloc(len)) == NULL)
+		return -1;
+	memcpy(c->buf[part], buf, len);
+	c->len[part] = len;
+	return ++c->n_got == c->parts;
+}
+
+/* One try: wait up to @timeout_ms for the rest of the parts. */
+static int
+collect_wait(struct collect *c, int timeout_ms)
+{
+	static uint8_t buf[DICAP_CTL_MAX_LEN + 1];
+	uint64_t deadline = dicap_mono_ns() + (uint64_t)timeout_ms * 1000000;
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+	uint64_t now;
+	ssize_t n;
+	int rc;
+
+	while ((now = dicap_mono_ns()) < deadline) {
+		rc = poll(&pfd, 1, (int)((deadline - now) / 1000000) + 1);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n == -1)
+			continue;	/* ICMP unreachable: keep waiting, then retry */
+		if ((rc = collect_input(c, buf, (size_t)n)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+connect_to(const struct dicap_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(a->port);
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+		len = sizeof(*sin6);
+	}
+	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+cmp_node(const void *a, const void *b)
+{
+	const struct dicap_node_info *x = a, *y = b;
+
+	return x->node_id < y->node_id ? -1 : x->node_id > y->node_id;
+}
+
+/* Copy the singular attributes of @m that @st does not have yet. */
+static void
+merge_head(struct status *st, const struct dicap_msg *m)
+{
+	static const int singular[] = { DICAP_AVP_TERM, DICAP_AVP_EPOCH, DICAP_AVP_SELECT,
+	    DICAP_AVP_NODE_ID, DICAP_AVP_PRIORITY, DICAP_AVP_HEARTBEAT_MS,
+	    DICAP_AVP_TIMEOUT_MS, DICAP_AVP_COORD, DICAP_AVP_MEMBER_COUNT };
+	struct dicap_msg *h = &st->head;
+	size_t i;
+
+	for (i = 0; i < sizeof(singular) / sizeof(singular[0]); i++) {
+		if (!DICAP_HAS(m, singular[i]) || DICAP_HAS(h, singular[i]))
+			continue;
+		DICAP_SET(h, singular[i]);
+		switch (singular[i]) {
+		case DICAP_AVP_TERM: h->term = m->term; break;
+		case DICAP_AVP_EPOCH: h->epoch = m->epoch; break;
+		case DICAP_AVP_SELECT: h->mode = m->mode; break;
+		case DICAP_AVP_NODE_ID: h->node_id = m->node_id; break;
+		case DICAP_AVP_PRIORITY: h->priority = m->priority; break;
+		case DICAP_AVP_HEARTBEAT_MS: h->heartbeat_ms = m->heartbeat_ms; break;
+		case DICAP_AVP_TIMEOUT_MS: h->timeout_ms = m->timeout_ms; break;
+		case DICAP_AVP_COORD: h->coord = m->coord; break;
+		case DICAP_AVP_MEMBER_COUNT: h->member_count = m->member_count; break;
+		}
+	}
+	if (m->n_analyzers > 0 && h->n_analyzers == 0) {
+		memcpy(h->analyzers, m->analyzers, sizeof(h->analyzers));
+		h->n_analyzers = m->n_analyzers;
+	}
+	if (DICAP_HAS(m, DICAP_AVP_COUNTERS) && st->counters_raw == NULL) {
+		st->counters_raw = m->counters_raw;
+		st->n_counters = m->n_counters;
+	}
+}
+
+/* Decode every collected part into @st; -1 on a part that does not decode. */
+static int
+status_build(struct collect *c, struct status *st)
+{
+	struct dicap_msg m;
+	const char *why;
+	uint32_t i, cap = 0;
+	uint16_t p, id;
+	uint64_t v;
+
+	memset(st, 0, sizeof(*st));
+	st->role = -1;
+	for (p = 0; p < c->parts; p++) {
+		if (dicap_msg_decode(c->buf[p], c->len[p], &m, c->key, &why) != DICAP_MSGERR_OK)
+			return -1;
+		merge_head(st, &m);
+		cap += m.n_node_info;
+	}
+	if ((st->nodes = calloc(cap ? cap : 1, sizeof(*st->nodes))) == NULL)
+		return -1;
+	for (p = 0; p < c->parts; p++) {
+		dicap_msg_decode(c->buf[p], c->len[p], &m, c->key, &why);
+		for (i = 0; i < m.n_node_info; i++) {
+			if (dicap_node_info_decode(m.node_info[i], m.node_info_len[i],
+			    &st->nodes[st->n_nodes], &why) != DICAP_MSGERR_OK) {
+				ctl_error("the coordinator sent a bad node record: %s", why);
+				return -1;
+			}
+			st->n_nodes++;
+		}
+	}
+	qsort(st->nodes, st->n_nodes, sizeof(*st->nodes), cmp_node);
+	for (i = 0; i < st->n_counters; i++) {
+		id = dicap_get_be16(st->counters_raw + i * DICAP_COUNTER_WIRE_LEN);
+		v = dicap_get_be64(st->counters_raw + i * DICAP_COUNTER_WIRE_LEN + 2);
+		if (id == COORD_ROLE_WIRE_ID)
+			st->role = (int)v;
+	}
+	return 0;
+}
+
+static const char *
+role_name(int role)
+{
+	switch (role) {
+	case 0:
+		return "standby";
+	case 1:
+		return "candidate";
+	case 2:
+		return "active";
+	}
+	return NULL;
+}
+
+static const char *
+addr_text(const struct dicap_addr *a, char *buf)
+{
+	return dicap_addr_format(a, buf, DICAP_ADDR_STRLEN);
+}
+
+static void
+json_node_counters(struct jsonw *w, const uint8_t *raw, uint32_t n)
+{
+	const char *name;
+	char unknown[16];
+	uint32_t i;
+	uint16_t id;
+
+	jw_obj_begin(w);
+	for (i = 0; i < n; i++) {
+		id = dicap_get_be16(raw + i * DICAP_COUNTER_WIRE_LEN);
+		if ((name = node_counter_wire_name(id)) == NULL) {
+			snprintf(unknown, sizeof(unknown), "id_%u", id);
+			name = unknown;
+		}
+		jw_key(w, name);
+		jw_u64(w, dicap_get_be64(raw + i * DICAP_COUNTER_WIRE_LEN + 2));
+	}
+	jw_obj_end(w);
+}
+
+static void
+json_coord_counters(struct jsonw *w, const struct status *st)
+{
+	char unknown[16];
+	uint32_t i;
+	uint16_t id;
+
+	jw_obj_begin(w);
+	for (i = 0; i < st->n_counters; i++) {
+		id = dicap_get_be16(st->counters_raw + i * DICAP_COUNTER_WIRE_LEN);
+		if (id == COORD_ROLE_WIRE_ID)
+			continue;
+		if (id >= COORD_CTR_WIRE_BASE &&
+		    (size_t)(id - COORD_CTR_WIRE_BASE) < N_COORD_COUNTERS) {
+			jw_key(w, coord_counter_names[id - COORD_CTR_WIRE_BASE]);
+		} else {
+			snprintf(unknown, sizeof(unknown), "id_%u", id);
+			jw_key(w, unknown);
+		}
+		jw_u64(w, dicap_get_be64(st->counters_raw + i * DICAP_COUNTER_WIRE_LEN + 2));
+	}
+	jw_obj_end(w);
+}
+
+static void
+json_nodes(struct jsonw *w, const struct status *st)
+{
+	char a[DICAP_ADDR_STRLEN];
+	uint32_t i;
+
+	jw_arr_begin(w);
+	for (i = 0; i < st->n_nodes; i++) {
+		const struct dicap_node_info *n = &st->nodes[i];
+
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_id(w, n->node_id);
+		jw_key(w, "addr");
+		jw_str(w, addr_text(&n->addr, a));
+		jw_key(w, "weight");
+		jw_u64(w, n->weight);
+		jw_key(w, "share");
+		jw_fixed(w, n->share_ppm / 10000.0, 4);
+		jw_key(w, "last_heartbeat_ms");
+		jw_u64(w, n->last_heartbeat_ms);
+		jw_key(w, "epoch");
+		jw_u64(w, n->epoch);
+		jw_key(w, "counters");
+		json_node_counters(w, n->counters_raw, n->n_counters);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* A number if the coordinator sent the attribute, else null. */
+static void
+json_opt(struct jsonw *w, const char *key, const struct dicap_msg *h, int avp, uint64_t v)
+{
+	jw_key(w, key);
+	DICAP_HAS(h, avp) ? jw_u64(w, v) : jw_null(w);
+}
+
+static void
+print_json(const struct status *st, const struct dicap_addr *asked)
+{
+	const struct dicap_msg *h = &st->head;
+	struct evbuffer *out = evbuffer_new();
+	char a[DICAP_ADDR_STRLEN];
+	struct jsonw w;
+	uint32_t i;
+
+	if (out == NULL)
+		return;
+	jw_init(&w, out);
+	jw_obj_begin(&w);
+	jw_key(&w, "coordinator");
+	jw_obj_begin(&w);
+	jw_key(&w, "id");
+	DICAP_HAS(h, DICAP_AVP_NODE_ID) ? jw_id(&w, h->node_id) : jw_null(&w);
+	jw_key(&w, "addr");
+	jw_str(&w, addr_text(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked, a));
+	jw_key(&w, "role");
+	role_name(st->role) ? jw_str(&w, role_name(st->role)) : jw_null(&w);
+	json_opt(&w, "priority", h, DICAP_AVP_PRIORITY, h->priority);
+	jw_obj_end(&w);
+	json_opt(&w, "term", h, DICAP_AVP_TERM, h->term);
+	json_opt(&w, "epoch", h, DICAP_AVP_EPOCH, h->epoch);
+	jw_key(&w, "mode");
+	DICAP_HAS(h, DICAP_AVP_SELECT) ? jw_str(&w, dicap_mode_name(h->mode)) : jw_null(&w);
+	json_opt(&w, "heartbeat_ms", h, DICAP_AVP_HEARTBEAT_MS, h->heartbeat_ms);
+	json_opt(&w, "timeout_ms", h, DICAP_AVP_TIMEOUT_MS, h->timeout_ms);
+	jw_key(&w, "analyzers");
+	jw_arr_begin(&w);
+	for (i = 0; i < h->n_analyzers; i++)
+		jw_str(&w, addr_text(&h->analyzers[i], a));
+	jw_arr_end(&w);
+	jw_key(&w, "nodes");
+	json_nodes(&w, st);
+	jw_key(&w, "counters");
+	json_coord_counters(&w, st);
+	jw_obj_end(&w);
+	evbuffer_add(out, "\n", 1);
+	fwrite(evbuffer_pullup(out, -1), 1, evbuffer_get_length(out), stdout);
+	evbuffer_free(out);
+}
+
+/* A node counter by name, 0 if it did not report it. */
+static uint64_t
+node_counter(const struct dicap_node_info *n, const char *name)
+{
+	const char *nm;
+	uint32_t i;
+
+	for (i = 0; i < n->n_counters; i++) {
+		nm = node_counter_wire_name(dicap_get_be16(n->counters_raw +
+		    i * DICAP_COUNTER_WIRE_LEN));
+		if (nm != NULL && strcmp(nm, name) == 0)
+			return dicap_get_be64(n->counters_raw + i * DICAP_COUNTER_WIRE_LEN + 2);
+	}
+	return 0;
+}
+
+static void
+print_table(const struct status *st, const struct dicap_addr *asked)
+{
+	const struct dicap_msg *h = &st->head;
+	char a[DICAP_ADDR_STRLEN];
+	uint32_t i;
+
+	printf("coordinator 0x%08x at %s: %s, priority %u\n", h->node_id,
+	    addr_text(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked, a),
+	    role_name(st->role) ? role_name(st->role) : "role unknown", h->priority);
+	printf("term %u, epoch %u, mode %s, heartbeat %u ms, timeout %u ms\n", h->term,
+	    h->epoch, DICAP_HAS(h, DICAP_AVP_SELECT) ? dicap_mode_name(h->mode) : "?",
+	    h->heartbeat_ms, h->timeout_ms);
+	printf("analyzers:");
+	if (h->n_analyzers == 0)
+		printf(" none");
+	for (i = 0; i < h->n_analyzers; i++)
+		printf(" %s", addr_text(&h->analyzers[i], a));
+	printf("\n%u node%s\n", st->n_nodes, st->n_nodes == 1 ? "" : "s");
+	if (st->n_nodes == 0)
+		return;
+	printf("%-10s  %-22s %6s %9s %9s %8s %12s %12s\n", "ID", "ADDRESS", "WEIGHT",
+	    "SHARE%", "HB_AGE_MS", "EPOCH", "SEEN", "SELECTED");
+	for (i = 0; i < st->n_nodes; i++) {
+		const struct dicap_node_info *n = &st->nodes[i];
+
+		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu\n", n->node_id,
+		    addr_text(&n->addr, a), n->weight, n->share_ppm / 10000.0,
+		    n->last_heartbeat_ms, n->epoch,
+		    (unsigned long long)node_counter(n, "seen"),
+		    (unsigned long long)node_counter(n, "selected"));
+	}
+}
+
+static int
+parse_target(const char *s, struct dicap_addr *a)
+{
+	char buf[DICAP_ADDR_STRLEN + 16];
+
+	if (dicap_addr_parse(s, a) == 0)
+		return a->port != 0 ? 0 : -1;
+	if (strchr(s, ':') != NULL)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s:%d", s, DICAP_CTL_DEFAULT_PORT);
+	return dicap_addr_parse(buf, a);
+}
+
+static void
+no_answer(const struct ctl_opts *o, const struct collect *c)
+{
+	if (c->parts != 0)
+		ctl_error("coordinator %s: got %u of %u parts of its status after %d tries",
+		    o->coord, c->n_got, c->parts, o->tries);
+	else
+		ctl_error("no answer from coordinator %s after %d tries of %d ms: "
+		    "is dicap-coord running there, %s?", o->coord, o->tries, o->timeout_ms,
+		    o->insecure ? "and with --insecure" : "and with the same key");
+	if (c->auth_fail)
+		ctl_error("%u answers failed authentication: is the key (-k) the cluster's?",
+		    c->auth_fail);
+	if (c->malformed)
+		ctl_error("%u answers did not decode", c->malformed);
+}
+
+int
+coord_status(const struct ctl_opts *o)
+{
+	uint8_t key[DICAP_AUTH_KEY_LEN];
+	struct collect c;
+	struct status st;
+	struct dicap_addr target;
+	uint64_t seq;
+	char err[256];
+	int done = 0, i, rc = 1;
+
+	memset(&c, 0, sizeof(c));
+	memset(&st, 0, sizeof(st));
+	if (parse_target(o->coord, &target) == -1) {
+		ctl_error("-c %s: expected ADDR:PORT, e.g. 127.0.0.1:%d", o->coord,
+		    DICAP_CTL_DEFAULT_PORT);
+		return 1;
+	}
+	if (o->keyfile != NULL) {
+		if (sodium_init() == -1 || dicap_key_load(o->keyfile, key, err, sizeof(err)) == -1) {
+			ctl_error("%s", err);
+			return 1;
+		}
+		c.key = key;
+	}
+	if ((c.fd = connect_to(&target)) == -1) {
+		ctl_error("cannot reach coordinator %s: %s", o->coord, strerror(errno));
+		return 1;
+	}
+	seq = dicap_seq_start();
+	for (i = 0; i < o->tries && !done; i++) {
+		if (send_request(&c, &seq) == -1) {
+			ctl_error("cannot send to coordinator %s: %s", o->coord, strerror(errno));
+			goto out;
+		}
+		done = collect_wait(&c, o->timeout_ms);
+	}
+	if (done < 0 || c.error_seen)
+		goto out;
+	if (!done) {
+		no_answer(o, &c);
+		goto out;
+	}
+	if (status_build(&c, &st) == -1) {
+		ctl_error("coordinator %s sent a status that does not decode", o->coord);
+		goto out;
+	}
+	if (o->json)
+		print_json(&st, &target);
+	else
+		print_table(&st, &target);
+	rc = fflush(stdout) == 0 ? 0 : 1;
+out:
+	free(st.nodes);
+	collect_reset(&c);
+	close(c.fd);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dicapctl: the DiCAP control tool.  Options and commands.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "dicapctl.h"
+#include "keyfile.h"
+
+enum {
+	OPT_JSON = 256,
+	OPT_INSECURE,
+	OPT_TIMEOUT,
+};
+
+static const struct option long_options[] = {
+	{ "coordinator", required_argument, NULL, 'c' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "iface", required_argument, NULL, 'i' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dicapctl -c ADDR:PORT (-k KEYFILE | --insecure) status [--json]\n"
+	    "       dicapctl -i IFACE [-s SOCKPATH] status [--json]\n"
+	    "       dicapctl -i IFACE [-s SOCKPATH] owned\n"
+	    "       dicapctl keygen FILE\n"
+	    "\n"
+	    "  -c ADDR:PORT     ask this coordinator (STATUS over the control protocol)\n"
+	    "  -k KEYFILE       the cluster key\n"
+	    "  --insecure       talk to a coordinator that runs without a key\n"
+	    "  -i IFACE         ask the node agent of this interface (%s/IFACE.sock)\n"
+	    "  -s SOCKPATH      the node agent's socket, if not the default\n"
+	    "  --json           print JSON (the format is stable; see dicapctl(8))\n"
+	    "  --timeout MS     wait per try for a coordinator (default 1000; 3 tries)\n"
+	    "  -h, --help       this help\n"
+	    "\n"
+	    "commands:\n"
+	    "  status           what the coordinator, or the node, knows\n"
+	    "  owned            the node's buckets as START-END lines, or \"rr POS/N\"\n"
+	    "  keygen FILE      write a new cluster key to FILE (mode 0600)\n",
+	    DICAPCTL_SOCK_DIR);
+}
+
+void
+ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dicapctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dicapctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(dicapctl --help shows the usage)\n");
+	exit(1);
+}
+
+static int
+keygen(int argc, char **argv)
+{
+	char err[256];
+
+	if (argc != 2)
+		die_usage("keygen takes one argument: the file to create");
+	if (sodium_init() == -1) {
+		ctl_error("libsodium does not initialise");
+		return 1;
+	}
+	if (dicap_key_generate(argv[1], err, sizeof(err)) == -1) {
+		ctl_error("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+parse_options(struct ctl_opts *o, int argc, char **argv)
+{
+	char *end;
+	long v;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:k:i:s:h", long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->coord = optarg;
+			break;
+		case 'k':
+			o->keyfile = optarg;
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 's':
+			o->sock_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
+		case OPT_TIMEOUT:
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 10 || v > 60000)
+				die_usage("--timeout %s: expected milliseconds from 10 to 60000",
+				    optarg);
+			o->timeout_ms = (int)v;
+			break;
+		default:
+			fprintf(stderr, "(dicapctl --help shows the usage)\n");
+			exit(1);
+		}
+	}
+}
+
+/* Which daemon a command asks: exactly one of -c and -i/-s. */
+static void
+check_target(const struct ctl_opts *o, const char *cmd, int coord_ok)
+{
+	int node = o->iface != NULL || o->sock_path != NULL;
+
+	if (o->coord != NULL && node)
+		die_usage("%s: give -c ADDR:PORT (a coordinator) or -i IFACE (a node), not both",
+		    cmd);
+	if (o->coord == NULL && !node)
+		die_usage("%s: whom to ask? -c ADDR:PORT for a coordinator, -i IFACE for a node",
+		    cmd);
+	if (o->coord != NULL && !coord_ok)
+		die_usage("%s asks a node: use -i IFACE", cmd);
+	if (o->coord != NULL && o->keyfile == NULL && !o->insecure)
+		die_usage("%s: -k KEYFILE is required to talk to a coordinator "
+		    "(or --insecure if it runs without a key)", cmd);
+	if (o->keyfile != NULL && o->insecure)
+		die_usage("-k and --insecure exclude each other");
+	if (node && (o->keyfile != NULL || o->insecure))
+		die_usage("%s: -k and --insecure are for -c; a node's socket needs no key", cmd);
+	if (o->iface != NULL && (o->iface[0] == '\0' || strchr(o->iface, '/') != NULL))
+		die_usage("-i %s: not an interface name", o->iface);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_opts o = { .timeout_ms = 1000, .tries = 3 };
+	const char *cmd;
+
+	parse_options(&o, argc, argv);
+	if (optind >= argc)
+		die_usage("no command: status, owned or keygen");
+	cmd = argv[optind];
+	if (strcmp(cmd, "keygen") == 0)
+		return keygen(argc - optind, argv + optind);
+	if (optind + 1 != argc)
+		die_usage("%s: unexpected argument \"%s\"", cmd, argv[optind + 1]);
+	if (strcmp(cmd, "status") == 0) {
+		check_target(&o, cmd, 1);
+		return o.coord != NULL ? coord_status(&o) : node_status(&o);
+	}
+	if (strcmp(cmd, "owned") == 0) {
+		check_target(&o, cmd, 0);
+		if (o.json)
+			die_usage("owned has no --json form: it prints START-END lines");
+		return node_owned(&o);
+	}
+	die_usage("unknown command \"%s\": the commands are status, owned and keygen", cmd);
+}

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dicapd: the DiCAP node agent.  Options, start-up, signals and shut-down.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "batch.h"
+#include "dicap_xdp.h"
+#include "dicapd.h"
+#include "keyfile.h"
+#include "log.h"
+
+enum {
+	OPT_DISCOVER = 256,
+	OPT_ANNOUNCE_GROUP,
+	OPT_INSECURE,
+	OPT_ID,
+	OPT_WEIGHT,
+	OPT_DATAPATH,
+	OPT_BIND,
+	OPT_CAPTURE,
+	OPT_DISTRIBUTE,
+	OPT_XDP_MODE,
+	OPT_SNAPLEN,
+	OPT_TRANSPORT,
+	OPT_LEASE,
+	OPT_LEASE_POLICY,
+};
+
+static const struct option long_options[] = {
+	{ "iface", required_argument, NULL, 'i' },
+	{ "coordinator", required_argument, NULL, 'c' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "discover", no_argument, NULL, OPT_DISCOVER },
+	{ "announce-group", required_argument, NULL, OPT_ANNOUNCE_GROUP },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "weight", required_argument, NULL, OPT_WEIGHT },
+	{ "datapath", required_argument, NULL, OPT_DATAPATH },
+	{ "bind", required_argument, NULL, OPT_BIND },
+	{ "capture", no_argument, NULL, OPT_CAPTURE },
+	{ "distribute", no_argument, NULL, OPT_DISTRIBUTE },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "lease", required_argument, NULL, OPT_LEASE },
+	{ "lease-policy", required_argument, NULL, OPT_LEASE_POLICY },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct options {
+	const char *keyfile;
+	int insecure;
+	int foreground;
+	int debug;
+	const char *datapath;
+	const char *packet_option;	/* a datapath option given, for "none" */
+	int snaplen_set, transport_set;
+	char sock_default[PATH_MAX];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dicapd -i IFACE (-c ADDR:PORT ... | --discover) (-k KEYFILE | --insecure)\n"
+	    "              [--id N] [--weight W] [-s SOCKPATH] [--datapath xdp|none]\n"
+	    "              [--capture] [--distribute] [--xdp-mode native|generic|auto]\n"
+	    "              [--snaplen N] [--transport udp|tcp] [--lease MS]\n"
+	    "              [--lease-policy keep|drop]\n"
+	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
+	    "\n"
+	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
+	    "                          open it, so it need not exist)\n"
+	    "  -c ADDR:PORT            a coordinator (repeat for standbys; port default %d)\n"
+	    "  --discover              find coordinators by their multicast announcements\n"
+	    "  --announce-group A:P    announcement group (default %s)\n"
+	    "  -k KEYFILE              cluster key (see dicapctl keygen)\n"
+	    "  --insecure              run without a key: messages are not authenticated\n"
+	    "  --id N                  node id, decimal or 0x hex (default: random)\n"
+	    "  --weight W              relative capacity 1..65535 (default 1)\n"
+	    "  -s SOCKPATH             control socket (default %s/IFACE.sock)\n"
+	    "  --bind ADDR[:PORT]      source address of the control traffic (default: any)\n"
+	    "  --datapath NAME         packet datapath: %s (default xdp)\n"
+	    "  --distribute            pass this node's share to the local stack and\n"
+	    "                          libpcap (the default without --capture)\n"
+	    "  --capture               send the headers of this node's share to the\n"
+	    "                          analyzers (with --distribute: both)\n"
+	    "  --xdp-mode MODE         native, generic, or auto: native, else generic\n"
+	    "                          (default auto)\n"
+	    "  --snaplen N             bytes captured per frame, 1..%d (default %d)\n"
+	    "  --transport udp|tcp     how headers reach the analyzers (default udp)\n"
+	    "  --lease MS              the XDP program keeps its share this long without\n"
+	    "                          a coordinator (default 3 x the coordinator's timeout)\n"
+	    "  --lease-policy P        past the lease: keep (the last share, default) or\n"
+	    "                          drop (everything)\n"
+	    "  -f                      stay in the foreground, log to stderr\n"
+	    "  -d                      debug logging\n"
+	    "  -h, --help              this help\n",
+	    DICAP_CTL_DEFAULT_PORT, DICAPD_ANNOUNCE_GROUP, DICAPD_DEFAULT_SOCK_DIR,
+	    datapath_names(), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dicapd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(dicapd --help lists the options)\n");
+	exit(1);
+}
+
+/* A number in [min, max], decimal or 0x hex; -1 if not. */
+static int
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* "ADDR:PORT", or a bare address with the default control port. */
+static int
+parse_coord(const char *s, struct dicap_addr *a)
+{
+	char buf[DICAP_ADDR_STRLEN + 16];
+	const char *colon = strchr(s, ':');
+
+	if (dicap_addr_parse(s, a) == 0)
+		return a->port != 0 ? 0 : -1;
+	if (colon == NULL)
+		snprintf(buf, sizeof(buf), "%s:%d", s, DICAP_CTL_DEFAULT_PORT);
+	else if (s[0] != '[' && strchr(colon + 1, ':') != NULL)
+		snprintf(buf, sizeof(buf), "[%s]:%d", s, DICAP_CTL_DEFAULT_PORT);
+	else
+		return -1;
+	return dicap_addr_parse(buf, a);
+}
+
+/* "ADDR" or "ADDR:PORT"; without a port, any port. */
+static int
+parse_bind(const char *s, struct dicap_addr *a)
+{
+	char buf[DICAP_ADDR_STRLEN + 16];
+	const char *colon = strchr(s, ':');
+
+	if (dicap_addr_parse(s, a) == 0)
+		return 0;
+	/* The parser wants a port: give it one, then make it "any". */
+	if (colon == NULL)
+		snprintf(buf, sizeof(buf), "%s:1", s);
+	else if (s[0] != '[' && strchr(colon + 1, ':') != NULL)
+		snprintf(buf, sizeof(buf), "[%s]:1", s);
+	else if (s[0] == '[' && s[strlen(s) - 1] == ']')
+		snprintf(buf, sizeof(buf), "%s:1", s);
+	else
+		return -1;
+	if (dicap_addr_parse(buf, a) == -1)
+		return -1;
+	a->port = 0;
+	return 0;
+}
+
+static void
+check_iface(const char *iface)
+{
+	size_t i;
+
+	if (iface[0] == '\0' || strlen(iface) >= IFNAMSIZ)
+		die_usage("-i %s: an interface name has 1 to %d characters", iface, IFNAMSIZ - 1);
+	for (i = 0; iface[i] != '\0'; i++)
+		if (iface[i] == '/' || iface[i] == ' ' || iface[i] == ':')
+			die_usage("-i %s: not a valid interface name", iface);
+}
+
+/* One of @words (NULL-terminated, two or three): its index, or die naming them. */
+static int
+parse_word(const char *opt, const char *arg, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	if (words[2] != NULL)
+		die_usage("--%s %s: expected %s, %s or %s", opt, arg, words[0], words[1],
+		    words[2]);
+	die_usage("--%s %s: expected %s or %s", opt, arg, words[0], words[1]);
+}
+
+/* The options of the packet datapath (struct datapath_options). */
+static void
+parse_packet_option(struct dicapd *d, struct options *o, int ch)
+{
+	static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
+	static const char *const transports[] = { "udp", "tcp", NULL };
+	static const char *const policies[] = { "keep", "drop", NULL };
+	struct datapath_options *p = &d->dp.opt;
+	uint32_t v;
+
+	switch (ch) {
+	case OPT_CAPTURE:
+		p->capture = 1;
+		o->packet_option = "--capture";
+		break;
+	case OPT_DISTRIBUTE:
+		p->distribute = 1;
+		o->packet_option = "--distribute";
+		break;
+	case OPT_XDP_MODE:
+		p->xdp_mode = parse_word("xdp-mode", optarg, xdp_modes);
+		o->packet_option = "--xdp-mode";
+		break;
+	case OPT_SNAPLEN:
+		if (parse_u32(optarg, 1, DICAP_XDP_CAP_MAX, &v) == -1)
+			die_usage("--snaplen %s: expected bytes per frame from 1 to %d (a record "
+			    "must fit a %d-byte batch)", optarg, DICAP_XDP_CAP_MAX,
+			    DICAP_BATCH_DEFAULT_MAX);
+		p->snaplen = v;
+		o->snaplen_set = 1;
+		o->packet_option = "--snaplen";
+		break;
+	case OPT_TRANSPORT:
+		p->transport = parse_word("transport", optarg, transports);
+		o->transport_set = 1;
+		o->packet_option = "--transport";
+		break;
+	case OPT_LEASE:
+		if (parse_u32(optarg, 100, 86400000, &v) == -1)
+			die_usage("--lease %s: expected milliseconds from 100 to 86400000", optarg);
+		p->lease_ms = v;
+		o->packet_option = "--lease";
+		break;
+	case OPT_LEASE_POLICY:
+		p->lease_policy = parse_word("lease-policy", optarg, policies);
+		o->packet_option = "--lease-policy";
+		break;
+	}
+}
+
+static void
+parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
+{
+	struct dicap_addr a;
+	uint32_t v;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "i:c:k:s:fdh", long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			check_iface(optarg);
+			d->iface = optarg;
+			break;
+		case 'c':
+			if (parse_coord(optarg, &a) == -1)
+				die_usage("-c %s: expected ADDR:PORT, e.g. 10.0.0.1:%d or [fd00::1]:%d",
+				    optarg, DICAP_CTL_DEFAULT_PORT, DICAP_CTL_DEFAULT_PORT);
+			if (membership_add_coord(d, &a, 1) == -1)
+				die_usage("-c: at most %d coordinators", DICAPD_MAX_COORDS);
+			break;
+		case 'k':
+			o->keyfile = optarg;
+			break;
+		case 's':
+			if (optarg[0] == '\0')
+				die_usage("-s: empty socket path");
+			d->sock_path = optarg;
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'd':
+			o->debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_DISCOVER:
+			d->discover = 1;
+			break;
+		case OPT_ANNOUNCE_GROUP:
+			if (dicap_addr_parse(optarg, &d->announce_group) == -1 ||
+			    d->announce_group.family != 4 ||
+			    (d->announce_group.addr[0] & 0xf0) != 0xe0 ||
+			    d->announce_group.port == 0)
+				die_usage("--announce-group %s: expected an IPv4 multicast ADDR:PORT, "
+				    "e.g. %s", optarg, DICAPD_ANNOUNCE_GROUP);
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
+		case OPT_ID:
+			if (parse_u32(optarg, 1, UINT32_MAX, &v) == -1)
+				die_usage("--id %s: expected a node id from 1 to 0xffffffff, "
+				    "decimal or 0x hex", optarg);
+			d->node_id = v;
+			break;
+		case OPT_WEIGHT:
+			if (parse_u32(optarg, 1, DICAP_MAX_WEIGHT, &v) == -1)
+				die_usage("--weight %s: expected a number from 1 to %d", optarg,
+				    DICAP_MAX_WEIGHT);
+			d->weight = (uint16_t)v;
+			break;
+		case OPT_DATAPATH:
+			o->datapath = optarg;
+			break;
+		case OPT_CAPTURE:
+		case OPT_DISTRIBUTE:
+		case OPT_XDP_MODE:
+		case OPT_SNAPLEN:
+		case OPT_TRANSPORT:
+		case OPT_LEASE:
+		case OPT_LEASE_POLICY:
+			parse_packet_option(d, o, ch);
+			break;
+		case OPT_BIND:
+			if (parse_bind(optarg, &d->bind_addr) == -1)
+				die_usage("--bind %s: expected an address, e.g. 10.0.0.5 or "
+				    "10.0.0.5:7469 or [fd00::5]", optarg);
+			break;
+		default:
+			fprintf(stderr, "(dicapd --help lists the options)\n");
+			exit(1);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument \"%s\"", argv[optind]);
+}
+
+static void
+check_options(struct dicapd *d, struct options *o)
+{
+	if (d->iface == NULL)
+		die_usage("-i IFACE is required: the interface this node captures on");
+	if (d->n_coords == 0 && !d->discover)
+		die_usage("no coordinator: give -c ADDR:PORT (repeatable), or --discover");
+	if (o->keyfile != NULL && o->insecure)
+		die_usage("-k and --insecure exclude each other");
+	if (o->keyfile == NULL && !o->insecure)
+		die_usage("a cluster key is required: -k KEYFILE (make one with "
+		    "\"dicapctl keygen FILE\"), or --insecure to run without authentication");
+	if ((d->dp.ops = datapath_find(o->datapath)) == NULL)
+		die_usage("--datapath %s: unknown; the datapaths are: %s", o->datapath,
+		    datapath_names());
+	if (d->dp.ops == &datapath_none && o->packet_option != NULL)
+		die_usage("%s is an option of the xdp datapath, not of --datapath none",
+		    o->packet_option);
+	if (!d->dp.opt.capture && (o->snaplen_set || o->transport_set))
+		die_usage("%s only matters with --capture", o->snaplen_set ? "--snaplen" :
+		    "--transport");
+	if (!d->dp.opt.capture)
+		d->dp.opt.distribute = 1;
+	if (!o->snaplen_set)
+		d->dp.opt.snaplen = DICAP_SNAPLEN_DEFAULT;
+	if (d->announce_group.family != 0 && !d->discover)
+		die_usage("--announce-group is for --discover");
+	if (d->sock_path == NULL) {
+		snprintf(o->sock_default, sizeof(o->sock_default), "%s/%s.sock",
+		    DICAPD_DEFAULT_SOCK_DIR, d->iface);
+		d->sock_path = o->sock_default;
+	}
+}
+
+/* daemon(3) changes to "/": keep the socket path valid for unlinking. */
+static const char *
+absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *abs;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return path;
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		fatal("asprintf");
+	return abs;
+}
+
+static void
+cleanup(struct dicapd *d)
+{
+	membership_stop(d);
+	topology_stop(d);
+	ctlsock_close(d);
+	net_close(d);
+	if (d->dp.ops != NULL && d->dp.priv != NULL)
+		d->dp.ops->close(&d->dp);
+	sodium_memzero(d->key, sizeof(d->key));
+}
+
+void
+dicapd_shutdown(struct dicapd *d, int status)
+{
+	cleanup(d);
+	exit(status);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct dicapd *d = arg;
+
+	(void)what;
+	log_info("%s: leaving", strsignal((int)sig));
+	membership_leave(d);
+	event_base_loopbreak(d->base);
+}
+
+static void
+start(struct dicapd *d, struct options *o)
+{
+	char err[512] = "";
+
+	if (o->insecure)
+		log_warnx("running without a key (--insecure): anyone who can send to this "
+		    "node can change its share of the traffic");
+	else if (dicap_key_load(o->keyfile, d->key, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	d->have_key = !o->insecure;
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	d->dp.base = d->base;
+	d->dp.node_id = &d->node_id;
+	if (d->dp.ops->open(&d->dp, d->iface, err, sizeof(err)) == -1)
+		fatalx("datapath %s on %s: %s", d->dp.ops->name, d->iface, err);
+	if (net_open(d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (d->discover && net_open_announce(d, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (topology_init(d) == -1)
+		fatalx("cannot create the validity timer");
+	if (ctlsock_open(d, err, sizeof(err)) == -1) {
+		d->dp.ops->close(&d->dp);
+		fatalx("control socket: %s", err);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct dicapd d;
+	struct options o = { .datapath = "xdp" };
+	struct event *ev_term, *ev_int;
+
+	d.fd4 = d.fd6 = d.mcast_fd = -1;
+	d.cur = -1;
+	d.weight = 1;
+	parse_options(&d, &o, argc, argv);
+	check_options(&d, &o);
+	if (d.discover && d.announce_group.family == 0 &&
+	    dicap_addr_parse(DICAPD_ANNOUNCE_GROUP, &d.announce_group) == -1)
+		fatalx("bad built-in announce group");
+	if (sodium_init() == -1)
+		fatalx("libsodium does not initialise");
+	if (d.node_id == 0) {
+		d.id_random = 1;
+		while (d.node_id == 0)
+			d.node_id = randombytes_random();
+	}
+	d.sock_path = absolute_path(d.sock_path);
+	signal(SIGPIPE, SIG_IGN);
+	log_init(o.debug, 1, "dicapd");
+	start(&d, &o);
+	if (!o.foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init(o.debug, 0, "dicapd");
+		if (event_reinit(d.base) == -1)
+			fatalx("event_reinit");
+	}
+	ev_term = evsignal_new(d.base, SIGTERM, signal_cb, &d);
+	ev_int = evsignal_new(d.base, SIGINT, signal_cb, &d);
+	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1)
+		fatalx("cannot handle signals");
+	log_info("node 0x%08x%s on %s: datapath %s, weight %u, socket %s", d.node_id,
+	    d.id_random ? " (random)" : "", d.iface, d.dp.ops->name, d.weight, d.sock_path);
+	membership_start(&d);
+	event_base_dispatch(d.base);
+	event_free(ev_term);
+	event_free(ev_int);
+	cleanup(&d);
+	event_base_free(d.base);
+	log_info("exiting");
+	return 0;
+}

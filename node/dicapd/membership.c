@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Membership: join, heartbeats, leave, and which coordinator to follow.
+ *
+ * The node follows the highest term it has seen.  It sends JOIN every
+ * heartbeat interval until a coordinator accepts it, rotating through the
+ * coordinators it knows (-c, announcements, earlier replies); once joined
+ * it sends HEARTBEAT every interval and calls the coordinator lost when no
+ * reply came for the timeout.  Losing the coordinator changes nothing
+ * about the topology: the node keeps its share and keeps looking.
+ */
+#include <sys/time.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "dicapd.h"
+#include "log.h"
+
+#define COUNTERS_MAX	(DP_COUNTER_MAX + C_COUNTER_MAX)
+
+static void tick_cb(evutil_socket_t, short, void *);
+
+const char *
+membership_state_name(enum node_state s)
+{
+	switch (s) {
+	case NODE_JOINING:
+		return "joining";
+	case NODE_JOINED:
+		return "joined";
+	case NODE_NO_COORD:
+		return "no-coordinator";
+	}
+	return "unknown";
+}
+
+static int
+coord_find(struct dicapd *d, const struct dicap_addr *a)
+{
+	int i;
+
+	for (i = 0; i < d->n_coords; i++)
+		if (addr_equal(&d->coords[i].addr, a))
+			return i;
+	return -1;
+}
+
+/*
+ * Remember a coordinator; returns its index.  When the list is full, a
+ * learned entry other than the followed one makes room; -1 if none can.
+ */
+int
+membership_add_coord(struct dicapd *d, const struct dicap_addr *a, int configured)
+{
+	int i;
+
+	if ((i = coord_find(d, a)) != -1) {
+		d->coords[i].configured |= configured;
+		return i;
+	}
+	if (d->n_coords < DICAPD_MAX_COORDS) {
+		i = d->n_coords++;
+	} else {
+		for (i = DICAPD_MAX_COORDS - 1; i >= 0; i--)
+			if (!d->coords[i].configured && i != d->cur)
+				break;
+		if (i < 0)
+			return -1;
+	}
+	memset(&d->coords[i], 0, sizeof(d->coords[i]));
+	d->coords[i].addr = *a;
+	d->coords[i].configured = configured;
+	return i;
+}
+
+int
+membership_is_current(struct dicapd *d, const struct dicap_addr *from)
+{
+	return d->cur >= 0 && addr_equal(&d->coords[d->cur].addr, from);
+}
+
+static void
+tick_schedule(struct dicapd *d)
+{
+	struct timeval tv;
+
+	tv.tv_sec = d->heartbeat_ms / 1000;
+	tv.tv_usec = (d->heartbeat_ms % 1000) * 1000;
+	event_del(d->ev_tick);
+	event_add(d->ev_tick, &tv);
+}
+
+/* Adopt the coordinator's intervals (from ACCEPT or TOPOLOGY) if sane. */
+static void
+set_timers(struct dicapd *d, const struct dicap_msg *m)
+{
+	uint32_t hb, to;
+
+	if (!DICAP_HAS(m, DICAP_AVP_HEARTBEAT_MS) || !DICAP_HAS(m, DICAP_AVP_TIMEOUT_MS))
+		return;
+	hb = m->heartbeat_ms;
+	to = m->timeout_ms;
+	if (hb == 0 || to <= hb) {
+		log_warnx("ignoring intervals heartbeat %u ms, timeout %u ms from the coordinator",
+		    hb, to);
+		return;
+	}
+	if (hb == d->heartbeat_ms && to == d->timeout_ms)
+		return;
+	log_info("heartbeat every %u ms, coordinator timeout %u ms", hb, to);
+	d->heartbeat_ms = hb;
+	d->timeout_ms = to;
+	tick_schedule(d);
+}
+
+static void
+send_join(struct dicapd *d, int idx)
+{
+	struct dicap_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DICAP_MSG_JOIN;
+	m.node_id = d->node_id;
+	m.weight = d->weight;
+	DICAP_SET(&m, DICAP_AVP_NODE_ID);
+	DICAP_SET(&m, DICAP_AVP_WEIGHT);
+	if (d->max_term != 0) {
+		m.term = d->max_term;
+		DICAP_SET(&m, DICAP_AVP_TERM);
+	}
+	if (net_send(d, &m, &d->coords[idx].addr) == 0)
+		d->ctr[C_JOINS_SENT]++;
+}
+
+/* Node and datapath counters as HEARTBEAT's COUNTERS (id, value) pairs. */
+static uint32_t
+encode_counters(struct dicapd *d, uint8_t *buf)
+{
+	struct dp_counters dc;
+	uint32_t n = 0;
+	int i;
+
+	memset(&dc, 0, sizeof(dc));
+	d->dp.ops->counters(&d->dp, &dc);
+	for (i = 0; i < DP_COUNTER_MAX; i++, n++) {
+		dicap_put_be16(buf + n * DICAP_COUNTER_WIRE_LEN, (uint16_t)(DP_CTR_WIRE_BASE + i));
+		dicap_put_be64(buf + n * DICAP_COUNTER_WIRE_LEN + 2, dc.v[i]);
+	}
+	for (i = 0; i < C_COUNTER_MAX; i++, n++) {
+		dicap_put_be16(buf + n * DICAP_COUNTER_WIRE_LEN,
+		    (uint16_t)(AGENT_CTR_WIRE_BASE + i));
+		dicap_put_be64(buf + n * DICAP_COUNTER_WIRE_LEN + 2, d->ctr[i]);
+	}
+	return n;
+}
+
+static void
+send_heartbeat(struct dicapd *d)
+{
+	uint8_t counters[COUNTERS_MAX * DICAP_COUNTER_WIRE_LEN];
+	struct dicap_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = DICAP_MSG_HEARTBEAT;
+	m.node_id = d->node_id;
+	m.epoch = d->active != NULL ? d->active->epoch : 0;
+	m.term = d->max_term;
+	m.weight = d->weight;
+	m.n_counters = encode_counters(d, counters);
+	m.counters_raw = counters;
+	DICAP_SET(&m, DICAP_AVP_NODE_ID);
+	DICAP_SET(&m, DICAP_AVP_EPOCH);
+	DICAP_SET(&m, DICAP_AVP_TERM);
+	DICAP_SET(&m, DICAP_AVP_WEIGHT);
+	DICAP_SET(&m, DICAP_AVP_COUNTERS);
+	if (net_send(d, &m, &d->coords[d->cur].addr) == 0)
+		d->ctr[C_HEARTBEATS_SENT]++;
+}
+
+void
+membership_leave(struct dicapd *d)
+{
+	struct dicap_msg m;
+
+	if (d->cur < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = DICAP_MSG_LEAVE;
+	m.node_id = d->node_id;
+	DICAP_SET(&m, DICAP_AVP_NODE_ID);
+	if (d->max_term != 0) {
+		m.term = d->max_term;
+		DICAP_SET(&m, DICAP_AVP_TERM);
+	}
+	if (net_send(d, &m, &d->coords[d->cur].addr) == 0)
+		log_info("sent LEAVE to %s", addr_str(&d->coords[d->cur].addr));
+}
+
+/* One JOIN per tick, to each known coordinator in turn. */
+static void
+join_round(struct dicapd *d)
+{
+	int idx;
+
+	if (d->n_coords == 0)
+		return;
+	idx = d->join_next++ % d->n_coords;
+	d->join_next %= d->n_coords;
+	send_join(d, idx);
+}
+
+static void
+coordinator_lost(struct dicapd *d)
+{
+	log_warnx("coordinator %s lost: no reply for %u ms; keeping epoch %u, looking for a coordinator",
+	    addr_str(&d->coords[d->cur].addr), d->timeout_ms,
+	    d->active != NULL ? d->active->epoch : 0);
+	d->ctr[C_COORDINATOR_LOST]++;
+	d->state = NODE_NO_COORD;
+	/* Ask the lost one again first: it may only have restarted. */
+	d->join_next = d->cur;
+}
+
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dicapd *d = arg;
+	uint64_t silent_ms;
+
+	(void)fd;
+	(void)what;
+	silent_ms = (dicap_mono_ns() - d->last_ack_mono) / 1000000;
+	if (d->state == NODE_JOINED && silent_ms <= d->timeout_ms) {
+		/* The datapath's lease: this agent and its coordinator are alive. */
+		d->dp.ops->refresh_lease(&d->dp);
+		send_heartbeat(d);
+		return;
+	}
+	/* Joined, or joining again a coordinator that had answered: it is gone. */
+	if (d->state != NODE_NO_COORD && d->cur >= 0 && silent_ms > d->timeout_ms)
+		coordinator_lost(d);
+	join_round(d);
+}
+
+/* Start following @from (a coordinator speaking with term @term). */
+void
+membership_follow(struct dicapd *d, const struct dicap_addr *from, uint32_t term)
+{
+	int idx;
+
+	if (term > d->max_term)
+		d->max_term = term;
+	idx = membership_add_coord(d, from, 0);
+	if (idx < 0)
+		return;
+	if (term > d->coords[idx].term)
+		d->coords[idx].term = term;
+	if (idx != d->cur || d->state != NODE_JOINED) {
+		if (idx != d->cur && d->cur >= 0)
+			d->ctr[C_COORDINATOR_CHANGES]++;
+		log_info("following coordinator %s (term %u)", addr_str(from), term);
+	}
+	d->cur = idx;
+	d->state = NODE_JOINED;
+	d->last_ack_mono = dicap_mono_ns();
+}
+
+static void
+on_accept(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *from)
+{
+	int rejoin;
+
+	if (m->node_id != d->node_id) {
+		d->ctr[C_RX_UNEXPECTED]++;
+		log_debug("ACCEPT for node 0x%08x, not for us", m->node_id);
+		return;
+	}
+	if (m->term < d->max_term) {
+		d->ctr[C_RX_STALE_TERM]++;
+		log_info("ignoring ACCEPT from %s: term %u is below term %u",
+		    addr_str(from), m->term, d->max_term);
+		return;
+	}
+	/* Joined already: only a higher term may take us elsewhere. */
+	if (d->state == NODE_JOINED && !membership_is_current(d, from) &&
+	    m->term <= d->max_term) {
+		d->ctr[C_RX_UNEXPECTED]++;
+		return;
+	}
+	rejoin = d->state != NODE_JOINED || !membership_is_current(d, from) ||
+	    m->term > d->max_term;
+	membership_follow(d, from, m->term);
+	set_timers(d, m);
+	if (!rejoin)
+		return;
+	/* A restarted coordinator numbers its epochs anew. */
+	topology_rebase(d, m->epoch);
+	log_info("joined %s as node 0x%08x: term %u, epoch %u, position %u of %u",
+	    addr_str(from), d->node_id, m->term, m->epoch, m->position, m->member_count);
+}
+
+static void
+on_heartbeat_reply(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *from)
+{
+	if (m->node_id != d->node_id || !membership_is_current(d, from)) {
+		d->ctr[C_RX_UNEXPECTED]++;
+		return;
+	}
+	if (DICAP_HAS(m, DICAP_AVP_TERM) && m->term < d->max_term) {
+		d->ctr[C_RX_STALE_TERM]++;
+		return;
+	}
+	d->ctr[C_HEARTBEAT_ACKS]++;
+	if (d->state == NODE_JOINED)
+		d->last_ack_mono = dicap_mono_ns();
+	if (DICAP_HAS(m, DICAP_AVP_EPOCH) && d->active != NULL &&
+	    m->epoch != d->active->epoch && d->pending == NULL)
+		log_debug("coordinator is at epoch %u, we at %u: waiting for its topology",
+		    m->epoch, d->active->epoch);
+}
+
+/*
+ * The address to reach a coordinator named @named in a message from
+ * @from: a coordinator bound to the wildcard address is reached at the
+ * sender's address, on the port it names.
+ */
+static void
+reachable_addr(const struct dicap_addr *named, const struct dicap_addr *from,
+    struct dicap_addr *out)
+{
+	static const uint8_t zero[16];
+
+	*out = *named;
+	if (memcmp(named->addr, zero, named->family == 4 ? 4 : 16) == 0) {
+		memcpy(out->addr, from->addr, sizeof(out->addr));
+		out->family = from->family;
+	}
+}
+
+static void
+new_random_id(struct dicapd *d)
+{
+	uint32_t old = d->node_id;
+
+	do {
+		d->node_id = randombytes_random();
+	} while (d->node_id == 0 || d->node_id == old);
+	log_warnx("random node id 0x%08x is taken: now 0x%08x", old, d->node_id);
+}
+
+static void
+on_error(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *from)
+{
+	const char *text = DICAP_HAS(m, DICAP_AVP_ERROR_TEXT) ? m->error_text : "";
+	struct dicap_addr hint;
+	int idx;
+
+	if (DICAP_HAS(m, DICAP_AVP_NODE_ID) && m->node_id != d->node_id) {
+		d->ctr[C_RX_UNEXPECTED]++;
+		return;
+	}
+	switch (m->error_code) {
+	case DICAP_CTLERR_ID_IN_USE:
+		d->ctr[C_ID_CONFLICTS]++;
+		log_warnx("coordinator %s refused node id 0x%08x: %s", addr_str(from),
+		    d->node_id, text);
+		if (!d->id_random) {
+			log_warnx("node id 0x%08x was given with --id: exiting", d->node_id);
+			dicapd_shutdown(d, 1);
+		}
+		new_random_id(d);
+		if (d->state == NODE_JOINED)
+			d->state = NODE_JOINING;
+		if ((idx = membership_add_coord(d, from, 0)) >= 0)
+			send_join(d, idx);
+		break;
+	case DICAP_CTLERR_UNKNOWN_NODE:
+		if (!membership_is_current(d, from))
+			break;
+		log_info("coordinator %s does not know node 0x%08x: joining again",
+		    addr_str(from), d->node_id);
+		d->state = NODE_JOINING;
+		d->last_ack_mono = dicap_mono_ns();
+		send_join(d, d->cur);
+		break;
+	case DICAP_CTLERR_NOT_LEADER:
+		if (membership_is_current(d, from) && d->state == NODE_JOINED) {
+			log_warnx("coordinator %s is a standby now: looking for the active one",
+			    addr_str(from));
+			d->state = NODE_NO_COORD;
+			d->ctr[C_COORDINATOR_LOST]++;
+		}
+		log_debug("%s is not the active coordinator: %s", addr_str(from), text);
+		/* A standby names the active coordinator it follows: ask that one. */
+		if (DICAP_HAS(m, DICAP_AVP_COORD) && d->state != NODE_JOINED) {
+			reachable_addr(&m->coord, from, &hint);
+			if (!addr_equal(&hint, from) &&
+			    (idx = membership_add_coord(d, &hint, 0)) >= 0)
+				send_join(d, idx);
+		}
+		break;
+	default:
+		log_warnx("error %u from %s: %s", m->error_code, addr_str(from), text);
+		break;
+	}
+}
+
+/*
+ * An announcement: remember the coordinator, and join it if we have none
+ * or it has a higher term than the one we follow.
+ */
+static void
+on_announce(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *from)
+{
+	struct dicap_addr a = *from;
+	int idx;
+
+	if (DICAP_HAS(m, DICAP_AVP_COORD))
+		reachable_addr(&m->coord, from, &a);
+	if (DICAP_HAS(m, DICAP_AVP_TERM) && m->term < d->max_term) {
+		d->ctr[C_RX_STALE_TERM]++;
+		log_debug("announcement of %s with old term %u", addr_str(&a), m->term);
+		return;
+	}
+	if ((idx = membership_add_coord(d, &a, 0)) < 0)
+		return;
+	if (m->term > d->coords[idx].term)
+		d->coords[idx].term = m->term;
+	if (d->state == NODE_JOINED &&
+	    (idx == d->cur || m->term <= d->max_term))
+		return;
+	log_info("announcement: coordinator %s, term %u: joining it", addr_str(&a), m->term);
+	send_join(d, idx);
+}
+
+static uint32_t
+required_avps(int type)
+{
+	switch (type) {
+	case DICAP_MSG_ACCEPT:
+		return 1u << DICAP_AVP_NODE_ID | 1u << DICAP_AVP_TERM | 1u << DICAP_AVP_EPOCH;
+	case DICAP_MSG_HEARTBEAT:
+		return 1u << DICAP_AVP_NODE_ID;
+	case DICAP_MSG_ERROR:
+		return 1u << DICAP_AVP_ERROR_CODE;
+	case DICAP_MSG_ANNOUNCE:
+		return 1u << DICAP_AVP_TERM;
+	}
+	return 0;
+}
+
+void
+membership_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *from)
+{
+	uint32_t need = required_avps(m->type);
+
+	/* The codec checks this too; the agent does not rely on it. */
+	if ((m->present & need) != need) {
+		d->ctr[C_RX_MALFORMED]++;
+		log_debug("%s from %s lacks attributes", dicap_msg_type_name(m->type),
+		    addr_str(from));
+		return;
+	}
+	switch (m->type) {
+	case DICAP_MSG_ACCEPT:
+		on_accept(d, m, from);
+		break;
+	case DICAP_MSG_HEARTBEAT:
+		on_heartbeat_reply(d, m, from);
+		break;
+	case DICAP_MSG_ERROR:
+		on_error(d, m, from);
+		break;
+	case DICAP_MSG_ANNOUNCE:
+		on_announce(d, m, from);
+		break;
+	}
+}
+
+/* Called by topology.c with each accepted topology's intervals. */
+void
+membership_set_timers(struct dicapd *d, const struct dicap_msg *m)
+{
+	set_timers(d, m);
+}
+
+void
+membership_start(struct dicapd *d)
+{
+	d->heartbeat_ms = DICAPD_DEFAULT_HEARTBEAT_MS;
+	d->timeout_ms = DICAPD_DEFAULT_TIMEOUT_MS;
+	d->cur = -1;
+	d->state = d->n_coords > 0 ? NODE_JOINING : NODE_NO_COORD;
+	d->ev_tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
+	if (d->ev_tick == NULL)
+		fatalx("cannot create the heartbeat timer");
+	tick_schedule(d);
+	join_round(d);
+}
+
+void
+membership_stop(struct dicapd *d)
+{
+	if (d->ev_tick != NULL)
+		event_free(d->ev_tick);
+	d->ev_tick = NULL;
+}

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The control channel of the node: one UDP socket per address family
+ * (created when first needed), the multicast announcement listener, the
+ * codec with the cluster key, and replay checks.  Input that fails any
+ * check is counted and dropped here, before it can reach any state.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "dicapd.h"
+#include "log.h"
+
+#define NET_RX_BATCH	64	/* datagrams per wakeup, so one socket cannot starve the rest */
+
+static uint8_t net_buf[DICAP_CTL_MAX_LEN + 1];
+
+static void net_read_cb(evutil_socket_t, short, void *);
+
+int
+addr_equal(const struct dicap_addr *a, const struct dicap_addr *b)
+{
+	size_t len = a->family == 4 ? 4 : 16;
+
+	return a->family == b->family && a->port == b->port &&
+	    memcmp(a->addr, b->addr, len) == 0;
+}
+
+const char *
+addr_str(const struct dicap_addr *a)
+{
+	static char bufs[4][DICAP_ADDR_STRLEN];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
+
+	if (dicap_addr_format(a, b, DICAP_ADDR_STRLEN) == NULL)
+		snprintf(b, DICAP_ADDR_STRLEN, "(bad address)");
+	return b;
+}
+
+static socklen_t
+addr_to_sockaddr(const struct dicap_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(a->port);
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+		return sizeof(*sin6);
+	}
+}
+
+static int
+sockaddr_to_addr(const struct sockaddr_storage *ss, struct dicap_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		a->family = 4;
+		a->port = ntohs(sin->sin_port);
+		memcpy(a->addr, &sin->sin_addr, 4);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		/* A v4-mapped sender is the IPv4 peer it maps. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a->family = 4;
+			memcpy(a->addr, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->family = 6;
+			memcpy(a->addr, &sin6->sin6_addr, 16);
+		}
+		a->port = ntohs(sin6->sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
+static int
+udp_socket(int family, char *err, size_t errlen)
+{
+	int fd;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		snprintf(err, errlen, "UDP socket (%s): %s",
+		    family == AF_INET ? "IPv4" : "IPv6", strerror(errno));
+	return fd;
+}
+
+/* --bind: the control channel's source address (a management interface). */
+static int
+net_bind(struct dicapd *d, int fd, int family, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (d->bind_addr.family != family)
+		return 0;
+	len = addr_to_sockaddr(&d->bind_addr, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		snprintf(err, errlen, "--bind %s: %s", addr_str(&d->bind_addr), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+net_watch(struct dicapd *d, int fd, struct event **ev)
+{
+	*ev = event_new(d->base, fd, EV_READ | EV_PERSIST, net_read_cb, d);
+	if (*ev == NULL || event_add(*ev, NULL) == -1)
+		fatalx("cannot watch the control socket");
+	return 0;
+}
+
+static int net_fd_for(struct dicapd *, int);
+
+int
+net_open(struct dicapd *d, char *err, size_t errlen)
+{
+	d->fd6 = -1;
+	d->mcast_fd = -1;
+	d->seq = dicap_seq_start();
+	d->fd4 = udp_socket(AF_INET, err, errlen);
+	if (d->fd4 == -1 || net_bind(d, d->fd4, 4, err, errlen) == -1)
+		return -1;
+	if (d->bind_addr.family == 6 && net_fd_for(d, 6) == -1) {
+		snprintf(err, errlen, "--bind %s: cannot use it", addr_str(&d->bind_addr));
+		return -1;
+	}
+	return net_watch(d, d->fd4, &d->ev4);
+}
+
+/* The IPv6 socket exists only once an IPv6 coordinator is known. */
+static int
+net_fd_for(struct dicapd *d, int family)
+{
+	char err[128];
+
+	if (family == 4)
+		return d->fd4;
+	if (d->fd6 == -1) {
+		d->fd6 = udp_socket(AF_INET6, err, sizeof(err));
+		if (d->fd6 == -1 || net_bind(d, d->fd6, 6, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			if (d->fd6 != -1)
+				close(d->fd6);
+			d->fd6 = -1;
+			return -1;
+		}
+		net_watch(d, d->fd6, &d->ev6);
+	}
+	return d->fd6;
+}
+
+/*
+ * Join the group on every IPv4 interface that is up, loopback included:
+ * the coordinator may announce on any of them (on loopback in tests), and
+ * the node need not know which one is the management network.  Returns
+ * the number of interfaces joined, or -1.
+ */
+static int
+join_everywhere(int fd, const struct dicap_addr *g)
+{
+	struct ifaddrs *ifa, *i;
+	struct ip_mreqn mr;
+	int joined = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    !(i->ifa_flags & IFF_UP) ||
+		    !(i->ifa_flags & (IFF_MULTICAST | IFF_LOOPBACK)))
+			continue;
+		memset(&mr, 0, sizeof(mr));
+		memcpy(&mr.imr_multiaddr, g->addr, 4);
+		mr.imr_ifindex = (int)if_nametoindex(i->ifa_name);
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) == 0)
+			joined++;
+		else if (errno != EADDRINUSE)
+			log_debug("join %s on %s: %s", addr_str(g), i->ifa_name, strerror(errno));
+	}
+	freeifaddrs(ifa);
+	return joined;
+}
+
+int
+net_open_announce(struct dicapd *d, char *err, size_t errlen)
+{
+	const struct dicap_addr *g = &d->announce_group;
+	struct sockaddr_in sin;
+	int fd, on = 1, off = 0, joined;
+
+	if (g->family != 4 || (g->addr[0] & 0xf0) != 0xe0) {
+		snprintf(err, errlen, "announce group %s is not an IPv4 multicast address",
+		    addr_str(g));
+		return -1;
+	}
+	if ((fd = udp_socket(AF_INET, err, errlen)) == -1)
+		return -1;
+	/* Several agents on one host (one per capture interface) share the group. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof(off));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(g->port);
+	memcpy(&sin.sin_addr, g->addr, 4);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		snprintf(err, errlen, "bind announce group %s: %s", addr_str(g),
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((joined = join_everywhere(fd, g)) <= 0) {
+		snprintf(err, errlen, "join announce group %s: %s", addr_str(g),
+		    joined == 0 ? "no interface with IPv4 multicast" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	log_info("listening for announcements on %s (%d interface%s)", addr_str(g), joined,
+	    joined == 1 ? "" : "s");
+	d->mcast_fd = fd;
+	return net_watch(d, fd, &d->ev_mcast);
+}
+
+void
+net_close(struct dicapd *d)
+{
+	if (d->ev4 != NULL)
+		event_free(d->ev4);
+	if (d->ev6 != NULL)
+		event_free(d->ev6);
+	if (d->ev_mcast != NULL)
+		event_free(d->ev_mcast);
+	d->ev4 = d->ev6 = d->ev_mcast = NULL;
+	if (d->fd4 != -1)
+		close(d->fd4);
+	if (d->fd6 != -1)
+		close(d->fd6);
+	if (d->mcast_fd != -1)
+		close(d->mcast_fd);
+	d->fd4 = d->fd6 = d->mcast_fd = -1;
+}
+
+int
+net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
+{
+	static uint8_t out[DICAP_CTL_MAX_LEN];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd, len;
+
+	m->seq = d->seq++;
+	m->timestamp_ns = dicap_now_ns();
+	DICAP_SET(m, DICAP_AVP_SEQ);
+	DICAP_SET(m, DICAP_AVP_TIMESTAMP);
+	len = dicap_msg_encode(m, out, sizeof(out), d->have_key ? d->key : NULL);
+	if (len < 0) {
+		log_warnx("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
+		    dicap_msg_strerror(-len), dicap_msg_why());
+		d->ctr[C_TX_ERRORS]++;
+		return -1;
+	}
+	if ((fd = net_fd_for(d, to->family)) == -1) {
+		d->ctr[C_TX_ERRORS]++;
+		return -1;
+	}
+	sslen = addr_to_sockaddr(to, &ss);
+	if (sendto(fd, out, (size_t)len, 0, (struct sockaddr *)&ss, sslen) == -1) {
+		log_debug("send %s to %s: %s", dicap_msg_type_name(m->type), addr_str(to),
+		    strerror(errno));
+		d->ctr[C_TX_ERRORS]++;
+		return -1;
+	}
+	log_debug("sent %s to %s (%d bytes)", dicap_msg_type_name(m->type), addr_str(to), len);
+	return 0;
+}
+
+/*
+ * Count a drop; log it at most once a second per counter so that a flood
+ * of garbage cannot flood the log as well.
+ */
+static void
+net_drop(struct dicapd *d, enum agent_counter c, const struct dicap_addr *from,
+    const char *what, const char *why)
+{
+	static uint64_t last_log[C_COUNTER_MAX];
+	uint64_t now = dicap_mono_ns();
+
+	d->ctr[c]++;
+	if (now - last_log[c] >= 1000000000ULL) {
+		last_log[c] = now;
+		log_warnx("dropped a datagram from %s: %s%s%s (%s: %llu so far)",
+		    addr_str(from), what, why ? ": " : "", why ? why : "",
+		    agent_counter_name(c), (unsigned long long)d->ctr[c]);
+	} else {
+		log_debug("dropped a datagram from %s: %s%s%s", addr_str(from), what,
+		    why ? ": " : "", why ? why : "");
+	}
+}
+
+/* The replay slot of (@from, @term); the least recently used one is reused. */
+static struct dicap_replay *
+replay_state(struct dicapd *d, const struct dicap_addr *from, uint32_t term)
+{
+	struct replay_slot *s, *victim = &d->replay[0];
+	int i;
+
+	for (i = 0; i < DICAPD_REPLAY_SLOTS; i++) {
+		s = &d->replay[i];
+		if (s->used && s->term == term && addr_equal(&s->from, from)) {
+			s->last_use_mono = dicap_mono_ns();
+			return &s->state;
+		}
+		if (!s->used || (victim->used && s->last_use_mono < victim->last_use_mono))
+			victim = s;
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	victim->from = *from;
+	victim->term = term;
+	victim->last_use_mono = dicap_mono_ns();
+	return &victim->state;
+}
+
+static void
+net_dispatch(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *from)
+{
+	switch (m->type) {
+	case DICAP_MSG_TOPOLOGY:
+		topology_input(d, m, from);
+		break;
+	case DICAP_MSG_ACCEPT:
+	case DICAP_MSG_HEARTBEAT:
+	case DICAP_MSG_ERROR:
+	case DICAP_MSG_ANNOUNCE:
+		membership_input(d, m, from);
+		break;
+	default:
+		net_drop(d, C_RX_UNEXPECTED, from, dicap_msg_type_name(m->type),
+		    "not a message for a node");
+		break;
+	}
+}
+
+static void
+net_input(struct dicapd *d, const uint8_t *buf, size_t len, const struct dicap_addr *from)
+{
+	struct dicap_replay *rs;
+	struct dicap_msg m;
+	const char *why = NULL;
+	int rc, verdict;
+
+	rc = dicap_msg_decode(buf, len, &m, d->have_key ? d->key : NULL, &why);
+	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {
+		net_drop(d, C_RX_AUTH_FAIL, from, dicap_msg_strerror(rc), why);
+		return;
+	}
+	if (rc != DICAP_MSGERR_OK) {
+		net_drop(d, C_RX_MALFORMED, from, dicap_msg_strerror(rc), why);
+		return;
+	}
+	if (!DICAP_HAS(&m, DICAP_AVP_SEQ) || !DICAP_HAS(&m, DICAP_AVP_TIMESTAMP)) {
+		net_drop(d, C_RX_MALFORMED, from, dicap_msg_type_name(m.type),
+		    "no SEQ or TIMESTAMP");
+		return;
+	}
+	rs = replay_state(d, from, DICAP_HAS(&m, DICAP_AVP_TERM) ? m.term : 0);
+	verdict = dicap_replay_check(rs, m.seq, m.timestamp_ns, dicap_now_ns(), 0);
+	if (verdict != DICAP_REPLAY_OK) {
+		net_drop(d, C_RX_REPLAY, from, dicap_msg_type_name(m.type),
+		    dicap_replay_verdict_name(verdict));
+		return;
+	}
+	log_debug("received %s from %s (%zu bytes)", dicap_msg_type_name(m.type),
+	    addr_str(from), len);
+	net_dispatch(d, &m, from);
+}
+
+static void
+net_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dicapd *d = arg;
+	struct sockaddr_storage ss;
+	struct dicap_addr from;
+	socklen_t sslen;
+	ssize_t n;
+	int i;
+
+	(void)what;
+	for (i = 0; i < NET_RX_BATCH; i++) {
+		sslen = sizeof(ss);
+		n = recvfrom(fd, net_buf, sizeof(net_buf), 0, (struct sockaddr *)&ss, &sslen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_debug("recvfrom: %s", strerror(errno));
+			return;
+		}
+		if (sockaddr_to_addr(&ss, &from) == -1)
+			continue;
+		net_input(d, net_buf, (size_t)n, &from);
+	}
+}
