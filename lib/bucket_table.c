@@ -16,7 +16,14 @@
  * itself computed by repeated squaring; keys are compared by
  * cross-multiplication instead of division.  (The base of the logarithm is
  * a common factor and does not change which key is smallest.)
+ *
+ * The build runs member by member over blocks of buckets, each bucket
+ * keeping its best key so far: the buckets of a block are independent, so
+ * the CPU overlaps their hash and logarithm computations, where one bucket
+ * at a time over all members makes a chain of dependent compares.  The
+ * same step, one member against the kept keys, is the incremental update.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -28,15 +35,40 @@
 #define U_BITS		54		/* u = X / 2^54 with X odd */
 
 /*
- * The per-pair hash: the splitmix64 finalizer (Stafford's "Mix13"), a
- * 64-bit bijection with strong avalanche.  The input packs the node ID and
- * the bucket into disjoint bits, so distinct pairs get distinct outputs;
- * the added odd constant keeps the all-zero input off the fixed point 0.
+ * A key is kept packed as -log2(u) (under 2^38) above the weight (16
+ * bits); the packed value is below 2^54.
  */
-static inline uint64_t pair_hash(uint32_t node_id, uint32_t bucket)
-{
-	uint64_t z = ((uint64_t)node_id << 32 | bucket) + 0x9e3779b97f4a7c15ull;
+#define KEY_WEIGHT_BITS	16
+#define KEY_WEIGHT_MASK	((1ull << KEY_WEIGHT_BITS) - 1)
 
+#define BLOCK_BUCKETS	2048		/* keys of a block: 16 KiB, in L1 */
+#define GONE		0xffffu		/* not a member index: n <= 65535 */
+#define HASH_OFFSET	0x9e3779b97f4a7c15ull
+
+/* A table point of log2(1 + i/1024) and the step to the next one, Q32. */
+struct log_point {
+	uint64_t base;
+	uint64_t slope;
+};
+
+static struct log_point log_table[LOG_TABLE_SIZE];
+static pthread_once_t log_table_once = PTHREAD_ONCE_INIT;
+
+/*
+ * The per-pair hash: the splitmix64 finalizer (Stafford's "Mix13"), a
+ * 64-bit bijection with strong avalanche, of (node_id << 32 | bucket) plus
+ * an odd constant.  The input packs the node ID and the bucket into
+ * disjoint bits, so distinct pairs get distinct outputs; the constant
+ * keeps the all-zero input off the fixed point 0.  Since the bucket fills
+ * the low bits, the input is member_seed(node_id) + bucket.
+ */
+static inline uint64_t member_seed(uint32_t node_id)
+{
+	return ((uint64_t)node_id << 32) + HASH_OFFSET;
+}
+
+static inline uint64_t pair_hash(uint64_t z)
+{
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
@@ -67,13 +99,23 @@ static uint64_t log2_q32(uint32_t i)
 	return r;
 }
 
-static void log_table_init(uint64_t *t)
+static void log_table_init(void)
 {
+	uint64_t cur = log2_q32(0), next;
 	uint32_t i;
 
-	for (i = 0; i < LOG_TABLE_SIZE; i++)
-		t[i] = log2_q32(i);
-	t[LOG_TABLE_SIZE] = (uint64_t)1 << FRAC_BITS;
+	for (i = 0; i < LOG_TABLE_SIZE; i++) {
+		next = i + 1 < LOG_TABLE_SIZE ? log2_q32(i + 1) :
+						 (uint64_t)1 << FRAC_BITS;
+		log_table[i].base = cur;
+		log_table[i].slope = next - cur;
+		cur = next;
+	}
+}
+
+static void log_table_ready(void)
+{
+	pthread_once(&log_table_once, log_table_init);
 }
 
 /*
@@ -86,18 +128,43 @@ static void log_table_init(uint64_t *t)
  * error is the same function of u for every member, so it does not favour
  * any of them.
  */
-static inline uint64_t neg_log2_u(const uint64_t *t, uint64_t h)
+/*
+ * The index of the highest set bit of @x, which is not 0.  x86 without
+ * LZCNT has only BSR, which formally leaves its destination unchanged for
+ * 0 and therefore waits for the register's previous value: in a loop that
+ * chains every iteration to the one before (gcc 12 made the build twice as
+ * slow that way).  Zeroing the destination first cuts the chain.
+ */
+static inline unsigned int top_bit(uint64_t x)
+{
+#if defined(__x86_64__) && !defined(__LZCNT__)
+	uint64_t n;
+
+	asm("xorl %k0, %k0\n\tbsrq %1, %0" : "=&r"(n) : "rm"(x) : "cc");
+	return (unsigned int)n;
+#else
+	return 63 - (unsigned int)__builtin_clzll(x);
+#endif
+}
+
+static inline uint64_t neg_log2_u(uint64_t h)
 {
 	uint64_t x = (h >> 11) << 1 | 1;
-	unsigned int n = 63 - (unsigned int)__builtin_clzll(x);
+	unsigned int n = top_bit(x);
 	uint64_t mant = x << (63 - n);
 	uint32_t idx = (uint32_t)(mant >> (63 - LOG_TABLE_BITS)) &
 		       (LOG_TABLE_SIZE - 1);
 	uint64_t rest = (mant >> (31 - LOG_TABLE_BITS)) & 0xffffffffull;
-	uint64_t frac = t[idx] + (((t[idx + 1] - t[idx]) * rest) >> 32);
+	const struct log_point *p = &log_table[idx];
+	uint64_t frac = p->base + ((p->slope * rest) >> 32);
 
 	return ((uint64_t)U_BITS << FRAC_BITS) -
 	       (((uint64_t)n << FRAC_BITS) + frac);
+}
+
+static inline uint64_t pair_key(uint64_t seed, uint32_t bucket, uint64_t w)
+{
+	return neg_log2_u(pair_hash(seed + bucket)) << KEY_WEIGHT_BITS | w;
 }
 
 static int member_cmp(const void *a, const void *b)
@@ -159,42 +226,217 @@ static int check_normalized(const struct dicap_member *m, size_t n,
 }
 
 /*
- * Key a beats key b when nl_a / w_a < nl_b / w_b; both products are below
- * 2^38 * 2^16.  Equal keys keep the earlier member, the lower node ID.
+ * Does the key @nl / @w beat the packed key @best?  Keys are compared by
+ * cross-multiplication, both products below 2^38 * 2^16.  Equal keys go
+ * to the lower node ID, @id against @best_id: in the order of the member
+ * list, which the full build follows, the earlier member keeps the bucket.
  */
-static inline uint16_t bucket_owner(const struct dicap_member *m, size_t n,
-				    const uint64_t *t, uint32_t bucket)
+static inline int beats(uint64_t nl, uint64_t w, uint32_t id, uint64_t best,
+			uint32_t best_id)
 {
-	uint64_t best_nl = neg_log2_u(t, pair_hash(m[0].node_id, bucket));
-	uint64_t best_w = m[0].weight;
-	uint64_t nl;
-	size_t best = 0, i;
+	uint64_t mine = nl * (best & KEY_WEIGHT_MASK);
+	uint64_t theirs = (best >> KEY_WEIGHT_BITS) * w;
 
-	for (i = 1; i < n; i++) {
-		nl = neg_log2_u(t, pair_hash(m[i].node_id, bucket));
-		if (nl * best_w < best_nl * m[i].weight) {
-			best_nl = nl;
-			best_w = m[i].weight;
-			best = i;
+	if (__builtin_expect(mine > theirs, 1))
+		return 0;
+	return mine < theirs || id < best_id;
+}
+
+/*
+ * Member @j competes for the @count buckets from @first, whose winners so
+ * far are @table[] and @key[] (indexed from @first): it takes every bucket
+ * it beats.
+ */
+static void compete(const struct dicap_member *m, uint16_t j, uint32_t first,
+		    uint32_t count, uint16_t *table, uint64_t *key)
+{
+	uint64_t seed = member_seed(m[j].node_id) + first;
+	uint64_t w = m[j].weight, nl;
+	uint32_t id = m[j].node_id, i;
+
+	for (i = 0; i < count; i++) {
+		nl = neg_log2_u(pair_hash(seed + i));
+		if (beats(nl, w, id, key[i], m[table[i]].node_id)) {
+			table[i] = j;
+			key[i] = nl << KEY_WEIGHT_BITS | w;
 		}
 	}
-	return (uint16_t)best;
+}
+
+/* The full build of the @count buckets from @first. */
+static void build_block(const struct dicap_member *m, size_t n, uint32_t first,
+			uint32_t count, uint16_t *table, uint64_t *key)
+{
+	uint64_t seed = member_seed(m[0].node_id);
+	uint32_t i;
+	size_t j;
+
+	for (i = 0; i < count; i++) {
+		table[i] = 0;
+		key[i] = pair_key(seed, first + i, m[0].weight);
+	}
+	for (j = 1; j < n; j++)
+		compete(m, (uint16_t)j, first, count, table, key);
+}
+
+/* The winner of one bucket over all of @m, into @table and @key. */
+static void bucket_winner(const struct dicap_member *m, size_t n,
+			  uint32_t bucket, uint16_t *table, uint64_t *key)
+{
+	uint64_t best = pair_key(member_seed(m[0].node_id), bucket,
+				 m[0].weight);
+	uint64_t nl;
+	size_t best_i = 0, i;
+
+	for (i = 1; i < n; i++) {
+		nl = neg_log2_u(pair_hash(member_seed(m[i].node_id) + bucket));
+		if (beats(nl, m[i].weight, m[i].node_id, best,
+			  m[best_i].node_id)) {
+			best = nl << KEY_WEIGHT_BITS | m[i].weight;
+			best_i = i;
+		}
+	}
+	*table = (uint16_t)best_i;
+	*key = best;
 }
 
 int dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
 		      const char **err)
 {
-	uint64_t t[LOG_TABLE_SIZE + 1];
+	uint64_t key[BLOCK_BUCKETS];
 	uint32_t b;
 
 	if (table == NULL)
 		return fail(err, "no table");
 	if (check_normalized(m, n, err) == -1)
 		return -1;
-	log_table_init(t);
-	for (b = 0; b < DICAP_BUCKETS; b++)
-		table[b] = bucket_owner(m, n, t, b);
+	log_table_ready();
+	for (b = 0; b < DICAP_BUCKETS; b += BLOCK_BUCKETS)
+		build_block(m, n, b, BLOCK_BUCKETS, table + b, key);
 	return 0;
+}
+
+int dicap_table_build_state(const struct dicap_member *m, size_t n,
+			    struct dicap_table_state *s, const char **err)
+{
+	uint32_t b;
+
+	if (s == NULL || s->table == NULL || s->key == NULL)
+		return fail(err, "no table state");
+	if (check_normalized(m, n, err) == -1)
+		return -1;
+	log_table_ready();
+	for (b = 0; b < DICAP_BUCKETS; b += BLOCK_BUCKETS)
+		build_block(m, n, b, BLOCK_BUCKETS, s->table + b, s->key + b);
+	return 0;
+}
+
+/*
+ * Walk both sorted lists: @remap[old index] = new index, or GONE for a
+ * member that left or changed its weight; @joined[] = the new indices of
+ * members that joined or changed their weight.  Returns their number.
+ */
+static size_t diff_members(const struct dicap_member *old_m, size_t old_n,
+			   const struct dicap_member *new_m, size_t new_n,
+			   uint16_t *remap, uint16_t *joined)
+{
+	size_t i = 0, j = 0, n_joined = 0;
+
+	while (i < old_n || j < new_n) {
+		if (j == new_n ||
+		    (i < old_n && old_m[i].node_id < new_m[j].node_id)) {
+			remap[i++] = GONE;
+		} else if (i == old_n || new_m[j].node_id < old_m[i].node_id) {
+			joined[n_joined++] = (uint16_t)j++;
+		} else {
+			if (old_m[i].weight == new_m[j].weight) {
+				remap[i] = (uint16_t)j;
+			} else {
+				remap[i] = GONE;
+				joined[n_joined++] = (uint16_t)j;
+			}
+			i++;
+			j++;
+		}
+	}
+	return n_joined;
+}
+
+/* Buckets whose winner left; -1 if @table names no member of the old list. */
+static int64_t count_orphans(const uint16_t *table, size_t old_n,
+			     const uint16_t *remap)
+{
+	int64_t orphans = 0;
+	uint32_t b;
+
+	for (b = 0; b < DICAP_BUCKETS; b++) {
+		if (table[b] >= old_n)
+			return -1;
+		orphans += remap[table[b]] == GONE;
+	}
+	return orphans;
+}
+
+static void update_block(const struct dicap_member *new_m, size_t new_n,
+			 const uint16_t *remap, const uint16_t *joined,
+			 size_t n_joined, uint32_t first, uint16_t *table,
+			 uint64_t *key)
+{
+	uint32_t i;
+	size_t j;
+
+	for (i = 0; i < BLOCK_BUCKETS; i++) {
+		if (remap[table[i]] != GONE)
+			table[i] = remap[table[i]];
+		else
+			bucket_winner(new_m, new_n, first + i, &table[i],
+				      &key[i]);
+	}
+	for (j = 0; j < n_joined; j++)
+		compete(new_m, joined[j], first, BLOCK_BUCKETS, table, key);
+}
+
+int dicap_table_update(const struct dicap_member *old_m, size_t old_n,
+		       const struct dicap_member *new_m, size_t new_n,
+		       struct dicap_table_state *s, const char **err)
+{
+	uint16_t *remap, *joined;
+	size_t n_joined;
+	int64_t orphans;
+	uint32_t b;
+	int rc = 0;
+
+	if (s == NULL || s->table == NULL || s->key == NULL)
+		return fail(err, "no table state");
+	if (check_normalized(old_m, old_n, err) == -1 ||
+	    check_normalized(new_m, new_n, err) == -1)
+		return -1;
+	remap = malloc(old_n * sizeof(*remap));
+	joined = malloc(new_n * sizeof(*joined));
+	if (remap == NULL || joined == NULL) {
+		rc = fail(err, "out of memory");
+		goto out;
+	}
+	n_joined = diff_members(old_m, old_n, new_m, new_n, remap, joined);
+	orphans = count_orphans(s->table, old_n, remap);
+	if (orphans == -1) {
+		rc = fail(err, "table state does not match the old member list");
+		goto out;
+	}
+	/* Each orphan costs new_n keys, each joiner a pass over all buckets. */
+	if ((uint64_t)orphans * new_n + (n_joined + 1) * (uint64_t)DICAP_BUCKETS >=
+	    (uint64_t)new_n * DICAP_BUCKETS) {
+		rc = dicap_table_build_state(new_m, new_n, s, err) == -1 ? -1 : 1;
+		goto out;
+	}
+	log_table_ready();
+	for (b = 0; b < DICAP_BUCKETS; b += BLOCK_BUCKETS)
+		update_block(new_m, new_n, remap, joined, n_joined, b,
+			     s->table + b, s->key + b);
+out:
+	free(remap);
+	free(joined);
+	return rc;
 }
 
 uint32_t dicap_table_count(const uint16_t *table, uint16_t idx)

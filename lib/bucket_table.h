@@ -37,6 +37,40 @@ int dicap_members_normalize(struct dicap_member *m, size_t n, const char **err);
 int dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
 		      const char **err);
 
+/*
+ * A table that can be updated incrementally: @table as dicap_table_build()
+ * fills it, and per bucket the winning key (an opaque value) so that a
+ * joining member only has to be compared with the current winner.  The
+ * caller allocates both arrays with DICAP_BUCKETS entries and keeps the
+ * member list the state was last built or updated for.
+ */
+struct dicap_table_state {
+	uint16_t *table;
+	uint64_t *key;
+};
+
+/*
+ * dicap_table_build() into @s, keeping the keys.  Same result in @s->table,
+ * same errors.
+ */
+int dicap_table_build_state(const struct dicap_member *m, size_t n,
+			    struct dicap_table_state *s, const char **err);
+
+/*
+ * Update @s, built for the normalized list @old_m, to the normalized list
+ * @new_m: afterwards @s->table is identical to dicap_table_build(@new_m).
+ * A member whose weight changed counts as a leave and a join.  The work is
+ * 65536 x (joined members + 1) key evaluations plus the buckets of the
+ * members that left x @new_n; when a full build is cheaper, it does that.
+ * Returns 0 after an update in place, 1 after a full build, or -1 with a
+ * reason in @err; after an error @s is unusable until the next
+ * dicap_table_build_state().  Allocates O(@old_n + @new_n)
+ * temporary memory.  Thread-safe for distinct states.
+ */
+int dicap_table_update(const struct dicap_member *old_m, size_t old_n,
+		       const struct dicap_member *new_m, size_t new_n,
+		       struct dicap_table_state *s, const char **err);
+
 /* Number of buckets in @table owned by index @idx. */
 uint32_t dicap_table_count(const uint16_t *table, uint16_t idx);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The bucket table: weighted shares, determinism, minimal movement when a
- * member leaves or joins, rejection of bad member lists, build time.
+ * member leaves or joins, rejection of bad member lists, the incremental
+ * update against full builds (ties included), build and update time.
  */
 #include <math.h>
 #include <stdint.h>
@@ -15,9 +16,25 @@
 #define REFERENCE_FINGERPRINT	0xa8f0b8925cb1c7e4ull
 
 #define MAXN	1000
+#define BIGN	4096
+
+/* The sanitizers slow the builds tenfold: fewer random update steps. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED	1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED	0
+#endif
 
 static uint16_t table[DICAP_BUCKETS];
 static uint16_t table2[DICAP_BUCKETS];
+static uint16_t state_table[DICAP_BUCKETS];
+static uint64_t state_key[DICAP_BUCKETS];
+static struct dicap_table_state state = { state_table, state_key };
 
 static uint64_t rng_state;
 
@@ -372,6 +389,298 @@ test_reject(void)
 	is(dicap_table_count(table, 4), 0, "no bucket names a member beyond the list");
 }
 
+/*
+ * An independent -log2(u) in Q32 for (node_id, bucket), written from the
+ * description in docs/design.md, to prove that the tie cases below are
+ * exact ties.
+ */
+static uint64_t ref_log[1025];
+
+static void
+ref_init(void)
+{
+	unsigned __int128 sq;
+	uint64_t y, r;
+	int i, k;
+
+	for (i = 0; i < 1024; i++) {
+		y = (uint64_t)(1024 + i) << 52;
+		r = 0;
+		for (k = 0; k < 32; k++) {
+			sq = (unsigned __int128)y * y;
+			y = (uint64_t)(sq >> 62);
+			r <<= 1;
+			if (y >> 63) {
+				y >>= 1;
+				r |= 1;
+			}
+		}
+		ref_log[i] = r;
+	}
+	ref_log[1024] = 1ull << 32;
+}
+
+static uint64_t
+ref_neg_log2_u(uint32_t node_id, uint32_t bucket)
+{
+	uint64_t z = ((uint64_t)node_id << 32 | bucket) + 0x9e3779b97f4a7c15ull;
+	uint64_t x, mant, rest, frac;
+	unsigned int n, idx;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	x = (z >> 11) << 1 | 1;
+	n = 63 - (unsigned int)__builtin_clzll(x);
+	mant = x << (63 - n);
+	idx = (unsigned int)(mant >> 53) & 1023;
+	rest = (mant >> 21) & 0xffffffffull;
+	frac = ref_log[idx] + (((ref_log[idx + 1] - ref_log[idx]) * rest) >> 32);
+	return (54ull << 32) - (((uint64_t)n << 32) + frac);
+}
+
+/* 0: updated in place, 1: rebuilt in full, -1: failed. */
+static int
+update(const struct dicap_member *o, size_t on, const struct dicap_member *n, size_t nn)
+{
+	const char *err = NULL;
+	int rc;
+
+	if ((rc = dicap_table_update(o, on, n, nn, &state, &err)) == -1)
+		diag("update failed: %s", err);
+	return rc;
+}
+
+static int
+state_is_full_build(const struct dicap_member *m, size_t n)
+{
+	if (dicap_table_build(m, n, table2, NULL) == -1)
+		return 0;
+	return memcmp(state.table, table2, sizeof(table2)) == 0;
+}
+
+static void
+test_build_state(void)
+{
+	static const size_t sizes[] = { 1, 2, 3, 37, 300 };
+	struct dicap_member m[300];
+	const char *err;
+	size_t k, n;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		n = sizes[k];
+		make_members(m, n, 1);
+		dicap_members_normalize(m, n, NULL);
+		ok(dicap_table_build_state(m, n, &state, NULL) == 0 &&
+		    state_is_full_build(m, n),
+		    "N=%zu: build with state gives the table of dicap_table_build", n);
+	}
+	err = NULL;
+	ok(dicap_table_build_state(m, n, NULL, &err) == -1 && err != NULL,
+	    "build_state rejects a NULL state: %s", err ? err : "(none)");
+	err = NULL;
+	ok(dicap_table_update(m, n, m, n, &(struct dicap_table_state){ table, NULL },
+	    &err) == -1 && err != NULL, "update rejects a state without keys: %s",
+	    err ? err : "(none)");
+	m[0] = m[1];
+	err = NULL;
+	ok(dicap_table_update(m + 1, n - 1, m, n, &state, &err) == -1 && err != NULL,
+	    "update rejects an unnormalized new list: %s", err ? err : "(none)");
+	err = NULL;
+	ok(dicap_table_update(m, n, m + 1, n - 1, &state, &err) == -1 && err != NULL,
+	    "update rejects an unnormalized old list: %s", err ? err : "(none)");
+	/* The state holds 300 members' indices: a list of 3 cannot be its source. */
+	err = NULL;
+	ok(dicap_table_update(m + 1, 3, m + 1, 4, &state, &err) == -1 && err != NULL,
+	    "update rejects a state that names members beyond the old list: %s",
+	    err ? err : "(none)");
+}
+
+/* Does @a (at @bucket) have a smaller key than @b, by the reference? */
+static int
+ref_beats(struct dicap_member a, struct dicap_member b, uint32_t bucket)
+{
+	return ref_neg_log2_u(a.node_id, bucket) * b.weight <
+	    ref_neg_log2_u(b.node_id, bucket) * a.weight;
+}
+
+/*
+ * @n members from @id up with weight @w that all lose (@win 0) or all win
+ * (@win 1) @bucket against @other; returns the next id to try.
+ */
+static uint32_t
+add_members(struct dicap_member *m, size_t n, uint32_t id, uint16_t w,
+    int win, struct dicap_member other, uint32_t bucket)
+{
+	struct dicap_member c;
+	size_t k = 0;
+
+	while (k < n) {
+		c.node_id = id++;
+		c.weight = w;
+		if (win ? ref_beats(c, other, bucket) : ref_beats(other, c, bucket))
+			m[k++] = c;
+	}
+	return id;
+}
+
+/* One update of @from (@n) to @to (@nn): in place, and the full build's table? */
+static int
+tie_update(const struct dicap_member *from, size_t n, const struct dicap_member *to,
+    size_t nn)
+{
+	struct dicap_member a[16], b[16];
+
+	memcpy(a, from, n * sizeof(*a));
+	memcpy(b, to, nn * sizeof(*b));
+	dicap_members_normalize(a, n, NULL);
+	dicap_members_normalize(b, nn, NULL);
+	return dicap_table_build_state(a, n, &state, NULL) == 0 &&
+	    update(a, n, b, nn) == 0 && state_is_full_build(b, nn);
+}
+
+/*
+ * Equal keys go to the lower node ID in a full build; an update in place
+ * must do the same whichever member comes last, and when the bucket's
+ * owner leaves.  The pairs were found by a search over node IDs 1..2^17:
+ * (bucket, lower ID and weight, higher ID and weight).  Eight light
+ * members that lose the bucket make the lists long enough for updates in
+ * place; a heavier one that wins it leaves.
+ */
+#define TIE_FILL	8
+
+static void
+test_ties(void)
+{
+	static const struct {
+		uint32_t bucket;
+		struct dicap_member lo, hi;
+	} tie[] = {
+		{ 1, { 24240, 1 }, { 39967, 1 } },
+		{ 1, { 29591, 7 }, { 109634, 7 } },
+		{ 2, { 1606, 1 }, { 89567, 2 } },
+		{ 3, { 27691, 1 }, { 67272, 4 } },
+	};
+	struct dicap_member m[TIE_FILL + 3], w[TIE_FILL + 3];
+	size_t k, ilo, lo = TIE_FILL, hi = TIE_FILL + 1, big = TIE_FILL + 2;
+	uint32_t b, id;
+	int exact, same;
+
+	ref_init();
+	for (k = 0; k < sizeof(tie) / sizeof(tie[0]); k++) {
+		b = tie[k].bucket;
+		exact = !ref_beats(tie[k].lo, tie[k].hi, b) &&
+		    !ref_beats(tie[k].hi, tie[k].lo, b);
+		id = add_members(m, TIE_FILL, 0x10000000, 1, 0, tie[k].lo, b);
+		add_members(&m[big], 1, id, 8, 1, tie[k].lo, b);
+		m[lo] = tie[k].lo;
+		m[hi] = tie[k].hi;
+		memcpy(w, m, sizeof(m));
+		if (build(w, TIE_FILL + 2, table) == -1)
+			continue;
+		ilo = (size_t)dicap_members_find(w, TIE_FILL + 2, tie[k].lo.node_id);
+		ok(exact && table[b] == ilo,
+		    "tie in bucket %u between 0x%x/%u and 0x%x/%u: exact, the lower id wins",
+		    b, tie[k].lo.node_id, tie[k].lo.weight, tie[k].hi.node_id,
+		    tie[k].hi.weight);
+
+		/* The higher id joins, the lower one joins, the owner leaves. */
+		same = tie_update(m, TIE_FILL + 1, m, TIE_FILL + 2);
+		memcpy(w, m, sizeof(m));
+		w[hi] = tie[k].lo;
+		w[lo] = tie[k].hi;
+		same = same && tie_update(w, TIE_FILL + 1, w, TIE_FILL + 2);
+		same = same && tie_update(m, TIE_FILL + 3, m, TIE_FILL + 2);
+		/* The higher id's weight changes to the tying one. */
+		memcpy(w, m, sizeof(m));
+		w[hi].weight = (uint16_t)(w[hi].weight + 1);
+		same = same && tie_update(w, TIE_FILL + 2, m, TIE_FILL + 2);
+		ok(same, "tie in bucket %u: updates in place by either member joining, "
+		    "by the owner leaving, by a weight change give the full build", b);
+	}
+}
+
+/* Apply one random batch of changes to @m (n members); returns the new n. */
+static size_t
+random_batch(struct dicap_member *m, size_t n, size_t max_n, int *kinds)
+{
+	size_t changes, i, k;
+	uint32_t id;
+	int what;
+
+	changes = rng_below(10) == 0 ? 1 + rng_below((uint32_t)n + 1) : 1 + rng_below(6);
+	for (k = 0; k < changes; k++) {
+		what = (int)rng_below(3);
+		if (what == 0 && n < max_n) {
+			do
+				id = (uint32_t)rng();
+			while (has_id(m, n, id));
+			m[n].node_id = id;
+			m[n].weight = (uint16_t)(1 + rng_below(rng_below(4) == 0 ? 65535 : 10));
+			n++;
+		} else if (what == 1 && n > 1) {
+			i = rng_below((uint32_t)n);
+			m[i] = m[--n];
+		} else {
+			i = rng_below((uint32_t)n);
+			m[i].weight = (uint16_t)(1 + rng_below(10));
+		}
+		kinds[what]++;
+	}
+	return n;
+}
+
+static void
+test_update_random(void)
+{
+	static const size_t limits[] = { 8, 8, 40, 100, 300, 300 };
+	static struct dicap_member cur[300], next[300];
+	int steps = SANITIZED ? 5 : 20, kinds[3] = { 0, 0, 0 }, ways[2] = { 0, 0 };
+	size_t n, nn, max_n, worst_n = 0;
+	int seq, step, bad, rc, checks = 0;
+	uint32_t d = 0;
+
+	for (seq = 0; seq < (int)(sizeof(limits) / sizeof(limits[0])); seq++) {
+		max_n = limits[seq];
+		n = max_n < 100 ? 1 + rng_below((uint32_t)max_n) :
+		    max_n - rng_below((uint32_t)max_n / 3);
+		make_members(cur, n, 1);
+		dicap_members_normalize(cur, n, NULL);
+		if (dicap_table_build_state(cur, n, &state, NULL) == -1)
+			continue;
+		bad = 0;
+		for (step = 0; step < steps && !bad; step++) {
+			memcpy(next, cur, n * sizeof(*cur));
+			nn = random_batch(next, n, max_n, kinds);
+			if (dicap_members_normalize(next, nn, NULL) == -1 ||
+			    (rc = update(cur, n, next, nn)) == -1) {
+				bad = 1;
+				break;
+			}
+			ways[rc]++;
+			if (!state_is_full_build(next, nn)) {
+				for (d = 0; d < DICAP_BUCKETS; d++)
+					if (state.table[d] != table2[d])
+						break;
+				diag("step %d, %zu -> %zu members: bucket %u is %u, the full "
+				    "build says %u", step, n, nn, d, state.table[d], table2[d]);
+				bad = 1;
+			}
+			checks++;
+			if (nn > worst_n)
+				worst_n = nn;
+			memcpy(cur, next, nn * sizeof(*cur));
+			n = nn;
+		}
+		ok(!bad, "random sequence %d (up to %zu members): %d batches, every "
+		    "update equals the full build", seq, max_n, step);
+	}
+	diag("%d updates checked (largest list %zu): %d joins, %d leaves, %d weight "
+	    "changes; %d done in place, %d as full builds", checks, worst_n, kinds[0],
+	    kinds[1], kinds[2], ways[0], ways[1]);
+	ok(ways[0] > 0 && ways[1] > 0, "the random batches took both ways");
+}
+
 static double
 now(void)
 {
@@ -407,6 +716,63 @@ test_speed(void)
 	}
 }
 
+static double
+timed_update(const struct dicap_member *o, size_t on, const struct dicap_member *n,
+    size_t nn, int *in_place)
+{
+	double t0 = now();
+
+	*in_place = *in_place && update(o, on, n, nn) == 0;
+	return now() - t0;
+}
+
+/*
+ * Updates in a chain from one full build: a join, its leave, ten joins,
+ * their leaves, a weight change; then the state must still be the full
+ * build.
+ */
+static void
+test_update_speed(void)
+{
+	static struct dicap_member m[BIGN + 10], j1[BIGN + 1], j10[BIGN + 10], w[BIGN];
+	static const size_t sizes[] = { MAXN, BIGN };
+	double full, join1, leave1, join10, leave10, reweigh, t0;
+	size_t k, n;
+	int in_place = 1;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		n = sizes[k];
+		if (SANITIZED && n > MAXN)
+			break;
+		make_members(m, n + 10, 0);
+		memcpy(j1, m, (n + 1) * sizeof(*m));
+		memcpy(j10, m, (n + 10) * sizeof(*m));
+		dicap_members_normalize(m, n, NULL);
+		dicap_members_normalize(j1, n + 1, NULL);
+		dicap_members_normalize(j10, n + 10, NULL);
+		memcpy(w, m, n * sizeof(*m));
+		w[n / 2].weight = (uint16_t)(w[n / 2].weight + 1);
+		t0 = now();
+		dicap_table_build_state(m, n, &state, NULL);
+		full = now() - t0;
+		join1 = timed_update(m, n, j1, n + 1, &in_place);
+		leave1 = timed_update(j1, n + 1, m, n, &in_place);
+		join10 = timed_update(m, n, j10, n + 10, &in_place);
+		leave10 = timed_update(j10, n + 10, m, n, &in_place);
+		reweigh = timed_update(m, n, w, n, &in_place);
+		diag("N=%zu: full build %.1f ms; updates: 1 join %.2f ms, 1 leave %.2f ms, "
+		    "10 joins %.2f ms, 10 leaves %.2f ms, 1 weight change %.2f ms", n,
+		    full * 1e3, join1 * 1e3, leave1 * 1e3, join10 * 1e3, leave10 * 1e3,
+		    reweigh * 1e3);
+		ok(in_place && state_is_full_build(w, n), "N=%zu: the chain of updates, "
+		    "each in place, ends at the full build", n);
+		if (n == MAXN)
+			ok(join1 * 10 < full && leave1 * 10 < full,
+			    "N=%zu: one join or leave updates 10 times faster than a full "
+			    "build", n);
+	}
+}
+
 int
 main(void)
 {
@@ -417,6 +783,10 @@ main(void)
 	test_leave();
 	test_join();
 	test_reject();
+	test_build_state();
+	test_ties();
+	test_update_random();
 	test_speed();
+	test_update_speed();
 	return done_testing();
 }
