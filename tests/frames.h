@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Test frames: a builder for Ethernet / VLAN / IPv4 / IPv6 / L4 frames and a
- * deterministic corpus of well-formed, truncated and malformed frames, each
- * with the parse result it should get.  Header-only, every function static,
- * shared by the parser, selection and fuzz-seed tests.
+ * Test frames: a deterministic corpus of well-formed, truncated and
+ * malformed frames, each with the parse result it should get, built with
+ * the library's frame builder (lib/framegen.h).  Header-only, every
+ * function static, shared by the parser, selection and fuzz-seed tests.
  *
  * Every frame that has room carries FRAME_MARKER followed by a big-endian
  * 32-bit sequence number in its payload; frame_seq() finds it again.
@@ -18,63 +18,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "framegen.h"
 #include "packet.h"
 
-#define FRAME_MIN_LEN		60		/* Ethernet minimum, FCS excluded */
-#define FRAME_MARKER		0x44434150u	/* "DCAP", before the sequence number */
+#define FRAME_MIN_LEN		DICAP_FRAME_MIN_LEN
+#define FRAME_MARKER		DICAP_FRAME_MARKER
 #define FRAMES_CORPUS_MAX	4096		/* frames_corpus() never returns more */
+
+/* The tests' names for the builder's types. */
+#define frame_spec		dicap_frame_spec
+#define frame_layout		dicap_frame_layout
+#define frame_frag		dicap_frame_frag
+#define FRAG_NONE		DICAP_FRAG_NONE
+#define FRAG_FIRST		DICAP_FRAG_FIRST
+#define FRAG_MIDDLE		DICAP_FRAG_MIDDLE
+#define FRAG_LAST		DICAP_FRAG_LAST
+#define FRAG_ATOMIC		DICAP_FRAG_ATOMIC
 
 struct frame {
 	uint8_t buf[512];
 	size_t len;
 	char desc[64];
-};
-
-enum frame_frag {
-	FRAG_NONE = 0,
-	FRAG_FIRST,		/* offset 0, more fragments */
-	FRAG_MIDDLE,		/* offset > 0, more fragments */
-	FRAG_LAST,		/* offset > 0, no more fragments */
-	FRAG_ATOMIC,		/* IPv6 fragment header with offset 0 and M = 0 */
-};
-
-/* What to build.  Zero-initialise, then set what matters. */
-struct frame_spec {
-	int ntags;		/* VLAN tags; the outermost is 0x88a8 when ntags > 1 */
-	uint16_t ethertype;	/* innermost; 0 picks 0x0800 or 0x86dd from ipver */
-	int ipver;		/* 4 or 6; 0 writes raw[] after the EtherType */
-	uint8_t proto;		/* upper-layer protocol */
-	uint8_t saddr[16];	/* IPv4 uses the first 4 bytes */
-	uint8_t daddr[16];
-	uint16_t sport;		/* ICMP echo: identifier */
-	uint16_t dport;		/* ICMP echo: sequence number */
-	uint8_t icmp_type;
-	uint32_t ip_id;		/* IPv4 ID (low 16 bits) or IPv6 fragment ID */
-	uint8_t ttl;
-	uint32_t tcp_seq;	/* SCTP: verification tag */
-	uint16_t frag_csum;	/* L4 checksum of fragments (not computable) */
-	int frag;		/* enum frame_frag */
-	uint16_t frag_off;	/* 8-byte units, for FRAG_MIDDLE and FRAG_LAST */
-	int v4opt;		/* bytes of IPv4 options: multiple of 4, <= 40 */
-	int next;		/* number of IPv6 extension headers in ext[] */
-	uint8_t ext[12];	/* their types (0, 43, 44, 51, 60), in order */
-	uint8_t extlen;		/* length byte of HBH, routing and dest. options */
-	uint32_t seq;		/* sequence number carried in the payload */
-	int no_seq;		/* leave the marker out */
-	int paylen;		/* payload bytes after marker and sequence number */
-	const uint8_t *raw;	/* ipver 0: bytes after the EtherType */
-	size_t rawlen;
-};
-
-/* Where the builder put things (offsets from the frame start). */
-struct frame_layout {
-	size_t l3_off;
-	size_t ext_off;		/* IPv6: first extension header */
-	size_t ext_end;		/* IPv6: end of the extension headers */
-	size_t l4_off;		/* 0 when the frame has no L4 header */
-	size_t l4_hdr;		/* L4 header bytes a parser must read */
-	size_t ip_end;		/* l3_off + IPv4 total length / IPv6 payload + 40 */
-	uint16_t l4_csum;	/* checksum field as the parser reads it */
 };
 
 /*
@@ -124,34 +88,17 @@ static inline void frames_desc(struct frame *f, const char *fmt, ...)
 
 static inline uint32_t frames_sum(uint32_t sum, const uint8_t *p, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
+	return dicap_csum_add(sum, p, n);
 }
 
 static inline uint16_t frames_fold(uint32_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return dicap_csum_fold(sum);
 }
 
 static inline uint32_t frames_crc32c(const uint8_t *p, size_t n)
 {
-	uint32_t crc = 0xffffffffu;
-	size_t i;
-	int k;
-
-	for (i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
-	}
-	return ~crc;
+	return dicap_crc32c(p, n);
 }
 
 static inline int frames_is_ext(uint8_t nh)
@@ -161,195 +108,13 @@ static inline int frames_is_ext(uint8_t nh)
 
 static inline int frames_is_echo(int ipver, uint8_t type)
 {
-	if (ipver == 4)
-		return type == 0 || type == 8;
-	return type == 128 || type == 129;
+	return dicap_frame_is_echo(ipver, type);
 }
 
 /* L4 header bytes the parser reads for @proto; 0 if it reads none. */
 static inline size_t frames_l4_hdr(int ipver, uint8_t proto)
 {
-	switch (proto) {
-	case 6:
-		return 20;
-	case 17:
-		return 8;
-	case 132:
-		return 12;
-	case 1:
-		return ipver == 4 ? 8 : 0;
-	case 58:
-		return ipver == 6 ? 8 : 0;
-	}
-	return 0;
-}
-
-static inline void frames_mac(uint8_t *mac, const struct frame_spec *s, const uint8_t *addr)
-{
-	const uint8_t *a = s->ipver == 6 ? addr + 12 : addr;
-
-	mac[0] = 0x02;
-	mac[1] = 0x00;
-	memcpy(mac + 2, a, 4);
-}
-
-/* Writes the L4 header at @l4 (checksum later); returns its length. */
-static inline size_t frames_put_l4(const struct frame_spec *s, uint8_t *l4)
-{
-	switch (s->proto) {
-	case 6:
-		dicap_put_be16(l4, s->sport);
-		dicap_put_be16(l4 + 2, s->dport);
-		dicap_put_be32(l4 + 4, s->tcp_seq);
-		dicap_put_be32(l4 + 8, s->tcp_seq ^ 0x5a5a0f0fu);
-		l4[12] = 5 << 4;
-		l4[13] = 0x18;			/* PSH, ACK */
-		dicap_put_be16(l4 + 14, 29200);
-		return 20;
-	case 17:
-		dicap_put_be16(l4, s->sport);
-		dicap_put_be16(l4 + 2, s->dport);
-		return 8;			/* length is set with the payload */
-	case 132:
-		dicap_put_be16(l4, s->sport);
-		dicap_put_be16(l4 + 2, s->dport);
-		dicap_put_be32(l4 + 4, s->tcp_seq);
-		return 12;
-	case 1:
-	case 58:
-		if (!frames_l4_hdr(s->ipver, s->proto))
-			break;
-		l4[0] = s->icmp_type;
-		dicap_put_be16(l4 + 4, s->sport);
-		dicap_put_be16(l4 + 6, s->dport);
-		return 8;
-	case 47:				/* GRE carrying IPv4 */
-		dicap_put_be16(l4 + 2, 0x0800);
-		return 4;
-	case 50:				/* ESP: SPI, sequence */
-		dicap_put_be32(l4, 0x1000u + s->sport);
-		dicap_put_be32(l4 + 4, s->tcp_seq);
-		return 8;
-	}
-	return 0;
-}
-
-/* Computes and stores the L4 checksum of an unfragmented packet. */
-static inline void frames_l4_csum(const struct frame_spec *s, uint8_t *l4, size_t l4len)
-{
-	uint8_t pseudo[40];
-	size_t alen = s->ipver == 4 ? 4 : 16;
-	uint32_t sum;
-	uint16_t c;
-
-	if (s->proto == 132) {
-		uint32_t crc = frames_crc32c(l4, l4len);
-
-		/* Stacks store the CRC32c least significant byte first. */
-		l4[8] = (uint8_t)crc;
-		l4[9] = (uint8_t)(crc >> 8);
-		l4[10] = (uint8_t)(crc >> 16);
-		l4[11] = (uint8_t)(crc >> 24);
-		return;
-	}
-	memcpy(pseudo, s->saddr, alen);
-	memcpy(pseudo + alen, s->daddr, alen);
-	sum = frames_sum(0, pseudo, 2 * alen);
-	if (s->proto != 1)		/* ICMPv4 has no pseudo header */
-		sum += (uint32_t)s->proto + (uint32_t)l4len;
-	else
-		sum = 0;
-	sum = frames_sum(sum, l4, l4len);
-	c = frames_fold(sum);
-	if (s->proto == 17 && c == 0)
-		c = 0xffff;
-	switch (s->proto) {
-	case 6:
-		dicap_put_be16(l4 + 16, c);
-		break;
-	case 17:
-		dicap_put_be16(l4 + 6, c);
-		break;
-	case 1:
-	case 58:
-		dicap_put_be16(l4 + 2, c);
-		break;
-	}
-}
-
-static inline void frames_put_frag_csum(const struct frame_spec *s, uint8_t *l4)
-{
-	switch (s->proto) {
-	case 6:
-		dicap_put_be16(l4 + 16, s->frag_csum);
-		break;
-	case 17:
-		dicap_put_be16(l4 + 6, s->frag_csum);
-		break;
-	case 132:
-		dicap_put_be32(l4 + 8, (uint32_t)s->frag_csum * 0x10001u);
-		break;
-	case 1:
-	case 58:
-		dicap_put_be16(l4 + 2, s->frag_csum);
-		break;
-	}
-}
-
-static inline uint16_t frames_read_csum(uint8_t proto, const uint8_t *l4)
-{
-	switch (proto) {
-	case 6:
-		return dicap_get_be16(l4 + 16);
-	case 17:
-		return dicap_get_be16(l4 + 6);
-	case 132:
-		return (uint16_t)dicap_get_be32(l4 + 8);
-	}
-	return dicap_get_be16(l4 + 2);
-}
-
-/* Writes one IPv6 extension header of type @t; returns its length. */
-static inline size_t frames_put_ext(const struct frame_spec *s, uint8_t t, uint8_t next,
-			     uint8_t *h)
-{
-	size_t len;
-
-	h[0] = next;
-	if (t == 44) {
-		uint16_t fo = s->frag == FRAG_FIRST || s->frag == FRAG_ATOMIC ?
-			      0 : s->frag_off;
-		int more = s->frag == FRAG_FIRST || s->frag == FRAG_MIDDLE;
-
-		dicap_put_be16(h + 2, (uint16_t)(fo << 3 | more));
-		dicap_put_be32(h + 4, s->ip_id);
-		return 8;
-	}
-	if (t == 51) {
-		h[1] = 4;			/* (4 + 2) * 4 = 24 bytes */
-		dicap_put_be32(h + 4, 0x100 + s->dport);
-		dicap_put_be32(h + 8, s->seq);
-		return 24;
-	}
-	len = ((size_t)s->extlen + 1) * 8;
-	h[1] = s->extlen;
-	if (t == 43) {
-		h[2] = 4;			/* segment routing, none left */
-		return len;
-	}
-	h[2] = 1;				/* PadN over the option area */
-	h[3] = (uint8_t)(len - 4);
-	return len;
-}
-
-static inline int frames_has_ext(const struct frame_spec *s, uint8_t t)
-{
-	int i;
-
-	for (i = 0; i < s->next; i++)
-		if (s->ext[i] == t)
-			return 1;
-	return 0;
+	return dicap_frame_l4_hdr(ipver, proto);
 }
 
 /*
@@ -359,121 +124,8 @@ static inline int frames_has_ext(const struct frame_spec *s, uint8_t t)
 static inline int frame_build(const struct frame_spec *s, struct frame *f,
 		       struct frame_layout *lo)
 {
-	uint8_t ext[16];
-	int next = s->next, i;
-	size_t pos = 12, l3, l4 = 0, l4len = 0, iplen;
-	uint8_t *b = f->buf;
-	int nonfirst = s->frag == FRAG_MIDDLE || s->frag == FRAG_LAST;
-	uint16_t et = s->ethertype;
-
 	memset(f, 0, sizeof(*f));
-	memset(lo, 0, sizeof(*lo));
-	memcpy(ext, s->ext, sizeof(s->ext));
-	if (s->ipver == 6 && s->frag != FRAG_NONE && !frames_has_ext(s, 44))
-		ext[next++] = 44;
-	if (s->ipver) {
-		frames_mac(b, s, s->daddr);
-		frames_mac(b + 6, s, s->saddr);
-	} else {
-		memcpy(b, "\x01\x80\xc2\x00\x00\x0e\x02\x00\x5e\x10\x20\x30", 12);
-	}
-	for (i = 0; i < s->ntags; i++) {
-		dicap_put_be16(b + pos, i == 0 && s->ntags > 1 ? 0x88a8 : 0x8100);
-		dicap_put_be16(b + pos + 2, (uint16_t)(100 + i));
-		pos += 4;
-	}
-	if (!et)
-		et = s->ipver == 6 ? 0x86dd : s->ipver == 4 ? 0x0800 : 0x88b5;
-	dicap_put_be16(b + pos, et);
-	pos += 2;
-	l3 = lo->l3_off = pos;
-
-	if (s->ipver == 0) {
-		if (pos + s->rawlen > sizeof(f->buf))
-			return -1;
-		if (s->rawlen)
-			memcpy(b + pos, s->raw, s->rawlen);
-		pos += s->rawlen;
-	} else if (s->ipver == 4) {
-		uint16_t fo = nonfirst ? s->frag_off : 0;
-		uint16_t more = s->frag == FRAG_FIRST || s->frag == FRAG_MIDDLE;
-
-		b[pos] = (uint8_t)(0x40 | (5 + s->v4opt / 4));
-		dicap_put_be16(b + pos + 4, (uint16_t)s->ip_id);
-		dicap_put_be16(b + pos + 6, (uint16_t)(more << 13 | fo |
-			       (s->frag == FRAG_NONE ? 0x4000 : 0)));
-		b[pos + 8] = s->ttl;
-		b[pos + 9] = s->proto;
-		memcpy(b + pos + 12, s->saddr, 4);
-		memcpy(b + pos + 16, s->daddr, 4);
-		pos += 20;
-		if (s->v4opt >= 4) {
-			memcpy(b + pos, "\x94\x04\x00\x00", 4);	/* router alert */
-			memset(b + pos + 4, 1, (size_t)s->v4opt - 4);	/* NOP */
-		}
-		pos += (size_t)s->v4opt;
-	} else {
-		b[pos] = 0x60;
-		b[pos + 1] = 0x0a;			/* traffic class, flow label */
-		dicap_put_be16(b + pos + 2, (uint16_t)(s->sport ^ s->dport));
-		b[pos + 6] = next ? ext[0] : s->proto;
-		b[pos + 7] = s->ttl;
-		memcpy(b + pos + 8, s->saddr, 16);
-		memcpy(b + pos + 24, s->daddr, 16);
-		pos += 40;
-		lo->ext_off = pos;
-		for (i = 0; i < next; i++) {
-			if (pos + 32 > sizeof(f->buf))
-				return -1;
-			pos += frames_put_ext(s, ext[i],
-					      i + 1 < next ? ext[i + 1] : s->proto, b + pos);
-		}
-		lo->ext_end = pos;
-	}
-
-	if (s->ipver && !nonfirst && pos + 32 <= sizeof(f->buf)) {
-		l4 = pos;
-		l4len = frames_put_l4(s, b + pos);
-		pos += l4len;
-		if (frames_l4_hdr(s->ipver, s->proto))
-			lo->l4_off = l4;
-		else if (l4len || s->proto != 59)
-			lo->l4_off = l4;
-		lo->l4_hdr = frames_l4_hdr(s->ipver, s->proto);
-	}
-	if (!s->no_seq) {
-		if (pos + 8 + (size_t)s->paylen > sizeof(f->buf))
-			return -1;
-		dicap_put_be32(b + pos, FRAME_MARKER);
-		dicap_put_be32(b + pos + 4, s->seq);
-		pos += 8;
-		for (i = 0; i < s->paylen; i++)
-			b[pos++] = (uint8_t)(s->seq * 31 + (uint32_t)i * 7);
-	}
-
-	if (s->ipver) {
-		iplen = pos - l3;
-		lo->ip_end = pos;
-		if (s->ipver == 4) {
-			dicap_put_be16(b + l3 + 2, (uint16_t)iplen);
-			dicap_put_be16(b + l3 + 10,
-				       frames_fold(frames_sum(0, b + l3, 20 + (size_t)s->v4opt)));
-		} else {
-			dicap_put_be16(b + l3 + 4, (uint16_t)(iplen - 40));
-		}
-		if (s->proto == 17 && l4len)
-			dicap_put_be16(b + l4 + 4, (uint16_t)(pos - l4));
-		if (l4len && s->frag == FRAG_NONE)
-			frames_l4_csum(s, b + l4, pos - l4);
-		else if (l4len)
-			frames_put_frag_csum(s, b + l4);
-		if (lo->l4_hdr)
-			lo->l4_csum = frames_read_csum(s->proto, b + l4);
-	}
-	if (pos < FRAME_MIN_LEN)
-		pos = FRAME_MIN_LEN;
-	f->len = pos;
-	return 0;
+	return dicap_frame_build(s, f->buf, sizeof(f->buf), &f->len, lo);
 }
 
 /* The parse result a well-formed frame built from @s must get. */
@@ -541,15 +193,9 @@ static inline void frame_expect_ok(const struct frame_spec *s, const struct fram
 /* Finds the sequence number the builder put in @f.  Returns 1 if found. */
 static inline int frame_seq(const struct frame *f, uint32_t *seq)
 {
-	size_t i;
+	size_t len = f->len < sizeof(f->buf) ? f->len : sizeof(f->buf);
 
-	for (i = 0; i + 8 <= f->len && i + 8 <= sizeof(f->buf); i++) {
-		if (dicap_get_be32(f->buf + i) == FRAME_MARKER) {
-			*seq = dicap_get_be32(f->buf + i + 4);
-			return 1;
-		}
-	}
-	return 0;
+	return dicap_frame_seq(f->buf, len, seq);
 }
 
 /*
@@ -988,75 +634,74 @@ static inline void frames_add_damaged(struct frames_ctx *c, struct frame_spec *s
 	frames_push_class(c, &f, cls, reason, deep);
 }
 
+static inline void frames_damage(struct frame *f, const struct frame_layout *lo,
+				 int kind, int v)
+{
+	dicap_frame_damage(f->buf, &f->len, sizeof(f->buf), lo, kind, v);
+}
+
 static inline void frames_mut_ihl(struct frame *f, const struct frame_layout *lo, int ihl)
 {
-	f->buf[lo->l3_off] = (uint8_t)(0x40 | ihl);
+	frames_damage(f, lo, DICAP_DMG_IHL, ihl);
 }
 
 static inline void frames_mut_totlen(struct frame *f, const struct frame_layout *lo, int v)
 {
-	dicap_put_be16(f->buf + lo->l3_off + 2, (uint16_t)v);
+	frames_damage(f, lo, DICAP_DMG_TOTLEN, v);
 }
 
 /* v > 0: add v to the IPv4 total length / IPv6 payload length. */
 static inline void frames_mut_grow(struct frame *f, const struct frame_layout *lo, int v)
 {
-	size_t at = lo->l3_off + ((f->buf[lo->l3_off] >> 4) == 6 ? 4 : 2);
-
-	dicap_put_be16(f->buf + at, (uint16_t)(dicap_get_be16(f->buf + at) + v));
+	frames_damage(f, lo, DICAP_DMG_GROW, v);
 }
 
 /* IHL 15 (60 bytes) with a total length that admits it, in a short frame. */
 static inline void frames_mut_ihl_long(struct frame *f, const struct frame_layout *lo, int v)
 {
-	f->buf[lo->l3_off] = 0x4f;
-	dicap_put_be16(f->buf + lo->l3_off + 2, (uint16_t)v);
+	frames_damage(f, lo, DICAP_DMG_IHL_LONG, v);
 }
 
 static inline void frames_mut_plen(struct frame *f, const struct frame_layout *lo, int v)
 {
-	dicap_put_be16(f->buf + lo->l3_off + 4, (uint16_t)v);
+	frames_damage(f, lo, DICAP_DMG_PLEN, v);
 }
 
 static inline void frames_mut_version(struct frame *f, const struct frame_layout *lo, int v)
 {
-	f->buf[lo->l3_off] = (uint8_t)((f->buf[lo->l3_off] & 0x0f) | v << 4);
+	frames_damage(f, lo, DICAP_DMG_VERSION, v);
 }
 
 static inline void frames_mut_cut(struct frame *f, const struct frame_layout *lo, int at)
 {
-	(void)lo;
-	f->len = (size_t)at;
+	frames_damage(f, lo, DICAP_DMG_CUT, at);
 }
 
 static inline void frames_mut_cut_l4(struct frame *f, const struct frame_layout *lo, int keep)
 {
-	f->len = lo->l4_off + (size_t)keep;
+	frames_damage(f, lo, DICAP_DMG_CUT_L4, keep);
 }
 
 static inline void frames_mut_doff(struct frame *f, const struct frame_layout *lo, int doff)
 {
-	f->buf[lo->l4_off + 12] = (uint8_t)(doff << 4);
+	frames_damage(f, lo, DICAP_DMG_DOFF, doff);
 }
 
 static inline void frames_mut_udplen(struct frame *f, const struct frame_layout *lo, int v)
 {
-	dicap_put_be16(f->buf + lo->l4_off + 4, (uint16_t)v);
+	frames_damage(f, lo, DICAP_DMG_UDPLEN, v);
 }
 
 /* Sets byte @lo->ext_off + v / 256 to v % 256. */
 static inline void frames_mut_ext_byte(struct frame *f, const struct frame_layout *lo, int v)
 {
-	f->buf[lo->ext_off + (size_t)(v >> 8)] = (uint8_t)v;
+	frames_damage(f, lo, DICAP_DMG_EXT_BYTE, v);
 }
 
 /* Garbage after the IP packet, inside the Ethernet padding. */
 static inline void frames_mut_pad(struct frame *f, const struct frame_layout *lo, int v)
 {
-	size_t i;
-
-	for (i = lo->ip_end; i < f->len; i++)
-		f->buf[i] = (uint8_t)(v + (int)i);
+	frames_damage(f, lo, DICAP_DMG_PAD, v);
 }
 
 static inline void frames_add_ipv4_bad(struct frames_ctx *c, uint32_t *rng)
