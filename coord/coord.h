@@ -143,6 +143,16 @@ struct node {
 };
 TAILQ_HEAD(node_age_list, node);
 
+/*
+ * A node that left gracefully and waits for the first topology without it
+ * (it keeps capturing its share until that topology's validity start).
+ */
+struct leaver {
+	uint32_t id;
+	struct dicap_addr addr;		/* where its LEAVE came from */
+	struct dicap_addr local;	/* our address it reached */
+};
+
 /* Replay state per sender: a node id, a peer coordinator, or a client. */
 enum replay_kind { RK_NODE = 1, RK_COORD, RK_CLIENT };
 struct replay_key {
@@ -259,6 +269,8 @@ struct coord {
 	uint32_t n_nodes;
 	struct node_age_list by_age;
 	struct event *ev_expire;
+	struct leaver *leavers;		/* left since the last publish */
+	uint32_t n_leavers, leavers_cap;
 
 	/* topology.c */
 	uint32_t term, epoch;
@@ -361,7 +373,10 @@ void	node_on_join(struct coord *, const struct dicap_msg *, const struct dicap_a
 	    const struct dicap_addr *local);
 void	node_on_heartbeat(struct coord *, const struct dicap_msg *,
 	    const struct dicap_addr *from, const struct dicap_addr *local);
-void	node_on_leave(struct coord *, const struct dicap_msg *, const struct dicap_addr *from);
+void	node_on_leave(struct coord *, const struct dicap_msg *, const struct dicap_addr *from,
+	    const struct dicap_addr *local);
+void	leavers_serve(struct coord *);
+void	leavers_clear(struct coord *);
 void	node_send_error(struct coord *, const struct dicap_addr *to,
 	    const struct dicap_addr *local, uint32_t code, uint32_t node_id,
 	    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -372,6 +387,7 @@ void	topology_free(struct coord *);
 void	topology_mark_dirty(struct coord *);
 void	topology_publish_now(struct coord *);
 void	topology_send_node(struct coord *, struct node *);
+void	topology_send_leaver(struct coord *, const struct leaver *);
 void	topology_send_accept(struct coord *, struct node *);
 void	topology_stop(struct coord *);
 void	topology_resend_schedule(struct coord *);

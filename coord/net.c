@@ -383,7 +383,7 @@ net_dispatch(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 		node_on_heartbeat(c, m, from, local);
 		break;
 	case DICAP_MSG_LEAVE:
-		node_on_leave(c, m, from);
+		node_on_leave(c, m, from, local);
 		break;
 	case DICAP_MSG_COORD_SYNC:
 		election_on_sync(c, m, from);

@@ -7,6 +7,12 @@
  * Membership messages: JOIN, HEARTBEAT and LEAVE.  Only the active
  * coordinator takes them; a standby answers NOT_LEADER and names the
  * active one it follows, if any.
+ *
+ * A node that leaves keeps capturing its share until the first topology
+ * without it is in force, so it must learn that topology: it is kept in
+ * the leaver list until the next publish, which sends it that topology
+ * too.  It repeats its LEAVE until it has it; a repeat is acknowledged
+ * and, once published, answered with the current topology.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,6 +60,9 @@ void
 nodes_free(struct coord *c)
 {
 	nodes_clear(c);
+	free(c->leavers);
+	c->leavers = NULL;
+	c->n_leavers = c->leavers_cap = 0;
 	if (c->ev_expire != NULL)
 		event_free(c->ev_expire);
 }
@@ -328,20 +337,22 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 	topology_mark_dirty(c);
 }
 
+/* The acknowledgement of a HEARTBEAT, and of a LEAVE. */
 static void
-heartbeat_reply(struct coord *c, const struct node *n)
+heartbeat_reply(struct coord *c, uint32_t id, const struct dicap_addr *to,
+    const struct dicap_addr *local)
 {
 	struct dicap_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = DICAP_MSG_HEARTBEAT;
-	m.node_id = n->id;
+	m.node_id = id;
 	m.term = c->term;
 	m.epoch = c->epoch;
 	DICAP_SET(&m, DICAP_AVP_NODE_ID);
 	DICAP_SET(&m, DICAP_AVP_TERM);
 	DICAP_SET(&m, DICAP_AVP_EPOCH);
-	net_send(c, &m, &n->addr, &n->local);
+	net_send(c, &m, to, local);
 }
 
 /* Has the node confirmed, in a heartbeat, that it applied our topology? */
@@ -417,25 +428,112 @@ node_on_heartbeat(struct coord *c, const struct dicap_msg *m, const struct dicap
 	n->local = *local;
 	node_touch(c, n, now);
 	heartbeat_update(c, n, m);
-	heartbeat_reply(c, n);
+	heartbeat_reply(c, n->id, &n->addr, &n->local);
 	heartbeat_resend(c, n, now);
 }
 
+static struct leaver *
+leaver_find(struct coord *c, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n_leavers; i++)
+		if (c->leavers[i].id == id)
+			return &c->leavers[i];
+	return NULL;
+}
+
+/* Until the next publish, which sends it the topology without it. */
+static void
+leaver_add(struct coord *c, uint32_t id, const struct dicap_addr *from,
+    const struct dicap_addr *local)
+{
+	struct leaver *l;
+	uint32_t cap;
+
+	if ((l = leaver_find(c, id)) == NULL) {
+		if (c->n_leavers >= COORD_MAX_NODES)
+			return;		/* its repeated LEAVE gets the topology */
+		if (c->n_leavers == c->leavers_cap) {
+			cap = c->leavers_cap != 0 ? 2 * c->leavers_cap : 16;
+			if ((l = reallocarray(c->leavers, cap, sizeof(*l))) == NULL) {
+				log_warn("leaver list of %u", cap);
+				return;
+			}
+			c->leavers = l;
+			c->leavers_cap = cap;
+		}
+		l = &c->leavers[c->n_leavers++];
+	}
+	l->id = id;
+	l->addr = *from;
+	l->local = *local;
+}
+
+/* After a publish: each node that left (and is not back) gets its topology. */
 void
-node_on_leave(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *from)
+leavers_serve(struct coord *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n_leavers; i++)
+		if (node_find(c, c->leavers[i].id) == NULL)
+			topology_send_leaver(c, &c->leavers[i]);
+	c->n_leavers = 0;
+}
+
+void
+leavers_clear(struct coord *c)
+{
+	c->n_leavers = 0;
+}
+
+/*
+ * A LEAVE from a node that is no member (any more): a leaver repeating it
+ * because it has not got the topology without it.  Acknowledge; send the
+ * current topology if it does not list the node and no publish is due
+ * that will send it anyway.
+ */
+static void
+leave_again(struct coord *c, uint32_t id, const struct dicap_addr *from,
+    const struct dicap_addr *local)
+{
+	struct leaver l;
+
+	log_debug("leave of node 0x%08x from %s: not a member (any more)", id, addr_str(from));
+	heartbeat_reply(c, id, from, local);
+	if (c->epoch == 0 || leaver_find(c, id) != NULL ||
+	    (c->n_members != 0 && dicap_members_find(c->members, c->n_members, id) >= 0))
+		return;
+	memset(&l, 0, sizeof(l));
+	l.id = id;
+	l.addr = *from;
+	l.local = *local;
+	topology_send_leaver(c, &l);
+}
+
+void
+node_on_leave(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *from,
+    const struct dicap_addr *local)
 {
 	struct node *n;
 
 	if (c->role != ROLE_ACTIVE)
 		return;
-	if ((n = node_find(c, m->node_id)) == NULL || !addr_same_host(&n->addr, from)) {
-		log_debug("leave of node 0x%08x from %s: not a member here", m->node_id,
-		    addr_str(from));
+	if ((n = node_find(c, m->node_id)) == NULL) {
+		leave_again(c, m->node_id, from, local);
+		return;
+	}
+	if (!addr_same_host(&n->addr, from)) {
+		log_debug("leave of node 0x%08x from %s: it joined from %s", m->node_id,
+		    addr_str(from), addr_str(&n->addr));
 		return;
 	}
 	node_event("node 0x%08x (%s) leaves", n->id, addr_str(&n->addr));
 	c->ctr[CC_LEAVES]++;
 	c->pub_left++;
+	heartbeat_reply(c, n->id, from, local);
+	leaver_add(c, n->id, from, local);
 	node_remove(c, n);
 	topology_mark_dirty(c);
 }

@@ -10,6 +10,8 @@
  * not a thousand, and every node builds a handful of bucket tables.  Publishing sends every node an ACCEPT if it is new, then the
  * topology in parts; the fan-out to all nodes runs in slices between which
  * the event loop reads heartbeats, so the coordinator stays responsive.
+ * Nodes that left since the last publish get the topology too, without a
+ * POSITION: they capture until its validity start (see nodes.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +69,6 @@ common_fields(struct coord *c, struct dicap_msg *m, const struct node *n)
 	m->mode = (uint8_t)c->conf.mode;
 	m->validity_ns = c->validity_ns;
 	m->member_count = c->n_members;
-	m->position = (uint32_t)n->position;
 	m->heartbeat_ms = c->conf.heartbeat_ms;
 	m->timeout_ms = c->conf.timeout_ms;
 	coord_self_addr(c, &n->local, &m->coord);
@@ -80,7 +81,10 @@ common_fields(struct coord *c, struct dicap_msg *m, const struct node *n)
 	DICAP_SET(m, DICAP_AVP_SELECT);
 	DICAP_SET(m, DICAP_AVP_VALIDITY);
 	DICAP_SET(m, DICAP_AVP_MEMBER_COUNT);
-	DICAP_SET(m, DICAP_AVP_POSITION);
+	if (n->position >= 0) {
+		m->position = (uint32_t)n->position;
+		DICAP_SET(m, DICAP_AVP_POSITION);
+	}
 	DICAP_SET(m, DICAP_AVP_HEARTBEAT_MS);
 	DICAP_SET(m, DICAP_AVP_TIMEOUT_MS);
 	DICAP_SET(m, DICAP_AVP_COORD);
@@ -103,16 +107,14 @@ topology_send_accept(struct coord *c, struct node *n)
 	net_send(c, &m, &n->addr, &n->local);
 }
 
-/* Every part of the current topology to one node, at once. */
-void
-topology_send_node(struct coord *c, struct node *n)
+/* Every part of the current topology to @n, at once; POSITION if it is a member. */
+static void
+send_parts(struct coord *c, const struct node *n)
 {
 	uint32_t parts = part_count(c), p, first;
 	const uint8_t *token = inject_token(c);
 	struct dicap_msg m;
 
-	if (n->position < 0)
-		return;
 	for (p = 0; p < parts; p++) {
 		memset(&m, 0, sizeof(m));
 		m.type = DICAP_MSG_TOPOLOGY;
@@ -122,7 +124,7 @@ topology_send_node(struct coord *c, struct node *n)
 			DICAP_SET(&m, DICAP_AVP_MARKER_TOKEN);
 		}
 		first = p * COORD_PART_MEMBERS;
-		m.members = c->members + first;
+		m.members = c->n_members != 0 ? c->members + first : NULL;
 		m.n_members = c->n_members - first < COORD_PART_MEMBERS ?
 		    c->n_members - first : COORD_PART_MEMBERS;
 		m.part = (uint16_t)p;
@@ -131,8 +133,34 @@ topology_send_node(struct coord *c, struct node *n)
 		DICAP_SET(&m, DICAP_AVP_PART);
 		net_send(c, &m, &n->addr, &n->local);
 	}
+}
+
+void
+topology_send_node(struct coord *c, struct node *n)
+{
+	if (n->position < 0)
+		return;
+	send_parts(c, n);
 	n->sent_epoch = c->epoch;
 	n->sent_at = dicap_mono_ns();
+	c->ctr[CC_TOPOLOGIES_SENT]++;
+}
+
+/*
+ * A node that left: the current topology, which does not list it, tells it
+ * when the others take its share over (and, in round-robin, the marker).
+ */
+void
+topology_send_leaver(struct coord *c, const struct leaver *l)
+{
+	struct node n;
+
+	memset(&n, 0, sizeof(n));
+	n.id = l->id;
+	n.addr = l->addr;
+	n.local = l->local;
+	n.position = -1;
+	send_parts(c, &n);
 	c->ctr[CC_TOPOLOGIES_SENT]++;
 }
 
@@ -306,6 +334,7 @@ topology_publish(struct coord *c)
 	inject_new_epoch(c);	/* before anything is sent: the token goes along */
 	send_accepts(c);
 	fanout_start(c, 1);
+	leavers_serve(c);
 }
 
 static void
@@ -351,6 +380,7 @@ topology_stop(struct coord *c)
 	evtimer_del(c->ev_publish);
 	fanout_stop(c);
 	inject_stop(c);
+	leavers_clear(c);
 	c->dirty = 0;
 }
 

@@ -13,6 +13,11 @@
  *                    agent and its coordinator are alive (a datapath
  *                    that outlives its lease follows its lease policy);
  *   counters()       when a heartbeat or a status answer is built;
+ *   in_force()       optional: whether the packet path selects with the
+ *                    given epoch now (XDP: it switched at the validity
+ *                    start, or at a round-robin marker); a leaving node
+ *                    exits only then.  Without it, activate() is taken as
+ *                    the switch;
  *   close()          once at exit.
  *
  * A datapath must not keep pointers into the node_topology it is given.
@@ -93,6 +98,8 @@ struct datapath_ops {
 	void	(*close)(struct datapath *);
 	/* Optional (may be NULL): more keys for the status JSON's "datapath". */
 	void	(*status_json)(struct datapath *, struct jsonw *);
+	/* Optional (may be NULL): 1 if @epoch is the one the packet path uses. */
+	int	(*in_force)(struct datapath *, uint32_t epoch);
 };
 
 struct datapath {

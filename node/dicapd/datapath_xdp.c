@@ -433,6 +433,16 @@ xdp_activate(struct datapath *dp, uint32_t epoch)
 	return 0;
 }
 
+/* The program switched to @epoch: by time, by a marker, or by xdp_activate(). */
+static int
+xdp_in_force(struct datapath *dp, uint32_t epoch)
+{
+	struct xdp_dp *x = dp->priv;
+	struct dicap_xdp_slot slot;
+
+	return dicap_xdp_active_slot(&x->ctl, &slot, NULL) == 0 && slot.epoch == epoch;
+}
+
 static int
 xdp_refresh_lease(struct datapath *dp)
 {
@@ -559,4 +569,5 @@ const struct datapath_ops datapath_xdp = {
 	.counters = xdp_counters,
 	.close = xdp_close,
 	.status_json = xdp_status_json,
+	.in_force = xdp_in_force,
 };

@@ -434,9 +434,14 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct dicapd *d = arg;
 
 	(void)what;
+	if (d->state == NODE_LEAVING) {
+		log_info("%s again: exiting now", strsignal((int)sig));
+		event_base_loopbreak(d->base);
+		return;
+	}
 	log_info("%s: leaving", strsignal((int)sig));
-	membership_leave(d);
-	event_base_loopbreak(d->base);
+	if (membership_leave(d) == 0)
+		event_base_loopbreak(d->base);
 }
 
 static void

@@ -26,11 +26,24 @@
 #define DICAPD_MAX_COORDS		16
 #define DICAPD_REPLAY_SLOTS		32
 #define DICAPD_MAX_VALIDITY_WAIT_MS	30000	/* the replay clock-skew bound */
+#define DICAPD_DEFAULT_GUARD_MS		500	/* until a topology shows the guard */
+#define DICAPD_LEAVE_MARGIN_MS		50	/* past the switch: the last records out */
 
 enum node_state {
 	NODE_JOINING,		/* JOIN sent, no coordinator lost so far */
 	NODE_JOINED,		/* accepted, the coordinator answers */
 	NODE_NO_COORD,		/* none known, or the one followed was lost */
+	NODE_LEAVING,		/* LEAVE sent: capturing until the others take over */
+};
+
+/* A graceful leave: the node captures until the topology without it is in force. */
+struct leave_state {
+	uint64_t started;		/* mono ns of the first LEAVE */
+	uint64_t deadline;		/* mono ns: give up waiting for the topology */
+	uint32_t epoch;			/* the topology without us; 0: none yet */
+	uint64_t switch_at;		/* mono ns of its validity start */
+	uint64_t in_force_at;		/* mono ns it was first seen in force; 0: not yet */
+	struct event *ev;
 };
 
 /* A coordinator the node knows of: from -c, an announcement or a reply. */
@@ -93,6 +106,7 @@ struct dicapd {
 	uint32_t heartbeat_ms, timeout_ms;
 	uint64_t last_ack_mono;
 	struct event *ev_tick;
+	struct leave_state leave;
 
 	/* topology.c */
 	struct node_topology *active;	/* applied; NULL before the first */
@@ -102,6 +116,7 @@ struct dicapd {
 	struct table_builder *builder;	/* bucket tables, off the event loop */
 	uint32_t floor_epoch;		/* after an ACCEPT: first acceptable epoch */
 	int rebased;			/* an ACCEPT reset the epoch order */
+	uint32_t guard_ms;		/* validity lead of the last topology received */
 
 	/* ctlsock.c */
 	struct evconnlistener *ctl_listener;
@@ -125,7 +140,8 @@ const char *addr_str(const struct dicap_addr *);
 void	membership_start(struct dicapd *);
 void	membership_stop(struct dicapd *);
 int	membership_add_coord(struct dicapd *, const struct dicap_addr *, int configured);
-void	membership_leave(struct dicapd *);
+int	membership_leave(struct dicapd *);
+void	membership_leave_topology(struct dicapd *, const struct node_topology *);
 void	membership_input(struct dicapd *, const struct dicap_msg *, const struct dicap_addr *from);
 int	membership_is_current(struct dicapd *, const struct dicap_addr *from);
 void	membership_follow(struct dicapd *, const struct dicap_addr *from, uint32_t term);

@@ -8,6 +8,14 @@
  * it sends HEARTBEAT every interval and calls the coordinator lost when no
  * reply came for the timeout.  Losing the coordinator changes nothing
  * about the topology: the node keeps its share and keeps looking.
+ *
+ * Leaving (SIGTERM, SIGINT) is graceful: the others take the node's share
+ * over only at the validity start of the first topology without it, so
+ * the node sends LEAVE and keeps capturing until that topology is in
+ * force in its own datapath (which switches at the same instant, or the
+ * same marker, as theirs), then exits.  It repeats LEAVE every interval
+ * until it has that topology, and gives up when its coordinator is lost
+ * or after timeout + guard + 1 s.
  */
 #include <sys/time.h>
 
@@ -20,8 +28,12 @@
 #include "log.h"
 
 #define COUNTERS_MAX	(DP_COUNTER_MAX + C_COUNTER_MAX)
+#define MS(x)		((uint64_t)(x) * 1000000ULL)
+#define LEAVE_POLL_MS	5	/* waiting for the datapath to switch (a marker) */
 
 static void tick_cb(evutil_socket_t, short, void *);
+static void leave_cb(evutil_socket_t, short, void *);
+static void leave_wait(struct dicapd *, uint64_t now);
 
 const char *
 membership_state_name(enum node_state s)
@@ -33,6 +45,8 @@ membership_state_name(enum node_state s)
 		return "joined";
 	case NODE_NO_COORD:
 		return "no-coordinator";
+	case NODE_LEAVING:
+		return "leaving";
 	}
 	return "unknown";
 }
@@ -180,13 +194,11 @@ send_heartbeat(struct dicapd *d)
 		d->ctr[C_HEARTBEATS_SENT]++;
 }
 
-void
-membership_leave(struct dicapd *d)
+static int
+send_leave(struct dicapd *d)
 {
 	struct dicap_msg m;
 
-	if (d->cur < 0)
-		return;
 	memset(&m, 0, sizeof(m));
 	m.type = DICAP_MSG_LEAVE;
 	m.node_id = d->node_id;
@@ -195,8 +207,163 @@ membership_leave(struct dicapd *d)
 		m.term = d->max_term;
 		DICAP_SET(&m, DICAP_AVP_TERM);
 	}
-	if (net_send(d, &m, &d->coords[d->cur].addr) == 0)
+	return net_send(d, &m, &d->coords[d->cur].addr);
+}
+
+static void
+leave_arm(struct dicapd *d, uint64_t at)
+{
+	uint64_t now = dicap_mono_ns(), wait = at > now ? at - now : 0;
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(wait / 1000000000);
+	tv.tv_usec = (suseconds_t)(wait % 1000000000 / 1000);
+	evtimer_del(d->leave.ev);
+	evtimer_add(d->leave.ev, &tv);
+}
+
+static void
+leave_done(struct dicapd *d)
+{
+	evtimer_del(d->leave.ev);
+	event_base_loopbreak(d->base);
+}
+
+/*
+ * Send LEAVE.  Returns 1 if the node is to keep capturing until the
+ * topology without it is in force (the event loop goes on; leave_done()
+ * ends it), 0 if it may exit at once: no coordinator would hand its share
+ * to anyone.
+ */
+int
+membership_leave(struct dicapd *d)
+{
+	uint64_t now = dicap_mono_ns();
+	uint32_t guard = d->guard_ms != 0 ? d->guard_ms : DICAPD_DEFAULT_GUARD_MS;
+
+	if (d->cur < 0)
+		return 0;
+	if (send_leave(d) == 0)
 		log_info("sent LEAVE to %s", addr_str(&d->coords[d->cur].addr));
+	if (d->state != NODE_JOINED) {
+		log_info("no coordinator answers: not waiting for a topology without this node");
+		return 0;
+	}
+	d->state = NODE_LEAVING;
+	d->leave.started = now;
+	d->leave.deadline = now + MS(d->timeout_ms + guard + 1000);
+	d->leave.epoch = 0;
+	d->leave.in_force_at = 0;
+	log_info("leaving: capturing until the topology without this node is in force "
+	    "(waiting for it %u ms at most)", d->timeout_ms + guard + 1000);
+	leave_wait(d, now);
+	return 1;
+}
+
+/* The topology without us is the agent's and (if it can tell) the datapath's. */
+static int
+leave_in_force(struct dicapd *d)
+{
+	if (d->active == NULL || d->active->epoch != d->leave.epoch)
+		return 0;
+	return d->dp.ops->in_force == NULL || d->dp.ops->in_force(&d->dp, d->leave.epoch);
+}
+
+/*
+ * Exit a margin after the switch, so that the last records of our share
+ * reach the ring buffer; give up a timeout past the validity start (a
+ * round-robin marker that never comes).
+ */
+static void
+leave_check_switch(struct dicapd *d, uint64_t now)
+{
+	if (d->leave.in_force_at == 0 && now >= d->leave.switch_at && leave_in_force(d))
+		d->leave.in_force_at = now;
+	if (d->leave.in_force_at != 0 && now >= d->leave.in_force_at + MS(DICAPD_LEAVE_MARGIN_MS)) {
+		log_info("leaving: epoch %u without this node is in force: the others "
+		    "have taken its share over", d->leave.epoch);
+		leave_done(d);
+	} else if (d->leave.in_force_at == 0 && now >= d->leave.switch_at + MS(d->timeout_ms)) {
+		log_warnx("leaving: epoch %u is still not in force in the datapath %u ms after "
+		    "its validity start: exiting anyway", d->leave.epoch, d->timeout_ms);
+		leave_done(d);
+	} else if (d->leave.in_force_at != 0) {
+		leave_arm(d, d->leave.in_force_at + MS(DICAPD_LEAVE_MARGIN_MS));
+	} else {
+		leave_arm(d, now < d->leave.switch_at ? d->leave.switch_at :
+		    now + MS(LEAVE_POLL_MS));
+	}
+}
+
+/* No topology without us yet: give up when the coordinator is lost, or at the deadline. */
+static void
+leave_wait(struct dicapd *d, uint64_t now)
+{
+	uint64_t lost = d->last_ack_mono + MS(d->timeout_ms);
+
+	if (now >= lost) {
+		log_warnx("leaving: coordinator %s silent for %u ms: exiting without a "
+		    "topology without this node", addr_str(&d->coords[d->cur].addr),
+		    d->timeout_ms);
+		leave_done(d);
+	} else if (now >= d->leave.deadline) {
+		log_warnx("leaving: no topology without this node within %llu ms: exiting anyway",
+		    (unsigned long long)((now - d->leave.started) / MS(1)));
+		leave_done(d);
+	} else {
+		leave_arm(d, lost < d->leave.deadline ? lost : d->leave.deadline);
+	}
+}
+
+static void
+leave_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dicapd *d = arg;
+	uint64_t now = dicap_mono_ns();
+
+	(void)fd;
+	(void)what;
+	if (d->state != NODE_LEAVING)
+		return;
+	if (d->leave.epoch != 0)
+		leave_check_switch(d, now);
+	else
+		leave_wait(d, now);
+}
+
+/*
+ * Called by topology.c with each topology staged while leaving; NULL: one
+ * without any member (we were the last: nobody is there to take over).
+ */
+void
+membership_leave_topology(struct dicapd *d, const struct node_topology *t)
+{
+	uint64_t now, real, wait_ns;
+
+	if (d->state != NODE_LEAVING)
+		return;
+	if (t == NULL) {
+		log_info("leaving: no member is left to take this node's share over");
+		leave_done(d);
+		return;
+	}
+	if (t->position >= 0) {
+		/* Sent before our LEAVE was taken: the next one will not list us. */
+		d->leave.epoch = 0;
+		leave_wait(d, dicap_mono_ns());
+		return;
+	}
+	now = dicap_mono_ns();
+	real = dicap_now_ns();
+	wait_ns = t->validity_ns > real ? t->validity_ns - real : 0;
+	if (wait_ns > MS(DICAPD_MAX_VALIDITY_WAIT_MS))
+		wait_ns = MS(DICAPD_MAX_VALIDITY_WAIT_MS);	/* as topology.c does */
+	d->leave.epoch = t->epoch;
+	d->leave.switch_at = now + wait_ns;
+	d->leave.in_force_at = 0;
+	log_info("leaving: epoch %u without this node starts in %llu ms: capturing until then",
+	    t->epoch, (unsigned long long)(wait_ns / MS(1)));
+	leave_arm(d, d->leave.switch_at);
 }
 
 /* One JOIN per tick, to each known coordinator in turn. */
@@ -232,6 +399,13 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (d->state == NODE_LEAVING) {
+		/* No heartbeat: the coordinator would answer UNKNOWN_NODE. */
+		d->dp.ops->refresh_lease(&d->dp);
+		if (d->leave.epoch == 0)
+			send_leave(d);
+		return;
+	}
 	silent_ms = (dicap_mono_ns() - d->last_ack_mono) / 1000000;
 	if (d->state == NODE_JOINED && silent_ms <= d->timeout_ms) {
 		/* The datapath's lease: this agent and its coordinator are alive. */
@@ -258,6 +432,11 @@ membership_follow(struct dicapd *d, const struct dicap_addr *from, uint32_t term
 		return;
 	if (term > d->coords[idx].term)
 		d->coords[idx].term = term;
+	d->last_ack_mono = dicap_mono_ns();
+	if (d->state == NODE_LEAVING) {
+		d->cur = idx;
+		return;
+	}
 	if (idx != d->cur || d->state != NODE_JOINED) {
 		if (idx != d->cur && d->cur >= 0)
 			d->ctr[C_COORDINATOR_CHANGES]++;
@@ -265,7 +444,6 @@ membership_follow(struct dicapd *d, const struct dicap_addr *from, uint32_t term
 	}
 	d->cur = idx;
 	d->state = NODE_JOINED;
-	d->last_ack_mono = dicap_mono_ns();
 }
 
 static void
@@ -314,7 +492,7 @@ on_heartbeat_reply(struct dicapd *d, const struct dicap_msg *m, const struct dic
 		return;
 	}
 	d->ctr[C_HEARTBEAT_ACKS]++;
-	if (d->state == NODE_JOINED)
+	if (d->state == NODE_JOINED || d->state == NODE_LEAVING)
 		d->last_ack_mono = dicap_mono_ns();
 	if (DICAP_HAS(m, DICAP_AVP_EPOCH) && d->active != NULL &&
 	    m->epoch != d->active->epoch && d->pending == NULL)
@@ -464,6 +642,12 @@ membership_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap
 		    addr_str(from));
 		return;
 	}
+	/* A leaving node joins nothing; UNKNOWN_NODE is what it expects. */
+	if (d->state == NODE_LEAVING && m->type != DICAP_MSG_HEARTBEAT) {
+		log_debug("%s from %s while leaving: ignored", dicap_msg_type_name(m->type),
+		    addr_str(from));
+		return;
+	}
 	switch (m->type) {
 	case DICAP_MSG_ACCEPT:
 		on_accept(d, m, from);
@@ -495,7 +679,8 @@ membership_start(struct dicapd *d)
 	d->cur = -1;
 	d->state = d->n_coords > 0 ? NODE_JOINING : NODE_NO_COORD;
 	d->ev_tick = event_new(d->base, -1, EV_PERSIST, tick_cb, d);
-	if (d->ev_tick == NULL)
+	d->leave.ev = evtimer_new(d->base, leave_cb, d);
+	if (d->ev_tick == NULL || d->leave.ev == NULL)
 		fatalx("cannot create the heartbeat timer");
 	tick_schedule(d);
 	join_round(d);
@@ -507,4 +692,7 @@ membership_stop(struct dicapd *d)
 	if (d->ev_tick != NULL)
 		event_free(d->ev_tick);
 	d->ev_tick = NULL;
+	if (d->leave.ev != NULL)
+		event_free(d->leave.ev);
+	d->leave.ev = NULL;
 }

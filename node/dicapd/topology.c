@@ -340,6 +340,17 @@ schedule(struct dicapd *d, struct node_topology *t)
 	    (unsigned long long)(wait_ns / 1000000));
 }
 
+/* How far ahead the coordinator sets validity starts: a leaving node's wait. */
+static void
+note_guard(struct dicapd *d, const struct node_topology *t)
+{
+	uint64_t now = dicap_now_ns();
+
+	if (t->validity_ns > now &&
+	    t->validity_ns - now < (uint64_t)DICAPD_MAX_VALIDITY_WAIT_MS * 1000000)
+		d->guard_ms = (uint32_t)((t->validity_ns - now) / 1000000);
+}
+
 /* The table is there (or not needed): fill in our part and stage it. */
 static void
 finish(struct dicapd *d, struct node_topology *t)
@@ -357,6 +368,7 @@ finish(struct dicapd *d, struct node_topology *t)
 	    dicap_table_count(t->table, (uint16_t)pos) : 0;
 	t->digest = topology_digest(t);
 	schedule(d, t);
+	membership_leave_topology(d, t);
 }
 
 /* The worker thread: touches only the builder's job fields. */
@@ -491,7 +503,7 @@ from_acceptable(struct dicapd *d, uint32_t term, const struct dicap_addr *from)
 		return 0;
 	}
 	/* Two actives in one term: stay with ours until the term settles it. */
-	if (term == d->max_term && d->state == NODE_JOINED &&
+	if (term == d->max_term && (d->state == NODE_JOINED || d->state == NODE_LEAVING) &&
 	    !membership_is_current(d, from)) {
 		d->ctr[C_RX_UNEXPECTED]++;
 		log_debug("topology from %s, not from our coordinator", addr_str(from));
@@ -546,7 +558,8 @@ topology_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap_a
 	}
 	if (!from_acceptable(d, m->term, from))
 		return;
-	if (membership_is_current(d, from) && d->state == NODE_JOINED)
+	if (membership_is_current(d, from) &&
+	    (d->state == NODE_JOINED || d->state == NODE_LEAVING))
 		d->last_ack_mono = dicap_mono_ns();
 	if (!same_or_older_than_assembly(d, m, from)) {
 		if (!is_newer(d, m->term, m->epoch))
@@ -560,10 +573,17 @@ topology_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap_a
 	if ((rc = assembly_add(d, m, from, part, parts)) <= 0)
 		return;
 	d->ctr[C_TOPOLOGIES_RECEIVED]++;
+	if (d->as.n_members == 0 && d->state == NODE_LEAVING) {
+		/* What a leaving node gets when it was the last member. */
+		assembly_reset(&d->as);
+		membership_leave_topology(d, NULL);
+		return;
+	}
 	t = take_assembly(d);
 	assembly_reset(&d->as);
 	if (t == NULL)
 		return;
+	note_guard(d, t);
 	membership_follow(d, from, t->term);
 	membership_set_timers(d, m);
 	d->rebased = 0;
