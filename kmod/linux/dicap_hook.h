@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The driver side of the DiCAP driver hook.  A patched driver includes
+ * this header and calls dicap_drv_rx() with a received frame before it
+ * builds an sk_buff.  The hook lives in dicap_hook.ko, a stateless module
+ * with no logic, so that the driver depends on it and never on dicap.ko:
+ * dicap.ko can be loaded and unloaded under traffic.  While no processor
+ * is registered, the static branch is off and the driver behaves exactly
+ * as before.
+ */
+#ifndef DICAP_HOOK_H
+#define DICAP_HOOK_H
+
+#include <linux/jump_label.h>
+#include <linux/netdevice.h>
+#include <linux/rcupdate.h>
+
+typedef int (*dicap_rx_fn)(struct net_device *dev, const void *data,
+			   unsigned int len);
+
+DECLARE_STATIC_KEY_FALSE(dicap_hook_enabled);
+
+int dicap_hook_register(dicap_rx_fn fn);
+void dicap_hook_unregister(dicap_rx_fn fn);
+int dicap_hook_call(struct net_device *dev, const void *data, unsigned int len);
+
+/* 0: build the sk_buff; otherwise recycle the buffer (DICAP_RX_DROP/CAPTURED). */
+static inline int dicap_drv_rx(struct net_device *dev, const void *data,
+			       unsigned int len)
+{
+	if (static_branch_unlikely(&dicap_hook_enabled))
+		return dicap_hook_call(dev, data, len);
+	return 0;
+}
+
+#endif /* DICAP_HOOK_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The packet processor: the XDP program's per-frame steps
+ * (kmod/xdp/dicap_xdp.bpf.c, docs/design.md "The XDP datapath") in C,
+ * with the parser and the selection rules compiled from lib/ unchanged.
+ * Runs in softirq under RCU; no lock, no allocation, no sleep.
+ */
+#include <linux/ktime.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "select.h"
+#include "dicap.h"
+
+/* Make the pending slot active, unless the config side changed the state. */
+bool dicap_switch_to_pending(u64 s)
+{
+	u64 next = (s & ~(DICAP_XDP_ST_ACTIVE | DICAP_XDP_ST_PENDING)) |
+		   ((s & DICAP_XDP_ST_ACTIVE) ^ 1) | DICAP_XDP_ST_HAVE;
+
+	return atomic64_try_cmpxchg(&dicap.state, &s, next);
+}
+
+/* The first frame at or past the pending slot's validity start switches. */
+static void dicap_time_switch(u64 now)
+{
+	u64 s = atomic64_read(&dicap.state);
+	const struct dicap_slot *p;
+
+	if (!(s & DICAP_XDP_ST_PENDING))
+		return;
+	p = &dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1];
+	if ((p->flags & DICAP_XDP_SLOT_AT_MARKER) || now < READ_ONCE(p->validity_ns))
+		return;
+	if (!dicap_switch_to_pending(s))
+		return;
+	if (p->mode == DICAP_MODE_RR)
+		atomic64_set(&dicap.rr, 0);
+	dicap_count(DICAP_XDP_SWITCHES);
+}
+
+static bool dicap_token_ok(const struct dicap_slot *slot, u32 epoch, const u8 *token)
+{
+	if (!(slot->flags & DICAP_XDP_SLOT_TOKEN) || slot->epoch != epoch)
+		return false;
+	return memcmp(slot->token, token, sizeof(slot->token)) == 0;
+}
+
+/*
+ * A marker frame: returns DICAP_RX_DROP (markers are neither passed nor
+ * captured), or -1 if the frame only shares the EtherType.
+ */
+static int dicap_marker(const u8 *d, unsigned int len)
+{
+	const u8 *token = d + DICAP_MARKER_OFF_TOKEN;
+	u64 s;
+	u32 epoch;
+
+	if (len < DICAP_MARKER_LEN ||
+	    dicap_get_be32(d + DICAP_MARKER_OFF_MAGIC) != DICAP_MARKER_MAGIC)
+		return -1;
+	epoch = dicap_get_be32(d + DICAP_MARKER_OFF_EPOCH);
+	s = atomic64_read(&dicap.state);
+	if ((s & DICAP_XDP_ST_PENDING) &&
+	    dicap_token_ok(&dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1], epoch, token) &&
+	    dicap_switch_to_pending(s)) {
+		atomic64_set(&dicap.rr, 0);
+		dicap_count(DICAP_XDP_SWITCHES);
+		dicap_count(DICAP_XDP_MARKERS_OK);
+		return DICAP_RX_DROP;
+	}
+	if ((s & DICAP_XDP_ST_HAVE) &&
+	    dicap_token_ok(&dicap.slot[s & DICAP_XDP_ST_ACTIVE], epoch, token)) {
+		atomic64_set(&dicap.rr, 0);
+		dicap_count(DICAP_XDP_MARKERS_OK);
+		return DICAP_RX_DROP;
+	}
+	dicap_count(DICAP_XDP_MARKERS_BAD);
+	return DICAP_RX_DROP;
+}
+
+static u32 dicap_owner(const struct dicap_slot *slot, u64 c,
+		       const struct dicap_pkt *pkt, const u8 *data, const u8 *end)
+{
+	if (slot->mode == DICAP_MODE_RR)
+		return dicap_rr_owner(c, slot->n);
+	return slot->table[dicap_bucket((int)slot->mode, pkt, data, end)];
+}
+
+/*
+ * One frame of @len bytes at @data (the whole frame or, for a frame the
+ * driver holds in several buffers, its first part), @wirelen bytes on the
+ * wire.  Called under rcu_read_lock() with bottom halves off.
+ */
+int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
+{
+	const struct dicap_slot *slot;
+	const struct dicap_cfg *cfg;
+	struct dicap_pkt pkt;
+	u64 s, now, c = 0;
+	unsigned int cap;
+	int rc;
+
+	dicap_count(DICAP_XDP_SEEN);
+	if (len >= DICAP_ETH_HLEN &&
+	    dicap_get_be16(data + 12) == DICAP_MARKER_ETHERTYPE) {
+		rc = dicap_marker(data, len);
+		if (rc >= 0)
+			return rc;
+	}
+
+	now = ktime_get_real_ns();
+	if (now >= READ_ONCE(dicap.switch_at))
+		dicap_time_switch(now);
+	s = atomic64_read(&dicap.state);
+	if (!(s & DICAP_XDP_ST_HAVE)) {
+		dicap_count(DICAP_XDP_INACTIVE);
+		return DICAP_RX_DROP;
+	}
+	slot = &dicap.slot[s & DICAP_XDP_ST_ACTIVE];
+	/* C counts every frame but markers, lease or not: it must stay in step. */
+	if (slot->mode == DICAP_MODE_RR)
+		c = atomic64_fetch_add(1, &dicap.rr);
+	cfg = rcu_dereference(dicap.cfg);
+	if (cfg->lease_policy == DICAP_XDP_LEASE_DROP &&
+	    ktime_get_ns() > READ_ONCE(dicap.lease_expiry)) {
+		dicap_count(DICAP_XDP_LEASE_DROPS);
+		return DICAP_RX_DROP;
+	}
+
+	dicap_parse(data, data + len, &pkt);
+	if (pkt.cls == DICAP_PKT_NON_IP)
+		dicap_count(DICAP_XDP_NON_IP);
+	else if (pkt.cls != DICAP_PKT_OK)
+		dicap_count(DICAP_XDP_MALFORMED);
+
+	if (dicap_owner(slot, c, &pkt, data, data + len) != slot->position) {
+		dicap_count(DICAP_XDP_NOT_MINE);
+		return DICAP_RX_DROP;
+	}
+	dicap_count(DICAP_XDP_SELECTED);
+	if (cfg->actions & DICAP_XDP_ACT_RING) {
+		cap = min3(cfg->snaplen, len, wirelen);
+		dicap_fwd_capture(cfg, data, cap, wirelen, now);
+	}
+	if (cfg->actions & DICAP_XDP_ACT_PASS)
+		return DICAP_RX_PASS;
+	return cfg->actions & DICAP_XDP_ACT_RING ? DICAP_RX_CAPTURED : DICAP_RX_DROP;
+}
