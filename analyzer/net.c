@@ -28,6 +28,7 @@
 #include <event2/listener.h>
 
 #include "analyzer.h"
+#include "sockaddr.h"
 #include "batch.h"
 #include "log.h"
 
@@ -58,25 +59,6 @@ static union {
 	char buf[CMSG_SPACE(sizeof(uint32_t))];
 	struct cmsghdr align;
 } rx_cmsg[RX_VLEN];
-
-static socklen_t
-listen_sockaddr(struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (conf.listen.family == 4) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(conf.listen.port);
-		memcpy(&sin->sin_addr, conf.listen.addr, 4);
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(conf.listen.port);
-	memcpy(&sin6->sin6_addr, conf.listen.addr, 16);
-	return sizeof(*sin6);
-}
 
 /* A v4-mapped IPv6 peer is keyed and shown as the IPv4 address it is. */
 static void
@@ -196,7 +178,7 @@ static int
 udp_open(struct event_base *base)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = listen_sockaddr(&ss);
+	socklen_t len = dicap_addr_to_sockaddr(&conf.listen, 0, &ss);
 	int on = 1;
 
 	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -336,7 +318,7 @@ static int
 tcp_open(struct event_base *base)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = listen_sockaddr(&ss);
+	socklen_t len = dicap_addr_to_sockaddr(&conf.listen, 0, &ss);
 	int fd, on = 1;
 
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -38,9 +38,9 @@ announce_source(struct coord *c)
 	}
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&ss, addr_to_sockaddr(&c->conf.announce_group, &ss)) == 0 &&
+	if (connect(fd, (struct sockaddr *)&ss, dicap_addr_to_sockaddr(&c->conf.announce_group, 0, &ss)) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&self, &len) == 0 &&
-	    sockaddr_to_addr(&self, &c->announce_self) == 0) {
+	    dicap_addr_from_sockaddr((const struct sockaddr *)&self, &c->announce_self) == 0) {
 		c->announce_self.port = c->conf.listen.port;
 		rc = 0;
 	}
@@ -147,7 +147,7 @@ announce_send(struct coord *c)
 	announce_fill(c, &m);
 	if ((len = net_encode(c, &m, buf, sizeof(buf))) < 0)
 		return;
-	sslen = addr_to_sockaddr(&c->conf.announce_group, &ss);
+	sslen = dicap_addr_to_sockaddr(&c->conf.announce_group, 0, &ss);
 	if (sendto(c->mfd, buf, (size_t)len, 0, (struct sockaddr *)&ss, sslen) != -1) {
 		c->ctr[CC_TX_DATAGRAMS]++;
 		return;

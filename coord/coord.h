@@ -26,6 +26,7 @@
 #include <uthash.h>
 
 #include "bucket_table.h"
+#include "sockaddr.h"
 #include "ctlmsg.h"
 #include "replay.h"
 
@@ -335,10 +336,6 @@ int	addr_equal(const struct dicap_addr *, const struct dicap_addr *);
 int	addr_same_host(const struct dicap_addr *, const struct dicap_addr *);
 int	addr_is_any(const struct dicap_addr *);
 const char *addr_str(const struct dicap_addr *);
-socklen_t addr_to_sockaddr(const struct dicap_addr *, struct sockaddr_storage *);
-socklen_t addr_to_sockaddr_on(const struct dicap_addr *, int sock_family,
-	    struct sockaddr_storage *);
-int	sockaddr_to_addr(const struct sockaddr_storage *, struct dicap_addr *);
 void	in6_to_addr(const struct in6_addr *, struct dicap_addr *);
 
 /* net.c */

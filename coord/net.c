@@ -40,7 +40,7 @@ static void net_read_cb(evutil_socket_t, short, void *);
 socklen_t
 net_sockaddr(const struct coord *c, const struct dicap_addr *a, struct sockaddr_storage *ss)
 {
-	return addr_to_sockaddr_on(a, c->conf.listen.family == 4 ? AF_INET : AF_INET6, ss);
+	return dicap_addr_to_sockaddr(a, c->conf.listen.family == 4 ? AF_INET : AF_INET6, ss);
 }
 
 /* The address to put in COORD for a peer that reached us at @local. */
@@ -93,7 +93,7 @@ net_open(struct coord *c, char *err, size_t errlen)
 	}
 	if (family == AF_INET)
 		setsockopt(c->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
-	sslen = addr_to_sockaddr(&c->conf.listen, &ss);
+	sslen = dicap_addr_to_sockaddr(&c->conf.listen, 0, &ss);
 	if (bind(c->fd, (struct sockaddr *)&ss, sslen) == -1) {
 		snprintf(err, errlen, "bind %s: %s", addr_str(&c->conf.listen),
 		    strerror(errno));
@@ -151,7 +151,7 @@ pktinfo_cmsg(struct coord *c, const struct dicap_addr *local, void *cbuf, size_t
 		struct in6_pktinfo pi;
 
 		memset(&pi, 0, sizeof(pi));
-		addr_to_sockaddr_on(local, AF_INET6, &ss);
+		dicap_addr_to_sockaddr(local, AF_INET6, &ss);
 		pi.ipi6_addr = ((struct sockaddr_in6 *)&ss)->sin6_addr;
 		cm->cmsg_level = IPPROTO_IPV6;
 		cm->cmsg_type = IPV6_PKTINFO;
@@ -435,7 +435,7 @@ net_input(struct coord *c, size_t len, const struct sockaddr_storage *ss, sockle
 	const char *why = NULL;
 	int rc;
 
-	if (sockaddr_to_addr(ss, &from) == -1)
+	if (dicap_addr_from_sockaddr((const struct sockaddr *)ss, &from) == -1)
 		return;
 	rc = dicap_msg_decode(rx_buf, len, &m, c->conf.have_key ? c->conf.key : NULL, &why);
 	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {

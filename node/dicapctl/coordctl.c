@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "../dicapd/counters.h"
+#include "sockaddr.h"
 #include "../dicapd/jsonw.h"
 #include "dicapctl.h"
 #include "keyfile.h"
@@ -199,22 +200,7 @@ connect_to(const struct dicap_addr *a)
 	socklen_t len;
 	int fd;
 
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a->port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(a->port);
-		memcpy(&sin6->sin6_addr, a->addr, 16);
-		len = sizeof(*sin6);
-	}
+	len = dicap_addr_to_sockaddr(a, 0, &ss);
 	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {

@@ -37,6 +37,7 @@
 #include <event2/event.h>
 
 #include "batch.h"
+#include "sockaddr.h"
 #include "capture.h"
 #include "dicap_xdp.h"
 #include "jsonw.h"
@@ -86,27 +87,6 @@ struct capture {
 };
 
 static void tcp_connect(struct analyzer *);
-
-static socklen_t
-to_sockaddr(const struct dicap_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a->port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(a->port);
-		memcpy(&sin6->sin6_addr, a->addr, 16);
-		return sizeof(*sin6);
-	}
-}
 
 static const char *
 an_name(const struct analyzer *a)
@@ -166,7 +146,7 @@ static int
 udp_open(struct analyzer *a)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = to_sockaddr(&a->addr, &ss);
+	socklen_t len = dicap_addr_to_sockaddr(&a->addr, 0, &ss);
 	int fd, sz = UDP_SNDBUF;
 
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -270,7 +250,7 @@ static void
 tcp_connect(struct analyzer *a)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = to_sockaddr(&a->addr, &ss);
+	socklen_t len = dicap_addr_to_sockaddr(&a->addr, 0, &ss);
 	unsigned int tmo = TCP_USER_TIMEOUT_MS;
 	int fd, one = 1;
 

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "dicapd.h"
+#include "sockaddr.h"
 #include "log.h"
 
 #define NET_RX_BATCH	64	/* datagrams per wakeup, so one socket cannot starve the rest */
@@ -51,56 +52,6 @@ addr_str(const struct dicap_addr *a)
 	return b;
 }
 
-static socklen_t
-addr_to_sockaddr(const struct dicap_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(a->port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		return sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(a->port);
-		memcpy(&sin6->sin6_addr, a->addr, 16);
-		return sizeof(*sin6);
-	}
-}
-
-static int
-sockaddr_to_addr(const struct sockaddr_storage *ss, struct dicap_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		a->family = 4;
-		a->port = ntohs(sin->sin_port);
-		memcpy(a->addr, &sin->sin_addr, 4);
-		return 0;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		/* A v4-mapped sender is the IPv4 peer it maps. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			a->family = 4;
-			memcpy(a->addr, &sin6->sin6_addr.s6_addr[12], 4);
-		} else {
-			a->family = 6;
-			memcpy(a->addr, &sin6->sin6_addr, 16);
-		}
-		a->port = ntohs(sin6->sin6_port);
-		return 0;
-	}
-	return -1;
-}
-
 static int
 udp_socket(int family, char *err, size_t errlen)
 {
@@ -122,7 +73,7 @@ net_bind(struct dicapd *d, int fd, int family, char *err, size_t errlen)
 
 	if (d->bind_addr.family != family)
 		return 0;
-	len = addr_to_sockaddr(&d->bind_addr, &ss);
+	len = dicap_addr_to_sockaddr(&d->bind_addr, 0, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
 		snprintf(err, errlen, "--bind %s: %s", addr_str(&d->bind_addr), strerror(errno));
 		return -1;
@@ -293,7 +244,7 @@ net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 		d->ctr[C_TX_ERRORS]++;
 		return -1;
 	}
-	sslen = addr_to_sockaddr(to, &ss);
+	sslen = dicap_addr_to_sockaddr(to, 0, &ss);
 	if (sendto(fd, out, (size_t)len, 0, (struct sockaddr *)&ss, sslen) == -1) {
 		log_debug("send %s to %s: %s", dicap_msg_type_name(m->type), addr_str(to),
 		    strerror(errno));
@@ -424,7 +375,7 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 				log_debug("recvfrom: %s", strerror(errno));
 			return;
 		}
-		if (sockaddr_to_addr(&ss, &from) == -1)
+		if (dicap_addr_from_sockaddr((const struct sockaddr *)&ss, &from) == -1)
 			continue;
 		net_input(d, net_buf, (size_t)n, &from);
 	}

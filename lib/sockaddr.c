@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "sockaddr.h"
+
+socklen_t
+dicap_addr_to_sockaddr(const struct dicap_addr *a, int sock_family,
+		       struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == 4 && sock_family != AF_INET6) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(a->port);
+	if (a->family == 4) {
+		sin6->sin6_addr.s6_addr[10] = 0xff;
+		sin6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sin6->sin6_addr.s6_addr[12], a->addr, 4);
+	} else {
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+	}
+	return sizeof(*sin6);
+}
+
+int
+dicap_addr_from_sockaddr(const struct sockaddr *sa, struct dicap_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		a->family = 4;
+		a->port = ntohs(sin->sin_port);
+		memcpy(a->addr, &sin->sin_addr, 4);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			a->family = 4;
+			memcpy(a->addr, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->family = 6;
+			memcpy(a->addr, &sin6->sin6_addr, 16);
+		}
+		a->port = ntohs(sin6->sin6_port);
+		return 0;
+	}
+	return -1;
+}
