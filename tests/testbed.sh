@@ -199,6 +199,10 @@ tb_dump_logs() {
 
 tb_down() {
 	local cmd pid i left ns
+	# Teardown must run to the end even in a caller with set -e: a kill of
+	# a process that is already gone is not an error here.
+	local -
+	set +e
 
 	[ "$TB_DOWN_DONE" = 1 ] && return 0
 	TB_DOWN_DONE=1
