@@ -19,6 +19,7 @@
 #include "frames.h"
 #include "select.h"
 #include "tap.h"
+#include "tap_libbpf.h"
 
 #define CORPUS_SEED	7
 
@@ -33,28 +34,6 @@ struct select_out {
 
 static struct frame corpus[FRAMES_CORPUS_MAX];
 static const char *const mode_list[] = { "rr", "ipid", "packet", "flow" };
-
-/* libbpf's messages, the verifier log among them, as TAP diagnostics. */
-static int
-print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[1024], *s, *nl;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	for (s = line; *s != '\0'; s = nl + 1) {
-		nl = strchr(s, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		if (*s != '\0')
-			printf("# libbpf: %s\n", s);
-		if (nl == NULL)
-			break;
-	}
-	fflush(stdout);
-	return 0;
-}
 
 /* How much of the verifier's budget the shared code takes. */
 static void
@@ -220,7 +199,7 @@ main(void)
 		ok(0, "BPF object %s exists (build it with make bpf)", path);
 		return done_testing();
 	}
-	libbpf_set_print(print_libbpf);
+	libbpf_set_print(tap_libbpf_print);
 	if (!ok(load(path, &h) == 0, "%s passes the verifier and loads", path))
 		return done_testing();
 	n = frames_corpus(corpus, FRAMES_CORPUS_MAX, CORPUS_SEED);

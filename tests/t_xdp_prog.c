@@ -35,6 +35,7 @@
 #include "frames.h"
 #include "select.h"
 #include "tap.h"
+#include "tap_libbpf.h"
 #include "../kmod/xdp/dicap_xdp_ctl.h"
 
 #define CORPUS_SEED	11
@@ -50,27 +51,6 @@ static struct dicap_xdp_ctl ctl;
 static int prog_fd, ring_fd;
 static uint64_t runs_total;	/* frames the program has seen, repeats included */
 static uint32_t next_epoch = 1;
-
-static int
-print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[1024], *s, *nl;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	for (s = line; *s != '\0'; s = nl + 1) {
-		nl = strchr(s, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		if (*s != '\0')
-			printf("# libbpf: %s\n", s);
-		if (nl == NULL)
-			break;
-	}
-	fflush(stdout);
-	return 0;
-}
 
 static uint64_t
 clock_ns(clockid_t id)
@@ -796,7 +776,7 @@ main(void)
 		ok(0, "BPF object %s exists (build it with make bpf)", path);
 		return done_testing();
 	}
-	libbpf_set_print(print_libbpf);
+	libbpf_set_print(tap_libbpf_print);
 	if (!ok(load(path) == 0, "%s passes the verifier and loads", path))
 		return done_testing();
 	n_corpus = frames_corpus(corpus, FRAMES_CORPUS_MAX, CORPUS_SEED);
