@@ -107,6 +107,13 @@ round() {
 	# When did the restarted analyzer get its first frame (by send time)?
 	resume_ns=$(awk 'NR == FNR { k[$9 " " $10] = 1; next } ($9 " " $10) in k { print $12 }' \
 		"$d/cap2.txt" "$d/sent.txt" | sort -n | head -n 1)
+	# Each node retries the unreachable analyzer on its own back-off timer
+	# (1 s, then 2 s, ...), so on a loaded machine the nodes resume at
+	# different times: the window ends when the last of them got through,
+	# the latest per-node first arrival the restarted analyzer recorded.
+	local resume_last
+	resume_last=$(jq -r '[.nodes[].first_seen_ns] | max' "$d/ana2.json")
+	[ "${resume_last:-0}" -gt "${resume_ns:-0}" ] 2>/dev/null && resume_ns=$resume_last
 	local windows
 	windows=$(awk -v s="$stop_ns" -v r="$resume_ns" -v dn="$down_ns" -v u="$up_ns" '
 		$12 >= s - 200000000 && $12 <= r + 200000000 { restart++; next }
