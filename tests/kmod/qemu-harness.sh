@@ -17,7 +17,7 @@
 set -eu
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=$REPO/build/kmod-cache
-OUT=$REPO/build/kmod
+OUT=${DICAP_KMOD_OUT:-$REPO/build/kmod}
 P_HOST=${DICAP_KMOD_PORT:-47110}	# qemu sends the guest's frames here
 P_GUEST=$((P_HOST + 1))			# datagrams here become eth0 frames
 
