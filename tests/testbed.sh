@@ -19,7 +19,7 @@
 #	tb_stop_daemons			all daemons, for the next round of a test
 #	tb_down				(also run by the trap on EXIT, INT, TERM)
 # and for checking what was captured: tb_tcpdump_start/stop, tb_pcapinfo,
-# tb_frames_compare, tb_owner_counts, tb_rawsend, tb_mirror_verify.
+# tb_frames_compare, tb_capture_compare, tb_owner_counts, tb_rawsend, tb_mirror_verify.
 #
 # Hosts (namespace names carry a per-run prefix, TB_PFX):
 #
@@ -151,6 +151,23 @@ tb_init() {
 	"$DICAP_BIN/dicapctl" keygen "$TB_KEY" >"$TB_DIR/keygen.log" 2>&1 ||
 		{ TB_WHY="dicapctl keygen failed: $(cat "$TB_DIR/keygen.log")"; return 1; }
 	return 0
+}
+
+# tb_init_tap [PROG...]: tb_init in a TAP test (tests/lib/tap.sh): skip the
+# whole file where the testbed cannot run (not root, daemons not built) or a
+# PROG of DICAP_BIN is not built; bail out where the machine is broken.
+tb_init_tap() {
+	local p
+
+	tb_init
+	case $? in
+	0) ;;
+	2) skip_all "$TB_WHY" ;;
+	*) bail_out "testbed: $TB_WHY" ;;
+	esac
+	for p in "$@"; do
+		[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
+	done
 }
 
 # Namespaces of earlier runs whose shell is gone (a SIGKILLed test).
@@ -830,6 +847,16 @@ tb_frames_compare() {
 		}
 		printf "%d %d %d\n", missing, dup, unexpected
 	}' "$1" "$2"
+}
+
+# tb_capture_compare DIR SNAPLEN: DIR/sent.pcap (what dicap-gen sent) against
+# DIR/cap.pcap (what was captured), through tb_pcapinfo into DIR/sent.txt and
+# DIR/cap.txt; writes DIR/missing.txt and DIR/dup.txt and prints
+# "MISSING DUPLICATES UNEXPECTED" as tb_frames_compare does.
+tb_capture_compare() {
+	tb_pcapinfo "$1/sent.pcap" "$2" >"$1/sent.txt"
+	tb_pcapinfo "$1/cap.pcap" "$2" >"$1/cap.txt"
+	tb_frames_compare "$1/sent.txt" "$1/cap.txt" "$1/missing.txt" "$1/dup.txt"
 }
 
 # tb_seq_compare SENT_FILE GOT_FILE: both hold one sequence number a line

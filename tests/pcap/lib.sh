@@ -20,16 +20,12 @@ tb_node_sock() {
 
 # pd_init: tb_init, and skip_all when something the tests need is missing.
 pd_init() {
-	local rc p
+	local p
 
-	tb_init
-	rc=$?
-	[ "$rc" = 2 ] && skip_all "$TB_WHY"
-	[ "$rc" = 0 ] || bail_out "testbed: $TB_WHY"
+	tb_init_tap dicap-gen
 	for p in tcpdump "$@"; do
 		command -v "$p" >/dev/null || skip_all "$p not installed"
 	done
-	[ -x "$DICAP_BIN/dicap-gen" ] || skip_all "dicap-gen not built"
 	"$DICAP_BIN/dicap-run" --libdir >/dev/null 2>&1 ||
 		skip_all "the drop-in libpcap is not built: $("$DICAP_BIN/dicap-run" --libdir 2>&1)"
 }

@@ -9,12 +9,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/testbed.sh"
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
+tb_init_tap
 plan 9
 
 ok_cmd "tb_up 3: namespaces, links, mirror, management network" tb_up 3

@@ -26,15 +26,7 @@ SNAPLEN=1440
 FLOWS=1000
 SHARE_TOL=0.05		# |share - 1/3| in hash modes (the exact count is checked too)
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 per_round=10
 [ "$SELECT" = flow ] && per_round=11
 set -- $MODES
@@ -99,9 +91,7 @@ round() {
 	done
 	tb_stop_analyzer ana
 
-	tb_pcapinfo "$d/sent.pcap" "$SNAPLEN" >"$d/sent.txt"
-	tb_pcapinfo "$d/cap.pcap" "$SNAPLEN" >"$d/cap.txt"
-	set -- $(tb_frames_compare "$d/sent.txt" "$d/cap.txt" "$d/missing.txt")
+	set -- $(tb_capture_compare "$d" "$SNAPLEN")
 	missing=$1 dup=$2 unexp=$3
 	is "$missing $dup $unexp" "0 0 0" \
 		"$m: the analyzer's $(wc -l <"$d/cap.txt") records are the $COUNT frames sent (missing, duplicated, unknown)" ||

@@ -18,15 +18,7 @@ SELECTS=${TB_TOPO_SELECTS:-flow rr}
 MODES=${TB_XDP_MODES:-native generic}
 SNAPLEN=128
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 rounds=$(($(echo $SELECTS | wc -w) * $(echo $MODES | wc -w)))
 plan $((1 + 7 * rounds))
 
@@ -93,9 +85,7 @@ round() {
 	tb_stop_analyzer ana
 	tb_stop_daemons
 
-	tb_pcapinfo "$d/sent.pcap" "$SNAPLEN" >"$d/sent.txt"
-	tb_pcapinfo "$d/cap.pcap" "$SNAPLEN" >"$d/cap.txt"
-	set -- $(tb_frames_compare "$d/sent.txt" "$d/cap.txt" "$d/missing.txt" "$d/dup.txt")
+	set -- $(tb_capture_compare "$d" "$SNAPLEN")
 	missing=$1 dup=$2 unexp=$3
 	local wm wd
 	wm=$(where "$d/missing.txt" "$join_ns" "$leave_sig_ns" "$leave_ns")

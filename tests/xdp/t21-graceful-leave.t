@@ -23,15 +23,7 @@ COUNT=$((RATE * SECONDS_STREAM))
 SELECTS=${TB_LEAVE_SELECTS:-flow rr}
 SNAPLEN=128
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 rounds=$(echo $SELECTS | wc -w)
 flow_rounds=$(echo $SELECTS | tr ' ' '\n' | grep -cx flow)
 plan $((1 + 9 * rounds + flow_rounds + 7))
@@ -132,9 +124,7 @@ round() {
 	tb_stop_analyzer ana
 	tb_stop_daemons
 
-	tb_pcapinfo "$d/sent.pcap" "$SNAPLEN" >"$d/sent.txt"
-	tb_pcapinfo "$d/cap.pcap" "$SNAPLEN" >"$d/cap.txt"
-	set -- $(tb_frames_compare "$d/sent.txt" "$d/cap.txt" "$d/missing.txt" "$d/dup.txt")
+	set -- $(tb_capture_compare "$d" "$SNAPLEN")
 	missing=$1 dup=$2 unexp=$3
 	diag "$tag: of $COUNT frames: $missing missing, $dup duplicated, $unexp unknown"
 	is "$dup" 0 "$tag: no frame captured twice"

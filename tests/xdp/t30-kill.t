@@ -19,15 +19,7 @@ MODES=${TB_XDP_MODES:-native generic}
 SLACK_MS=${TB_SLACK_MS:-1000}
 SNAPLEN=128
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 plan $((1 + 8 * $(echo $MODES | wc -w)))
 
 ok_cmd "testbed with 3 nodes" tb_up 3
@@ -83,9 +75,7 @@ round() {
 	tb_stop_analyzer ana
 	tb_stop_daemons
 
-	tb_pcapinfo "$d/sent.pcap" "$SNAPLEN" >"$d/sent.txt"
-	tb_pcapinfo "$d/cap.pcap" "$SNAPLEN" >"$d/cap.txt"
-	set -- $(tb_frames_compare "$d/sent.txt" "$d/cap.txt" "$d/missing.txt" "$d/dup.txt")
+	set -- $(tb_capture_compare "$d" "$SNAPLEN")
 	missing=$1 dup=$2 unexp=$3
 	is "$dup $unexp" "0 0" "$m: no frame captured twice, none unknown"
 

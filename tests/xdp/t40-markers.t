@@ -19,15 +19,7 @@ FORGED_EACH=20		# of each of the 3 kinds
 LOOKALIKES=20
 SNAPLEN=128
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 plan $((1 + 6 * $(echo $MODES | wc -w)))
 
 ok_cmd "testbed with 3 nodes" tb_up 3
@@ -104,9 +96,7 @@ round() {
 	tb_stop_analyzer ana
 	tb_stop_daemons
 
-	tb_pcapinfo "$d/sent.pcap" "$SNAPLEN" >"$d/sent.txt"
-	tb_pcapinfo "$d/cap.pcap" "$SNAPLEN" >"$d/cap.txt"
-	set -- $(tb_frames_compare "$d/sent.txt" "$d/cap.txt")
+	set -- $(tb_capture_compare "$d" "$SNAPLEN")
 	is "$1 $2" "0 0" "$m: every frame sent was captured once (missing, duplicated)"
 	is "$3 $(awk '$1 >= 4000000001 && $1 <= 4000000000 + n' n="$LOOKALIKES" "$d/cap.txt" | wc -l)" \
 		"$LOOKALIKES $LOOKALIKES" "$m: the $LOOKALIKES look-alikes were captured as traffic, no forged marker was"

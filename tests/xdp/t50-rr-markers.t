@@ -38,15 +38,7 @@ N_BAD=120			# forged markers that must be rejected
 N_REPLAY_CUR=20			# replays of the current marker: accepted
 
 command -v tcpdump >/dev/null || skip_all "tcpdump not installed"
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 tb_has_option dicap-coord --inject-dev || skip_all "dicap-coord has no --inject-dev"
 set -- $MODES
 plan $((5 + 14 * $#))

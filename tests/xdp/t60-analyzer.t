@@ -23,15 +23,7 @@ MODES=${TB_XDP_MODES:-native generic}
 TRANSPORTS=${TB_TRANSPORTS:-udp tcp}
 SNAPLEN=128
 
-tb_init
-case $? in
-0) ;;
-2) skip_all "$TB_WHY" ;;
-*) bail_out "testbed: $TB_WHY" ;;
-esac
-for p in dicap-gen dicap-analyzer; do
-	[ -x "$DICAP_BIN/$p" ] || skip_all "$p not built"
-done
+tb_init_tap dicap-gen dicap-analyzer
 plan $((1 + 8 * $(echo $MODES | wc -w) * $(echo $TRANSPORTS | wc -w)))
 
 ok_cmd "testbed with 3 nodes" tb_up 3
