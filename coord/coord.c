@@ -30,32 +30,6 @@
 
 #define PROG	"dicap-coord"
 
-const char *const coord_counter_names[CC_COUNTER_MAX] = {
-	[CC_RX_MALFORMED] = "rx_malformed",
-	[CC_RX_AUTH_FAIL] = "rx_auth_fail",
-	[CC_RX_REPLAY] = "rx_replay",
-	[CC_RX_STALE_TERM] = "rx_stale_term",
-	[CC_RX_UNEXPECTED] = "rx_unexpected",
-	[CC_JOINS] = "joins",
-	[CC_REJOINS] = "rejoins",
-	[CC_LEAVES] = "leaves",
-	[CC_TIMEOUTS] = "timeouts",
-	[CC_ID_CONFLICTS] = "id_conflicts",
-	[CC_TOPOLOGIES_SENT] = "topologies_sent",
-	[CC_EPOCH_CHANGES] = "epoch_changes",
-	[CC_RESENDS] = "resends",
-	[CC_SYNCS_SENT] = "syncs_sent",
-	[CC_SYNCS_RECEIVED] = "syncs_received",
-	[CC_TAKEOVERS] = "takeovers",
-	[CC_STEP_DOWNS] = "step_downs",
-	[CC_STATUS_REQUESTS] = "status_requests",
-	[CC_TX_DATAGRAMS] = "tx_datagrams",
-	[CC_TX_EAGAIN] = "tx_eagain",
-	[CC_TX_ERRORS] = "tx_errors",
-	[CC_MARKERS_SENT] = "markers_sent",
-	[CC_MARKER_ERRORS] = "marker_errors",
-};
-
 enum long_only {
 	OPT_INSECURE = 256,
 	OPT_ID,

@@ -242,7 +242,7 @@ net_drop(struct coord *c, enum coord_counter ctr, const struct dicap_addr *from,
 		last_warn[ctr] = now;
 		log_warnx("dropped a datagram from %s: %s%s%s (%s: %llu so far)",
 		    addr_str(from), what, why ? ": " : "", why ? why : "",
-		    coord_counter_names[ctr], (unsigned long long)c->ctr[ctr]);
+		    coord_counter_name(ctr), (unsigned long long)c->ctr[ctr]);
 	} else {
 		log_debug("dropped a datagram from %s: %s%s%s", addr_str(from), what,
 		    why ? ": " : "", why ? why : "");
@@ -263,7 +263,7 @@ net_log_drops(struct coord *c)
 
 		if (c->ctr[k] == c->ctr_logged[k])
 			continue;
-		log_info("%s: %llu more (%llu in all)", coord_counter_names[k],
+		log_info("%s: %llu more (%llu in all)", coord_counter_name(k),
 		    (unsigned long long)(c->ctr[k] - c->ctr_logged[k]),
 		    (unsigned long long)c->ctr[k]);
 		c->ctr_logged[k] = c->ctr[k];

@@ -20,26 +20,13 @@
 #include <sodium.h>
 
 #include "../dicapd/counters.h"
+#include "../../coord/counters.h"
 #include "sockaddr.h"
 #include "../dicapd/jsonw.h"
 #include "dicapctl.h"
 #include "keyfile.h"
 #include "replay.h"
 
-/*
- * The coordinator's COUNTERS in STATUS: id 128 is its role, 129 + i its
- * counter i.  The names follow coord/coord.h (enum coord_counter).
- */
-#define COORD_ROLE_WIRE_ID	128
-#define COORD_CTR_WIRE_BASE	129
-static const char *const coord_counter_names[] = {
-	"rx_malformed", "rx_auth_fail", "rx_replay", "rx_stale_term", "rx_unexpected",
-	"joins", "rejoins", "leaves", "timeouts", "id_conflicts", "topologies_sent",
-	"epoch_changes", "resends", "syncs_sent", "syncs_received", "takeovers",
-	"step_downs", "status_requests", "tx_datagrams", "tx_eagain", "tx_errors",
-	"markers_sent", "marker_errors",
-};
-#define N_COORD_COUNTERS (sizeof(coord_counter_names) / sizeof(coord_counter_names[0]))
 
 struct collect {
 	int fd;
@@ -340,6 +327,7 @@ static void
 json_coord_counters(struct jsonw *w, const struct status *st)
 {
 	char unknown[16];
+	const char *name;
 	uint32_t i;
 	uint16_t id;
 
@@ -348,9 +336,8 @@ json_coord_counters(struct jsonw *w, const struct status *st)
 		id = dicap_get_be16(st->counters_raw + i * DICAP_COUNTER_WIRE_LEN);
 		if (id == COORD_ROLE_WIRE_ID)
 			continue;
-		if (id >= COORD_CTR_WIRE_BASE &&
-		    (size_t)(id - COORD_CTR_WIRE_BASE) < N_COORD_COUNTERS) {
-			jw_key(w, coord_counter_names[id - COORD_CTR_WIRE_BASE]);
+		if ((name = coord_counter_name(id - COORD_CTR_WIRE_BASE)) != NULL) {
+			jw_key(w, name);
 		} else {
 			snprintf(unknown, sizeof(unknown), "id_%u", id);
 			jw_key(w, unknown);
