@@ -7,6 +7,7 @@
 /* The one list of datapaths: adding one ("xdp") is one line here. */
 static const struct datapath_ops *const datapaths[] = {
 	&datapath_xdp,
+	&datapath_kmod,
 	&datapath_none,
 };
 

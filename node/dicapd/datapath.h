@@ -81,6 +81,7 @@ struct datapath_options {
 	int transport;		/* enum dp_transport */
 	uint32_t lease_ms;	/* --lease; 0: 3 x the coordinator's timeout */
 	int lease_policy;	/* enum dp_lease_policy */
+	int kmod_hook;		/* --hook: enum dicap_hook of kmod/linux/dicap_genl.h */
 };
 
 struct datapath;
@@ -119,5 +120,6 @@ const char *datapath_names(void);
 
 extern const struct datapath_ops datapath_none;
 extern const struct datapath_ops datapath_xdp;
+extern const struct datapath_ops datapath_kmod;
 
 #endif /* DICAPD_DATAPATH_H */

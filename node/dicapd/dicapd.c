@@ -18,11 +18,13 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "../../kmod/linux/dicap_genl.h"
 #include "batch.h"
 #include "dicap_xdp.h"
 #include "dicapd.h"
 #include "keyfile.h"
 #include "log.h"
+#include "packet.h"
 
 enum {
 	OPT_DISCOVER = 256,
@@ -39,6 +41,7 @@ enum {
 	OPT_TRANSPORT,
 	OPT_LEASE,
 	OPT_LEASE_POLICY,
+	OPT_HOOK,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +66,7 @@ static const struct option long_options[] = {
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "lease", required_argument, NULL, OPT_LEASE },
 	{ "lease-policy", required_argument, NULL, OPT_LEASE_POLICY },
+	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -73,6 +77,8 @@ struct options {
 	int debug;
 	const char *datapath;
 	const char *packet_option;	/* a datapath option given, for "none" */
+	const char *xdp_option;		/* an option of the xdp datapath only */
+	const char *kmod_option;	/* an option of the kmod datapath only */
 	int snaplen_set, transport_set;
 	char sock_default[PATH_MAX];
 };
@@ -82,10 +88,10 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dicapd -i IFACE (-c ADDR:PORT ... | --discover) (-k KEYFILE | --insecure)\n"
-	    "              [--id N] [--weight W] [-s SOCKPATH] [--datapath xdp|none]\n"
+	    "              [--id N] [--weight W] [-s SOCKPATH] [--datapath xdp|kmod|none]\n"
 	    "              [--capture] [--distribute] [--xdp-mode native|generic|auto]\n"
-	    "              [--snaplen N] [--transport udp|tcp] [--lease MS]\n"
-	    "              [--lease-policy keep|drop]\n"
+	    "              [--hook driver|rx_handler] [--snaplen N] [--transport udp|tcp]\n"
+	    "              [--lease MS] [--lease-policy keep|drop]\n"
 	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
 	    "\n"
 	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
@@ -104,11 +110,14 @@ usage(FILE *f)
 	    "                          libpcap (the default without --capture)\n"
 	    "  --capture               send the headers of this node's share to the\n"
 	    "                          analyzers (with --distribute: both)\n"
-	    "  --xdp-mode MODE         native, generic, or auto: native, else generic\n"
+	    "  --xdp-mode MODE         xdp: native, generic, or auto: native, else generic\n"
 	    "                          (default auto)\n"
+	    "  --hook HOOK             kmod: driver (a patched driver calls it, default)\n"
+	    "                          or rx_handler (any driver, --capture only)\n"
 	    "  --snaplen N             bytes captured per frame, 1..%d (default %d)\n"
-	    "  --transport udp|tcp     how headers reach the analyzers (default udp)\n"
-	    "  --lease MS              the XDP program keeps its share this long without\n"
+	    "  --transport udp|tcp     how headers reach the analyzers (default udp;\n"
+	    "                          kmod: udp only)\n"
+	    "  --lease MS              the datapath keeps its share this long without\n"
 	    "                          a coordinator (default 3 x the coordinator's timeout)\n"
 	    "  --lease-policy P        past the lease: keep (the last share, default) or\n"
 	    "                          drop (everything)\n"
@@ -230,6 +239,7 @@ parse_packet_option(struct dicapd *d, struct options *o, int ch)
 	static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
 	static const char *const transports[] = { "udp", "tcp", NULL };
 	static const char *const policies[] = { "keep", "drop", NULL };
+	static const char *const hooks[] = { "driver", "rx_handler", NULL };
 	struct datapath_options *p = &d->dp.opt;
 	uint32_t v;
 
@@ -244,7 +254,12 @@ parse_packet_option(struct dicapd *d, struct options *o, int ch)
 		break;
 	case OPT_XDP_MODE:
 		p->xdp_mode = parse_word("xdp-mode", optarg, xdp_modes);
-		o->packet_option = "--xdp-mode";
+		o->packet_option = o->xdp_option = "--xdp-mode";
+		break;
+	case OPT_HOOK:
+		/* The words' indices are enum dicap_hook's values. */
+		p->kmod_hook = parse_word("hook", optarg, hooks);
+		o->packet_option = o->kmod_option = "--hook";
 		break;
 	case OPT_SNAPLEN:
 		if (parse_u32(optarg, 1, DICAP_XDP_CAP_MAX, &v) == -1)
@@ -346,6 +361,7 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		case OPT_TRANSPORT:
 		case OPT_LEASE:
 		case OPT_LEASE_POLICY:
+		case OPT_HOOK:
 			parse_packet_option(d, o, ch);
 			break;
 		case OPT_BIND:
@@ -360,6 +376,23 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument \"%s\"", argv[optind]);
+}
+
+/* What dicap.ko cannot do (kmod/linux/dicap_genl.h). */
+static void
+check_kmod_options(struct dicapd *d)
+{
+	const struct datapath_options *p = &d->dp.opt;
+
+	if (p->kmod_hook == DICAP_HOOK_RX_HANDLER && p->distribute)
+		die_usage("%s with --hook rx_handler: AF_PACKET taps run before rx_handler: "
+		    "use a patched driver (see docs/kmod.md)",
+		    p->capture ? "--distribute" : "distribution (the default without --capture)");
+	if (p->capture && p->transport == DP_TRANSPORT_TCP)
+		die_usage("--transport tcp: dicap.ko sends its batches over UDP only");
+	if (p->capture && p->snaplen < DICAP_ETH_HLEN)
+		die_usage("--snaplen %u: dicap.ko captures at least the %d-byte Ethernet header",
+		    p->snaplen, DICAP_ETH_HLEN);
 }
 
 static void
@@ -378,8 +411,12 @@ check_options(struct dicapd *d, struct options *o)
 		die_usage("--datapath %s: unknown; the datapaths are: %s", o->datapath,
 		    datapath_names());
 	if (d->dp.ops == &datapath_none && o->packet_option != NULL)
-		die_usage("%s is an option of the xdp datapath, not of --datapath none",
+		die_usage("%s is an option of the packet datapaths, not of --datapath none",
 		    o->packet_option);
+	if (d->dp.ops != &datapath_xdp && o->xdp_option != NULL)
+		die_usage("%s is an option of --datapath xdp", o->xdp_option);
+	if (d->dp.ops != &datapath_kmod && o->kmod_option != NULL)
+		die_usage("%s is an option of --datapath kmod", o->kmod_option);
 	if (!d->dp.opt.capture && (o->snaplen_set || o->transport_set))
 		die_usage("%s only matters with --capture", o->snaplen_set ? "--snaplen" :
 		    "--transport");
@@ -387,6 +424,8 @@ check_options(struct dicapd *d, struct options *o)
 		d->dp.opt.distribute = 1;
 	if (!o->snaplen_set)
 		d->dp.opt.snaplen = DICAP_SNAPLEN_DEFAULT;
+	if (d->dp.ops == &datapath_kmod)
+		check_kmod_options(d);
 	if (d->announce_group.family != 0 && !d->discover)
 		die_usage("--announce-group is for --discover");
 	if (d->sock_path == NULL) {

@@ -1,0 +1,979 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The kernel-module datapath: dicap.ko (kmod/linux/), driven over its
+ * generic netlink family "dicap" (kmod/linux/dicap_genl.h) with libmnl.
+ * The module runs the XDP program's packet path in the kernel, called by
+ * a patched NIC driver before it builds an sk_buff (--hook driver, the
+ * paper's design) or from an rx_handler (--hook rx_handler, any driver,
+ * capture mode only); in capture mode it also sends the header batches
+ * itself, from a kernel UDP socket.  dicapd stays the management unit.
+ *
+ * The agent sees the same semantics as with XDP: a topology is staged in
+ * the idle slot at receipt and the packet path switches at the first
+ * frame at or after its validity start, or at its marker; activate() and
+ * refresh_lease() switch when that instant has passed and no frame came,
+ * and activate() forces a switch more than a second ahead of our clock.
+ *
+ * Differences the module imposes:
+ * - Clocks: the module compares the validity start with
+ *   ktime_get_real_ns(), i.e. UTC, so the wire's value goes in unchanged
+ *   (XDP converts to TAI); the lease is on CLOCK_MONOTONIC in both.
+ * - The module outlives dicapd: its attachment, slots and counters stay
+ *   when a dicapd dies without detaching.  A lock file tells a dead
+ *   dicapd from a running one, so a new one takes over from the former;
+ *   a topology left in the slots is replaced at once by one that owns
+ *   nothing, and the counters are reported from this open() on.
+ */
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+
+#include "../../kmod/linux/dicap_genl.h"
+#include "dicap_xdp.h"
+
+#include "datapath.h"
+#include "dicapd.h"
+#include "jsonw.h"
+#include "log.h"
+#include "select.h"
+
+#define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
+#define KMOD_LEASE_FACTOR	3
+#define KMOD_FORCE_AHEAD_NS	1000000000ULL	/* as XDP_FORCE_AHEAD_NS */
+#define KMOD_LOCK_PATH		DICAPD_DEFAULT_SOCK_DIR "/kmod.lock"
+#define KMOD_HOOK_SYSFS		"/sys/module/dicap_hook"
+#define KMOD_DOCS		"see docs/kmod.md"
+
+_Static_assert((int)DICAP_K_BATCHES_SENT == (int)DICAP_XDP_CTR_MAX,
+    "the module's counters start with the XDP program's");
+_Static_assert((int)DP_RING_ERRORS == (int)DICAP_XDP_RING_ERRORS && (int)DP_SEEN == 0,
+    "dicapd's datapath counters start with the XDP program's, in its order");
+
+/* What DICAP_CMD_GET answers. */
+struct kmod_get {
+	uint64_t state;			/* DICAP_XDP_ST_* */
+	uint32_t ifindex;		/* 0: not attached */
+	int have_active, have_pending;
+	uint32_t active_epoch, pending_epoch;
+	uint64_t ctr[DICAP_K_CTR_MAX];
+};
+
+struct kmod_dp {
+	struct mnl_socket *nl;
+	unsigned int portid;
+	unsigned int seq;
+	uint16_t family;
+	char extack[256];		/* the kernel's message for the last request */
+	char iface[IF_NAMESIZE];
+	uint32_t ifindex;
+	int attached;
+	int lock_fd;
+	struct datapath_options opt;
+	const uint32_t *node_id;
+	uint32_t node_id_set;
+	uint32_t lease_ms;
+	uint64_t lease_sent_mono;	/* when the last LEASE went out */
+	uint64_t base[DICAP_K_CTR_MAX];	/* the module's counters at open() */
+	int gone_logged;
+	uint64_t stage_errors;
+	/* The topology last committed into the module. */
+	int staged;
+	uint32_t staged_epoch;
+	uint64_t staged_validity_ns;
+	int staged_at_marker;
+	int staged_switched;		/* we know the module switched to it */
+	uint32_t n_analyzers;
+	struct dicap_addr analyzers[DICAP_K_MAX_ANALYZERS];
+	int analyzers_sent;
+	/* A TABLE request carries 2 x DICAP_K_TABLE_CHUNK_MAX bytes of owners. */
+	_Alignas(8) uint8_t tx[2 * DICAP_K_TABLE_CHUNK_MAX + 256];
+	_Alignas(8) uint8_t rx[32768];
+};
+
+/* The callbacks' view of one request. */
+struct kmod_req {
+	struct kmod_dp *k;
+	void *out;
+};
+
+static uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static const char *
+hook_name(int hook)
+{
+	return hook == DICAP_HOOK_RX_HANDLER ? "rx_handler" : "driver";
+}
+
+/* ---- netlink ---- */
+
+static struct nlmsghdr *
+kmod_msg(struct kmod_dp *k, uint16_t type, uint8_t cmd, uint8_t version)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(k->tx);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++k->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+static struct nlmsghdr *
+dicap_msg(struct kmod_dp *k, uint8_t cmd)
+{
+	return kmod_msg(k, k->family, cmd, DICAP_GENL_VERSION);
+}
+
+static int
+extack_cb(const struct nlattr *a, void *data)
+{
+	struct kmod_dp *k = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case NLMSGERR_ATTR_MSG:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(k->extack, sizeof(k->extack), "%s", mnl_attr_get_str(a));
+		break;
+	case NLMSGERR_ATTR_MISS_TYPE:
+		/* GENL_REQ_ATTR_CHECK names the attribute, not in words. */
+		if (k->extack[0] == '\0' && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			snprintf(k->extack, sizeof(k->extack), "attribute %u missing",
+			    mnl_attr_get_u32(a));
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR: the ACK (error 0) ends the request; keeps the extack message. */
+static int
+error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kmod_req *r = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+			mnl_attr_parse(nlh, off, extack_cb, r->k);
+	}
+	if (e->error == 0)
+		return MNL_CB_STOP;
+	errno = -e->error;
+	return MNL_CB_ERROR;
+}
+
+/* Send @nlh, run @cb on the replies until the ACK; 0 or -errno. */
+static int
+kmod_transact(struct kmod_dp *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *out)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb };
+	struct kmod_req r = { .k = k, .out = out };
+	ssize_t n;
+	int rc;
+
+	k->extack[0] = '\0';
+	if (mnl_socket_sendto(k->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(k->nl, k->rx, sizeof(k->rx));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		rc = mnl_cb_run2(k->rx, (size_t)n, nlh->nlmsg_seq, k->portid, cb, &r,
+		    ctl, NLMSG_MIN_TYPE);
+		if (rc == MNL_CB_ERROR)
+			return errno ? -errno : -EPROTO;
+		if (rc == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/* "@what: reason: the module's message", for logs and open()'s error. */
+static const char *
+kmod_strerror(struct kmod_dp *k, int rc, const char *what)
+{
+	static char buf[512];
+
+	if (rc == -EPERM)
+		snprintf(buf, sizeof(buf), "%s: configuring dicap.ko needs CAP_NET_ADMIN (root)",
+		    what);
+	else if (rc == -ENOENT && k->extack[0] == '\0')
+		/* The family's id is unknown: the module went away. */
+		snprintf(buf, sizeof(buf), "%s: the genetlink family dicap is gone "
+		    "(dicap.ko unloaded?)", what);
+	else
+		snprintf(buf, sizeof(buf), "%s: %s%s%s", what, strerror(-rc),
+		    k->extack[0] ? ": " : "", k->extack);
+	return buf;
+}
+
+static int
+family_attr_cb(const struct nlattr *a, void *data)
+{
+	uint32_t *v = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case CTRL_ATTR_FAMILY_ID:
+		if (mnl_attr_validate(a, MNL_TYPE_U16) == 0)
+			v[0] = mnl_attr_get_u16(a);
+		break;
+	case CTRL_ATTR_VERSION:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			v[1] = mnl_attr_get_u32(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int
+family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kmod_req *r = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, r->out);
+	return MNL_CB_OK;
+}
+
+static int
+resolve_family(struct kmod_dp *k, char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh = kmod_msg(k, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	uint32_t v[2] = { 0, 0 };
+	int rc;
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DICAP_GENL_NAME);
+	rc = kmod_transact(k, nlh, family_cb, v);
+	if (rc == -ENOENT) {
+		snprintf(err, errlen, "genetlink family %s not found: modprobe dicap (%s)",
+		    DICAP_GENL_NAME, KMOD_DOCS);
+		return -1;
+	}
+	if (rc != 0 || v[0] == 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc ? rc : -EPROTO,
+		    "looking up the genetlink family " DICAP_GENL_NAME));
+		return -1;
+	}
+	if (v[1] != DICAP_GENL_VERSION) {
+		snprintf(err, errlen, "dicap.ko speaks version %u of the %s family, this dicapd "
+		    "version %d: use the module built from the same source", v[1],
+		    DICAP_GENL_NAME, DICAP_GENL_VERSION);
+		return -1;
+	}
+	k->family = (uint16_t)v[0];
+	return 0;
+}
+
+static int
+get_ctr_cb(const struct nlattr *a, void *data)
+{
+	struct kmod_get *g = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type >= 1 && type <= DICAP_K_CTR_MAX && mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+		g->ctr[type - 1] = mnl_attr_get_u64(a);
+	return MNL_CB_OK;
+}
+
+static int
+get_attr_cb(const struct nlattr *a, void *data)
+{
+	struct kmod_get *g = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case DICAP_A_STATE:
+		if (mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+			g->state = mnl_attr_get_u64(a);
+		break;
+	case DICAP_A_IFINDEX:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			g->ifindex = mnl_attr_get_u32(a);
+		break;
+	case DICAP_A_ACTIVE_EPOCH:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			g->active_epoch = mnl_attr_get_u32(a);
+			g->have_active = 1;
+		}
+		break;
+	case DICAP_A_PENDING_EPOCH:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			g->pending_epoch = mnl_attr_get_u32(a);
+			g->have_pending = 1;
+		}
+		break;
+	case DICAP_A_COUNTERS:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+			mnl_attr_parse_nested(a, get_ctr_cb, g);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int
+get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kmod_req *r = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), get_attr_cb, r->out);
+	return MNL_CB_OK;
+}
+
+static int
+kmod_get(struct kmod_dp *k, struct kmod_get *g)
+{
+	memset(g, 0, sizeof(*g));
+	return kmod_transact(k, dicap_msg(k, DICAP_CMD_GET), get_cb, g);
+}
+
+static int
+kmod_simple(struct kmod_dp *k, struct nlmsghdr *nlh)
+{
+	return kmod_transact(k, nlh, NULL, NULL);
+}
+
+static int
+send_lease(struct kmod_dp *k)
+{
+	struct nlmsghdr *nlh = dicap_msg(k, DICAP_CMD_LEASE);
+	int rc;
+
+	mnl_attr_put_u32(nlh, DICAP_A_LEASE_MS, k->lease_ms);
+	if ((rc = kmod_simple(k, nlh)) == 0)
+		k->lease_sent_mono = clock_ns(CLOCK_MONOTONIC);
+	return rc;
+}
+
+/* The batches' node id follows the agent's (a random id may be replaced). */
+static int
+sync_node_id(struct kmod_dp *k)
+{
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (k->node_id == NULL || *k->node_id == k->node_id_set)
+		return 0;
+	nlh = dicap_msg(k, DICAP_CMD_SET);
+	mnl_attr_put_u32(nlh, DICAP_A_NODE_ID, *k->node_id);
+	if ((rc = kmod_simple(k, nlh)) == 0)
+		k->node_id_set = *k->node_id;
+	return rc;
+}
+
+/* ---- open ---- */
+
+/* The interface exists, is up, and is not a loopback. */
+static int
+check_iface(struct kmod_dp *k, const char *iface, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd;
+
+	snprintf(k->iface, sizeof(k->iface), "%s", iface);
+	if ((k->ifindex = if_nametoindex(iface)) == 0) {
+		snprintf(err, errlen, "interface %s does not exist", iface);
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    ioctl(fd, SIOCGIFFLAGS, &ifr) == -1) {
+		snprintf(err, errlen, "interface %s: %s", iface, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (!(ifr.ifr_flags & IFF_UP)) {
+		snprintf(err, errlen, "interface %s is down (ip link set dev %s up)", iface, iface);
+		return -1;
+	}
+	if (ifr.ifr_flags & IFF_LOOPBACK) {
+		snprintf(err, errlen, "interface %s is a loopback: the module would drop this "
+		    "host's own traffic; use --datapath none for a node without packets", iface);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * With the driver hook, only a driver built against dicap_hook.ko calls
+ * the module; any other attaches fine and then sees nothing.  A patched
+ * driver module uses dicap_hook's symbols, so sysfs lists it among
+ * dicap_hook's holders (a built-in driver cannot use a module's symbols).
+ */
+static int
+check_driver_hook(struct kmod_dp *k, char *err, size_t errlen)
+{
+	char path[PATH_MAX], target[256];
+	const char *drv;
+	struct stat sb;
+	ssize_t n;
+
+	if (stat(KMOD_HOOK_SYSFS "/holders", &sb) != 0)
+		return 0;	/* dicap_hook built in: cannot tell */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver/module", k->iface);
+	if ((n = readlink(path, target, sizeof(target) - 1)) < 0) {
+		snprintf(err, errlen, "interface %s has no driver module that could call the "
+		    "DiCAP driver hook (a virtual interface, or a built-in driver): use a "
+		    "patched driver (%s), or --hook rx_handler with --capture", k->iface,
+		    KMOD_DOCS);
+		return -1;
+	}
+	target[n] = '\0';
+	drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+	snprintf(path, sizeof(path), KMOD_HOOK_SYSFS "/holders/%s", drv);
+	if (stat(path, &sb) != 0) {
+		snprintf(err, errlen, "the driver of %s (%s) does not call the DiCAP driver hook: "
+		    "load the patched %s (%s), or use --hook rx_handler with --capture",
+		    k->iface, drv, drv, KMOD_DOCS);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1: no other dicapd drives the module; 0: cannot tell; -1: one does. */
+static int
+take_lock(struct kmod_dp *k, char *err, size_t errlen)
+{
+	mkdir(DICAPD_DEFAULT_SOCK_DIR, 0755);
+	k->lock_fd = open(KMOD_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (k->lock_fd == -1) {
+		log_debug("%s: %s: cannot tell a dead dicapd's attachment from a live one",
+		    KMOD_LOCK_PATH, strerror(errno));
+		return 0;
+	}
+	if (flock(k->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	if (errno == EWOULDBLOCK)
+		snprintf(err, errlen, "another dicapd drives dicap.ko (it holds %s); the module "
+		    "serves one interface", KMOD_LOCK_PATH);
+	else
+		snprintf(err, errlen, "%s: %s", KMOD_LOCK_PATH, strerror(errno));
+	close(k->lock_fd);
+	k->lock_fd = -1;
+	return -1;
+}
+
+/*
+ * What a former dicapd left: an attachment (it died without detaching)
+ * and a topology in the slots.  The topology is replaced, before frames
+ * come, by epoch 0 that owns nothing, so the old share is not selected.
+ */
+static int
+clear_leftovers(struct kmod_dp *k, int locked, char *err, size_t errlen)
+{
+	struct kmod_get g;
+	struct nlmsghdr *nlh;
+	char name[IF_NAMESIZE];
+	int rc;
+
+	if ((rc = kmod_get(k, &g)) != 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "reading dicap.ko's state"));
+		return -1;
+	}
+	if (g.ifindex != 0) {
+		if (if_indextoname(g.ifindex, name) == NULL)
+			snprintf(name, sizeof(name), "ifindex %u", g.ifindex);
+		if (locked != 1) {
+			snprintf(err, errlen, "dicap.ko is attached to %s already (another dicapd?)",
+			    name);
+			return -1;
+		}
+		log_warnx("dicap.ko is still attached to %s by a dicapd that exited without "
+		    "detaching: taking over", name);
+		if ((rc = kmod_simple(k, dicap_msg(k, DICAP_CMD_DETACH))) != 0 && rc != -ENODEV) {
+			snprintf(err, errlen, "%s", kmod_strerror(k, rc, "detaching it"));
+			return -1;
+		}
+	}
+	if (!(g.state & (DICAP_XDP_ST_HAVE | DICAP_XDP_ST_PENDING)))
+		return 0;
+	log_debug("kmod: replacing the topology left in dicap.ko (epoch %u) by none",
+	    g.have_active ? g.active_epoch : g.pending_epoch);
+	nlh = dicap_msg(k, DICAP_CMD_STAGE);
+	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
+	mnl_attr_put_u8(nlh, DICAP_A_MODE, DICAP_MODE_RR);
+	mnl_attr_put_u32(nlh, DICAP_A_N, 1);
+	mnl_attr_put_u32(nlh, DICAP_A_POSITION, DICAP_XDP_NOT_MEMBER);
+	mnl_attr_put_u64(nlh, DICAP_A_VALIDITY_NS, 0);
+	if ((rc = kmod_simple(k, nlh)) == 0) {
+		nlh = dicap_msg(k, DICAP_CMD_COMMIT);
+		mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
+		rc = kmod_simple(k, nlh);
+	}
+	if (rc == 0) {
+		nlh = dicap_msg(k, DICAP_CMD_ACTIVATE);
+		mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
+		rc = kmod_simple(k, nlh);
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc,
+		    "clearing the topology a former dicapd left"));
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything but the topology, which comes from the coordinator. */
+static int
+configure(struct kmod_dp *k, char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh;
+	int rc;
+
+	nlh = dicap_msg(k, DICAP_CMD_SET);
+	mnl_attr_put_u32(nlh, DICAP_A_ACTIONS, (k->opt.distribute ? DICAP_XDP_ACT_PASS : 0) |
+	    (k->opt.capture ? DICAP_XDP_ACT_RING : 0));
+	mnl_attr_put_u32(nlh, DICAP_A_SNAPLEN, k->opt.snaplen);
+	mnl_attr_put_u32(nlh, DICAP_A_NODE_ID, k->node_id ? *k->node_id : 0);
+	mnl_attr_put_u8(nlh, DICAP_A_LEASE_POLICY, k->opt.lease_policy == DP_LEASE_DROP ?
+	    DICAP_XDP_LEASE_DROP : DICAP_XDP_LEASE_KEEP);
+	if ((rc = kmod_simple(k, nlh)) != 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "configuring dicap.ko"));
+		return -1;
+	}
+	k->node_id_set = k->node_id ? *k->node_id : 0;
+	/* No analyzers until a topology names them. */
+	if ((rc = kmod_simple(k, dicap_msg(k, DICAP_CMD_ANALYZERS))) != 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "clearing the analyzers"));
+		return -1;
+	}
+	k->lease_ms = k->opt.lease_ms ? k->opt.lease_ms :
+	    KMOD_LEASE_FACTOR * KMOD_DEFAULT_TIMEOUT_MS;
+	if ((rc = send_lease(k)) != 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "setting the lease"));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+attach(struct kmod_dp *k, char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh = dicap_msg(k, DICAP_CMD_ATTACH);
+	char what[64];
+	int rc;
+
+	mnl_attr_put_u32(nlh, DICAP_A_IFINDEX, k->ifindex);
+	mnl_attr_put_u8(nlh, DICAP_A_HOOK, (uint8_t)k->opt.kmod_hook);
+	if ((rc = kmod_simple(k, nlh)) != 0) {
+		snprintf(what, sizeof(what), "attaching dicap.ko to %s", k->iface);
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc, what));
+		return -1;
+	}
+	k->attached = 1;
+	return 0;
+}
+
+static void
+kmod_free(struct kmod_dp *k)
+{
+	int rc;
+
+	if (k->attached && (rc = kmod_simple(k, dicap_msg(k, DICAP_CMD_DETACH))) != 0)
+		log_warnx("%s", kmod_strerror(k, rc, "detaching dicap.ko"));
+	if (k->nl != NULL)
+		mnl_socket_close(k->nl);
+	if (k->lock_fd != -1)
+		close(k->lock_fd);	/* releases the lock */
+	free(k);
+}
+
+static int
+kmod_open(struct datapath *dp, const char *iface, char *err, size_t errlen)
+{
+	struct kmod_dp *k;
+	struct kmod_get g;
+	int one = 1, locked, rc;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		fatal("%s", __func__);
+	k->lock_fd = -1;
+	k->opt = dp->opt;
+	k->node_id = dp->node_id;
+	if (check_iface(k, iface, err, errlen) == -1)
+		goto fail;
+	if ((k->nl = mnl_socket_open(NETLINK_GENERIC)) == NULL ||
+	    mnl_socket_bind(k->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		snprintf(err, errlen, "generic netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	k->portid = mnl_socket_get_portid(k->nl);
+	/* The kernel's messages, and ACKs without a copy of a 16 KiB table. */
+	mnl_socket_setsockopt(k->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(k->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (resolve_family(k, err, errlen) == -1)
+		goto fail;
+	if (k->opt.kmod_hook == DICAP_HOOK_DRIVER && check_driver_hook(k, err, errlen) == -1)
+		goto fail;
+	if ((locked = take_lock(k, err, errlen)) == -1)
+		goto fail;
+	/* Before ATTACH: the first frame must see this configuration. */
+	if (clear_leftovers(k, locked, err, errlen) == -1 || configure(k, err, errlen) == -1)
+		goto fail;
+	if ((rc = kmod_get(k, &g)) != 0) {
+		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "reading dicap.ko's counters"));
+		goto fail;
+	}
+	memcpy(k->base, g.ctr, sizeof(k->base));
+	if (attach(k, err, errlen) == -1)
+		goto fail;
+	dp->priv = k;
+	log_info("kernel-module datapath on %s (%s hook): %s%s%s, lease %u ms then %s", iface,
+	    hook_name(k->opt.kmod_hook), k->opt.distribute ? "distribute" : "",
+	    k->opt.distribute && k->opt.capture ? " + " : "",
+	    k->opt.capture ? "capture over UDP from the kernel" : "", k->lease_ms,
+	    k->opt.lease_policy == DP_LEASE_DROP ? "drop everything" : "keep the last share");
+	if (k->opt.capture)
+		log_info("capture: snaplen %u", k->opt.snaplen);
+	return 0;
+fail:
+	kmod_free(k);
+	return -1;
+}
+
+/* ---- topology ---- */
+
+static int
+send_analyzers(struct kmod_dp *k, const struct node_topology *t)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	uint32_t i, n = t->n_analyzers;
+	int rc;
+
+	if (n > DICAP_K_MAX_ANALYZERS) {
+		log_warnx("epoch %u names %u analyzers; dicap.ko takes the first %d", t->epoch, n,
+		    DICAP_K_MAX_ANALYZERS);
+		n = DICAP_K_MAX_ANALYZERS;
+	}
+	/* The module restarts its per-analyzer state with every list. */
+	if (k->analyzers_sent && n == k->n_analyzers) {
+		for (i = 0; i < n && addr_equal(&k->analyzers[i], &t->analyzers[i]); i++)
+			;
+		if (i == n)
+			return 0;
+	}
+	nlh = dicap_msg(k, DICAP_CMD_ANALYZERS);
+	for (i = 0; i < n; i++) {
+		nest = mnl_attr_nest_start(nlh, DICAP_A_ANALYZER);
+		mnl_attr_put(nlh, DICAP_AN_ADDR, t->analyzers[i].family == 6 ? 16 : 4,
+		    t->analyzers[i].addr);
+		mnl_attr_put_u16(nlh, DICAP_AN_PORT, t->analyzers[i].port);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if ((rc = kmod_simple(k, nlh)) != 0)
+		return rc;
+	memcpy(k->analyzers, t->analyzers, n * sizeof(*t->analyzers));
+	k->n_analyzers = n;
+	k->analyzers_sent = 1;
+	return 0;
+}
+
+/* STAGE, TABLE in chunks, COMMIT; 0 or -errno, @what names the step. */
+static int
+stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
+    const char **what)
+{
+	struct nlmsghdr *nlh;
+	uint32_t pos = t->position >= 0 ? (uint32_t)t->position : DICAP_XDP_NOT_MEMBER;
+	uint32_t n = t->n_members, off;
+	uint8_t mode = t->mode;
+	int at_marker = t->mode == DICAP_MODE_RR && t->has_marker_token, rc;
+
+	/*
+	 * No members, or no table: the module needs N >= 1 and a full table
+	 * in hash modes; round-robin from position "none" owns nothing too.
+	 */
+	if (n == 0 || (mode != DICAP_MODE_RR && t->table == NULL)) {
+		mode = DICAP_MODE_RR;
+		pos = DICAP_XDP_NOT_MEMBER;
+		n = n ? n : 1;
+		at_marker = 0;
+	}
+	*what = "STAGE";
+	nlh = dicap_msg(k, DICAP_CMD_STAGE);
+	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, t->epoch);
+	mnl_attr_put_u8(nlh, DICAP_A_MODE, mode);
+	mnl_attr_put_u32(nlh, DICAP_A_N, n);
+	mnl_attr_put_u32(nlh, DICAP_A_POSITION, pos);
+	mnl_attr_put_u64(nlh, DICAP_A_VALIDITY_NS, validity_ns);	/* UTC, as the module */
+	if (t->has_marker_token)
+		mnl_attr_put(nlh, DICAP_A_TOKEN, DICAP_MARKER_TOKEN_LEN, t->marker_token);
+	if (at_marker)
+		mnl_attr_put(nlh, DICAP_A_AT_MARKER, 0, NULL);
+	k->staged = 0;
+	if ((rc = kmod_simple(k, nlh)) != 0)
+		return rc;
+	*what = "TABLE";
+	for (off = 0; mode != DICAP_MODE_RR && off < DICAP_BUCKETS;
+	    off += DICAP_K_TABLE_CHUNK_MAX) {
+		nlh = dicap_msg(k, DICAP_CMD_TABLE);
+		mnl_attr_put_u32(nlh, DICAP_A_EPOCH, t->epoch);
+		mnl_attr_put_u32(nlh, DICAP_A_TABLE_OFFSET, off);
+		mnl_attr_put(nlh, DICAP_A_TABLE, 2 * DICAP_K_TABLE_CHUNK_MAX, t->table + off);
+		if ((rc = kmod_simple(k, nlh)) != 0)
+			return rc;
+	}
+	*what = "COMMIT";
+	nlh = dicap_msg(k, DICAP_CMD_COMMIT);
+	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, t->epoch);
+	if ((rc = kmod_simple(k, nlh)) != 0)
+		return rc;
+	k->staged = 1;
+	k->staged_epoch = t->epoch;
+	k->staged_validity_ns = validity_ns;
+	k->staged_at_marker = at_marker;
+	k->staged_switched = 0;
+	return 0;
+}
+
+static int
+kmod_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t validity_ns)
+{
+	struct kmod_dp *k = dp->priv;
+	const char *what = "";
+	int rc;
+
+	if ((rc = sync_node_id(k)) != 0)
+		log_warnx("%s", kmod_strerror(k, rc, "setting the node id"));
+	if (k->opt.capture && (rc = send_analyzers(k, t)) != 0)
+		log_warnx("epoch %u: %s", t->epoch, kmod_strerror(k, rc, "setting the analyzers"));
+	if ((rc = stage(k, t, validity_ns, &what)) != 0) {
+		k->stage_errors++;
+		log_warnx("epoch %u: %s", t->epoch, kmod_strerror(k, rc, what));
+		return -1;
+	}
+	log_debug("kmod: epoch %u staged, switch %s", t->epoch,
+	    k->staged_at_marker ? "at its marker" : "at its validity start");
+	if (t->timeout_ms != 0 && k->opt.lease_ms == 0)
+		k->lease_ms = KMOD_LEASE_FACTOR * t->timeout_ms;
+	if ((rc = send_lease(k)) != 0)
+		log_warnx("%s", kmod_strerror(k, rc, "refreshing the lease"));
+	return 0;
+}
+
+/* Switch to the staged topology now; the module accepts an active epoch too. */
+static int
+switch_now(struct kmod_dp *k, uint32_t epoch)
+{
+	struct nlmsghdr *nlh = dicap_msg(k, DICAP_CMD_ACTIVATE);
+	int rc;
+
+	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, epoch);
+	if ((rc = kmod_simple(k, nlh)) == 0)
+		k->staged_switched = 1;
+	return rc;
+}
+
+/* A time switch that is due and that no frame made yet. */
+static int
+switch_due(struct kmod_dp *k, uint64_t now)
+{
+	if (!k->staged || k->staged_switched || k->staged_at_marker ||
+	    now < k->staged_validity_ns)
+		return 0;
+	return switch_now(k, k->staged_epoch);
+}
+
+static int
+kmod_activate(struct datapath *dp, uint32_t epoch)
+{
+	struct kmod_dp *k = dp->priv;
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+	struct kmod_get g;
+	int rc, by_us;
+
+	if (!k->staged || k->staged_epoch != epoch) {
+		log_warnx("kmod: epoch %u was not staged in dicap.ko (see the error above)", epoch);
+		return -1;
+	}
+	by_us = !k->staged_switched;
+	if (!k->staged_at_marker && k->staged_validity_ns > now + KMOD_FORCE_AHEAD_NS) {
+		/* The agent gave up waiting: a clock is off. */
+		log_warnx("kmod: epoch %u starts %llu ms from now by CLOCK_REALTIME: switching now",
+		    epoch, (unsigned long long)((k->staged_validity_ns - now) / 1000000));
+		rc = switch_now(k, epoch);
+	} else {
+		rc = switch_due(k, now);
+	}
+	if (rc != 0) {
+		log_warnx("kmod: switching to epoch %u: %s", epoch, kmod_strerror(k, rc, "ACTIVATE"));
+		return -1;
+	}
+	by_us = by_us && k->staged_switched;
+	if (!log_debug_enabled() || kmod_get(k, &g) != 0)
+		return 0;
+	if (g.have_active && g.active_epoch == epoch)
+		log_debug("kmod: epoch %u active (switched by %s)", epoch,
+		    by_us ? "dicapd, or by a frame just before" : "the module");
+	else if (g.have_pending)
+		log_debug("kmod: epoch %u pending (%s)", epoch, k->staged_at_marker ?
+		    "waiting for its marker" : "waiting for its first frame");
+	return 0;
+}
+
+static int
+kmod_in_force(struct datapath *dp, uint32_t epoch)
+{
+	struct kmod_dp *k = dp->priv;
+	struct kmod_get g;
+
+	if (!k->staged || k->staged_epoch != epoch)
+		return 0;
+	if (kmod_get(k, &g) != 0)
+		return 0;
+	if (g.have_active && g.active_epoch == epoch)
+		k->staged_switched = 1;
+	return g.have_active && g.active_epoch == epoch;
+}
+
+static int
+kmod_refresh_lease(struct datapath *dp)
+{
+	struct kmod_dp *k = dp->priv;
+	int rc;
+
+	if ((rc = send_lease(k)) != 0 || (rc = sync_node_id(k)) != 0 ||
+	    (rc = switch_due(k, clock_ns(CLOCK_REALTIME))) != 0) {
+		if (!k->gone_logged)
+			log_warnx("kmod: %s", kmod_strerror(k, rc, "refreshing the lease"));
+		k->gone_logged = 1;
+		return -1;
+	}
+	k->gone_logged = 0;
+	return 0;
+}
+
+static int
+kmod_counters(struct datapath *dp, struct dp_counters *c)
+{
+	struct kmod_dp *k = dp->priv;
+	struct kmod_get g;
+	int i, rc;
+
+	memset(c, 0, sizeof(*c));
+	c->v[DP_STAGE_ERRORS] = k->stage_errors;
+	if ((rc = kmod_get(k, &g)) != 0) {
+		log_debug("kmod: %s", kmod_strerror(k, rc, "reading the counters"));
+		return -1;
+	}
+	/* The module was reloaded under us: its counters started again. */
+	for (i = 0; i < DICAP_K_CTR_MAX; i++)
+		if (g.ctr[i] < k->base[i]) {
+			memset(k->base, 0, sizeof(k->base));
+			break;
+		}
+	for (i = 0; i < DICAP_XDP_CTR_MAX; i++)
+		c->v[i] = g.ctr[i] - k->base[i];
+	c->v[DP_BATCHES_SENT] = g.ctr[DICAP_K_BATCHES_SENT] - k->base[DICAP_K_BATCHES_SENT];
+	c->v[DP_RECORDS_SENT] = g.ctr[DICAP_K_RECORDS_SENT] - k->base[DICAP_K_RECORDS_SENT];
+	c->v[DP_SEND_ERRORS] = g.ctr[DICAP_K_SEND_ERRORS] - k->base[DICAP_K_SEND_ERRORS];
+	return 0;
+}
+
+static void
+kmod_status_json(struct datapath *dp, struct jsonw *w)
+{
+	struct kmod_dp *k = dp->priv;
+	char addr[DICAP_ADDR_STRLEN];
+	struct kmod_get g;
+	int have = kmod_get(k, &g) == 0;
+	uint32_t i;
+
+	jw_key(w, "hook");
+	jw_str(w, hook_name(k->opt.kmod_hook));
+	jw_key(w, "attached");
+	jw_bool(w, have && g.ifindex == k->ifindex);
+	jw_key(w, "distribute");
+	jw_bool(w, k->opt.distribute);
+	jw_key(w, "capture");
+	jw_bool(w, k->opt.capture);
+	jw_key(w, "snaplen");
+	jw_u64(w, k->opt.snaplen);
+	jw_key(w, "lease_ms");
+	jw_u64(w, k->lease_ms);
+	jw_key(w, "lease_policy");
+	jw_str(w, k->opt.lease_policy == DP_LEASE_DROP ? "drop" : "keep");
+	jw_key(w, "lease_expired");
+	jw_bool(w, clock_ns(CLOCK_MONOTONIC) > k->lease_sent_mono + (uint64_t)k->lease_ms * 1000000);
+	jw_key(w, "program_epoch");
+	have && g.have_active ? jw_u64(w, g.active_epoch) : jw_null(w);
+	jw_key(w, "program_pending");
+	jw_bool(w, have && g.have_pending);
+	jw_key(w, "hook_frames");
+	have ? jw_u64(w, g.ctr[DICAP_K_HOOK_FRAMES] - k->base[DICAP_K_HOOK_FRAMES]) : jw_null(w);
+	jw_key(w, "rxh_frames");
+	have ? jw_u64(w, g.ctr[DICAP_K_RXH_FRAMES] - k->base[DICAP_K_RXH_FRAMES]) : jw_null(w);
+	if (k->opt.capture) {
+		jw_key(w, "transport");
+		jw_str(w, "udp");
+		jw_key(w, "analyzers");
+		jw_open(w, '[');
+		for (i = 0; i < k->n_analyzers; i++) {
+			jw_open(w, '{');
+			jw_key(w, "addr");
+			jw_str(w, dicap_addr_format(&k->analyzers[i], addr, sizeof(addr)) ? addr : "?");
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+	}
+}
+
+static void
+kmod_close(struct datapath *dp)
+{
+	struct kmod_dp *k = dp->priv;
+
+	if (k == NULL)
+		return;
+	kmod_free(k);
+	dp->priv = NULL;
+	log_debug("dicap.ko detached");
+}
+
+const struct datapath_ops datapath_kmod = {
+	.name = "kmod",
+	.summary = "the kernel module dicap.ko on IFACE: distribution and/or capture",
+	.open = kmod_open,
+	.load_topology = kmod_load_topology,
+	.activate = kmod_activate,
+	.refresh_lease = kmod_refresh_lease,
+	.counters = kmod_counters,
+	.close = kmod_close,
+	.status_json = kmod_status_json,
+	.in_force = kmod_in_force,
+};
