@@ -78,7 +78,8 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen);
 bool dicap_switch_to_pending(u64 s);
 
 /* dicap_main.c */
-int dicap_rx_hook(struct net_device *dev, const void *data, unsigned int len);
+int dicap_rx_hook(struct net_device *dev, const void *data, unsigned int len,
+		  unsigned int wirelen);
 int dicap_attach(struct net *net, u32 ifindex, int hook, struct netlink_ext_ack *extack);
 int dicap_detach(void);
 u32 dicap_attached_ifindex(void);
@@ -92,6 +93,6 @@ int dicap_fwd_init(void);
 void dicap_fwd_exit(void);
 void dicap_fwd_capture(const struct dicap_cfg *cfg, const u8 *data,
 		       unsigned int caplen, unsigned int wirelen, u64 ts);
-void dicap_fwd_flush_all(void);
+void dicap_fwd_analyzers_changed(void);
 
 #endif /* DICAP_H */

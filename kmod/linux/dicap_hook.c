@@ -9,14 +9,15 @@
 
 #include "dicap_hook.h"
 
-DEFINE_STATIC_KEY_FALSE(dicap_hook_enabled);
+struct static_key_false dicap_hook_enabled = STATIC_KEY_FALSE_INIT;
 EXPORT_SYMBOL_GPL(dicap_hook_enabled);
 
 static dicap_rx_fn __rcu dicap_hook_slot;
 static DEFINE_MUTEX(dicap_hook_lock);
 
 /* The processor's verdict; called by drivers in NAPI (softirq) context. */
-int dicap_hook_call(struct net_device *dev, const void *data, unsigned int len)
+int dicap_hook_call(struct net_device *dev, const void *data, unsigned int len,
+		    unsigned int wirelen)
 {
 	dicap_rx_fn fn;
 	int verdict = 0;
@@ -24,7 +25,7 @@ int dicap_hook_call(struct net_device *dev, const void *data, unsigned int len)
 	rcu_read_lock();
 	fn = rcu_dereference(dicap_hook_slot);
 	if (fn)
-		verdict = fn(dev, data, len);
+		verdict = fn(dev, data, len, wirelen);
 	rcu_read_unlock();
 	return verdict;
 }

@@ -15,22 +15,41 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 
+/* @len bytes at @data: the frame, or its first part of @wirelen bytes */
 typedef int (*dicap_rx_fn)(struct net_device *dev, const void *data,
-			   unsigned int len);
+			   unsigned int len, unsigned int wirelen);
 
 DECLARE_STATIC_KEY_FALSE(dicap_hook_enabled);
 
 int dicap_hook_register(dicap_rx_fn fn);
 void dicap_hook_unregister(dicap_rx_fn fn);
-int dicap_hook_call(struct net_device *dev, const void *data, unsigned int len);
+int dicap_hook_call(struct net_device *dev, const void *data, unsigned int len,
+		    unsigned int wirelen);
 
-/* 0: build the sk_buff; otherwise recycle the buffer (DICAP_RX_DROP/CAPTURED). */
+/* Whether a processor is registered: lets a driver skip preparing a call. */
+static inline bool dicap_drv_active(void)
+{
+	return static_branch_unlikely(&dicap_hook_enabled);
+}
+
+/*
+ * A frame whose first @len bytes are at @data, @wirelen bytes in all
+ * (a driver that holds it in several buffers).  0: build the sk_buff;
+ * otherwise recycle the buffers (DICAP_RX_DROP or DICAP_RX_CAPTURED).
+ */
+static inline int dicap_drv_rx_part(struct net_device *dev, const void *data,
+				    unsigned int len, unsigned int wirelen)
+{
+	if (dicap_drv_active())
+		return dicap_hook_call(dev, data, len, wirelen);
+	return 0;
+}
+
+/* A frame of @len bytes in one buffer. */
 static inline int dicap_drv_rx(struct net_device *dev, const void *data,
 			       unsigned int len)
 {
-	if (static_branch_unlikely(&dicap_hook_enabled))
-		return dicap_hook_call(dev, data, len);
-	return 0;
+	return dicap_drv_rx_part(dev, data, len, len);
 }
 
 #endif /* DICAP_HOOK_H */

@@ -28,15 +28,17 @@ static int dicap_hook_kind = -1;
 static netdevice_tracker dicap_dev_tracker;
 
 /*
- * The driver hook: @data/@len is a received Ethernet frame in the driver's
- * buffer.  Returns enum dicap_rx_verdict; frames of other interfaces pass.
+ * The driver hook: @data/@len is a received Ethernet frame, or its first
+ * part, in the driver's buffer; @wirelen its whole length.  Returns enum
+ * dicap_rx_verdict; frames of other interfaces pass.
  */
-int dicap_rx_hook(struct net_device *dev, const void *data, unsigned int len)
+int dicap_rx_hook(struct net_device *dev, const void *data, unsigned int len,
+		  unsigned int wirelen)
 {
 	if (rcu_access_pointer(dicap.dev) != dev || dicap_hook_kind != DICAP_HOOK_DRIVER)
 		return DICAP_RX_PASS;
 	dicap_count(DICAP_K_HOOK_FRAMES);
-	return dicap_process(data, len, len);
+	return dicap_process(data, len, wirelen);
 }
 EXPORT_SYMBOL_GPL(dicap_rx_hook);
 
@@ -74,7 +76,10 @@ u32 dicap_attached_ifindex(void)
 	return dev ? dev->ifindex : 0;
 }
 
-/* Called with RTNL and dicap_cfg_lock held. */
+/*
+ * Called with RTNL and dicap_cfg_lock held.  Drops what attach took: the
+ * rx_handler, the promiscuity reference and the device reference.
+ */
 static void __dicap_detach(void)
 {
 	struct net_device *dev = rcu_dereference_protected(dicap.dev,
@@ -84,6 +89,7 @@ static void __dicap_detach(void)
 		return;
 	if (dicap_hook_kind == DICAP_HOOK_RX_HANDLER)
 		netdev_rx_handler_unregister(dev);
+	dev_set_promiscuity(dev, -1);
 	RCU_INIT_POINTER(dicap.dev, NULL);
 	synchronize_net();
 	dicap_hook_kind = -1;
@@ -139,6 +145,17 @@ int dicap_attach(struct net *net, u32 ifindex, int hook, struct netlink_ext_ack 
 				       "interface has an rx_handler already (bridge, bond, macvlan?)");
 			goto out;
 		}
+	}
+	/*
+	 * A capture node sits on a mirror port: the frames are addressed to
+	 * other hosts, and a NIC filters those out unless promiscuous.
+	 */
+	err = dev_set_promiscuity(dev, 1);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot make the interface promiscuous");
+		if (hook == DICAP_HOOK_RX_HANDLER)
+			netdev_rx_handler_unregister(dev);
+		goto out;
 	}
 	netdev_hold(dev, &dicap_dev_tracker, GFP_KERNEL);
 	dicap_hook_kind = hook;

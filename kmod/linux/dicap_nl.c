@@ -370,6 +370,7 @@ static int dicap_nl_analyzers(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&dicap_cfg_lock);
 	memcpy(next, dicap_cfg_locked(), offsetof(struct dicap_cfg, n_analyzers));
 	dicap_cfg_replace(next);
+	dicap_fwd_analyzers_changed();
 	mutex_unlock(&dicap_cfg_lock);
 	return 0;
 out:

@@ -11,7 +11,9 @@ COUNT = 600
 
 
 def parse(path):
-    modes, cur = {}, None
+    """Per mode: the bitmap, the receive summary, the counters of that mode
+    alone (the module's are cumulative) and the driver's rx_dropped."""
+    modes, cur, prev = {}, None, {}
     for line in open(path, errors="replace"):
         line = line.strip()
         m = re.match(r"MODE (\d)", line)
@@ -26,13 +28,18 @@ def parse(path):
         elif line.startswith("RECV "):
             cur["recv"] = dict(kv.split("=") for kv in line.split()[1:])
         elif line.startswith("COUNTERS "):
-            cur["ctr"] = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+            now = {k: int(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+            cur["ctr"] = {k: v - prev.get(k, 0) for k, v in now.items()}
+            prev = now
         elif line.startswith("RXDROPPED "):
             cur["rxdrop"] = int(line.split()[1])
     return modes
 
 
 def main():
+    if len(sys.argv) != 4:
+        print("usage: check-own.py LOG0 LOG1 LOG2", file=sys.stderr)
+        return 2
     runs = [parse(p) for p in sys.argv[1:4]]
     n, bad = 0, 0
 

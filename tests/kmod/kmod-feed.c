@@ -1,32 +1,142 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * kmod-feed: send the qemu tests' frame set (kmod_frames.h) into a guest's
- * NIC through qemu's socket netdev: one UDP datagram per Ethernet frame to
- * 127.0.0.1:PORT, from 127.0.0.1:PORT-1: qemu's socket (udp=) netdev takes
- * datagrams only from the address it sends to (its udp= peer).
- * usage: kmod-feed PORT [COUNT [USEC_BETWEEN]]
+ * kmod-feed: the host side of the qemu tests.
+ *
+ *   kmod-feed PORT [COUNT [USEC [COLLECT]]]
+ *     Send the frame set (kmod_frames.h, frame i % 600) into the guest's
+ *     NIC through qemu's socket netdev: one UDP datagram per Ethernet frame
+ *     to 127.0.0.1:PORT, from 127.0.0.1:PORT-1, because qemu's udp=
+ *     netdev takes datagrams only from the address it sends to.  With
+ *     COLLECT, keep receiving what the guest transmits (qemu sends it to
+ *     that same PORT-1) until it has been quiet for two seconds, decode the
+ *     UDP payloads as header batches (lib/batch.c, the analyzer's decoder)
+ *     and append to the file COLLECT:
+ *       BATCH node=N seq=S count=C flags=F len=L
+ *       REC idx=I wirelen=W caplen=C   (I: the frame's index, -1 unknown)
+ *       BAD why                        (a datagram the decoder refused)
+ *   kmod-feed owners MODE N
+ *     The owner of every frame of the set (bucket table b -> b % N, as
+ *     dicap-kctl topo loads it; round robin: i % N), one digit a frame,
+ *     from lib/'s parser and selection, for checking captured shares.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "batch.h"
+#include "packet.h"
+#include "select.h"
 #include "kmod_frames.h"
+
+static uint8_t frames[KF_COUNT][KF_MAX];
+static size_t frame_len[KF_COUNT];
+
+static int
+frame_index(const uint8_t *data, unsigned caplen, unsigned wirelen)
+{
+	int i;
+
+	for (i = 0; i < KF_COUNT; i++)
+		if (frame_len[i] == wirelen && caplen <= wirelen &&
+		    memcmp(frames[i], data, caplen) == 0)
+			return i;
+	return -1;
+}
+
+/* A guest frame: Ethernet, IPv4, UDP, then one header batch. */
+static void
+collect_frame(FILE *out, const uint8_t *f, size_t len)
+{
+	struct dicap_batch_hdr h;
+	struct dicap_batch_rec r;
+	const char *why;
+	size_t ihl, off;
+
+	if (len < 14 + 20 + 8 || f[12] != 0x08 || f[13] != 0x00)
+		return;
+	ihl = (size_t)(f[14] & 0x0f) * 4;
+	if (f[14 + 9] != 17 || len < 14 + ihl + 8)
+		return;
+	off = 14 + ihl + 8;
+	if (dicap_batch_decode(f + off, len - off, &h, &why) != 0) {
+		fprintf(out, "BAD %s\n", why);
+		return;
+	}
+	fprintf(out, "BATCH node=%u seq=%u count=%u flags=%u len=%u\n", h.node_id, h.seq,
+	    h.count, h.flags, h.length);
+	off = DICAP_BATCH_HDR_LEN;
+	while (dicap_batch_next(f + 14 + ihl + 8, len - 14 - ihl - 8, &off, &r))
+		fprintf(out, "REC idx=%d wirelen=%u caplen=%u\n",
+		    frame_index(r.data, r.caplen, r.wirelen), r.wirelen, r.caplen);
+}
+
+static int
+collect(int fd, const char *path)
+{
+	static uint8_t buf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	FILE *out = fopen(path, "a");
+	int quiet = 0;
+	ssize_t n;
+
+	if (!out) {
+		perror(path);
+		return 1;
+	}
+	while (quiet < 20) {
+		if (poll(&pfd, 1, 100) <= 0) {
+			quiet++;
+			continue;
+		}
+		quiet = 0;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0)
+			collect_frame(out, buf, (size_t)n);
+	}
+	fprintf(out, "END\n");
+	return fclose(out) ? 1 : 0;
+}
+
+static int
+owners(int mode, unsigned n)
+{
+	struct dicap_pkt pkt;
+	uint32_t i;
+
+	for (i = 0; i < KF_COUNT; i++) {
+		unsigned o;
+
+		if (mode == DICAP_MODE_RR) {
+			o = dicap_rr_owner(i, n);
+		} else {
+			dicap_parse(frames[i], frames[i] + frame_len[i], &pkt);
+			o = dicap_bucket(mode, &pkt, frames[i], frames[i] + frame_len[i]) % n;
+		}
+		putchar('0' + (int)o);
+	}
+	putchar('\n');
+	return 0;
+}
 
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET }, src;
-	uint8_t f[KF_MAX];
 	unsigned long count = KF_COUNT, gap = 200;
-	size_t len;
 	uint32_t i;
 	int fd;
 
+	for (i = 0; i < KF_COUNT; i++)
+		frame_len[i] = kf_frame(i, frames[i]);
+	if (argc == 4 && strcmp(argv[1], "owners") == 0)
+		return owners(atoi(argv[2]), (unsigned)atoi(argv[3]));
 	if (argc < 2) {
-		fprintf(stderr, "usage: kmod-feed PORT [COUNT [USEC]]\n");
+		fprintf(stderr, "usage: kmod-feed PORT [COUNT [USEC [COLLECT]]] | owners MODE N\n");
 		return 2;
 	}
 	sin.sin_port = htons((uint16_t)atoi(argv[1]));
@@ -43,13 +153,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < count; i++) {
-		len = kf_frame(i % KF_COUNT, f);
-		if (sendto(fd, f, len, 0, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		if (sendto(fd, frames[i % KF_COUNT], frame_len[i % KF_COUNT], 0,
+		    (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 			perror("sendto");
 			return 1;
 		}
 		if (gap)
 			usleep(gap);
 	}
+	if (argc > 4)
+		return collect(fd, argv[4]);
 	return 0;
 }

@@ -1,15 +1,19 @@
-# Ownership, driver hook: this boot is position $1 of 3.  For each mode,
-# a fresh topology (epoch = mode + 1, table: bucket b -> b % 3), frames
+# Ownership, driver hook: this boot is position $1 of 3.  Malformed
+# netlink requests first (they expect nothing attached).  For each mode, a
+# fresh topology (epoch = mode + 1, table: bucket b -> b % 3), frames
 # passed to the stack, and the AF_PACKET view of which frames got an skb.
 pos=$1
+dicap-kctl badnl eth0
 dicap-kctl attach eth0 driver || exit 1
+echo "PROMISC $(( $(cat /sys/class/net/eth0/flags) >> 8 & 1 ))"
 dicap-kctl set 1 96 0
 for mode in 0 1 2 3; do
 	rx0=$(cat /sys/class/net/eth0/statistics/rx_dropped)
 	dicap-kctl topo $((mode + 1)) $mode 3 $pos 0 || exit 1
 	echo "MODE $mode"
-	dicap-kctl recv eth0 600 60
+	dicap-kctl recv eth0 600 30
 	dicap-kctl get
 	echo "RXDROPPED $(( $(cat /sys/class/net/eth0/statistics/rx_dropped) - rx0 ))"
 done
-dicap-kctl badnl eth0
+dicap-kctl detach
+echo "PROMISC_AFTER $(( $(cat /sys/class/net/eth0/flags) >> 8 & 1 ))"
