@@ -26,6 +26,7 @@
 #include "coord.h"
 #include "keyfile.h"
 #include "log.h"
+#include "options.h"
 #include "select.h"
 
 #define PROG	"dicap-coord"
@@ -115,50 +116,48 @@ bad(const char *fmt, ...)
 static uint32_t
 number(const char *opt, const char *s, uint32_t lo, uint32_t hi)
 {
-	unsigned long long v;
-	char *end;
+	uint32_t v;
 
-	errno = 0;
-	if (s[0] == '-' || s[0] == '+' || s[0] == ' ' || s[0] == '\0')
-		bad("%s %s is not a number", opt, s);
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		bad("%s %s is not a number", opt, s);
-	if (v < lo || v > hi)
+	switch (coord_parse_number(s, lo, hi, &v)) {
+	case OPTVAL_OK:
+		return v;
+	case OPTVAL_RANGE:
 		bad("%s %s is out of range (%u..%u)", opt, s, lo, hi);
-	return (uint32_t)v;
+	default:
+		bad("%s %s is not a number", opt, s);
+	}
 }
 
 /* ADDR:PORT, or ADDR alone with @port (0: the port is required). */
 static void
 address(const char *opt, const char *s, struct dicap_addr *a, uint16_t port)
 {
-	char buf[128];
-
-	if (dicap_addr_parse(s, a) == 0) {
-		if (a->port == 0)
-			bad("%s %s: port 0", opt, s);
+	switch (coord_parse_address(s, port, a)) {
+	case OPTVAL_OK:
 		return;
+	case OPTVAL_PORT_ZERO:
+		bad("%s %s: port 0", opt, s);
+	default:
+		bad("%s %s is not ADDR:PORT (e.g. 192.0.2.1:7467 or [2001:db8::1]:7467)", opt, s);
 	}
-	if (port != 0 && snprintf(buf, sizeof(buf), "%s:%u", s, port) < (int)sizeof(buf) &&
-	    dicap_addr_parse(buf, a) == 0)
-		return;
-	bad("%s %s is not ADDR:PORT (e.g. 192.0.2.1:7467 or [2001:db8::1]:7467)", opt, s);
 }
 
 static void
 add_weight(struct coord_conf *conf, const char *s)
 {
 	struct weight_override *w;
-	const char *eq = strchr(s, '=');
-	char id[32];
 	uint32_t node_id;
+	uint16_t weight;
 
-	if (eq == NULL || eq == s || (size_t)(eq - s) >= sizeof(id))
+	switch (coord_parse_weight(s, &node_id, &weight)) {
+	case OPTVAL_OK:
+		break;
+	case OPTVAL_RANGE:
+		bad("--weight %s is out of range (ID 0..%u, WEIGHT 1..%u)", s, UINT32_MAX,
+		    DICAP_MAX_WEIGHT);
+	default:
 		bad("--weight %s is not ID=WEIGHT", s);
-	memcpy(id, s, (size_t)(eq - s));
-	id[eq - s] = '\0';
-	node_id = number("--weight", id, 0, UINT32_MAX);
+	}
 	HASH_FIND(hh, conf->weights, &node_id, sizeof(node_id), w);
 	if (w == NULL) {
 		if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -166,7 +165,7 @@ add_weight(struct coord_conf *conf, const char *s)
 		w->node_id = node_id;
 		HASH_ADD(hh, conf->weights, node_id, sizeof(w->node_id), w);
 	}
-	w->weight = (uint16_t)number("--weight", eq + 1, 1, DICAP_MAX_WEIGHT);
+	w->weight = weight;
 }
 
 static void

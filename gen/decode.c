@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decode.h"
 #include "framegen.h"
 #include "gen.h"
 #include "packet.h"
@@ -65,14 +66,41 @@ static void put_addr(FILE *f, const struct dicap_pkt *p, const uint8_t *a, uint1
 	fprintf(f, " %s %u", buf, (unsigned)port);
 }
 
-int gen_decode(const char *path)
+int gen_decode_pcap(struct pcap *pc, FILE *out, const char *name)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	struct dicap_pkt p;
 	uint64_t n = 0;
 	uint32_t seq;
+	int rc;
+
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		fprintf(stderr, "dicap-gen: %s is not an Ethernet capture\n", name);
+		return GEN_EXIT_FAIL;
+	}
+	fprintf(out, "# frame seq len kind class ip_id src sport dst dport\n");
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		dicap_parse(data, data + h->caplen, &p);
+		fprintf(out, "%llu ", (unsigned long long)n++);
+		if (dicap_frame_seq(data, h->caplen, &seq))
+			fprintf(out, "%u", seq);
+		else
+			fprintf(out, "-");
+		fprintf(out, " %u %s %s %u", h->len, kind_of(&p), dicap_pkt_class_name(p.cls),
+			p.ip_id);
+		put_addr(out, &p, p.saddr, p.sport);
+		put_addr(out, &p, p.daddr, p.dport);
+		fprintf(out, "\n");
+	}
+	if (rc == PCAP_ERROR)
+		fprintf(stderr, "dicap-gen: %s: %s\n", name, pcap_geterr(pc));
+	return rc == PCAP_ERROR ? GEN_EXIT_FAIL : GEN_EXIT_OK;
+}
+
+int gen_decode(const char *path)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc;
 	int rc;
 
@@ -81,29 +109,9 @@ int gen_decode(const char *path)
 		fprintf(stderr, "dicap-gen: cannot read %s: %s\n", path, ebuf);
 		return GEN_EXIT_FAIL;
 	}
-	if (pcap_datalink(pc) != DLT_EN10MB) {
-		fprintf(stderr, "dicap-gen: %s is not an Ethernet capture\n", path);
-		pcap_close(pc);
-		return GEN_EXIT_FAIL;
-	}
-	printf("# frame seq len kind class ip_id src sport dst dport\n");
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
-		dicap_parse(data, data + h->caplen, &p);
-		printf("%llu ", (unsigned long long)n++);
-		if (dicap_frame_seq(data, h->caplen, &seq))
-			printf("%u", seq);
-		else
-			printf("-");
-		printf(" %u %s %s %u", h->len, kind_of(&p), dicap_pkt_class_name(p.cls),
-		       p.ip_id);
-		put_addr(stdout, &p, p.saddr, p.sport);
-		put_addr(stdout, &p, p.daddr, p.dport);
-		printf("\n");
-	}
-	if (rc == PCAP_ERROR)
-		fprintf(stderr, "dicap-gen: %s: %s\n", path, pcap_geterr(pc));
+	rc = gen_decode_pcap(pc, stdout, path);
 	pcap_close(pc);
 	if (fflush(stdout) || ferror(stdout))
 		return GEN_EXIT_FAIL;
-	return rc == PCAP_ERROR ? GEN_EXIT_FAIL : GEN_EXIT_OK;
+	return rc;
 }

@@ -13,12 +13,32 @@
 #define KEY_HEX_LEN	(2 * DICAP_AUTH_KEY_LEN)
 
 int
+dicap_key_parse(const char *text, size_t len, uint8_t key[DICAP_AUTH_KEY_LEN])
+{
+	const char *end;
+	size_t bin_len;
+
+	if (len < KEY_HEX_LEN)
+		return -1;
+	/* A line ending, and nothing after it: text behind a key is no key. */
+	if (!(len == KEY_HEX_LEN || (len == KEY_HEX_LEN + 1 && text[KEY_HEX_LEN] == '\n') ||
+	    (len == KEY_HEX_LEN + 2 && text[KEY_HEX_LEN] == '\r' &&
+	    text[KEY_HEX_LEN + 1] == '\n')))
+		return -1;
+	if (sodium_hex2bin(key, DICAP_AUTH_KEY_LEN, text, KEY_HEX_LEN, NULL, &bin_len, &end) != 0 ||
+	    bin_len != DICAP_AUTH_KEY_LEN || end != text + KEY_HEX_LEN) {
+		sodium_memzero(key, DICAP_AUTH_KEY_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+int
 dicap_key_load(const char *path, uint8_t key[DICAP_AUTH_KEY_LEN], char *err, size_t errlen)
 {
 	char text[KEY_HEX_LEN + 4];
 	struct stat st;
-	size_t bin_len, n;
-	const char *end;
+	size_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -43,12 +63,7 @@ dicap_key_load(const char *path, uint8_t key[DICAP_AUTH_KEY_LEN], char *err, siz
 		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	text[n] = '\0';
-	if (n > KEY_HEX_LEN && (text[KEY_HEX_LEN] == '\n' || text[KEY_HEX_LEN] == '\r'))
-		text[KEY_HEX_LEN] = '\0';
-	if (strlen(text) != KEY_HEX_LEN ||
-	    sodium_hex2bin(key, DICAP_AUTH_KEY_LEN, text, KEY_HEX_LEN, NULL, &bin_len, &end) != 0 ||
-	    bin_len != DICAP_AUTH_KEY_LEN || *end != '\0') {
+	if (dicap_key_parse(text, n, key) == -1) {
 		snprintf(err, errlen, "key file %s: expected %d hex digits and a newline "
 		    "(make one with `dicapctl keygen FILE`)", path, KEY_HEX_LEN);
 		sodium_memzero(text, sizeof(text));

@@ -32,7 +32,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		bail_out("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/cluster.key", dir);
-	plan(10);
+	plan(14);
 
 	ok(dicap_key_generate(path, err, sizeof(err)) == 0, "keygen writes a new key file");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the new key file has mode 0600");
@@ -50,6 +50,20 @@ main(void)
 	ok(dicap_key_load(path, key, err, sizeof(err)) == -1, "non-hex digits are refused");
 	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n", 0600);
 	ok(dicap_key_load(path, key, err, sizeof(err)) == -1, "a long key is refused");
+	/* Found by fuzz_keyfile: anything after the newline used to be ignored. */
+	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\nxy\n",
+	    0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == -1,
+	    "text after the key's newline is refused");
+	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\rjunk",
+	    0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == -1, "a key ended by a lone CR is refused");
+	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\r\n",
+	    0600);
+	ok(dicap_key_load(path, key, err, sizeof(err)) == 0 && key[31] == 0xff,
+	    "a key ended by CRLF loads");
+	ok(dicap_key_parse("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	    64, key) == 0 && key[0] == 0x00, "a key without a newline parses");
 	ok(dicap_key_load("/nonexistent/key", key, err, sizeof(err)) == -1 && strstr(err, "/nonexistent/key"),
 	    "a missing file names the path: %s", err);
 	unlink(path);

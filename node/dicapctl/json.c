@@ -10,7 +10,7 @@
 #define JSON_MAX_DEPTH	32
 
 struct reader {
-	const char *s, *end;
+	const char *start, *s, *end;
 	char *err;
 	size_t errlen;
 	int failed;
@@ -32,7 +32,7 @@ fail(struct reader *r, const char *fmt, ...)
 	va_end(ap);
 	if (n >= 0 && (size_t)n < r->errlen)
 		snprintf(r->err + n, r->errlen - (size_t)n, " at byte %zu",
-		    (size_t)(r->end - r->s));
+		    (size_t)(r->s - r->start));
 }
 
 static void
@@ -344,7 +344,7 @@ parse_value(struct reader *r, int depth)
 struct jv *
 jv_parse(const char *s, size_t len, char *err, size_t errlen)
 {
-	struct reader r = { s, s + len, err, errlen, 0 };
+	struct reader r = { s, s, s + len, err, errlen, 0 };
 	struct jv *v;
 
 	if ((v = parse_value(&r, 0)) == NULL)

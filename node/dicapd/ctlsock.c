@@ -22,6 +22,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "ctlcmd.h"
 #include "dicapd.h"
 #include "jsonw.h"
 #include "log.h"
@@ -189,13 +190,13 @@ answer_owned(struct dicapd *d, struct evbuffer *out)
 }
 
 static void
-answer(struct ctl_client *c, const char *line)
+answer(struct ctl_client *c, enum ctl_cmd cmd)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
-	if (strcmp(line, "status") == 0)
+	if (cmd == CTL_CMD_STATUS)
 		answer_status(c->d, out);
-	else if (strcmp(line, "owned") == 0)
+	else if (cmd == CTL_CMD_OWNED)
 		answer_owned(c->d, out);
 	else
 		evbuffer_add_printf(out, "error: unknown command; the commands are status and owned\n");
@@ -224,9 +225,7 @@ read_cb(struct bufferevent *bev, void *arg)
 		}
 		return;
 	}
-	if (len > CTL_MAX_LINE)
-		line[CTL_MAX_LINE] = '\0';
-	answer(c, line);
+	answer(c, ctl_command(line, len));
 	free(line);
 }
 
@@ -244,15 +243,13 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ctl_client *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	char line[CTL_MAX_LINE + 1];
-	size_t n;
+	char line[CTL_MAX_LINE];
+	int n;
 
 	/* "status" without a newline, then EOF: still a command. */
 	if ((what & BEV_EVENT_EOF) && !c->answered && evbuffer_get_length(in) > 0) {
 		n = evbuffer_remove(in, line, CTL_MAX_LINE);
-		line[n] = '\0';
-		line[strcspn(line, "\r\n")] = '\0';
-		answer(c, line);
+		answer(c, n > 0 ? ctl_command_at_eof(line, (size_t)n) : CTL_CMD_UNKNOWN);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)

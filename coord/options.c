@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bucket_table.h"
+#include "options.h"
+
+#define DIGITS		"0123456789"
+#define HEX_DIGITS	"0123456789abcdefABCDEF"
+
+int
+coord_parse_number(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	unsigned long long v;
+	const char *digits = DIGITS;
+	int base = 10;
+	char *end;
+
+	/* strtoull() alone would also take space, a sign, and 010 as octal 8. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+		digits = HEX_DIGITS;
+	}
+	if (s[0] == '\0' || s[strspn(s, digits)] != '\0')
+		return OPTVAL_NOT_NUMBER;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno != 0 || *end != '\0')
+		return OPTVAL_RANGE;
+	if (v < lo || v > hi)
+		return OPTVAL_RANGE;
+	*out = (uint32_t)v;
+	return OPTVAL_OK;
+}
+
+int
+coord_parse_address(const char *s, uint16_t port, struct dicap_addr *a)
+{
+	char buf[128];
+
+	if (dicap_addr_parse(s, a) == 0)
+		return a->port == 0 ? OPTVAL_PORT_ZERO : OPTVAL_OK;
+	if (port != 0 && snprintf(buf, sizeof(buf), "%s:%u", s, port) < (int)sizeof(buf) &&
+	    dicap_addr_parse(buf, a) == 0)
+		return OPTVAL_OK;
+	return OPTVAL_NOT_ADDR;
+}
+
+int
+coord_parse_weight(const char *s, uint32_t *node_id, uint16_t *weight)
+{
+	const char *eq = strchr(s, '=');
+	uint32_t w;
+	char id[32];
+	int rc;
+
+	if (eq == NULL || eq == s || (size_t)(eq - s) >= sizeof(id))
+		return OPTVAL_NOT_WEIGHT;
+	memcpy(id, s, (size_t)(eq - s));
+	id[eq - s] = '\0';
+	if ((rc = coord_parse_number(id, 0, UINT32_MAX, node_id)) != OPTVAL_OK)
+		return rc;
+	if ((rc = coord_parse_number(eq + 1, 1, DICAP_MAX_WEIGHT, &w)) != OPTVAL_OK)
+		return rc;
+	*weight = (uint16_t)w;
+	return OPTVAL_OK;
+}

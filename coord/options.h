@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The free-text values of dicap-coord's options, parsed without exiting
+ * (coord.c turns an error into a message naming the option), so that
+ * tests/fuzz/fuzz_options.c reaches them.
+ */
+#ifndef COORD_OPTIONS_H
+#define COORD_OPTIONS_H
+
+#include <stdint.h>
+
+#include "ctlmsg.h"
+
+enum {
+	OPTVAL_OK = 0,
+	OPTVAL_NOT_NUMBER = -1,
+	OPTVAL_RANGE = -2,
+	OPTVAL_PORT_ZERO = -3,
+	OPTVAL_NOT_ADDR = -4,
+	OPTVAL_NOT_WEIGHT = -5,
+};
+
+/*
+ * A whole decimal number, or 0x and hex digits, in [lo, hi]: OPTVAL_OK,
+ * OPTVAL_NOT_NUMBER or OPTVAL_RANGE.  No sign, space or octal.
+ */
+int coord_parse_number(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+
+/*
+ * ADDR:PORT, or ADDR alone with @port (0: the port is required):
+ * OPTVAL_OK, OPTVAL_PORT_ZERO or OPTVAL_NOT_ADDR.
+ */
+int coord_parse_address(const char *s, uint16_t port, struct dicap_addr *a);
+
+/*
+ * --weight ID=WEIGHT, WEIGHT in 1..DICAP_MAX_WEIGHT: OPTVAL_OK,
+ * OPTVAL_NOT_WEIGHT (no '=' or no ID), or the number error of either part.
+ */
+int coord_parse_weight(const char *s, uint32_t *node_id, uint16_t *weight);
+
+#endif /* COORD_OPTIONS_H */
