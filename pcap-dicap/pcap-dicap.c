@@ -791,6 +791,14 @@ await_share(pcap_t *p, struct dicapd_status *st)
 			    "not %s", pd->iface, pd->sock_path, st->iface, pd->iface);
 			return PCAP_ERROR;
 		}
+		if (strcmp(st->datapath, "kmod") == 0) {
+			/* The driver hook already hides other nodes' frames from the stack. */
+			errmsg(p->errbuf, PCAP_ERRBUF_SIZE, "dicapd for %s runs --datapath kmod, "
+			    "whose driver hook passes only this node's share to the stack: capture "
+			    "on %s itself (dicap:%s serves the XDP datapath)", pd->iface, pd->iface,
+			    pd->iface);
+			return PCAP_ERROR;
+		}
 		if (strcmp(st->datapath, "xdp") != 0) {
 			errmsg(p->errbuf, PCAP_ERRBUF_SIZE, "dicapd for %s runs --datapath %s and "
 			    "passes no traffic: restart it with --datapath xdp", pd->iface,
@@ -1059,7 +1067,10 @@ describe(const struct dicapd_status *st, char *desc, size_t len)
 {
 	const char *mode = strcmp(st->mode, "rr") == 0 ? "round-robin" : st->mode;
 
-	if (strcmp(st->datapath, "xdp") != 0 || !st->distribute)
+	if (strcmp(st->datapath, "kmod") == 0)
+		snprintf(desc, len, "DiCAP on %s: dicapd runs the kernel module; capture on %s "
+		    "itself", st->iface, st->iface);
+	else if (strcmp(st->datapath, "xdp") != 0 || !st->distribute)
 		snprintf(desc, len, "DiCAP on %s: dicapd passes no traffic to libpcap "
 		    "(it runs without --distribute or with --datapath none)", st->iface);
 	else if (!st->have_topology || !st->member)
