@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "counters.h"
 #include "ctlmsg.h"
@@ -117,6 +118,17 @@ const struct datapath_ops *datapath_find(const char *name);
 
 /* "none, xdp" style list of the known datapaths, for messages. */
 const char *datapath_names(void);
+
+/* Now on clock @id, in ns. */
+uint64_t dp_clock_ns(clockid_t id);
+
+/*
+ * @iface exists, is up and is not a loopback (where @what, "XDP program"
+ * or "module", would drop this host's own traffic); its index in @ifindex.
+ * -1 with a message naming the fix in @err otherwise.
+ */
+int	dp_check_iface(const char *iface, const char *what, int *ifindex, char *err,
+	    size_t errlen);
 
 extern const struct datapath_ops datapath_none;
 extern const struct datapath_ops datapath_xdp;

@@ -112,15 +112,6 @@ struct kmod_req {
 	void *out;
 };
 
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 static const char *
 hook_name(int hook)
 {
@@ -372,7 +363,7 @@ send_lease(struct kmod_dp *k)
 
 	mnl_attr_put_u32(nlh, DICAP_A_LEASE_MS, k->lease_ms);
 	if ((rc = kmod_simple(k, nlh)) == 0)
-		k->lease_sent_mono = clock_ns(CLOCK_MONOTONIC);
+		k->lease_sent_mono = dp_clock_ns(CLOCK_MONOTONIC);
 	return rc;
 }
 
@@ -394,37 +385,15 @@ sync_node_id(struct kmod_dp *k)
 
 /* ---- open ---- */
 
-/* The interface exists, is up, and is not a loopback. */
 static int
 check_iface(struct kmod_dp *k, const char *iface, char *err, size_t errlen)
 {
-	struct ifreq ifr;
-	int fd;
+	int ifindex;
 
 	snprintf(k->iface, sizeof(k->iface), "%s", iface);
-	if ((k->ifindex = if_nametoindex(iface)) == 0) {
-		snprintf(err, errlen, "interface %s does not exist", iface);
+	if (dp_check_iface(iface, "module", &ifindex, err, errlen) == -1)
 		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    ioctl(fd, SIOCGIFFLAGS, &ifr) == -1) {
-		snprintf(err, errlen, "interface %s: %s", iface, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	if (!(ifr.ifr_flags & IFF_UP)) {
-		snprintf(err, errlen, "interface %s is down (ip link set dev %s up)", iface, iface);
-		return -1;
-	}
-	if (ifr.ifr_flags & IFF_LOOPBACK) {
-		snprintf(err, errlen, "interface %s is a loopback: the module would drop this "
-		    "host's own traffic; use --datapath none for a node without packets", iface);
-		return -1;
-	}
+	k->ifindex = (uint32_t)ifindex;
 	return 0;
 }
 
@@ -813,7 +782,7 @@ static int
 kmod_activate(struct datapath *dp, uint32_t epoch)
 {
 	struct kmod_dp *k = dp->priv;
-	uint64_t now = clock_ns(CLOCK_REALTIME);
+	uint64_t now = dp_clock_ns(CLOCK_REALTIME);
 	struct kmod_get g;
 	int rc, by_us;
 
@@ -868,7 +837,7 @@ kmod_refresh_lease(struct datapath *dp)
 	int rc;
 
 	if ((rc = send_lease(k)) != 0 || (rc = sync_node_id(k)) != 0 ||
-	    (rc = switch_due(k, clock_ns(CLOCK_REALTIME))) != 0) {
+	    (rc = switch_due(k, dp_clock_ns(CLOCK_REALTIME))) != 0) {
 		if (!k->gone_logged)
 			log_warnx("kmod: %s", kmod_strerror(k, rc, "refreshing the lease"));
 		k->gone_logged = 1;
@@ -929,7 +898,7 @@ kmod_status_json(struct datapath *dp, struct jsonw *w)
 	jw_key(w, "lease_policy");
 	jw_str(w, k->opt.lease_policy == DP_LEASE_DROP ? "drop" : "keep");
 	jw_key(w, "lease_expired");
-	jw_bool(w, clock_ns(CLOCK_MONOTONIC) > k->lease_sent_mono + (uint64_t)k->lease_ms * 1000000);
+	jw_bool(w, dp_clock_ns(CLOCK_MONOTONIC) > k->lease_sent_mono + (uint64_t)k->lease_ms * 1000000);
 	jw_key(w, "program_epoch");
 	have && g.have_active ? jw_u64(w, g.active_epoch) : jw_null(w);
 	jw_key(w, "program_pending");

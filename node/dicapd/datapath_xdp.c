@@ -78,15 +78,6 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-static uint64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 static const char *
 privilege_hint(void)
 {
@@ -94,40 +85,16 @@ privilege_hint(void)
 	    "(or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)";
 }
 
-/* The interface exists, is up, and has no XDP program yet. */
+/* The interface suits a datapath (dp_check_iface) and has no XDP program yet. */
 static int
 check_iface(struct xdp_dp *x, const char *iface, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct ifreq ifr;
-	int fd, rc;
+	int rc;
 
 	snprintf(x->iface, sizeof(x->iface), "%s", iface);
-	if ((x->ifindex = (int)if_nametoindex(iface)) == 0) {
-		snprintf(err, errlen, "interface %s does not exist", iface);
+	if (dp_check_iface(iface, "XDP program", &x->ifindex, err, errlen) == -1)
 		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    ioctl(fd, SIOCGIFFLAGS, &ifr) == -1) {
-		snprintf(err, errlen, "interface %s: %s", iface, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	if (!(ifr.ifr_flags & IFF_UP)) {
-		snprintf(err, errlen, "interface %s is down (ip link set dev %s up)", iface, iface);
-		return -1;
-	}
-	/* Its frames are this host's own traffic, control messages included. */
-	if (ifr.ifr_flags & IFF_LOOPBACK) {
-		snprintf(err, errlen, "interface %s is a loopback: the XDP program would drop "
-		    "this host's own traffic; use --datapath none for a node without packets",
-		    iface);
-		return -1;
-	}
 	if ((rc = bpf_xdp_query(x->ifindex, 0, &q)) != 0) {
 		snprintf(err, errlen, "interface %s: cannot query XDP: %s", iface, strerror(-rc));
 		return -1;
@@ -196,7 +163,7 @@ load(struct xdp_dp *x, char *err, size_t errlen)
 static void
 set_lease(struct xdp_dp *x)
 {
-	dicap_xdp_set_lease(&x->ctl, clock_ns(CLOCK_MONOTONIC) + (uint64_t)x->lease_ms * 1000000);
+	dicap_xdp_set_lease(&x->ctl, dp_clock_ns(CLOCK_MONOTONIC) + (uint64_t)x->lease_ms * 1000000);
 }
 
 /* Everything but the topology, which comes from the coordinator. */
@@ -405,7 +372,7 @@ xdp_activate(struct datapath *dp, uint32_t epoch)
 {
 	struct xdp_dp *x = dp->priv;
 	struct dicap_xdp_slot slot;
-	uint64_t now = clock_ns(CLOCK_TAI);
+	uint64_t now = dp_clock_ns(CLOCK_TAI);
 	int rc, pending = 0;
 
 	rc = dicap_xdp_switch_due(&x->ctl, now);
@@ -451,7 +418,7 @@ xdp_refresh_lease(struct datapath *dp)
 	resample_clock(x);
 	set_lease(x);
 	/* Take frames off the slow path once a switch is done. */
-	dicap_xdp_switch_due(&x->ctl, clock_ns(CLOCK_TAI));
+	dicap_xdp_switch_due(&x->ctl, dp_clock_ns(CLOCK_TAI));
 	return 0;
 }
 
@@ -509,7 +476,7 @@ xdp_status_json(struct datapath *dp, struct jsonw *w)
 {
 	struct xdp_dp *x = dp->priv;
 	struct dicap_xdp_slot slot;
-	uint64_t now = clock_ns(CLOCK_MONOTONIC), expiry;
+	uint64_t now = dp_clock_ns(CLOCK_MONOTONIC), expiry;
 	uint32_t key = 0;
 	uint64_t c = 0;
 	int pending = 0, have;
