@@ -11,9 +11,15 @@
 #include <linux/in6.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+/* Linux 6.12 moved the unaligned accessors to linux/ and removed asm/unaligned.h. */
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
+#include <linux/unaligned.h>
+#else
 #include <asm/unaligned.h>
+#endif
 
 #include "select.h"
 #include "dicap.h"

@@ -15,6 +15,8 @@
 #   kmod_initrd     busybox initramfs: modules, guest tests (/tests), and
 #                   build/plain/bin's daemons with their shared libraries
 #   kmod_prepare    the three above, each only when its inputs changed
+#   kmod_fetch_newer, kmod_build_newer   headers and dicap.ko for the
+#                   newest Debian 12 6.12 kernel: a build check, not booted
 #   kmod_boot TEST ARG [NIC]   one qemu run in the background (NIC virtio
 #                   or e1000e); sets KMOD_QEMU (pid) and KMOD_LOG (console)
 #   kmod_feed [COUNT [USEC]]   the frame set into the guest's NIC once
@@ -31,6 +33,8 @@
 KMOD_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KMOD_CACHE=$KMOD_REPO/build/kmod-cache
 KMOD_OUT=${DICAP_KMOD_OUT:-$KMOD_REPO/build/kmod}
+# Kbuild reads a relative M= from the headers' directory, and kmod_initrd cds.
+case $KMOD_OUT in /*) ;; *) KMOD_OUT=$PWD/$KMOD_OUT ;; esac
 KMOD_PORT=${DICAP_KMOD_PORT:-47110}
 KMOD_GUEST_PORT=$((KMOD_PORT + 1))
 KMOD_TIMEOUT=${DICAP_KMOD_TIMEOUT:-300}
@@ -136,6 +140,79 @@ kmod_build() (
 	    "$KMOD_REPO/lib/batch.c" "$KMOD_REPO/lib/packet.c" "$KMOD_REPO/lib/select.c"
 )
 
+# A newer kernel series than the guest's, for a build check only (it is
+# not booted): Debian 12 carries 6.12 next to 6.1.
+KMOD_NEWER=6.12
+
+# Its newest ABI, e.g. 6.12.117+deb12-amd64: the metapackage names it;
+# without one, the highest version apt knows.
+kmod_kver_newer() {
+	local re=${KMOD_NEWER//./\\.} kver
+	kver=$(apt-cache depends "linux-headers-$KMOD_NEWER-amd64" 2>/dev/null |
+	    sed -n "s/.*Depends: linux-headers-\($re\.[0-9]*+deb12-amd64\)$/\1/p" | head -n 1)
+	[ -n "$kver" ] || kver=$(apt-cache search --names-only "^linux-headers-$re\.[0-9]+\+deb12-amd64\$" |
+	    sed 's/^linux-headers-\([^ ]*\) .*/\1/' | sort -V | tail -n 1)
+	echo "$kver"
+}
+
+# kmod_fetch_newer: download only its headers, -common and kbuild packages
+# into build/kmod-cache/ and extract them like kmod_fetch does; the ABI is
+# looked up once and kept in kver-$KMOD_NEWER.
+kmod_fetch_newer() (
+	set -e
+	local kver abi p h
+	mkdir -p "$KMOD_CACHE" && cd "$KMOD_CACHE"
+	exec 9> ".lock-$KMOD_NEWER"
+	flock 9
+	kver=$(cat "kver-$KMOD_NEWER" 2>/dev/null || true)
+	[ -n "$kver" ] || kver=$(kmod_kver_newer)
+	if [ -z "$kver" ]; then
+		echo "kmod_fetch_newer: no linux-headers-$KMOD_NEWER ABI found (apt-get update?)" >&2
+		exit 1
+	fi
+	abi=${kver%-amd64}
+	h=$KMOD_CACHE/root/usr/src/linux-headers-$kver
+	if [ ! -f "$h/.config" ]; then
+		for p in "linux-headers-$kver" "linux-headers-$abi-common" "linux-kbuild-$abi"; do
+			ls "${p}"_*.deb >/dev/null 2>&1 || apt-get download "$p"
+			dpkg-deb -x "${p}"_*.deb root
+		done
+		sed -i "s|^include /usr/src/|include $KMOD_CACHE/root/usr/src/|" "$h/Makefile"
+	fi
+	echo "$kver" > "kver-$KMOD_NEWER"
+)
+
+# kmod_build_newer: dicap_hook.ko + dicap.ko (W=1) against those headers in
+# $KMOD_OUT/linux-$KMOD_NEWER, log in $KMOD_OUT/build-$KMOD_NEWER.log;
+# fails when a .ko is missing (the caller judges the warnings).
+kmod_build_newer() (
+	set -e
+	local kver out btf=
+	kver=$(cat "$KMOD_CACHE/kver-$KMOD_NEWER")
+	out=$KMOD_OUT/linux-$KMOD_NEWER
+	# Its kbuild generates module BTF with pahole (linux-kbuild depends on
+	# it); extracted, not installed, it may be missing: then no BTF.
+	command -v pahole >/dev/null 2>&1 || btf=CONFIG_DEBUG_INFO_BTF_MODULES=
+	rm -rf "$out"
+	mkdir -p "$out"
+	cp "$KMOD_REPO"/kmod/linux/Kbuild "$KMOD_REPO"/kmod/linux/*.[ch] "$out/"
+	{
+		[ -z "$btf" ] || echo "kmod_build_newer: pahole is not installed, module BTF skipped"
+		make -s -C "$KMOD_CACHE/root/usr/src/linux-headers-$kver" M="$out" \
+		    DICAP_SRC="$KMOD_REPO" W=1 $btf modules 2>&1 || true
+	} > "$KMOD_OUT/build-$KMOD_NEWER.log"
+	[ -f "$out/dicap.ko" ] && [ -f "$out/dicap_hook.ko" ]
+)
+
+# kmod_vermagic KO: the kernel release a module was built for.
+kmod_vermagic() {
+	if command -v modinfo >/dev/null 2>&1; then
+		modinfo -F vermagic "$1"
+	else
+		readelf -p .modinfo "$1" 2>/dev/null | sed -n 's/^ *\[ *[0-9a-f]*\]  vermagic=//p'
+	fi | awk '{ print $1 }'
+}
+
 # Copy ELF files with their shared libraries and loader, at the same paths.
 kmod_copy_elf() {
 	local root=$1 f l
@@ -203,11 +280,13 @@ kmod_prepare() {
 	mkdir -p "$KMOD_OUT"
 	(
 		flock 9
+		# No step may run inside an && or || list: set -e would not hold in it.
 		set -e
-		[ -f "$KMOD_CACHE/kver" ] &&
+		if ! { [ -f "$KMOD_CACHE/kver" ] &&
 		    [ -f "$KMOD_CACHE/src/linux-source-6.1/drivers/net/ethernet/intel/e1000e/netdev.c" ] &&
-		    [ -f "$KMOD_CACHE/img/lib/modules/$(cat "$KMOD_CACHE/kver")/kernel/drivers/net/veth.ko" ] ||
-		    kmod_fetch
+		    [ -f "$KMOD_CACHE/img/lib/modules/$(cat "$KMOD_CACHE/kver")/kernel/drivers/net/veth.ko" ]; }; then
+			kmod_fetch
+		fi
 		if kmod_newer "$KMOD_OUT/.built" "$KMOD_REPO/kmod/linux" "$KMOD_REPO/kmod/xdp" \
 		    "$KMOD_REPO/lib" "$KMOD_REPO/patches/linux" "$KMOD_REPO/tests/kmod"; then
 			kmod_build
@@ -311,8 +390,9 @@ kmod_test_init() {
 	trap kmod_cleanup EXIT
 	trap 'exit 1' INT TERM HUP
 	mkdir -p "$KMOD_OUT"
-	kmod_prepare > "$KMOD_OUT/prepare.log" 2>&1 ||
-	    bail_out "kmod_prepare failed: $(tail -n 5 "$KMOD_OUT/prepare.log")"
+	# a plain command, not in an || list, so that set -e holds in the steps
+	kmod_prepare > "$KMOD_OUT/prepare.log" 2>&1
+	[ $? = 0 ] || bail_out "kmod_prepare failed: $(tail -n 5 "$KMOD_OUT/prepare.log")"
 }
 
 # kmod_run TEST ARG [NIC [COUNT [USEC [COLLECT]]]]: one boot, fed on READY,

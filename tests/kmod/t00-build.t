@@ -13,7 +13,9 @@ ok $((! $(grep -c "warning:" "$KMOD_OUT/build.log"))) "W=1 build without warning
 ok_cmd "patched virtio_net.ko and e1000e.ko built" test -f "$KMOD_OUT/virtio_net/virtio_net.ko" -a -f "$KMOD_OUT/e1000e/e1000e.ko"
 ok_cmd "initramfs built" test -s "$KMOD_OUT/initrd.gz"
 cp=$KMOD_CACHE/src/linux-source-6.1/scripts/checkpatch.pl
-out=$(perl "$cp" --no-tree --terse --show-types -f "$KMOD_REPO"/kmod/linux/*.[ch] 2>&1 | grep -v "^total:")
+# An out-of-tree module that builds for several kernels needs LINUX_VERSION_CODE checks.
+out=$(perl "$cp" --no-tree --terse --show-types --ignore LINUX_VERSION_CODE \
+    -f "$KMOD_REPO"/kmod/linux/*.[ch] 2>&1 | grep -v "^total:")
 ok $(( $(printf '%s' "$out" | grep -c "ERROR\|WARNING") == 0 )) "checkpatch: kmod/linux clean" || diag "$out"
 out=$(perl "$cp" --no-tree --no-signoff --terse "$KMOD_REPO"/patches/linux/*.patch 2>&1 | grep -v "^total:")
 ok $(( $(printf '%s' "$out" | grep -c "ERROR\|WARNING") == 0 )) "checkpatch: patches/linux clean" || diag "$out"
