@@ -178,7 +178,7 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
  * than that.  docs/design.md has the measurements behind this.
  */
 DICAP_SUBPROG void capture(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
-			   struct dicap_xdp_stats *st, __u64 ts)
+			   struct dicap_xdp_stats *st)
 {
 	struct dicap_xdp_rec *rec;
 	__u64 wire, cap, every, n, flags = 0;
@@ -195,7 +195,7 @@ DICAP_SUBPROG void capture(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 		cap = wire;
 	if (cap > (__u64)dicap_rec_cap)
 		cap = dicap_rec_cap;
-	rec->ts_tai_ns = ts;
+	rec->ts_tai_ns = bpf_ktime_get_tai_ns();
 	rec->wirelen = wire > 0xffffffffu ? 0xffffffffu : (__u32)wire;
 	rec->caplen = (__u16)cap;
 	rec->reserved = 0;
@@ -237,7 +237,7 @@ int dicap_xdp(struct xdp_md *ctx)
 	struct dicap_xdp_stats *st;
 	struct dicap_xdp_slot *slot;
 	struct dicap_pkt pkt;
-	__u64 s, now, c = 0, *rr;
+	__u64 s, now, switch_at, c = 0, *rr;
 	__u32 key = 0, idx, actions;
 	int rc;
 
@@ -254,9 +254,18 @@ int dicap_xdp(struct xdp_md *ctx)
 			return rc;
 	}
 
-	now = bpf_ktime_get_tai_ns();
-	if (now >= READ_ONCE_U64(cfg->switch_at_tai))
-		time_switch(cfg, st, now);
+	/*
+	 * The clock helper costs about as much as the rest of a frame's
+	 * selection (bench/results/b4-xdp-cost.md), so it is read only while
+	 * a switch is due: switch_at_tai is NEVER otherwise, which no clock
+	 * reaches.
+	 */
+	switch_at = READ_ONCE_U64(cfg->switch_at_tai);
+	if (switch_at != DICAP_XDP_NEVER) {
+		now = bpf_ktime_get_tai_ns();
+		if (now >= switch_at)
+			time_switch(cfg, st, now);
+	}
 	s = READ_ONCE_U64(cfg->state);
 	idx = (__u32)(s & DICAP_XDP_ST_ACTIVE);
 	slot = slot_get(idx);
@@ -270,8 +279,12 @@ int dicap_xdp(struct xdp_md *ctx)
 		if (rr)
 			c = __sync_fetch_and_add(rr, 1);
 	}
+	/*
+	 * CLOCK_MONOTONIC_COARSE: the lease ends at most a tick late, at a
+	 * tenth of the cost of bpf_ktime_get_ns().
+	 */
 	if (cfg->lease_policy == DICAP_XDP_LEASE_DROP &&
-	    bpf_ktime_get_ns() > READ_ONCE_U64(cfg->lease_expiry_ns)) {
+	    bpf_ktime_get_coarse_ns() > READ_ONCE_U64(cfg->lease_expiry_ns)) {
 		st->v[DICAP_XDP_LEASE_DROPS]++;
 		return XDP_DROP;
 	}
@@ -289,7 +302,7 @@ int dicap_xdp(struct xdp_md *ctx)
 	st->v[DICAP_XDP_SELECTED]++;
 	actions = cfg->actions;
 	if (actions & DICAP_XDP_ACT_RING)
-		capture(ctx, cfg, st, now);
+		capture(ctx, cfg, st);
 	return actions & DICAP_XDP_ACT_PASS ? XDP_PASS : XDP_DROP;
 }
 

@@ -22,8 +22,9 @@
  *   dicapd writes a topology into the idle slot (neither active nor
  *   pending), then sets DICAP_XDP_ST_PENDING in the state word, then
  *   stores the slot's validity start into switch_at_tai.  The program
- *   compares bpf_ktime_get_tai_ns() with switch_at_tai on every frame;
- *   once past it, it makes the pending slot active with one
+ *   compares bpf_ktime_get_tai_ns() with switch_at_tai on every frame
+ *   while switch_at_tai is not DICAP_XDP_NEVER (the clock is not read
+ *   otherwise); once past it, it makes the pending slot active with one
  *   compare-and-swap on the state word.  A slot flagged
  *   DICAP_XDP_SLOT_AT_MARKER (round-robin with a marker token) is not
  *   switched by time: switch_at_tai stays DICAP_XDP_NEVER and the marker
@@ -59,7 +60,7 @@
 struct dicap_xdp_config {
 	__u64 state;		/* DICAP_XDP_ST_*: CAS only */
 	__u64 switch_at_tai;	/* pending slot's validity start, or NEVER */
-	__u64 lease_expiry_ns;	/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u64 lease_expiry_ns;	/* CLOCK_MONOTONIC; read as bpf_ktime_get_coarse_ns() */
 	__u32 actions;		/* DICAP_XDP_ACT_* */
 	__u32 snaplen;		/* bytes captured per record, <= dicap_rec_cap */
 	__u32 lease_policy;	/* DICAP_XDP_LEASE_* */
