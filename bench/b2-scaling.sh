@@ -8,11 +8,19 @@
 # simulated (dicap-nodesim: they join and heartbeat but capture nothing);
 # node1 stands for every node of a cluster of N identical machines, each
 # seeing the same traffic and doing the same work.  Needs root.  Writes
-# b2-scaling.md and b2-scaling.png.  Environment: RATE (250000 frames/s),
+# b2-scaling.md and b2-scaling.png.  With CONSUMER=spin the consumer is
+# bench/spin-consumer.c instead, which works SPIN_NS (20000) ns per packet,
+# and the results are b2-spin.md and b2-spin.png.
+# Environment: RATE (250000 frames/s),
 # SECONDS_PER_POINT (5), SIZES ("60 270 526": IP packets of 40, 256, 512
 # bytes), NODES ("1 2 4 5"), REPEATS (2).
 set -eu
-BENCH_NAME=b2-scaling
+CONSUMER=${CONSUMER:-tshark}
+case $CONSUMER in
+tshark) BENCH_NAME=b2-scaling ;;
+spin) BENCH_NAME=b2-spin ;;
+*) echo "b2-scaling: CONSUMER is tshark or spin" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/lib.sh"
 
 RATE=${RATE:-250000}
@@ -20,6 +28,7 @@ SECS=${SECONDS_PER_POINT:-5}
 SIZES=${SIZES:-60 270 526}
 NODES=${NODES:-1 2 4 5}
 REPEATS=${REPEATS:-2}
+SPIN_NS=${SPIN_NS:-20000}
 if [ "$SMOKE" = 1 ]; then
 	RATE=20000 SECS=1 SIZES=60 NODES="1 2" REPEATS=1
 fi
@@ -32,9 +41,13 @@ if [ -n "${REPORT_ONLY:-}" ]; then	# REPORT_ONLY=RAW: redo the report from a raw
 	TB_SWITCH_CPU=0
 else
 [ "$(id -u)" = 0 ] || bench_die "needs root (network namespaces, XDP)"
-	for p in dumpcap tshark; do
-		command -v $p >/dev/null || bench_die "needs $p (wireshark's tshark package)"
-	done
+	if [ "$CONSUMER" = tshark ]; then
+		for p in dumpcap tshark; do
+			command -v $p >/dev/null || bench_die "needs $p (wireshark's tshark package)"
+		done
+	else
+		bench_cc spin-consumer "$BENCH_REPO/bench/spin-consumer.c" -lpcap
+	fi
 	CPU_CONS=$(( $(nproc) > 1 ? 1 : 0 ))
 	
 	diag() { :; }
@@ -86,25 +99,41 @@ else
 	
 		RUN=$((RUN + 1))
 		name=cons.$RUN
-		tb_spawn "$name" node1 taskset -c "$CPU_CONS" sh -c \
-			"DICAP_SOCKET_DIR='$TB_DIR/node1' '$DICAP_BIN/dicap-run' dumpcap -q -i dicap:eth0 -w - 2>'$TB_DIR/$name.dumpcap' | tshark -r - -V >/dev/null"
-		tb_wait_until "grep -q 'File: -\\|Capturing on' '$TB_DIR/$name.dumpcap' 2>/dev/null" 15000 ||
-			{ bench_log "dumpcap did not start: $(tail -2 "$TB_DIR/$name.dumpcap")"; return 1; }
+		if [ "$CONSUMER" = tshark ]; then
+			tb_spawn "$name" node1 taskset -c "$CPU_CONS" sh -c \
+				"DICAP_SOCKET_DIR='$TB_DIR/node1' '$DICAP_BIN/dicap-run' dumpcap -q -i dicap:eth0 -w - 2>'$TB_DIR/$name.dumpcap' | tshark -r - -V >/dev/null"
+			tb_wait_until "grep -q 'File: -\\|Capturing on' '$TB_DIR/$name.dumpcap' 2>/dev/null" 15000 ||
+				{ bench_log "dumpcap did not start: $(tail -2 "$TB_DIR/$name.dumpcap")"; return 1; }
+		else
+			# exec all the way down: the spawned pid is the consumer's
+			tb_spawn "$name" node1 taskset -c "$CPU_CONS" sh -c \
+				"DICAP_SOCKET_DIR='$TB_DIR/node1' exec '$DICAP_BIN/dicap-run' '$BENCH_BUILD/spin-consumer' -i dicap:eth0 -n $SPIN_NS >'$TB_DIR/$name.out' 2>'$TB_DIR/$name.err'"
+			tb_wait_until "grep -q 'capturing on' '$TB_DIR/$name.err' 2>/dev/null" 15000 ||
+				{ bench_log "spin-consumer did not start: $(tail -2 "$TB_DIR/$name.err")"; return 1; }
+		fi
 		sleep 0.5
 		sel0=$(tb_node_ctr 1 selected)
 		tb_gen --duration "$SECS" --rate "$RATE" --size "$size" --mix ipv4-udp --flows 1024 \
 			--seed "$rep" --json || return 1
 		sleep 2
 		sel1=$(tb_node_ctr 1 selected)
-		# dumpcap first: tshark ends at the end of its input
-		pkill -TERM -x dumpcap -P "${TB_PID[$name]}" 2>/dev/null || true
-		tb_wait_until "! tb_alive $name" 60000 || tb_signal "$name" TERM 5000
+		if [ "$CONSUMER" = tshark ]; then
+			# dumpcap first: tshark ends at the end of its input
+			pkill -TERM -x dumpcap -P "${TB_PID[$name]}" 2>/dev/null || true
+			tb_wait_until "! tb_alive $name" 60000 || tb_signal "$name" TERM 5000
+		else
+			tb_signal "$name" TERM 10000 || true
+		fi
 		json=$(grep '^{' "$TB_GEN_OUT" | tail -1)
 		sent=$(jq -r .packets <<<"$json")
 		pps=$(jq -r .rate_pps <<<"$json")
-		cap=$(sed -n 's/.*Packets captured: \([0-9]*\).*/\1/p' "$TB_DIR/$name.dumpcap" | tail -1)
-		drop=$(sed -n 's/.*Packets received\/dropped on interface .*: [0-9]*\/\([0-9]*\).*/\1/p' \
-			"$TB_DIR/$name.dumpcap" | tail -1)
+		if [ "$CONSUMER" = tshark ]; then
+			cap=$(sed -n 's/.*Packets captured: \([0-9]*\).*/\1/p' "$TB_DIR/$name.dumpcap" | tail -1)
+			drop=$(sed -n 's/.*Packets received\/dropped on interface .*: [0-9]*\/\([0-9]*\).*/\1/p' \
+				"$TB_DIR/$name.dumpcap" | tail -1)
+		else
+			read -r _ cap _ _ _ drop _ _ <"$TB_DIR/$name.out" || true
+		fi
 		echo "$n $size $rep $sent $pps $((sel1 - sel0)) ${cap:-0} ${drop:-0}" >>"$RAW"
 		bench_log "N=$n size $size rep $rep: sent $sent at $pps pps, node1 selected $((sel1 - sel0)), captured ${cap:-?}, dropped ${drop:-?}"
 	}
@@ -119,7 +148,7 @@ else
 		done
 	done
 fi
-[ -n "${REPORT_ONLY:-}" ] || cp "$RAW" "$BENCH_OUT/b2-scaling.raw.txt"
+[ -n "${REPORT_ONLY:-}" ] || cp "$RAW" "$BENCH_OUT/$BENCH_NAME.raw.txt"
 ST=$TB_DIR/stats.txt
 awk -v secs="$SECS" '{ k = $1 ":" $2; printf "%s:pct %.2f\n%s:share %.4f\n%s:cons %.0f\n", k,
 	($6 > 0 ? 100 * $7 / $6 : 0), k, ($4 > 0 ? $6 / $4 : 0), k, $7 / secs }' "$RAW" | bench_stats >"$ST"
@@ -129,9 +158,30 @@ val() {
 		if ($5 > 1) printf f " (" f "-" f ")", $2, $3, $4; else printf f, $2 }' "$ST"
 }
 
+if [ "$CONSUMER" = tshark ]; then
+	cons_env=
+	cons_short="tshark -V"
+	cons_cmd="taskset -c $CPU_CONS sh -c 'dicap-run dumpcap -q -i dicap:eth0 -w - | tshark -r - -V >/dev/null'"
+	cons_desc="The consumer dissects every frame fully
+(\`tshark -V\`) and reads live through a bounded buffer (dumpcap's kernel
+ring and a 64 KiB pipe), so it drops when it falls behind, as an IDS does."
+	cons_captured="dumpcap's \"Packets captured\" (every
+frame it wrote, which tshark read and dissected)"
+else
+	cons_env="CONSUMER=spin SPIN_NS=$SPIN_NS"
+	cons_short="$SPIN_NS ns per packet"
+	cons_cmd="taskset -c $CPU_CONS dicap-run build/bench/spin-consumer -i dicap:eth0 -n $SPIN_NS"
+	cons_desc="The consumer, bench/spin-consumer.c, reads
+every captured byte of a packet and then keeps its CPU busy until
+$SPIN_NS ns have passed since libpcap handed the packet over: a consumer
+whose cost per packet is a known constant. It reads live through
+libpcap's kernel ring of 2 MiB (dumpcap's default), so it drops in the
+kernel when it falls behind, as an IDS does."
+	cons_captured="the packets it worked on"
+fi
 {
 cat <<MD
-# B2: capture rate against cluster size (the paper's Figure 8)
+# B2: capture rate against cluster size (the paper's Figure 8)$([ "$CONSUMER" = spin ] && echo ", consumer of $SPIN_NS ns per packet")
 
 Produced by \`bench/b2-scaling.sh\` on the namespace testbed.
 
@@ -142,12 +192,12 @@ $(bench_machine)
 ## Set-up and commands
 
 \`\`\`
-RATE=$RATE SECONDS_PER_POINT=$SECS SIZES="$SIZES" NODES="$NODES" REPEATS=$REPEATS bench/b2-scaling.sh
+$cons_env RATE=$RATE SECONDS_PER_POINT=$SECS SIZES="$SIZES" NODES="$NODES" REPEATS=$REPEATS bench/b2-scaling.sh
 # coordinator: dicap-coord --select packet ...
 # the N-1 other members (namespace ana; they join and heartbeat, capture nothing):
 dicap-nodesim --nodes N-1 --coord COORD -k KEY --others 1 ...
 # node1: dicapd -i eth0 -c COORD ... (distribution mode), and the consumer, on CPU $CPU_CONS:
-taskset -c $CPU_CONS sh -c 'dicap-run dumpcap -q -i dicap:eth0 -w - | tshark -r - -V >/dev/null'
+$cons_cmd
 # sender (CPU $TB_SWITCH_CPU):
 dicap-gen -i gen0 --duration $SECS --rate $RATE --size SIZE --mix ipv4-udp --flows 1024 --seed REP --json
 \`\`\`
@@ -157,13 +207,10 @@ cluster; the other members are simulated by dicap-nodesim, so the
 coordinator computes the same table as for N machines. All nodes of a real
 cluster see the same mirrored traffic and do the same work for their
 share, so node1's captured fraction is the cluster's: **node1 stands for
-each of N identical machines**. The consumer dissects every frame fully
-(\`tshark -V\`) and reads live through a bounded buffer (dumpcap's kernel
-ring and a 64 KiB pipe), so it drops when it falls behind, as an IDS does.
+each of N identical machines**. $cons_desc
 Frame sizes $SIZES bytes are IP packets of 40, 256 and 512 bytes (the
 paper's sizes) plus the 14-byte Ethernet header (40 is padded to the
-60-byte minimum). **Captured** is dumpcap's "Packets captured" (every
-frame it wrote, which tshark read and dissected) over node1's share (its
+60-byte minimum). **Captured** is $cons_captured over node1's share (its
 XDP program's selected counter). Offered rate $RATE frames/s for $SECS s;
 median of $REPEATS repeats, range in brackets.
 
@@ -181,10 +228,10 @@ for n in $NODES; do
 done
 cat <<MD
 
-Consumer throughput (frames dissected per second by the one node):
+Consumer throughput (frames the one node's consumer got through per second):
 $(for s in $SIZES; do printf '%s B: %s; ' "$s" "$(for n in $NODES; do printf 'N=%s %s ' "$n" "$(med "$n:$s:cons")"; done)"; done)
 
-![B2](b2-scaling.png)
+![B2]($BENCH_NAME.png)
 
 *Percentage of the offered traffic captured against the number of nodes,
 per frame size; one pinned node measured, standing for N identical
@@ -226,7 +273,7 @@ traffic to fit it, which holds only if one node alone captures at least
 20 %: at exactly the rate where N = 1 is below 20 %, N = 5 is just short
 of 100 % by construction.
 MD
-} >"$BENCH_OUT/b2-scaling.md"
+} >"$BENCH_OUT/$BENCH_NAME.md"
 
 for s in $SIZES; do
 	for n in $NODES; do
@@ -235,8 +282,8 @@ for s in $SIZES; do
 done
 {
 	echo "set terminal pngcairo size 800,480 font ',10' noenhanced"
-	echo "set output '$BENCH_OUT/b2-scaling.png'"
-	echo "set title 'B2: % captured by an N-node cluster, tshark -V consumer, $RATE frames/s offered'"
+	echo "set output '$BENCH_OUT/$BENCH_NAME.png'"
+	echo "set title 'B2: % captured by an N-node cluster, $cons_short consumer, $RATE frames/s offered'"
 	echo "set xlabel 'nodes (N)'; set ylabel '% captured'; set grid; set key bottom right"
 	echo "set xrange [0.5:$(echo $NODES | awk '{ print $NF + 0.5 }')]; set yrange [0:105]"
 	printf 'plot '
@@ -249,4 +296,4 @@ done
 	done
 	echo
 } | bench_plot
-bench_log "wrote $BENCH_OUT/b2-scaling.md"
+bench_log "wrote $BENCH_OUT/$BENCH_NAME.md"

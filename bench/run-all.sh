@@ -19,21 +19,23 @@ esac
 [ "$(id -u)" = 0 ] || { echo "run-all: run as root (namespaces, XDP, BPF_PROG_RUN)" >&2; exit 1; }
 [ -x "$here/../build/plain/bin/dicapd" ] || { echo "run-all: build first (make)" >&2; exit 1; }
 
-ONLY=${ONLY:-b4 b4cg b3 b1 b2 b5}
+ONLY=${ONLY:-b4 b4cg b3 b1 b2 b2spin b5}
 failed=
 for b in $ONLY; do
+	consumer=tshark
 	case $b in
 	b1) s=b1-loss.sh ;;
 	b2) s=b2-scaling.sh ;;
+	b2spin) s=b2-scaling.sh; consumer=spin ;;
 	b3) s=b3-balance.sh ;;
 	b4) s=b4-xdp-cost.sh ;;
 	b4cg) s=b4-callgrind.sh ;;
 	b5) s=b5-ingest.sh ;;
 	*) echo "run-all: unknown benchmark $b" >&2; exit 2 ;;
 	esac
-	echo "run-all: $s $([ "$SMOKE" = 1 ] && echo '(smoke)')" >&2
+	echo "run-all: $s $([ "$consumer" = spin ] && echo "(CONSUMER=spin) ")$([ "$SMOKE" = 1 ] && echo '(smoke)')" >&2
 	t0=$SECONDS
-	if bash "$here/$s"; then
+	if CONSUMER=$consumer bash "$here/$s"; then
 		echo "run-all: $s done in $((SECONDS - t0)) s" >&2
 	else
 		echo "run-all: $s FAILED" >&2

@@ -3,7 +3,7 @@
  * xdp-cost: nanoseconds per frame of DiCAP's XDP program, without traffic,
  * by BPF_PROG_RUN with a large repeat count (B4 of the benchmarks).
  *
- *	xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS
+ *	xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS [quick]
  *
  * OBJ is build/bpf/dicap_xdp.bpf.o; FRAMES.pcap holds the test frames
  * (every frame is measured, the mean over them is one sample); CBPF.txt is
@@ -16,6 +16,10 @@
  *   MODE-pass      the frame is this node's, distribution (XDP_PASS);
  *   MODE-ring      the frame is this node's, capture (a ring record);
  *   rr-mix         round-robin, N = 2: every other frame is ours;
+ *   clock-tai, clock-mono, clock-coarse
+ *                  the floor program plus one call of bpf_ktime_get_tai_ns(),
+ *                  bpf_ktime_get_ns() or bpf_ktime_get_coarse_ns(): what
+ *                  reading the clock costs the DiCAP program;
  *   cbpf-sockfilt  the classic filter, translated to eBPF exactly as the
  *                  kernel does for SO_ATTACH_FILTER (LD_ABS kept), run as a
  *                  BPF_PROG_TYPE_SOCKET_FILTER program.
@@ -25,6 +29,9 @@
  * call is no use: on this kernel every XDP BPF_PROG_RUN call costs a
  * fixed 25-30 ms besides the loop (socket filters do not).  Every case
  * includes the loop's own overhead, which the floor measures.
+ *
+ * "quick" measures only floor, ipid-drop, flow-drop and rr-mix: enough to
+ * compare variants of the program (bench/b4-xdp-cost.sh builds them).
  */
 #include <sys/mman.h>
 
@@ -61,6 +68,9 @@ static struct bpf_object *obj;
 static struct dicap_xdp_ctl ctl;
 static struct ring_buffer *ring;
 static int xdp_fd, floor_fd, cbpf_fd;
+static int clock_fd[3];
+static const char *const clock_name[3] = { "clock-tai", "clock-mono", "clock-coarse" };
+static int quick;
 static uint32_t epoch = 1;
 static uint16_t table[DICAP_BUCKETS];
 
@@ -168,6 +178,22 @@ floor_prog(void)
 
 	if (fd < 0)
 		die("load the XDP_DROP program");
+	return fd;
+}
+
+/* The floor program with one call of @helper (no arguments) before it returns. */
+static int
+helper_prog(int helper)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_JMP | BPF_CALL, .imm = helper },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_clock", "GPL", insns, 3, NULL);
+
+	if (fd < 0)
+		die("load a clock helper program");
 	return fd;
 }
 
@@ -457,15 +483,23 @@ one_frame(const struct frame *f, uint32_t repeat)
 	uint32_t mode, o;
 
 	add("floor", sample(floor_fd, f, repeat, 0, NULL, 0));
-	/* the 14 bytes eth_type_trans() pulls: the filter then sees the frame */
-	add("cbpf-sockfilt", sample(cbpf_fd, f, repeat, 0, l2pad, 14));
+	if (!quick) {
+		/* the 14 bytes eth_type_trans() pulls: the filter then sees the frame */
+		add("cbpf-sockfilt", sample(cbpf_fd, f, repeat, 0, l2pad, 14));
+		for (mode = 0; mode < 3; mode++)
+			add(clock_name[mode], sample(clock_fd[mode], f, repeat, 0, NULL, 0));
+	}
 	for (mode = DICAP_MODE_IPID; mode <= DICAP_MODE_FLOW; mode++) {
+		if (quick && mode == DICAP_MODE_PACKET)
+			continue;
 		o = owner(mode, f);
 		ctl.cfg->actions = DICAP_XDP_ACT_PASS;
 		activate(mode, 2, 1 - o);
 		expect(f, XDP_DROP, "drop");
 		snprintf(name, sizeof(name), "%s-drop", names[mode]);
 		add(name, sample(xdp_fd, f, repeat, 0, NULL, 0));
+		if (quick)
+			continue;
 		activate(mode, 2, o);
 		expect(f, XDP_PASS, "pass");
 		snprintf(name, sizeof(name), "%s-pass", names[mode]);
@@ -497,10 +531,11 @@ main(int argc, char **argv)
 	const char *why = NULL;
 	int n_classic, i;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS\n");
+	if (argc < 6 || argc > 7 || (argc == 7 && strcmp(argv[6], "quick") != 0)) {
+		fprintf(stderr, "usage: xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS [quick]\n");
 		return 2;
 	}
+	quick = argc == 7;
 	repeat = (uint32_t)strtoul(argv[4], NULL, 10);
 	rounds = (uint32_t)strtoul(argv[5], NULL, 10);
 	libbpf_set_print(silent);
@@ -510,6 +545,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	floor_fd = floor_prog();
+	clock_fd[0] = helper_prog(BPF_FUNC_ktime_get_tai_ns);
+	clock_fd[1] = helper_prog(BPF_FUNC_ktime_get_ns);
+	clock_fd[2] = helper_prog(BPF_FUNC_ktime_get_coarse_ns);
 	cbpf_fd = cbpf_prog(argv[3], &n_classic);
 	load_dicap(argv[1]);
 	fprintf(stderr, "xdp-cost: %d frames, classic filter %d insns -> %d eBPF insns\n",
