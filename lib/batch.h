@@ -2,8 +2,9 @@
 /*
  * Header batches: distributed capture mode, capture node -> packet data
  * analyzer, over UDP (one batch per datagram) or TCP (batches back to back;
- * the header's length field frames them).  The encoder is libc-free so the
- * kernel module can build batches; the decoder is used by the analyzer.
+ * the header's length field frames them).  The encoder is libc-free (its copy
+ * is __builtin_memcpy) so the kernel module can build batches; the decoder
+ * is used by the analyzer.
  *
  *   batch header (DICAP_BATCH_HDR_LEN = 20 bytes, network order):
  *     u16 magic (DICAP_BATCH_MAGIC) | u8 version | u8 flags
