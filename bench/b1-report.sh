@@ -158,7 +158,7 @@ one 2-core machine.*
   a frame costs $(med base:64:0:corens) ns without capture, $(med a:64:0:corens) with (a), $(med b:64:0:corens) with (b),
   $(med c:64:0:corens) with (c) and $(med d:64:0:corens) with (d) (64 B): the XDP program on the two
   nodes' veths makes the path dearer, not cheaper. The likely reason is
-  the testbed, not the program (B4: 65-85 ns a frame): on a veth, XDP runs
+  the testbed, not the program (B4: 20-60 ns a frame): on a veth, XDP runs
   on an sk_buff the sender has already built (the mirror clones it for each
   node), and veth gives the program a fresh copy of the frame when the
   buffer is shared or lacks XDP headroom (veth_xdp_rcv_skb), so every frame
