@@ -4,7 +4,8 @@
 (kmod-feed's COLLECT file, one section per feed, ended by END) is exactly
 the node's share of the frame set, once each, with the right lengths; the
 batch stream is numbered without gaps; the module's counters agree.
-usage: check-capture.py FEEDER COLLECT GUESTLOG POS N NODE_ID.  TAP output."""
+usage: check-capture.py FEEDER COLLECT GUESTLOG POS N NODE_ID [MINLEN]: MINLEN
+(e1000e: 60) is the length the NIC pads runts to.  TAP output."""
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ COUNT, SNAPLEN = 600, 96
 def main():
     feeder, collect, guestlog = sys.argv[1:4]
     pos, n, node = (int(a) for a in sys.argv[4:7])
+    minlen = sys.argv[7] if len(sys.argv) > 7 else "0"
     sections = open(collect).read().split("END\n")[:-1]
     ctrs, prev = [], {}
     for line in open(guestlog, errors="replace"):
@@ -34,7 +36,7 @@ def main():
 
     ok(len(sections) == 4 and len(ctrs) == 4, f"four modes fed and counted ({len(sections)}, {len(ctrs)})")
     for mode, sec in enumerate(sections[:4]):
-        owners = subprocess.run([feeder, "owners", str(mode), str(n)], capture_output=True,
+        owners = subprocess.run([feeder, "owners", str(mode), str(n), minlen], capture_output=True,
                                 text=True, check=True).stdout.strip()
         share = {i for i in range(COUNT) if int(owners[i]) == pos}
         recs = [dict(kv.split("=") for kv in l.split()[1:]) for l in sec.splitlines()

@@ -14,10 +14,12 @@
  *       BATCH node=N seq=S count=C flags=F len=L
  *       REC idx=I wirelen=W caplen=C   (I: the frame's index, -1 unknown)
  *       BAD why                        (a datagram the decoder refused)
- *   kmod-feed owners MODE N
+ *   kmod-feed owners MODE N [MINLEN]
  *     The owner of every frame of the set (bucket table b -> b % N, as
  *     dicap-kctl topo loads it; round robin: i % N), one digit a frame,
  *     from lib/'s parser and selection, for checking captured shares.
+ *     MINLEN: frames shorter are judged padded with zeros to it, as a
+ *     NIC that pads runts (e1000e: 60) hands them to the driver.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,12 +41,22 @@ static size_t frame_len[KF_COUNT];
 static int
 frame_index(const uint8_t *data, unsigned caplen, unsigned wirelen)
 {
+	unsigned j;
 	int i;
 
 	for (i = 0; i < KF_COUNT; i++)
 		if (frame_len[i] == wirelen && caplen <= wirelen &&
 		    memcmp(frames[i], data, caplen) == 0)
 			return i;
+	/* e1000e receives a runt padded with zeros to the 60-byte minimum, as a NIC does. */
+	for (i = 0; i < KF_COUNT && wirelen == 60 && caplen == 60; i++) {
+		if (frame_len[i] >= 60 || memcmp(frames[i], data, frame_len[i]) != 0)
+			continue;
+		for (j = frame_len[i]; j < 60 && data[j] == 0; j++)
+			;
+		if (j == 60)
+			return i;
+	}
 	return -1;
 }
 
@@ -103,19 +115,21 @@ collect(int fd, const char *path)
 }
 
 static int
-owners(int mode, unsigned n)
+owners(int mode, unsigned n, size_t minlen)
 {
 	struct dicap_pkt pkt;
 	uint32_t i;
 
 	for (i = 0; i < KF_COUNT; i++) {
+		/* kf_frame() zeroes all KF_MAX bytes, so the padding is there. */
+		size_t len = frame_len[i] < minlen ? minlen : frame_len[i];
 		unsigned o;
 
 		if (mode == DICAP_MODE_RR) {
 			o = dicap_rr_owner(i, n);
 		} else {
-			dicap_parse(frames[i], frames[i] + frame_len[i], &pkt);
-			o = dicap_bucket(mode, &pkt, frames[i], frames[i] + frame_len[i]) % n;
+			dicap_parse(frames[i], frames[i] + len, &pkt);
+			o = dicap_bucket(mode, &pkt, frames[i], frames[i] + len) % n;
 		}
 		putchar('0' + (int)o);
 	}
@@ -133,10 +147,11 @@ main(int argc, char **argv)
 
 	for (i = 0; i < KF_COUNT; i++)
 		frame_len[i] = kf_frame(i, frames[i]);
-	if (argc == 4 && strcmp(argv[1], "owners") == 0)
-		return owners(atoi(argv[2]), (unsigned)atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "owners") == 0)
+		return owners(atoi(argv[2]), (unsigned)atoi(argv[3]),
+		    argc == 5 ? strtoul(argv[4], NULL, 10) : 0);
 	if (argc < 2) {
-		fprintf(stderr, "usage: kmod-feed PORT [COUNT [USEC [COLLECT]]] | owners MODE N\n");
+		fprintf(stderr, "usage: kmod-feed PORT [COUNT [USEC [COLLECT]]] | owners MODE N [MINLEN]\n");
 		return 2;
 	}
 	sin.sin_port = htons((uint16_t)atoi(argv[1]));

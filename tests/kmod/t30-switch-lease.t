@@ -4,14 +4,16 @@
 # follow the old one, frames after it the new one (the first of them
 # switches, and round robin's C starts there).  Lease expiry follows the
 # policy: DROP drops every frame but keeps C in step, a refresh restores
-# the share, KEEP keeps selecting.  Patched virtio_net, driver hook.
+# the share, KEEP keeps selecting.  The patched driver
+# (virtio_net; DICAP_KMOD_NIC=e1000e for e1000e), driver hook.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/kmod/lib.sh"
 kmod_test_init
+NIC=${DICAP_KMOD_NIC:-virtio}	# or e1000e: the patched driver under test
 plan 9
 
-kmod_run switch 0 virtio
+kmod_run switch 0 "$NIC"
 ok $(($? == 0)) "the guest ran the switch and lease script to its end" ||
     diag "$(tail -n 20 "$KMOD_LOG")"
 phase() { python3 "$KMOD_REPO/tests/kmod/phase.py" "$KMOD_LOG" "$1"; }

@@ -3,15 +3,17 @@
 # rmmod and insmod of dicap.ko while frames arrive and batches are being
 # sent, the patched driver without dicap.ko (frames go to the stack as
 # before), and the attached interface going away: the driver unbound under
-# traffic, and a veth removed with ip link del.  The kernel must stay up
+# traffic, and a veth removed with ip link del (patched virtio_net, or
+# e1000e with DICAP_KMOD_NIC=e1000e).  The kernel must stay up
 # without a BUG, WARNING or Oops and every rmmod must succeed.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/kmod/lib.sh"
 kmod_test_init
+NIC=${DICAP_KMOD_NIC:-virtio}	# or e1000e: the patched driver under test
 plan 12
 
-kmod_run unload 0 virtio 100000 100
+kmod_run unload 0 "$NIC" 100000 100
 ok $(($? == 0)) "the guest ran the unload script to its end" || diag "$(tail -n 30 "$KMOD_LOG")"
 val() { tr -d '\r' < "$KMOD_LOG" | sed -n "s/^$1 //p" | head -n 1; }
 is "$(val RMMOD1)" 0 "rmmod dicap under traffic, capturing and passing"
