@@ -97,7 +97,7 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 	const struct dicap_slot *slot;
 	const struct dicap_cfg *cfg;
 	struct dicap_pkt pkt;
-	u64 s, now, c = 0;
+	u64 s, now, switch_at, c = 0;
 	unsigned int cap;
 	int rc;
 
@@ -109,9 +109,16 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 			return rc;
 	}
 
-	now = ktime_get_real_ns();
-	if (now >= READ_ONCE(dicap.switch_at))
-		dicap_time_switch(now);
+	/*
+	 * As in the XDP program: the clock only while a switch is due
+	 * (switch_at is NEVER otherwise, which no clock reaches).
+	 */
+	switch_at = READ_ONCE(dicap.switch_at);
+	if (switch_at != DICAP_XDP_NEVER) {
+		now = ktime_get_real_ns();
+		if (now >= switch_at)
+			dicap_time_switch(now);
+	}
 	s = atomic64_read(&dicap.state);
 	if (!(s & DICAP_XDP_ST_HAVE)) {
 		dicap_count(DICAP_XDP_INACTIVE);
@@ -122,8 +129,9 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 	if (slot->mode == DICAP_MODE_RR)
 		c = atomic64_fetch_add(1, &dicap.rr);
 	cfg = rcu_dereference(dicap.cfg);
+	/* CLOCK_MONOTONIC_COARSE, as XDP: the lease ends at most a tick late. */
 	if (cfg->lease_policy == DICAP_XDP_LEASE_DROP &&
-	    ktime_get_ns() > READ_ONCE(dicap.lease_expiry)) {
+	    ktime_get_coarse_ns() > READ_ONCE(dicap.lease_expiry)) {
 		dicap_count(DICAP_XDP_LEASE_DROPS);
 		return DICAP_RX_DROP;
 	}
@@ -141,7 +149,7 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 	dicap_count(DICAP_XDP_SELECTED);
 	if (cfg->actions & DICAP_XDP_ACT_RING) {
 		cap = min3(cfg->snaplen, len, wirelen);
-		dicap_fwd_capture(cfg, data, cap, wirelen, now);
+		dicap_fwd_capture(cfg, data, cap, wirelen, ktime_get_real_ns());
 	}
 	if (cfg->actions & DICAP_XDP_ACT_PASS)
 		return DICAP_RX_PASS;
