@@ -8,10 +8,8 @@
  * is read, the reorder window is written out in order, the file is closed,
  * and the exit status is 0 unless the output failed.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,7 @@
 #include "analyzer.h"
 #include "batch.h"
 #include "log.h"
+#include "opt.h"
 #include "replay.h"
 
 struct ana_conf conf;
@@ -84,55 +83,12 @@ usage(FILE *f)
 	    ANA_DEFAULT_LINKTYPE);
 }
 
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void
-bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-static uint64_t
-number_suffix(const char *opt, const char *s, uint64_t lo, uint64_t hi, char **end)
-{
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		bad("%s %s is not a number", opt, s);
-	v = strtoull(s, end, 10);
-	if (errno != 0)
-		bad("%s %s is not a number", opt, s);
-	if (v < lo || v > hi)
-		bad("%s %s is out of range (%llu..%llu)", opt, s, (unsigned long long)lo,
-		    (unsigned long long)hi);
-	return v;
-}
-
-/* A whole decimal number in [lo, hi], or exit naming @opt. */
-static uint64_t
-number(const char *opt, const char *s, uint64_t lo, uint64_t hi)
-{
-	char *end;
-	uint64_t v = number_suffix(opt, s, lo, hi, &end);
-
-	if (*end != '\0')
-		bad("%s %s is not a number", opt, s);
-	return v;
-}
-
 /* tcpdump's -C: millions of bytes, or KiB/MiB/GiB with a suffix. */
 static uint64_t
 file_size(const char *s)
 {
-	char *end;
-	uint64_t v = number_suffix("-C", s, 1, 1000000000, &end), unit;
+	const char *end;
+	uint64_t v = opt_number_prefix("-C", s, &end, 1, 1000000000), unit;
 
 	if (*end == '\0')
 		unit = 1000000;
@@ -143,7 +99,7 @@ file_size(const char *s)
 	else if (strcmp(end, "g") == 0 || strcmp(end, "G") == 0)
 		unit = 1024 * 1024 * 1024;
 	else
-		bad("-C %s: the size is a number with an optional k, m or g", s);
+		opt_fail("-C %s: the size is a number with an optional k, m or g", s);
 	return v * unit;
 }
 
@@ -154,7 +110,7 @@ transport(const char *s)
 		return ANA_T_UDP;
 	if (strcmp(s, "tcp") == 0 || strcmp(s, "both") == 0)
 		return ANA_T_UDP | ANA_T_TCP;
-	bad("--transport %s: use udp, tcp or both", s);
+	opt_fail("--transport %s: use udp, tcp or both", s);
 }
 
 const char *
@@ -191,7 +147,7 @@ parse_options(int argc, char **argv)
 			conf.rotate_bytes = file_size(optarg);
 			break;
 		case 'G':
-			conf.rotate_secs = (uint32_t)number("-G", optarg, 1, 366ULL * 86400);
+			conf.rotate_secs = (uint32_t)opt_number("-G", optarg, 1, 366ULL * 86400);
 			break;
 		case 'q':
 			conf.quiet = 1;
@@ -208,21 +164,22 @@ parse_options(int argc, char **argv)
 			conf.transports = transport(optarg);
 			break;
 		case OPT_REORDER_MS:
-			conf.reorder_ms = (uint32_t)number("--reorder-ms", optarg, 0, 3600000);
+			conf.reorder_ms = (uint32_t)opt_number("--reorder-ms", optarg, 0, 3600000);
 			break;
 		case OPT_REORDER_MAX:
-			conf.reorder_max = (uint32_t)number("--reorder-max", optarg, 1,
+			conf.reorder_max = (uint32_t)opt_number("--reorder-max", optarg, 1,
 			    100000000);
 			break;
 		case OPT_SNAPLEN:
-			conf.snaplen = (uint32_t)number("--snaplen", optarg, 1, ANA_MAX_SNAPLEN);
+			conf.snaplen = (uint32_t)opt_number("--snaplen", optarg, 1,
+			    ANA_MAX_SNAPLEN);
 			break;
 		case OPT_LINKTYPE:
-			conf.linktype = (uint16_t)number("--linktype", optarg, 0, 65535);
+			conf.linktype = (uint16_t)opt_number("--linktype", optarg, 0, 65535);
 			break;
 		case OPT_STATS:
 			if (optarg[0] == '\0')
-				bad("--stats needs a file name");
+				opt_fail("--stats needs a file name");
 			conf.stats_file = optarg;
 			break;
 		case OPT_JSON:
@@ -234,18 +191,18 @@ parse_options(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		bad("unexpected argument %s (see --help)", argv[optind]);
+		opt_fail("unexpected argument %s (see --help)", argv[optind]);
 	if (listen == NULL)
-		bad("-l addr:port is required (see --help)");
+		opt_fail("-l addr:port is required (see --help)");
 	if (dicap_addr_parse(listen, &conf.listen) == -1)
-		bad("-l %s is not ADDR:PORT (e.g. 192.0.2.1:7470 or [2001:db8::1]:7470)",
+		opt_fail("-l %s is not ADDR:PORT (e.g. 192.0.2.1:7470 or [2001:db8::1]:7470)",
 		    listen);
 	if (conf.outfile == NULL)
-		bad("-w file is required (- for standard output)");
+		opt_fail("-w file is required (- for standard output)");
 	if (conf.outfile[0] == '\0')
-		bad("-w needs a file name (- for standard output)");
+		opt_fail("-w needs a file name (- for standard output)");
 	if (strcmp(conf.outfile, "-") == 0 && (conf.rotate_bytes || conf.rotate_secs))
-		bad("-C and -G rotate files: they do not apply to -w -");
+		opt_fail("-C and -G rotate files: they do not apply to -w -");
 }
 
 void
@@ -336,6 +293,7 @@ main(int argc, char **argv)
 	const struct timeval second = { 1, 0 };
 	size_t i;
 
+	opt_program(PROG, NULL, 1);
 	parse_options(argc, argv);
 	log_init(conf.debug, 1, PROG);
 	signal(SIGPIPE, SIG_IGN);

@@ -15,7 +15,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "coord.h"
 #include "keyfile.h"
 #include "log.h"
+#include "opt.h"
 #include "options.h"
 #include "select.h"
 
@@ -98,36 +98,6 @@ usage(FILE *f)
 	    COORD_DEFAULT_MARKER_MS);
 }
 
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void
-bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-/* A whole decimal (or 0x hex) number in [lo, hi], or exit naming @opt. */
-static uint32_t
-number(const char *opt, const char *s, uint32_t lo, uint32_t hi)
-{
-	uint32_t v;
-
-	switch (coord_parse_number(s, lo, hi, &v)) {
-	case OPTVAL_OK:
-		return v;
-	case OPTVAL_RANGE:
-		bad("%s %s is out of range (%u..%u)", opt, s, lo, hi);
-	default:
-		bad("%s %s is not a number", opt, s);
-	}
-}
-
 /* ADDR:PORT, or ADDR alone with @port (0: the port is required). */
 static void
 address(const char *opt, const char *s, struct dicap_addr *a, uint16_t port)
@@ -136,9 +106,10 @@ address(const char *opt, const char *s, struct dicap_addr *a, uint16_t port)
 	case OPTVAL_OK:
 		return;
 	case OPTVAL_PORT_ZERO:
-		bad("%s %s: port 0", opt, s);
+		opt_fail("%s %s: port 0", opt, s);
 	default:
-		bad("%s %s is not ADDR:PORT (e.g. 192.0.2.1:7467 or [2001:db8::1]:7467)", opt, s);
+		opt_fail("%s %s is not ADDR:PORT (e.g. 192.0.2.1:7467 or [2001:db8::1]:7467)",
+			 opt, s);
 	}
 }
 
@@ -153,15 +124,15 @@ add_weight(struct coord_conf *conf, const char *s)
 	case OPTVAL_OK:
 		break;
 	case OPTVAL_RANGE:
-		bad("--weight %s is out of range (ID 0..%u, WEIGHT 1..%u)", s, UINT32_MAX,
+		opt_fail("--weight %s is out of range (ID 0..%u, WEIGHT 1..%u)", s, UINT32_MAX,
 		    DICAP_MAX_WEIGHT);
 	default:
-		bad("--weight %s is not ID=WEIGHT", s);
+		opt_fail("--weight %s is not ID=WEIGHT", s);
 	}
 	HASH_FIND(hh, conf->weights, &node_id, sizeof(node_id), w);
 	if (w == NULL) {
 		if ((w = calloc(1, sizeof(*w))) == NULL)
-			bad("out of memory");
+			opt_fail("out of memory");
 		w->node_id = node_id;
 		HASH_ADD(hh, conf->weights, node_id, sizeof(w->node_id), w);
 	}
@@ -178,9 +149,9 @@ add_addr(const char *opt, const char *s, struct dicap_addr *list, int *n, int ma
 	address(opt, s, &a, port);
 	for (i = 0; i < *n; i++)
 		if (addr_equal(&list[i], &a))
-			bad("%s %s is given twice", opt, s);
+			opt_fail("%s %s is given twice", opt, s);
 	if (*n >= max)
-		bad("%s: at most %d", opt, max);
+		opt_fail("%s: at most %d", opt, max);
 	list[(*n)++] = a;
 }
 
@@ -208,36 +179,36 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 	int i;
 
 	if (conf->timeout_ms <= conf->heartbeat_ms)
-		bad("--timeout %u must be larger than --heartbeat %u", conf->timeout_ms,
+		opt_fail("--timeout %u must be larger than --heartbeat %u", conf->timeout_ms,
 		    conf->heartbeat_ms);
 	if (conf->resend_ms != 0 && conf->resend_ms < conf->heartbeat_ms)
-		bad("--resend %u must be 0 (off) or at least --heartbeat %u", conf->resend_ms,
+		opt_fail("--resend %u must be 0 (off) or at least --heartbeat %u", conf->resend_ms,
 		    conf->heartbeat_ms);
 	if (conf->marker_interval_ms != 0 && conf->marker_interval_ms < 10)
-		bad("--marker-interval %u must be 0 (no resync markers) or at least 10",
+		opt_fail("--marker-interval %u must be 0 (no resync markers) or at least 10",
 		    conf->marker_interval_ms);
 	if (conf->announce && (conf->announce_group.family != 4 ||
 	    (conf->announce_group.addr[0] & 0xf0) != 0xe0))
-		bad("--announce-group %s is not an IPv4 multicast address",
+		opt_fail("--announce-group %s is not an IPv4 multicast address",
 		    addr_str(&conf->announce_group));
 	for (i = 0; i < conf->n_peers; i++)
 		if (addr_equal(&conf->peers[i], &conf->listen) ||
 		    (conf->advertise.family && addr_equal(&conf->peers[i], &conf->advertise)))
-			bad("--peer %s is this coordinator's own address",
+			opt_fail("--peer %s is this coordinator's own address",
 			    addr_str(&conf->peers[i]));
 	if (keyfile != NULL && insecure)
-		bad("-k and --insecure exclude each other");
+		opt_fail("-k and --insecure exclude each other");
 	if (keyfile == NULL && !insecure)
-		bad("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
+		opt_fail("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
 		    " or --insecure to run without authentication");
 	if (keyfile != NULL) {
 		if (dicap_key_load(keyfile, conf->key, err, sizeof(err)) == -1)
-			bad("%s", err);
+			opt_fail("%s", err);
 		conf->have_key = 1;
 	}
 	while (conf->id == 0)
 		if (getrandom(&conf->id, sizeof(conf->id), 0) != sizeof(conf->id))
-			bad("getrandom: %s", strerror(errno));
+			opt_fail("getrandom: %s", strerror(errno));
 }
 
 static void
@@ -268,18 +239,18 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			insecure = 1;
 			break;
 		case OPT_ID:
-			conf->id = number("--id", optarg, 1, UINT32_MAX);
+			conf->id = (uint32_t)opt_number("--id", optarg, 1, UINT32_MAX);
 			break;
 		case OPT_PEER:
 			add_addr("--peer", optarg, conf->peers, &conf->n_peers, COORD_MAX_PEERS,
 			    DICAP_CTL_DEFAULT_PORT);
 			break;
 		case OPT_PRIORITY:
-			conf->priority = number("--priority", optarg, 0, UINT32_MAX);
+			conf->priority = (uint32_t)opt_number("--priority", optarg, 0, UINT32_MAX);
 			break;
 		case OPT_SELECT:
 			if ((mode = dicap_mode_from_name(optarg)) < 0)
-				bad("--select %s: use rr, ipid, packet or flow", optarg);
+				opt_fail("--select %s: use rr, ipid, packet or flow", optarg);
 			conf->mode = mode;
 			break;
 		case OPT_ANALYZER: {
@@ -290,19 +261,22 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			break;
 		}
 		case OPT_HEARTBEAT:
-			conf->heartbeat_ms = number("--heartbeat", optarg, 10, DICAP_INTERVAL_MS_MAX);
+			conf->heartbeat_ms = (uint32_t)opt_number("--heartbeat", optarg,
+			    10, DICAP_INTERVAL_MS_MAX);
 			break;
 		case OPT_TIMEOUT:
-			conf->timeout_ms = number("--timeout", optarg, 20, DICAP_INTERVAL_MS_MAX);
+			conf->timeout_ms = (uint32_t)opt_number("--timeout", optarg,
+			    20, DICAP_INTERVAL_MS_MAX);
 			break;
 		case OPT_GUARD:
-			conf->guard_ms = number("--guard", optarg, 0, 30000);
+			conf->guard_ms = (uint32_t)opt_number("--guard", optarg, 0, 30000);
 			break;
 		case OPT_RESEND:
-			conf->resend_ms = number("--resend", optarg, 0, DICAP_INTERVAL_MS_MAX);
+			conf->resend_ms = (uint32_t)opt_number("--resend", optarg,
+			    0, DICAP_INTERVAL_MS_MAX);
 			break;
 		case OPT_COALESCE:
-			conf->coalesce_ms = number("--coalesce", optarg, 0, 10000);
+			conf->coalesce_ms = (uint32_t)opt_number("--coalesce", optarg, 0, 10000);
 			break;
 		case OPT_GROUP:
 			address("--announce-group", optarg, &conf->announce_group,
@@ -322,17 +296,17 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 		case OPT_ADVERTISE:
 			address("--advertise", optarg, &conf->advertise, 0);
 			if (addr_is_any(&conf->advertise))
-				bad("--advertise %s: give an address nodes can reach", optarg);
+				opt_fail("--advertise %s: give an address nodes can reach", optarg);
 			break;
 		case OPT_INJECT_DEV:
 			if (optarg[0] == '\0' || strlen(optarg) >= IF_NAMESIZE ||
 			    strchr(optarg, '/') != NULL || strpbrk(optarg, " \t\n:") != NULL)
-				bad("--inject-dev '%s' is not an interface name", optarg);
+				opt_fail("--inject-dev '%s' is not an interface name", optarg);
 			conf->inject_dev = optarg;
 			break;
 		case OPT_MARKER_INTERVAL:
-			conf->marker_interval_ms = number("--marker-interval", optarg, 0,
-			    DICAP_INTERVAL_MS_MAX);
+			conf->marker_interval_ms = (uint32_t)opt_number("--marker-interval",
+			    optarg, 0, DICAP_INTERVAL_MS_MAX);
 			break;
 		default:
 			usage(stderr);
@@ -340,7 +314,7 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 		}
 	}
 	if (optind != argc)
-		bad("unexpected argument %s (see --help)", argv[optind]);
+		opt_fail("unexpected argument %s (see --help)", argv[optind]);
 	check(conf, keyfile, insecure);
 }
 
@@ -480,6 +454,7 @@ main(int argc, char **argv)
 {
 	static struct coord c;
 
+	opt_program(PROG, NULL, 1);
 	parse_options(argc, argv, &c.conf);
 	c.fd = c.mfd = c.pfd = -1;
 	log_init(c.conf.debug, 1, PROG);

@@ -1,39 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bucket_table.h"
 #include "options.h"
 
-#define DIGITS		"0123456789"
-#define HEX_DIGITS	"0123456789abcdefABCDEF"
-
 int
 coord_parse_number(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	unsigned long long v;
-	const char *digits = DIGITS;
-	int base = 10;
-	char *end;
-
-	/* strtoull() alone would also take space, a sign, and 010 as octal 8. */
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		base = 16;
-		digits = HEX_DIGITS;
-	}
-	if (s[0] == '\0' || s[strspn(s, digits)] != '\0')
-		return OPTVAL_NOT_NUMBER;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno != 0 || *end != '\0')
-		return OPTVAL_RANGE;
-	if (v < lo || v > hi)
-		return OPTVAL_RANGE;
-	*out = (uint32_t)v;
-	return OPTVAL_OK;
+	return opt_parse_u32(s, lo, hi, out);
 }
 
 int

@@ -10,19 +10,20 @@
 #include <stdint.h>
 
 #include "ctlmsg.h"
+#include "opt.h"
 
 enum {
 	OPTVAL_OK = 0,
-	OPTVAL_NOT_NUMBER = -1,
-	OPTVAL_RANGE = -2,
+	OPTVAL_NOT_NUMBER = OPT_NOT_NUMBER,
+	OPTVAL_RANGE = OPT_RANGE,
 	OPTVAL_PORT_ZERO = -3,
 	OPTVAL_NOT_ADDR = -4,
 	OPTVAL_NOT_WEIGHT = -5,
 };
 
 /*
- * A whole decimal number, or 0x and hex digits, in [lo, hi]: OPTVAL_OK,
- * OPTVAL_NOT_NUMBER or OPTVAL_RANGE.  No sign, space or octal.
+ * opt_parse_number() of the whole of @s into 32 bits: OPTVAL_OK,
+ * OPTVAL_NOT_NUMBER or OPTVAL_RANGE.
  */
 int coord_parse_number(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
 

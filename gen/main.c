@@ -11,7 +11,6 @@
 #include <pcap/pcap.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 
 #include "framegen.h"
 #include "gen.h"
+#include "opt.h"
 #include "xdplive.h"
 
 #define DEFAULT_SIZE	64
@@ -134,19 +134,6 @@ static void usage(FILE *f)
 "could not be sent.\n");
 }
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "dicap-gen: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'dicap-gen --help'.\n");
-	exit(GEN_EXIT_USAGE);
-}
-
 /* A non-negative number with an optional k/M/G suffix (powers of 1000). */
 static double parse_num(const char *opt, const char *s, int suffix)
 {
@@ -164,7 +151,7 @@ static double parse_num(const char *opt, const char *s, int suffix)
 			v *= 1e9, end++;
 	}
 	if (end == s || *end || errno || !(v >= 0) || isinf(v) || *s == '-' || *s == '+')
-		die_usage("%s: '%s' is not a valid number", opt, s);
+		opt_fail("%s: '%s' is not a valid number", opt, s);
 	return v;
 }
 
@@ -173,8 +160,8 @@ static uint64_t parse_uint(const char *opt, const char *s, int suffix, uint64_t 
 	double v = parse_num(opt, s, suffix);
 
 	if (v != floor(v) || v > (double)max)
-		die_usage("%s: '%s' must be a whole number up to %llu", opt, s,
-			  (unsigned long long)max);
+		opt_fail("%s: '%s' must be a whole number up to %llu", opt, s,
+			 (unsigned long long)max);
 	return (uint64_t)v;
 }
 
@@ -194,8 +181,8 @@ static void parse_size(struct opts *o, const char *s)
 	}
 	if (o->synth.size_min < DICAP_FRAME_MIN_LEN || o->synth.size_max > GEN_FRAME_MAX ||
 	    o->synth.size_min > o->synth.size_max)
-		die_usage("--size: '%s' must be N or A-B with %d <= A <= B <= %d", s,
-			  DICAP_FRAME_MIN_LEN, GEN_FRAME_MAX);
+		opt_fail("--size: '%s' must be N or A-B with %d <= A <= B <= %d", s,
+			 DICAP_FRAME_MIN_LEN, GEN_FRAME_MAX);
 	o->size_set = 1;
 }
 
@@ -242,18 +229,18 @@ static void parse_synth_opt(struct opts *o, int c, const char *arg)
 		break;
 	case 'm':
 		if (synth_parse_mix(arg, o->synth.weight, err, sizeof(err)))
-			die_usage("--mix: %s", err);
+			opt_fail("--mix: %s", err);
 		o->mix = arg;
 		break;
 	case 'f':
 		o->synth.flows = (uint32_t)parse_uint("--flows", arg, 1, 1u << 24);
 		if (!o->synth.flows)
-			die_usage("--flows: must be at least 1");
+			opt_fail("--flows: must be at least 1");
 		break;
 	case OPT_IPID:
 		o->synth.ipid = synth_parse_ipid(arg);
 		if (o->synth.ipid < 0)
-			die_usage("--ipid: '%s' is not random, seq, zero or mostly-zero", arg);
+			opt_fail("--ipid: '%s' is not random, seq, zero or mostly-zero", arg);
 		break;
 	case OPT_SEQ_START:
 		o->synth.seq_start = (uint32_t)parse_uint("--seq-start", arg, 0, UINT32_MAX);
@@ -287,12 +274,12 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_BATCH:
 		o->batch = (unsigned)parse_uint("--batch", arg, 0, GEN_LIVE_BATCH_MAX);
 		if (!o->batch)
-			die_usage("--batch: must be at least 1");
+			opt_fail("--batch: must be at least 1");
 		break;
 	case OPT_ENGINE:
 		o->engine = gen_engine_parse(arg);
 		if (o->engine < 0)
-			die_usage("--engine: '%s' is not af_packet, tx_ring or xdp-live", arg);
+			opt_fail("--engine: '%s' is not af_packet, tx_ring or xdp-live", arg);
 		break;
 	case OPT_CPU:
 		o->cpu = (int)parse_uint("--cpu", arg, 0, CPU_SETSIZE - 1);
@@ -306,25 +293,25 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 static void check_opts(struct opts *o)
 {
 	if (o->dry_run && !o->wfile)
-		die_usage("--dry-run needs -w FILE");
+		opt_fail("--dry-run needs -w FILE");
 	if (!o->dry_run && !o->ifname)
-		die_usage("no interface: give -i IFACE (or --dry-run -w FILE)");
+		opt_fail("no interface: give -i IFACE (or --dry-run -w FILE)");
 	if (o->rfile && o->synth_set)
-		die_usage("--size, --mix, --flows, --ipid, --seq-start and --seed "
-			  "make synthetic traffic; they do not go with -r");
+		opt_fail("--size, --mix, --flows, --ipid, --seq-start and --seed "
+			 "make synthetic traffic; they do not go with -r");
 	if (o->loops_set && !o->rfile)
-		die_usage("--loop only applies to -r");
+		opt_fail("--loop only applies to -r");
 	if (o->wfile && !strcmp(o->wfile, "-") && o->json)
-		die_usage("--json and -w - would both write to stdout");
+		opt_fail("--json and -w - would both write to stdout");
 	if (o->rate > 1e9)
-		die_usage("--rate: at most 1G frames per second");
+		opt_fail("--rate: at most 1G frames per second");
 	if (!o->batch)
 		o->batch = o->engine == GEN_ENGINE_XDP_LIVE ? GEN_LIVE_BATCH : DEFAULT_BATCH;
 	if (o->engine == GEN_ENGINE_XDP_LIVE && o->synth.size_max > GEN_LIVE_FRAME_MAX)
-		die_usage("--size: xdp-live frames must fit in a page with the kernel's "
-			  "headroom: at most %d bytes", GEN_LIVE_FRAME_MAX);
+		opt_fail("--size: xdp-live frames must fit in a page with the kernel's "
+			 "headroom: at most %d bytes", GEN_LIVE_FRAME_MAX);
 	if (o->engine != GEN_ENGINE_XDP_LIVE && o->batch > GEN_BATCH_MAX)
-		die_usage("--batch: at most %d (more only with --engine xdp-live)", GEN_BATCH_MAX);
+		opt_fail("--batch: at most %d (more only with --engine xdp-live)", GEN_BATCH_MAX);
 }
 
 static void parse_args(struct opts *o, int argc, char **argv)
@@ -341,11 +328,11 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	synth_parse_mix(DEFAULT_MIX, o->synth.weight, NULL, 0);
 	while ((c = getopt_long(argc, argv, "i:w:r:c:d:R:s:m:f:vqh", long_opts, NULL)) != -1) {
 		if (c == '?')
-			die_usage("bad option");
+			opt_fail("bad option");
 		parse_opt(o, c, optarg);
 	}
 	if (optind < argc)
-		die_usage("unexpected argument '%s'", argv[optind]);
+		opt_fail("unexpected argument '%s'", argv[optind]);
 	check_opts(o);
 }
 
@@ -748,6 +735,7 @@ int main(int argc, char **argv)
 	struct opts opts;
 	int rc = GEN_EXIT_OK;
 
+	opt_program("dicap-gen", "Try 'dicap-gen --help'.", GEN_EXIT_USAGE);
 	parse_args(&opts, argc, argv);
 	run.o = &opts;
 	setup_signals();

@@ -12,6 +12,7 @@
 
 #include "dicapctl.h"
 #include "keyfile.h"
+#include "opt.h"
 
 enum {
 	OPT_JSON = 256,
@@ -61,24 +62,9 @@ ctl_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "dicapctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	opt_verror(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "dicapctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(dicapctl --help shows the usage)\n");
-	exit(1);
 }
 
 static int
@@ -87,7 +73,7 @@ keygen(int argc, char **argv)
 	char err[256];
 
 	if (argc != 2)
-		die_usage("keygen takes one argument: the file to create");
+		opt_fail("keygen takes one argument: the file to create");
 	if (sodium_init() == -1) {
 		ctl_error("libsodium does not initialise");
 		return 1;
@@ -102,8 +88,7 @@ keygen(int argc, char **argv)
 static void
 parse_options(struct ctl_opts *o, int argc, char **argv)
 {
-	char *end;
-	long v;
+	uint64_t v;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:k:i:s:h", long_options, NULL)) != -1) {
@@ -130,9 +115,8 @@ parse_options(struct ctl_opts *o, int argc, char **argv)
 			o->insecure = 1;
 			break;
 		case OPT_TIMEOUT:
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 10 || v > 60000)
-				die_usage("--timeout %s: expected milliseconds from 10 to 60000",
+			if (opt_parse_number(optarg, NULL, 10, 60000, &v) != OPT_OK)
+				opt_fail("--timeout %s: expected milliseconds from 10 to 60000",
 				    optarg);
 			o->timeout_ms = (int)v;
 			break;
@@ -150,22 +134,22 @@ check_target(const struct ctl_opts *o, const char *cmd, int coord_ok)
 	int node = o->iface != NULL || o->sock_path != NULL;
 
 	if (o->coord != NULL && node)
-		die_usage("%s: give -c ADDR:PORT (a coordinator) or -i IFACE (a node), not both",
+		opt_fail("%s: give -c ADDR:PORT (a coordinator) or -i IFACE (a node), not both",
 		    cmd);
 	if (o->coord == NULL && !node)
-		die_usage("%s: whom to ask? -c ADDR:PORT for a coordinator, -i IFACE for a node",
+		opt_fail("%s: whom to ask? -c ADDR:PORT for a coordinator, -i IFACE for a node",
 		    cmd);
 	if (o->coord != NULL && !coord_ok)
-		die_usage("%s asks a node: use -i IFACE", cmd);
+		opt_fail("%s asks a node: use -i IFACE", cmd);
 	if (o->coord != NULL && o->keyfile == NULL && !o->insecure)
-		die_usage("%s: -k KEYFILE is required to talk to a coordinator "
+		opt_fail("%s: -k KEYFILE is required to talk to a coordinator "
 		    "(or --insecure if it runs without a key)", cmd);
 	if (o->keyfile != NULL && o->insecure)
-		die_usage("-k and --insecure exclude each other");
+		opt_fail("-k and --insecure exclude each other");
 	if (node && (o->keyfile != NULL || o->insecure))
-		die_usage("%s: -k and --insecure are for -c; a node's socket needs no key", cmd);
+		opt_fail("%s: -k and --insecure are for -c; a node's socket needs no key", cmd);
 	if (o->iface != NULL && (o->iface[0] == '\0' || strchr(o->iface, '/') != NULL))
-		die_usage("-i %s: not an interface name", o->iface);
+		opt_fail("-i %s: not an interface name", o->iface);
 }
 
 int
@@ -174,14 +158,15 @@ main(int argc, char **argv)
 	struct ctl_opts o = { .timeout_ms = 1000, .tries = 3 };
 	const char *cmd;
 
+	opt_program("dicapctl", "(dicapctl --help shows the usage)", 1);
 	parse_options(&o, argc, argv);
 	if (optind >= argc)
-		die_usage("no command: status, owned or keygen");
+		opt_fail("no command: status, owned or keygen");
 	cmd = argv[optind];
 	if (strcmp(cmd, "keygen") == 0)
 		return keygen(argc - optind, argv + optind);
 	if (optind + 1 != argc)
-		die_usage("%s: unexpected argument \"%s\"", cmd, argv[optind + 1]);
+		opt_fail("%s: unexpected argument \"%s\"", cmd, argv[optind + 1]);
 	if (strcmp(cmd, "status") == 0) {
 		check_target(&o, cmd, 1);
 		return o.coord != NULL ? coord_status(&o) : node_status(&o);
@@ -189,8 +174,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "owned") == 0) {
 		check_target(&o, cmd, 0);
 		if (o.json)
-			die_usage("owned has no --json form: it prints START-END lines");
+			opt_fail("owned has no --json form: it prints START-END lines");
 		return node_owned(&o);
 	}
-	die_usage("unknown command \"%s\": the commands are status, owned and keygen", cmd);
+	opt_fail("unknown command \"%s\": the commands are status, owned and keygen", cmd);
 }

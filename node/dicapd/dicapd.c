@@ -4,12 +4,10 @@
  */
 #include <sys/types.h>
 
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include "dicapd.h"
 #include "keyfile.h"
 #include "log.h"
+#include "opt.h"
 #include "packet.h"
 
 enum {
@@ -128,41 +127,6 @@ usage(FILE *f)
 	    datapath_names(), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "dicapd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(dicapd --help lists the options)\n");
-	exit(1);
-}
-
-/* A number in [min, max], decimal or 0x hex; -1 if not. */
-static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int base = 10;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* "ADDR:PORT", or a bare address with the default control port. */
 static int
 parse_coord(const char *s, struct dicap_addr *a)
@@ -211,10 +175,10 @@ check_iface(const char *iface)
 	size_t i;
 
 	if (iface[0] == '\0' || strlen(iface) >= IFNAMSIZ)
-		die_usage("-i %s: an interface name has 1 to %d characters", iface, IFNAMSIZ - 1);
+		opt_fail("-i %s: an interface name has 1 to %d characters", iface, IFNAMSIZ - 1);
 	for (i = 0; iface[i] != '\0'; i++)
 		if (iface[i] == '/' || iface[i] == ' ' || iface[i] == ':')
-			die_usage("-i %s: not a valid interface name", iface);
+			opt_fail("-i %s: not a valid interface name", iface);
 }
 
 /* One of @words (NULL-terminated, two or three): its index, or die naming them. */
@@ -227,9 +191,9 @@ parse_word(const char *opt, const char *arg, const char *const *words)
 		if (strcmp(arg, words[i]) == 0)
 			return i;
 	if (words[2] != NULL)
-		die_usage("--%s %s: expected %s, %s or %s", opt, arg, words[0], words[1],
+		opt_fail("--%s %s: expected %s, %s or %s", opt, arg, words[0], words[1],
 		    words[2]);
-	die_usage("--%s %s: expected %s or %s", opt, arg, words[0], words[1]);
+	opt_fail("--%s %s: expected %s or %s", opt, arg, words[0], words[1]);
 }
 
 /* The options of the packet datapath (struct datapath_options). */
@@ -241,7 +205,7 @@ parse_packet_option(struct dicapd *d, struct options *o, int ch)
 	static const char *const policies[] = { "keep", "drop", NULL };
 	static const char *const hooks[] = { "driver", "rx_handler", NULL };
 	struct datapath_options *p = &d->dp.opt;
-	uint32_t v;
+	uint64_t v;
 
 	switch (ch) {
 	case OPT_CAPTURE:
@@ -262,11 +226,11 @@ parse_packet_option(struct dicapd *d, struct options *o, int ch)
 		o->packet_option = o->kmod_option = "--hook";
 		break;
 	case OPT_SNAPLEN:
-		if (parse_u32(optarg, 1, DICAP_XDP_CAP_MAX, &v) == -1)
-			die_usage("--snaplen %s: expected bytes per frame from 1 to %d (a record "
+		if (opt_parse_number(optarg, NULL, 1, DICAP_XDP_CAP_MAX, &v) != OPT_OK)
+			opt_fail("--snaplen %s: expected bytes per frame from 1 to %d (a record "
 			    "must fit a %d-byte batch)", optarg, DICAP_XDP_CAP_MAX,
 			    DICAP_BATCH_DEFAULT_MAX);
-		p->snaplen = v;
+		p->snaplen = (uint32_t)v;
 		o->snaplen_set = 1;
 		o->packet_option = "--snaplen";
 		break;
@@ -276,9 +240,9 @@ parse_packet_option(struct dicapd *d, struct options *o, int ch)
 		o->packet_option = "--transport";
 		break;
 	case OPT_LEASE:
-		if (parse_u32(optarg, 100, 86400000, &v) == -1)
-			die_usage("--lease %s: expected milliseconds from 100 to 86400000", optarg);
-		p->lease_ms = v;
+		if (opt_parse_number(optarg, NULL, 100, 86400000, &v) != OPT_OK)
+			opt_fail("--lease %s: expected milliseconds from 100 to 86400000", optarg);
+		p->lease_ms = (uint32_t)v;
 		o->packet_option = "--lease";
 		break;
 	case OPT_LEASE_POLICY:
@@ -292,7 +256,7 @@ static void
 parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 {
 	struct dicap_addr a;
-	uint32_t v;
+	uint64_t v;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "i:c:k:s:fdh", long_options, NULL)) != -1) {
@@ -303,17 +267,17 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 			break;
 		case 'c':
 			if (parse_coord(optarg, &a) == -1)
-				die_usage("-c %s: expected ADDR:PORT, e.g. 10.0.0.1:%d or [fd00::1]:%d",
+				opt_fail("-c %s: expected ADDR:PORT, e.g. 10.0.0.1:%d or [fd00::1]:%d",
 				    optarg, DICAP_CTL_DEFAULT_PORT, DICAP_CTL_DEFAULT_PORT);
 			if (membership_add_coord(d, &a, 1) == -1)
-				die_usage("-c: at most %d coordinators", DICAPD_MAX_COORDS);
+				opt_fail("-c: at most %d coordinators", DICAPD_MAX_COORDS);
 			break;
 		case 'k':
 			o->keyfile = optarg;
 			break;
 		case 's':
 			if (optarg[0] == '\0')
-				die_usage("-s: empty socket path");
+				opt_fail("-s: empty socket path");
 			d->sock_path = optarg;
 			break;
 		case 'f':
@@ -333,21 +297,21 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 			    d->announce_group.family != 4 ||
 			    (d->announce_group.addr[0] & 0xf0) != 0xe0 ||
 			    d->announce_group.port == 0)
-				die_usage("--announce-group %s: expected an IPv4 multicast ADDR:PORT, "
+				opt_fail("--announce-group %s: expected an IPv4 multicast ADDR:PORT, "
 				    "e.g. %s", optarg, DICAPD_ANNOUNCE_GROUP);
 			break;
 		case OPT_INSECURE:
 			o->insecure = 1;
 			break;
 		case OPT_ID:
-			if (parse_u32(optarg, 1, UINT32_MAX, &v) == -1)
-				die_usage("--id %s: expected a node id from 1 to 0xffffffff, "
+			if (opt_parse_number(optarg, NULL, 1, UINT32_MAX, &v) != OPT_OK)
+				opt_fail("--id %s: expected a node id from 1 to 0xffffffff, "
 				    "decimal or 0x hex", optarg);
-			d->node_id = v;
+			d->node_id = (uint32_t)v;
 			break;
 		case OPT_WEIGHT:
-			if (parse_u32(optarg, 1, DICAP_MAX_WEIGHT, &v) == -1)
-				die_usage("--weight %s: expected a number from 1 to %d", optarg,
+			if (opt_parse_number(optarg, NULL, 1, DICAP_MAX_WEIGHT, &v) != OPT_OK)
+				opt_fail("--weight %s: expected a number from 1 to %d", optarg,
 				    DICAP_MAX_WEIGHT);
 			d->weight = (uint16_t)v;
 			break;
@@ -366,7 +330,7 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 			break;
 		case OPT_BIND:
 			if (parse_bind(optarg, &d->bind_addr) == -1)
-				die_usage("--bind %s: expected an address, e.g. 10.0.0.5 or "
+				opt_fail("--bind %s: expected an address, e.g. 10.0.0.5 or "
 				    "10.0.0.5:7469 or [fd00::5]", optarg);
 			break;
 		default:
@@ -375,7 +339,7 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument \"%s\"", argv[optind]);
+		opt_fail("unexpected argument \"%s\"", argv[optind]);
 }
 
 /* What dicap.ko cannot do (kmod/linux/dicap_genl.h). */
@@ -385,13 +349,13 @@ check_kmod_options(struct dicapd *d)
 	const struct datapath_options *p = &d->dp.opt;
 
 	if (p->kmod_hook == DICAP_HOOK_RX_HANDLER && p->distribute)
-		die_usage("%s with --hook rx_handler: AF_PACKET taps run before rx_handler: "
+		opt_fail("%s with --hook rx_handler: AF_PACKET taps run before rx_handler: "
 		    "use a patched driver (see docs/kmod.md)",
 		    p->capture ? "--distribute" : "distribution (the default without --capture)");
 	if (p->capture && p->transport == DP_TRANSPORT_TCP)
-		die_usage("--transport tcp: dicap.ko sends its batches over UDP only");
+		opt_fail("--transport tcp: dicap.ko sends its batches over UDP only");
 	if (p->capture && p->snaplen < DICAP_ETH_HLEN)
-		die_usage("--snaplen %u: dicap.ko captures at least the %d-byte Ethernet header",
+		opt_fail("--snaplen %u: dicap.ko captures at least the %d-byte Ethernet header",
 		    p->snaplen, DICAP_ETH_HLEN);
 }
 
@@ -399,26 +363,26 @@ static void
 check_options(struct dicapd *d, struct options *o)
 {
 	if (d->iface == NULL)
-		die_usage("-i IFACE is required: the interface this node captures on");
+		opt_fail("-i IFACE is required: the interface this node captures on");
 	if (d->n_coords == 0 && !d->discover)
-		die_usage("no coordinator: give -c ADDR:PORT (repeatable), or --discover");
+		opt_fail("no coordinator: give -c ADDR:PORT (repeatable), or --discover");
 	if (o->keyfile != NULL && o->insecure)
-		die_usage("-k and --insecure exclude each other");
+		opt_fail("-k and --insecure exclude each other");
 	if (o->keyfile == NULL && !o->insecure)
-		die_usage("a cluster key is required: -k KEYFILE (make one with "
+		opt_fail("a cluster key is required: -k KEYFILE (make one with "
 		    "\"dicapctl keygen FILE\"), or --insecure to run without authentication");
 	if ((d->dp.ops = datapath_find(o->datapath)) == NULL)
-		die_usage("--datapath %s: unknown; the datapaths are: %s", o->datapath,
+		opt_fail("--datapath %s: unknown; the datapaths are: %s", o->datapath,
 		    datapath_names());
 	if (d->dp.ops == &datapath_none && o->packet_option != NULL)
-		die_usage("%s is an option of the packet datapaths, not of --datapath none",
+		opt_fail("%s is an option of the packet datapaths, not of --datapath none",
 		    o->packet_option);
 	if (d->dp.ops != &datapath_xdp && o->xdp_option != NULL)
-		die_usage("%s is an option of --datapath xdp", o->xdp_option);
+		opt_fail("%s is an option of --datapath xdp", o->xdp_option);
 	if (d->dp.ops != &datapath_kmod && o->kmod_option != NULL)
-		die_usage("%s is an option of --datapath kmod", o->kmod_option);
+		opt_fail("%s is an option of --datapath kmod", o->kmod_option);
 	if (!d->dp.opt.capture && (o->snaplen_set || o->transport_set))
-		die_usage("%s only matters with --capture", o->snaplen_set ? "--snaplen" :
+		opt_fail("%s only matters with --capture", o->snaplen_set ? "--snaplen" :
 		    "--transport");
 	if (!d->dp.opt.capture)
 		d->dp.opt.distribute = 1;
@@ -427,7 +391,7 @@ check_options(struct dicapd *d, struct options *o)
 	if (d->dp.ops == &datapath_kmod)
 		check_kmod_options(d);
 	if (d->announce_group.family != 0 && !d->discover)
-		die_usage("--announce-group is for --discover");
+		opt_fail("--announce-group is for --discover");
 	if (d->sock_path == NULL) {
 		snprintf(o->sock_default, sizeof(o->sock_default), "%s/%s.sock",
 		    DICAPD_DEFAULT_SOCK_DIR, d->iface);
@@ -519,6 +483,7 @@ main(int argc, char **argv)
 	struct options o = { .datapath = "xdp" };
 	struct event *ev_term, *ev_int;
 
+	opt_program("dicapd", "(dicapd --help lists the options)", 1);
 	d.fd4 = d.fd6 = d.mcast_fd = -1;
 	d.cur = -1;
 	d.weight = 1;

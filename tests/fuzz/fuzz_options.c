@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Option values the daemons take as free text: dicap-coord's numbers
- * (intervals, ids, priorities), addresses and --weight ID=WEIGHT
- * (coord/options.c), dicap-analyzer's -w FILE pattern with rotation
+ * Option values the daemons take as free text: the whole numbers every
+ * program reads (lib/opt.c, and dicap-coord's use of it), dicap-coord's
+ * addresses and --weight ID=WEIGHT (coord/options.c), dicap-analyzer's -w FILE pattern with rotation
  * (analyzer/outname.c), and dicap-gen's --mix list (gen/synth.c).  The
  * first input byte picks the parser; the rest is the option's text.
  * Numbers are checked against a reference reader written here.
@@ -10,10 +10,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../analyzer/outname.h"
 #include "../../coord/options.h"
 #include "../../gen/gen.h"
+#include "opt.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)
 
@@ -57,6 +59,29 @@ ref_number(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return OPTVAL_OK;
 }
 
+/* With a suffix allowed: the number is the longest run of digits, the rest its suffix. */
+static void
+fuzz_number_prefix(const char *s, uint32_t lo, uint32_t hi)
+{
+	const char *end = NULL;
+	uint64_t got;
+	uint32_t want;
+	char *head;
+	int rc = opt_parse_number(s, &end, lo, hi, &got);
+
+	if (rc != OPT_OK) {
+		CHECK(rc == OPT_NOT_NUMBER || rc == OPT_RANGE);
+		return;
+	}
+	CHECK(end > s && end <= s + strlen(s));
+	head = strndup(s, (size_t)(end - s));
+	CHECK(head != NULL);
+	CHECK(ref_number(head, lo, hi, &want) == OPTVAL_OK && got == want);
+	free(head);
+	/* The suffix does not go on with a digit of the number's base. */
+	CHECK(digit(*end, strncasecmp(s, "0x", 2) == 0 ? 16 : 10) < 0);
+}
+
 static void
 fuzz_number(const uint8_t *p, size_t n, const char *s)
 {
@@ -68,6 +93,7 @@ fuzz_number(const uint8_t *p, size_t n, const char *s)
 	}
 	CHECK(coord_parse_number(s, lo, hi, &got) == ref_number(s, lo, hi, &want));
 	CHECK(got == want);
+	fuzz_number_prefix(s, lo, hi);
 }
 
 static void

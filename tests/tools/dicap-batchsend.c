@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 
 #include "batch.h"
 #include "ctlmsg.h"
+#include "opt.h"
 #include "replay.h"
 
 #define PROG		"dicap-batchsend"
@@ -130,20 +130,6 @@ static struct {
 	uint64_t send_errors, bytes;
 } st;
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
 static void
 usage(FILE *f)
 {
@@ -162,24 +148,6 @@ usage(FILE *f)
 	    DICAP_BATCH_DEFAULT_MAX);
 }
 
-static uint64_t
-num(const char *o, const char *s, uint64_t lo, uint64_t hi)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		die("%s %s is not a number", o, s);
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		die("%s %s is not a number", o, s);
-	if (v < lo || v > hi)
-		die("%s %s is out of range (%llu..%llu)", o, s, (unsigned long long)lo,
-		    (unsigned long long)hi);
-	return v;
-}
-
 /* "ID:SEQ[,SEQ...]" */
 static void
 add_faults(enum fault kind, const char *o, const char *arg)
@@ -188,17 +156,17 @@ add_faults(enum fault kind, const char *o, const char *arg)
 	uint32_t id;
 
 	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		die("%s: too long", o);
+		opt_fail("%s: too long", o);
 	if ((colon = strchr(buf, ':')) == NULL)
-		die("%s %s is not ID:SEQ[,SEQ...]", o, arg);
+		opt_fail("%s %s is not ID:SEQ[,SEQ...]", o, arg);
 	*colon = '\0';
-	id = (uint32_t)num(o, buf, 0, UINT32_MAX);
+	id = (uint32_t)opt_number(o, buf, 0, UINT32_MAX);
 	for (tok = strtok_r(colon + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (nfaults == MAX_FAULTS)
-			die("too many faults");
+			opt_fail("too many faults");
 		faults[nfaults].kind = kind;
 		faults[nfaults].id = id;
-		faults[nfaults].seq = (uint32_t)num(o, tok, 0, UINT32_MAX);
+		faults[nfaults].seq = (uint32_t)opt_number(o, tok, 0, UINT32_MAX);
 		nfaults++;
 	}
 }
@@ -210,18 +178,18 @@ set_bad_kinds(const char *arg)
 	int k;
 
 	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
-		die("--malformed-kinds: too long");
+		opt_fail("--malformed-kinds: too long");
 	opt.nbad_kinds = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		for (k = 0; k < BAD_KINDS; k++)
 			if (strcmp(tok, bad_names[k]) == 0)
 				break;
 		if (k == BAD_KINDS)
-			die("--malformed-kinds: unknown kind %s", tok);
+			opt_fail("--malformed-kinds: unknown kind %s", tok);
 		opt.bad_kinds[opt.nbad_kinds++] = k;
 	}
 	if (opt.nbad_kinds == 0)
-		die("--malformed-kinds: empty");
+		opt_fail("--malformed-kinds: empty");
 }
 
 static int
@@ -364,7 +332,7 @@ flush_node(struct snode *n)
 		st.skipped_records += n->n;
 	} else if (n->held == NULL && has_fault(F_SWAP, n->id, seq)) {
 		if ((h = malloc(sizeof(*h))) == NULL)
-			die("out of memory");
+			opt_fail("out of memory");
 		memcpy(h->buf, n->buf, len);
 		h->len = len;
 		memcpy(h->meta, n->meta, n->n * sizeof(n->meta[0]));
@@ -388,7 +356,7 @@ add_record(struct snode *n, uint64_t ts, uint32_t wirelen, const uint8_t *data,
 	if (dicap_batch_add(&n->w, ts, wirelen, data, caplen) == -1) {
 		flush_node(n);
 		if (dicap_batch_add(&n->w, ts, wirelen, data, caplen) == -1)
-			die("a record of %u bytes does not fit in a batch of %u", caplen,
+			opt_fail("a record of %u bytes does not fit in a batch of %u", caplen,
 			    opt.max_bytes);
 	}
 	n->meta[n->n].ts = ts;
@@ -558,13 +526,13 @@ slurp(const char *path, size_t *len)
 	size_t cap = 0, n;
 
 	if (f == NULL)
-		die("%s: %s", path, strerror(errno));
+		opt_fail("%s: %s", path, strerror(errno));
 	*len = 0;
 	for (;;) {
 		if (*len == cap) {
 			cap = cap ? cap * 2 : 1 << 20;
 			if ((nb = realloc(buf, cap)) == NULL)
-				die("%s: out of memory", path);
+				opt_fail("%s: out of memory", path);
 			buf = nb;
 		}
 		n = fread(buf + *len, 1, cap - *len, f);
@@ -573,7 +541,7 @@ slurp(const char *path, size_t *len)
 			break;
 	}
 	if (ferror(f))
-		die("%s: read error", path);
+		opt_fail("%s: read error", path);
 	fclose(f);
 	return buf;
 }
@@ -595,17 +563,20 @@ walk_pcap(const struct pcap_file *pf, int send)
 
 	while (off < len && (opt.count == 0 || i < opt.count)) {
 		if (len - off < 16)
-			die("%s: record %" PRIu64 ": header cut at byte %zu", opt.pcap, i, off);
+			opt_fail("%s: record %" PRIu64 ": header cut at byte %zu",
+			    opt.pcap, i, off);
 		frac = get32(b + off + 4, pf->swap);
 		incl = get32(b + off + 8, pf->swap);
 		orig = get32(b + off + 12, pf->swap);
 		if (frac >= (pf->nano ? 1000000000u : 1000000u))
-			die("%s: record %" PRIu64 ": fraction %u out of range", opt.pcap, i, frac);
+			opt_fail("%s: record %" PRIu64 ": fraction %u out of range",
+			    opt.pcap, i, frac);
 		if (incl > orig || orig == 0 || orig > 0xffff)
-			die("%s: record %" PRIu64 ": lengths %u/%u unusable", opt.pcap, i, incl,
-			    orig);
+			opt_fail("%s: record %" PRIu64 ": lengths %u/%u unusable",
+			    opt.pcap, i, incl, orig);
 		if (len - off - 16 < incl)
-			die("%s: record %" PRIu64 ": %u bytes run past the end", opt.pcap, i, incl);
+			opt_fail("%s: record %" PRIu64 ": %u bytes run past the end",
+			    opt.pcap, i, incl);
 		if (send) {
 			ts = (uint64_t)get32(b + off, pf->swap) * 1000000000ULL +
 			    (pf->nano ? frac : frac * 1000ULL);
@@ -628,15 +599,15 @@ read_pcap(void)
 	b = slurp(opt.pcap, &pf.len);
 	pf.b = b;
 	if (pf.len < 24)
-		die("%s: %zu bytes, shorter than a pcap file header", opt.pcap, pf.len);
+		opt_fail("%s: %zu bytes, shorter than a pcap file header", opt.pcap, pf.len);
 	magic = get32(b, 0);
 	pf.swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
 	pf.nano = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
 	if (!pf.swap && !pf.nano && magic != 0xa1b2c3d4)
-		die("%s: not a pcap file (magic 0x%08x; pcapng is not supported)", opt.pcap,
+		opt_fail("%s: not a pcap file (magic 0x%08x; pcapng is not supported)", opt.pcap,
 		    magic);
 	if (get16(b + 4, pf.swap) != 2 || get16(b + 6, pf.swap) != 4)
-		die("%s: pcap version %u.%u, expected 2.4", opt.pcap, get16(b + 4, pf.swap),
+		opt_fail("%s: pcap version %u.%u, expected 2.4", opt.pcap, get16(b + 4, pf.swap),
 		    get16(b + 6, pf.swap));
 	if (opt.linktype < 0)
 		opt.linktype = (int)(get32(b + 20, pf.swap) & 0xffff);
@@ -680,11 +651,12 @@ open_sockets(void)
 		dicap_batch_begin(&n->w, n->buf, opt.max_bytes);
 		n->fd = socket(sa->sa_family, opt.tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 		if (n->fd == -1)
-			die("socket: %s", strerror(errno));
+			opt_fail("socket: %s", strerror(errno));
 		if (opt.tcp)
 			setsockopt(n->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (connect(n->fd, sa, salen) == -1)
-			die("connect to %s: %s", dicap_addr_format(&opt.to, (char[64]){ 0 }, 64),
+			opt_fail("connect to %s: %s",
+			    dicap_addr_format(&opt.to, (char[64]){ 0 }, 64),
 			    strerror(errno));
 	}
 }
@@ -764,43 +736,62 @@ parse(int argc, char **argv)
 		case 'r': opt.pcap = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case O_TCP: opt.tcp = 1; break;
-		case O_NODE: opt.first_id = (uint32_t)num("--node", optarg, 0, UINT32_MAX); break;
-		case O_NODES: opt.nnodes = (uint32_t)num("--nodes", optarg, 1, MAX_NODES); break;
+		case O_NODE:
+			opt.first_id = (uint32_t)opt_number("--node", optarg, 0, UINT32_MAX);
+			break;
+		case O_NODES:
+			opt.nnodes = (uint32_t)opt_number("--nodes", optarg, 1, MAX_NODES);
+			break;
 		case O_COUNT:
-			opt.count = num("--count", optarg, 0, UINT32_MAX);
+			opt.count = opt_number("--count", optarg, 0, UINT32_MAX);
 			count_given = 1;
 			break;
-		case O_FSEQ: opt.frame_seq = num("--frame-seq", optarg, 0, UINT32_MAX); break;
-		case O_BSEQ: opt.batch_seq = (uint32_t)num("--batch-seq", optarg, 0, UINT32_MAX); break;
-		case O_PER: opt.per_batch = (uint32_t)num("--per-batch", optarg, 1, 0xffff); break;
-		case O_MAXB:
-			opt.max_bytes = (uint32_t)num("--max-bytes", optarg, 64, DICAP_BATCH_MAX_LEN);
+		case O_FSEQ:
+			opt.frame_seq = opt_number("--frame-seq", optarg, 0, UINT32_MAX);
 			break;
-		case O_SNAP: opt.snaplen = (uint32_t)num("--snaplen", optarg, 0, 0xffff); break;
-		case O_SIZE: opt.size = (uint32_t)num("--size", optarg, 60, FRAME_MAX); break;
-		case O_TS0: opt.ts_start = num("--ts-start", optarg, 0, UINT64_MAX); break;
-		case O_TSSTEP: opt.ts_step = num("--ts-step", optarg, 0, 1000000000000ULL); break;
-		case O_RATE: opt.rate = (uint32_t)num("--rate", optarg, 0, 10000000); break;
-		case O_SPLIT: opt.split = (uint32_t)num("--split", optarg, 1, 65535); break;
-		case O_LT: opt.linktype = (int)num("--linktype", optarg, 0, 65535); break;
+		case O_BSEQ:
+			opt.batch_seq = (uint32_t)opt_number("--batch-seq", optarg, 0, UINT32_MAX);
+			break;
+		case O_PER:
+			opt.per_batch = (uint32_t)opt_number("--per-batch", optarg, 1, 0xffff);
+			break;
+		case O_MAXB:
+			opt.max_bytes = (uint32_t)opt_number("--max-bytes", optarg, 64,
+			    DICAP_BATCH_MAX_LEN);
+			break;
+		case O_SNAP:
+			opt.snaplen = (uint32_t)opt_number("--snaplen", optarg, 0, 0xffff);
+			break;
+		case O_SIZE:
+			opt.size = (uint32_t)opt_number("--size", optarg, 60, FRAME_MAX);
+			break;
+		case O_TS0: opt.ts_start = opt_number("--ts-start", optarg, 0, UINT64_MAX); break;
+		case O_TSSTEP:
+			opt.ts_step = opt_number("--ts-step", optarg, 0, 1000000000000ULL);
+			break;
+		case O_RATE: opt.rate = (uint32_t)opt_number("--rate", optarg, 0, 10000000); break;
+		case O_SPLIT: opt.split = (uint32_t)opt_number("--split", optarg, 1, 65535); break;
+		case O_LT: opt.linktype = (int)opt_number("--linktype", optarg, 0, 65535); break;
 		case O_SENT: opt.sent_path = optarg; break;
 		case O_SKIP: add_faults(F_SKIP, "--skip", optarg); break;
 		case O_DUP: add_faults(F_DUP, "--dup", optarg); break;
 		case O_SWAP: add_faults(F_SWAP, "--swap", optarg); break;
-		case O_BAD: opt.malformed = (uint32_t)num("--malformed", optarg, 0, 1000000); break;
+		case O_BAD:
+			opt.malformed = (uint32_t)opt_number("--malformed", optarg, 0, 1000000);
+			break;
 		case O_BADK: kinds = optarg; break;
 		case O_TAIL: opt.tail_garbage = 1; break;
 		default: usage(stderr); exit(1);
 		}
 	}
 	if (optind < argc)
-		die("unexpected argument %s", argv[optind]);
+		opt_fail("unexpected argument %s", argv[optind]);
 	if (to == NULL || dicap_addr_parse(to, &opt.to) == -1)
-		die("-s ADDR:PORT is required (the analyzer)");
+		opt_fail("-s ADDR:PORT is required (the analyzer)");
 	set_bad_kinds(kinds ? kinds : opt.tcp ? "caplen,count,rectrunc" :
 	    "short,magic,length,flags,caplen,count,rectrunc");
 	if (opt.pcap == NULL && opt.snaplen < MARK_OFF + 8)
-		die("--snaplen %u cuts the DCAP sequence number (needs %d)", opt.snaplen,
+		opt_fail("--snaplen %u cuts the DCAP sequence number (needs %d)", opt.snaplen,
 		    MARK_OFF + 8);
 	if (opt.linktype < 0 && opt.pcap == NULL)
 		opt.linktype = 1;
@@ -813,9 +804,10 @@ main(int argc, char **argv)
 {
 	uint32_t i;
 
+	opt_program(PROG, NULL, 1);
 	parse(argc, argv);
 	if (opt.sent_path && (sent_f = fopen(opt.sent_path, "w")) == NULL)
-		die("%s: %s", opt.sent_path, strerror(errno));
+		opt_fail("%s: %s", opt.sent_path, strerror(errno));
 	open_sockets();
 	if (opt.pcap)
 		read_pcap();
@@ -830,7 +822,7 @@ main(int argc, char **argv)
 	for (i = 0; i < opt.nnodes; i++)
 		close(nodes[i].fd);
 	if (sent_f && fclose(sent_f) != 0)
-		die("%s: write error", opt.sent_path);
+		opt_fail("%s: write error", opt.sent_path);
 	report();
 	return 0;
 }

@@ -38,6 +38,7 @@
 #include "bucket_table.h"
 #include "ctlmsg.h"
 #include "keyfile.h"
+#include "opt.h"
 #include "replay.h"
 
 #define MAX_NODES		65535
@@ -227,36 +228,6 @@ vlog(const char *fmt, ...)
 }
 
 static void
-die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "dicap-nodesim: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static int
-parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end != '\0' || s[0] == '-' || v < lo || v > hi)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static void
 to_sockaddr(const struct dicap_addr *a, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof(*sin));
@@ -269,7 +240,7 @@ static void
 parse_addr_opt(const char *opt, const char *s, struct dicap_addr *a)
 {
 	if (dicap_addr_parse(s, a) < 0 || a->family != 4)
-		die("%s %s: expected IPV4ADDR:PORT", opt, s);
+		opt_fail("%s %s: expected IPV4ADDR:PORT", opt, s);
 }
 
 /* ---- topology cache ---- */
@@ -323,7 +294,7 @@ topo_get(struct simnode_ctx *x, const struct dicap_msg *m)
 			return t;
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		die("out of memory");
+		opt_fail("out of memory");
 	t->term = m->term;
 	t->epoch = m->epoch;
 	t->member_count = m->member_count;
@@ -333,7 +304,7 @@ topo_get(struct simnode_ctx *x, const struct dicap_msg *m)
 	t->part_raw = calloc(m->parts, sizeof(*t->part_raw));
 	t->part_len = calloc(m->parts, sizeof(*t->part_len));
 	if (!t->part_raw || !t->part_len)
-		die("out of memory");
+		opt_fail("out of memory");
 	/* Newest first: lookups are nearly always for a recent epoch. */
 	t->next = x->topos;
 	x->topos = t;
@@ -363,7 +334,7 @@ topo_add_part(struct simnode_ctx *x, struct topo *t, const struct dicap_msg *m)
 	}
 	t->part_raw[m->part] = malloc(len ? len : 1);
 	if (!t->part_raw[m->part])
-		die("out of memory");
+		opt_fail("out of memory");
 	memcpy(t->part_raw[m->part], m->members_raw, len);
 	t->part_len[m->part] = len;
 	if (++t->parts_have < t->parts)
@@ -377,7 +348,7 @@ topo_add_part(struct simnode_ctx *x, struct topo *t, const struct dicap_msg *m)
 	}
 	t->members = calloc(off ? off : 1, sizeof(*t->members));
 	if (!t->members)
-		die("out of memory");
+		opt_fail("out of memory");
 	off = 0;
 	for (i = 0; i < t->parts; i++) {
 		const uint8_t *p = t->part_raw[i];
@@ -414,7 +385,7 @@ send_msg(struct simnode *n, struct dicap_msg *m, uint8_t *copy, size_t *copy_len
 	DICAP_SET(m, DICAP_AVP_TIMESTAMP);
 	len = dicap_msg_encode(m, buf, sizeof(buf), x->keyp);
 	if (len < 0)
-		die("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
+		opt_fail("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
 		    dicap_msg_strerror(-len), dicap_msg_why());
 	if (copy) {
 		memcpy(copy, buf, (size_t)len);
@@ -571,7 +542,7 @@ on_topology(struct simnode *n, const struct dicap_msg *m)
 		t->pending++;
 		n->pend_bits = calloc((t->parts + 63) / 64, sizeof(uint64_t));
 		if (!n->pend_bits)
-			die("out of memory");
+			opt_fail("out of memory");
 		n->pend_position = -1;
 	}
 	if (DICAP_HAS(m, DICAP_AVP_POSITION))
@@ -763,13 +734,14 @@ node_open(struct simnode_ctx *x, struct simnode *n, const struct sockaddr_in *bi
 	n->ctx = x;
 	n->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (n->fd < 0)
-		die("socket: %s (node %u; raise the open files limit?)", strerror(errno), n->idx);
+		opt_fail("socket: %s (node %u; raise the open files limit?)",
+		    strerror(errno), n->idx);
 	if (bind(n->fd, (const struct sockaddr *)bind_to, sizeof(*bind_to)) < 0)
-		die("bind %s: %s", inet_ntoa(bind_to->sin_addr), strerror(errno));
+		opt_fail("bind %s: %s", inet_ntoa(bind_to->sin_addr), strerror(errno));
 	n->rx_ev = event_new(x->base, n->fd, EV_READ | EV_PERSIST, node_readable, n);
 	n->timer = evtimer_new(x->base, node_timer, n);
 	if (!n->rx_ev || !n->timer || event_add(n->rx_ev, NULL) < 0)
-		die("libevent: cannot add events");
+		opt_fail("libevent: cannot add events");
 	n->hb_ms = x->default_hb_ms;
 	n->timeout_ms = 3 * x->default_hb_ms;
 	n->pend_position = -1;
@@ -1108,7 +1080,7 @@ raise_fd_limit(uint32_t need)
 		return;
 	rl.rlim_cur = need <= rl.rlim_max ? need : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
-		die("%u nodes need %u open files; the limit is %llu", need - 64, need,
+		opt_fail("%u nodes need %u open files; the limit is %llu", need - 64, need,
 		    (unsigned long long)rl.rlim_cur);
 }
 
@@ -1121,15 +1093,15 @@ ctx_setup(struct simnode_ctx *x, uint32_t n_alloc, const char *bind_addr)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	if (inet_pton(AF_INET, bind_addr, &sin.sin_addr) != 1)
-		die("--bind %s: not an IPv4 address", bind_addr);
+		opt_fail("--bind %s: not an IPv4 address", bind_addr);
 	raise_fd_limit(n_alloc + 64);
 	x->base = event_base_new();
 	if (!x->base)
-		die("event_base_new failed");
+		opt_fail("event_base_new failed");
 	x->n_alloc = n_alloc;
 	x->nodes = calloc(n_alloc, sizeof(*x->nodes));
 	if (!x->nodes)
-		die("out of memory");
+		opt_fail("out of memory");
 	for (i = 0; i < n_alloc; i++) {
 		x->nodes[i].idx = i;
 		x->nodes[i].id = x->id_base + i;
@@ -1151,7 +1123,7 @@ run_sim(struct simnode_ctx *x, uint32_t duration_s)
 	sig_usr1 = evsignal_new(x->base, SIGUSR1, on_signal, x);
 	ticker = event_new(x->base, -1, EV_PERSIST, tick, x);
 	if (!sig_int || !sig_term || !sig_usr1 || !ticker)
-		die("libevent: cannot create events");
+		opt_fail("libevent: cannot create events");
 	event_add(sig_int, NULL);
 	event_add(sig_term, NULL);
 	event_add(sig_usr1, NULL);
@@ -1249,12 +1221,12 @@ run_inject(const char *kind, const char *type, const struct dicap_addr *to,
 	to_sockaddr(to, &sin);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		die("socket: %s", strerror(errno));
+		opt_fail("socket: %s", strerror(errno));
 	memset(&local, 0, sizeof(local));
 	local.sin_family = AF_INET;
 	if (inet_pton(AF_INET, bind_addr, &local.sin_addr) != 1 ||
 	    bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
-		die("--bind %s: %s", bind_addr, strerror(errno));
+		opt_fail("--bind %s: %s", bind_addr, strerror(errno));
 	randombytes_buf(wrong, sizeof(wrong));
 	for (i = 0; i < count; i++) {
 		if (strcmp(kind, "garbage") == 0) {
@@ -1264,8 +1236,8 @@ run_inject(const char *kind, const char *type, const struct dicap_addr *to,
 				buf[0] = DICAP_CTL_VERSION;
 		} else {
 			if (build_inject(type, node_id, &m, &member) < 0)
-				die("--inject-type %s: expected topology, leave, join or heartbeat",
-				    type);
+				opt_fail("--inject-type %s: expected topology, leave, join "
+				    "or heartbeat", type);
 			m.seq += i;
 			if (strcmp(kind, "forged") == 0)
 				len = dicap_msg_encode(&m, buf, sizeof(buf), wrong);
@@ -1274,14 +1246,16 @@ run_inject(const char *kind, const char *type, const struct dicap_addr *to,
 			else if (strcmp(kind, "truncated") == 0)
 				len = dicap_msg_encode(&m, buf, sizeof(buf), key);
 			else
-				die("--inject %s: expected forged, unsigned, garbage or truncated", kind);
+				opt_fail("--inject %s: expected forged, unsigned, garbage or truncated",
+				    kind);
 			if (len < 0)
-				die("cannot encode: %s (%s)", dicap_msg_strerror(-len), dicap_msg_why());
+				opt_fail("cannot encode: %s (%s)",
+				    dicap_msg_strerror(-len), dicap_msg_why());
 			if (strcmp(kind, "truncated") == 0)
 				len = i % 2 ? DICAP_CTL_HDR_LEN - 1 : len / 2;
 		}
 		if (sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&sin, sizeof(sin)) != len)
-			die("sendto: %s", strerror(errno));
+			opt_fail("sendto: %s", strerror(errno));
 	}
 	close(fd);
 	printf("{\"inject\":\"%s\",\"type\":\"%s\",\"sent\":%u}\n", kind,
@@ -1376,7 +1350,7 @@ run_replay_test(struct simnode_ctx *x)
 	hb_acked = pump_until_changed(x, &n->acks, acks, 2000);
 	acks = n->acks;
 	if (send_raw(n, hb, hb_len) < 0)
-		die("sendto: %s", strerror(errno));
+		opt_fail("sendto: %s", strerror(errno));
 	hb_replay_acked = pump_until_changed(x, &n->acks, acks, 1000);
 
 	/* A real LEAVE, recorded, and proof that it removed the node. */
@@ -1393,7 +1367,7 @@ run_replay_test(struct simnode_ctx *x)
 	epoch = n->held->epoch;
 	unknown = n->unknown_node;
 	if (send_raw(n, lv, lv_len) < 0)
-		die("sendto: %s", strerror(errno));
+		opt_fail("sendto: %s", strerror(errno));
 	/* Give a wrongly accepted LEAVE time to take effect: two intervals. */
 	wait = 2 * (int64_t)n->hb_ms;
 	pump(x, (uint32_t)(wait < 500 ? 500 : wait));
@@ -1468,6 +1442,7 @@ main(int argc, char **argv)
 	long long off;
 	char *end;
 
+	opt_program("dicap-nodesim", NULL, 1);
 	x.weight = 1;
 	x.default_hb_ms = 1000;
 	x.convergence_ms = -1;
@@ -1477,8 +1452,8 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "hk:v", opts, NULL)) != -1) {
 		switch (ch) {
 		case O_NODES:
-			if (parse_u32(optarg, 1, MAX_NODES, &nodes) < 0)
-				die("--nodes %s: expected 1..%d", optarg, MAX_NODES);
+			if (opt_parse_u32(optarg, 1, MAX_NODES, &nodes) != OPT_OK)
+				opt_fail("--nodes %s: expected 1..%d", optarg, MAX_NODES);
 			break;
 		case O_COORD:
 			coord = optarg;
@@ -1490,54 +1465,58 @@ main(int argc, char **argv)
 			insecure = 1;
 			break;
 		case O_DURATION:
-			if (parse_u32(optarg, 1, 86400, &duration) < 0)
-				die("--duration %s: expected 1..86400 seconds", optarg);
+			if (opt_parse_u32(optarg, 1, 86400, &duration) != OPT_OK)
+				opt_fail("--duration %s: expected 1..86400 seconds", optarg);
 			break;
 		case O_BIND:
 			bind_addr = optarg;
 			break;
 		case O_ID_BASE:
-			if (parse_u32(optarg, 1, UINT32_MAX, &id_base) < 0)
-				die("--id-base %s: expected a 32-bit id other than 0", optarg);
+			if (opt_parse_u32(optarg, 1, UINT32_MAX, &id_base) != OPT_OK)
+				opt_fail("--id-base %s: expected a 32-bit id other than 0", optarg);
 			have_id_base = 1;
 			break;
 		case O_WEIGHT:
-			if (parse_u32(optarg, 1, DICAP_MAX_WEIGHT, &v) < 0)
-				die("--weight %s: expected 1..%d", optarg, DICAP_MAX_WEIGHT);
+			if (opt_parse_u32(optarg, 1, DICAP_MAX_WEIGHT, &v) != OPT_OK)
+				opt_fail("--weight %s: expected 1..%d", optarg, DICAP_MAX_WEIGHT);
 			x.weight = (uint16_t)v;
 			break;
 		case O_HEARTBEAT:
-			if (parse_u32(optarg, 10, DICAP_INTERVAL_MS_MAX, &x.default_hb_ms) < 0)
-				die("--heartbeat %s: expected 10..%d ms", optarg, DICAP_INTERVAL_MS_MAX);
+			if (opt_parse_u32(optarg, 10, DICAP_INTERVAL_MS_MAX,
+			    &x.default_hb_ms) != OPT_OK)
+				opt_fail("--heartbeat %s: expected 10..%d ms", optarg,
+				    DICAP_INTERVAL_MS_MAX);
 			break;
 		case O_TS_OFFSET:
 			errno = 0;
 			off = strtoll(optarg, &end, 10);
 			if (errno || end == optarg || *end || off < -86400000LL * 365 ||
 			    off > 86400000LL * 365)
-				die("--ts-offset-ms %s: expected milliseconds within a year", optarg);
+				opt_fail("--ts-offset-ms %s: expected milliseconds within a year",
+				    optarg);
 			x.ts_offset_ns = off * 1000000LL;
 			break;
 		case O_OTHERS:
-			if (parse_u32(optarg, 0, MAX_NODES, &x.others) < 0)
-				die("--others %s: expected 0..%d", optarg, MAX_NODES);
+			if (opt_parse_u32(optarg, 0, MAX_NODES, &x.others) != OPT_OK)
+				opt_fail("--others %s: expected 0..%d", optarg, MAX_NODES);
 			break;
 		case O_UNTIL:
 			x.until_converged = 1;
 			break;
 		case O_CHURN:
-			if (parse_u32(optarg, 1, MAX_CHURN_ROUNDS, &v) < 0)
-				die("--churn %s: expected 1..%d rounds", optarg, MAX_CHURN_ROUNDS);
+			if (opt_parse_u32(optarg, 1, MAX_CHURN_ROUNDS, &v) != OPT_OK)
+				opt_fail("--churn %s: expected 1..%d rounds",
+				    optarg, MAX_CHURN_ROUNDS);
 			x.churn_rounds = (int)v;
 			break;
 		case O_CHURN_DELAY:
-			if (parse_u32(optarg, 0, 86400, &v) < 0)
-				die("--churn-delay %s: expected 0..86400 seconds", optarg);
+			if (opt_parse_u32(optarg, 0, 86400, &v) != OPT_OK)
+				opt_fail("--churn-delay %s: expected 0..86400 seconds", optarg);
 			x.churn_delay_ms = (int64_t)v * 1000;
 			break;
 		case O_CHURN_SETTLE:
-			if (parse_u32(optarg, 0, 3600, &v) < 0)
-				die("--churn-settle %s: expected 0..3600 seconds", optarg);
+			if (opt_parse_u32(optarg, 0, 3600, &v) != OPT_OK)
+				opt_fail("--churn-settle %s: expected 0..3600 seconds", optarg);
 			x.churn_settle_ms = (int64_t)v * 1000;
 			break;
 		case O_NO_LEAVE:
@@ -1559,8 +1538,8 @@ main(int argc, char **argv)
 			to = optarg;
 			break;
 		case O_COUNT:
-			if (parse_u32(optarg, 1, 100000, &count) < 0)
-				die("--count %s: expected 1..100000", optarg);
+			if (opt_parse_u32(optarg, 1, 100000, &count) != OPT_OK)
+				opt_fail("--count %s: expected 1..100000", optarg);
 			break;
 		case O_REPLAY:
 			replay_test = 1;
@@ -1577,31 +1556,31 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		die("unexpected argument '%s' (see --help)", argv[optind]);
+		opt_fail("unexpected argument '%s' (see --help)", argv[optind]);
 	if (sodium_init() < 0)
-		die("libsodium failed to initialise");
+		opt_fail("libsodium failed to initialise");
 	if (!have_id_base)
 		id_base = (randombytes_random() | 0x01000000) & 0x7fff0000;
 	if ((uint64_t)id_base + nodes + 1 > UINT32_MAX)
-		die("--id-base 0x%08x: %u nodes run past 0xffffffff", id_base, nodes);
+		opt_fail("--id-base 0x%08x: %u nodes run past 0xffffffff", id_base, nodes);
 	if (key_path && insecure)
-		die("-k and --insecure exclude each other");
+		opt_fail("-k and --insecure exclude each other");
 	if (key_path && dicap_key_load(key_path, x.key, err, sizeof(err)) < 0)
-		die("%s", err);
+		opt_fail("%s", err);
 	x.keyp = key_path ? x.key : NULL;
 
 	if (inject) {
 		if (!to)
-			die("--inject needs --to ADDR:PORT");
+			opt_fail("--inject needs --to ADDR:PORT");
 		parse_addr_opt("--to", to, &to_addr);
 		if (strcmp(inject, "truncated") == 0 && !key_path)
-			die("--inject truncated needs -k (a valid message is cut short)");
+			opt_fail("--inject truncated needs -k (a valid message is cut short)");
 		return run_inject(inject, inject_type, &to_addr, x.keyp, id_base, count, bind_addr);
 	}
 	if (!coord)
-		die("--coord ADDR:PORT is required (see --help)");
+		opt_fail("--coord ADDR:PORT is required (see --help)");
 	if (!key_path && !insecure)
-		die("no key: give -k KEYFILE, or --insecure to run without authentication");
+		opt_fail("no key: give -k KEYFILE, or --insecure to run without authentication");
 	parse_addr_opt("--coord", coord, &x.coord_addr);
 	to_sockaddr(&x.coord_addr, &x.coord);
 	x.id_base = id_base;
