@@ -16,6 +16,7 @@
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
+. "$REPO/tests/gen/lib.sh"
 
 GEN=${DICAP_BIN:-$REPO/build/plain/bin}/dicap-gen
 [ -x "$GEN" ] || bail_out "$GEN is not built (make programs)"
@@ -43,11 +44,6 @@ usage_error() {
 	grep -Eq -- "$re" "$DIR/usage.err"
 	ok $((RC == 2 && $? == 0)) "exit 2 and a clear message for: $*" ||
 		diag "exit $RC: $(cat "$DIR/usage.err")"
-}
-
-# decode FILE: the frames as "seq len kind class ip_id src sport dst dport"
-decode() {
-	"$GEN" --decode "$1" | awk '!/^#/ { $1 = ""; sub(/^ /, ""); print }'
 }
 
 # --- help
@@ -103,7 +99,7 @@ else
 fi
 
 # --- determinism
-MIX=ipv4-tcp=5,ipv6-udp=2,vlan=1,icmp=1,frag=1,malformed=1
+MIX=$GEN_MIX
 N=6000
 run_gen a --dry-run -w "$DIR/a.pcap" --mix $MIX -c $N --seed 7 --flows 16 -q
 ok $((RC == 0)) "dry run writes $N frames"
@@ -117,29 +113,14 @@ cmp -s "$DIR/a.hex" "$DIR/c.hex"
 ok $(($? != 0)) "another seed gives other frames"
 
 # --- sequence numbers and kinds
-decode "$DIR/a.pcap" >"$DIR/a.txt"
+gen_decode "$DIR/a.pcap" >"$DIR/a.txt"
 is "$(wc -l <"$DIR/a.txt")" $N "the file holds $N frames"
 is "$(awk '$1 != NR - 1' "$DIR/a.txt" | wc -l)" 0 "sequence numbers 0..$((N - 1)), in order"
 run_gen s --dry-run -w "$DIR/s.pcap" -c 100 --seq-start 4294967290 -q
-is "$(decode "$DIR/s.pcap" | awk 'NR == 1 || NR == 7 || NR == 100 { printf "%s ", $1 }')" \
+is "$(gen_decode "$DIR/s.pcap" | awk 'NR == 1 || NR == 7 || NR == 100 { printf "%s ", $1 }')" \
 	"4294967290 0 93 " "--seq-start 4294967290: the sequence number wraps to 0"
 
-# share KIND-REGEX WEIGHT: is the share of frames of that kind within 5 sd?
-share() {
-	local re=$1 w=$2 got
-	got=$(awk -v re="^($re)\$" '$3 ~ re' "$DIR/a.txt" | wc -l)
-	# fragment trains and alternating flows: allow 3 times the variance
-	awk -v got="$got" -v n=$N -v p="$w" 'BEGIN { p /= 11
-		tol = 5 * sqrt(3 * n * p * (1 - p))
-		exit !(got >= n * p - tol && got <= n * p + tol) }'
-	ok $(($? == 0)) "kind $re: $got of $N frames, weight $w of 11"
-}
-share ipv4-tcp 5
-share ipv6-udp 2
-share vlan 1
-share 'ipv4-icmp|ipv6-icmp' 1
-share 'ipv4-frag|ipv6-frag' 1
-share malformed 1
+gen_check_mix "$DIR/a.txt" "$N" ""
 is "$(awk '$3 == "malformed" && $4 != "malformed" && $4 != "truncated"' "$DIR/a.txt" | wc -l)" 0 \
 	"every malformed frame is MALFORMED or TRUNCATED to DiCAP's parser"
 is "$(tshark -n -r "$DIR/a.pcap" -Y 'ipv6.fraghdr' 2>/dev/null | wc -l)" \
@@ -156,7 +137,7 @@ ok_cmd "every address pair is also seen reversed" cmp -s "$DIR/pairs" "$DIR/rpai
 is "$(awk '$1 ~ /^198\.18\./' "$DIR/pairs" | wc -l)" 16 "--flows 16: 16 IPv4 client addresses"
 is "$(awk '$1 ~ /^2001:db8:1::/' "$DIR/pairs" | wc -l)" 16 "--flows 16: 16 IPv6 client addresses"
 run_gen f1 --dry-run -w "$DIR/f1.pcap" -c 10 --flows 1 --mix ipv4-udp -q
-is "$(decode "$DIR/f1.pcap" | awk '{ printf "%s>%s ", $6, $8 }' | cut -d' ' -f1-3)" \
+is "$(gen_decode "$DIR/f1.pcap" | awk '{ printf "%s>%s ", $6, $8 }' | cut -d' ' -f1-3)" \
 	"198.18.0.1>198.19.0.1 198.19.0.1>198.18.0.1 198.18.0.1>198.19.0.1" \
 	"--flows 1: the directions alternate"
 
@@ -164,7 +145,7 @@ is "$(decode "$DIR/f1.pcap" | awk '{ printf "%s>%s ", $6, $8 }' | cut -d' ' -f1-
 # (at most 90 bytes, malformed frames 126); from 128 bytes on, exact
 for size in 64 72 128 256 512 1500; do
 	run_gen sz --dry-run -w "$DIR/sz.pcap" --mix all -c 3000 --size $size -q
-	bad=$(decode "$DIR/sz.pcap" | awk -v s=$size '
+	bad=$(gen_decode "$DIR/sz.pcap" | awk -v s=$size '
 		{ max = $3 == "malformed" ? 126 : 90; if (max < s) max = s }
 		$2 < s || $2 > max || (s >= 128 && $2 != s) { bad++ }
 		END { print bad + 0 }')
@@ -179,7 +160,7 @@ is "$(tshark -n -r "$DIR/szr.pcap" -T fields -e frame.len 2>/dev/null |
 ipids() {	# ipids MODE: "seq ip_id" of unfragmented IPv4 frames
 	run_gen id --dry-run -w "$DIR/id.pcap" --mix ipv4-tcp,ipv4-udp,ipv4-frag -c 4000 \
 		--ipid "$1" -q
-	decode "$DIR/id.pcap" | awk '$3 == "ipv4-tcp" || $3 == "ipv4-udp" { print $1, $5 }'
+	gen_decode "$DIR/id.pcap" | awk '$3 == "ipv4-tcp" || $3 == "ipv4-udp" { print $1, $5 }'
 }
 is "$(ipids seq | awk '$2 != $1 % 65536' | wc -l)" 0 "--ipid seq: IP ID = sequence number mod 65536"
 ipids zero >/dev/null
@@ -201,7 +182,7 @@ run_gen r1 --dry-run -r "$DIR/a.pcap" -w "$DIR/r1.pcap" -q
 tcpdump -n -r "$DIR/r1.pcap" -xx 2>/dev/null | grep -v '^[0-9]' >"$DIR/r1.hex"
 ok_cmd "-r replays the file frame for frame" cmp -s "$DIR/a.hex" "$DIR/r1.hex"
 run_gen r2 --dry-run -r "$DIR/a.pcap" -w "$DIR/r2.pcap" --loop 2 -c 7000 -q --json
-is "$(jq -r .packets "$DIR/r2.out"),$(decode "$DIR/r2.pcap" | awk 'NR == 6001 { print $1 }')" \
+is "$(jq -r .packets "$DIR/r2.out"),$(gen_decode "$DIR/r2.pcap" | awk 'NR == 6001 { print $1 }')" \
 	"7000,0" "--loop 2 -c 7000: starts again from the first frame, stops at 7000"
 # A 42-byte ARP frame (no padding), in a hand-made pcap file.
 {
@@ -224,7 +205,7 @@ ok $((RC == 1 && $? == 0)) "-r of a missing file: exit 1 and a clear message" ||
 # --- xdp-live, as its dry run shows: batches of copies, numbered in turn
 run_gen xl --dry-run -w "$DIR/xl.pcap" --engine xdp-live --batch 100 -c 1000 --flows 8 \
 	--mix ipv4-udp --ipid seq -q
-decode "$DIR/xl.pcap" >"$DIR/xl.txt"
+gen_decode "$DIR/xl.pcap" >"$DIR/xl.txt"
 is "$(awk '$1 != NR - 1' "$DIR/xl.txt" | wc -l),$(wc -l <"$DIR/xl.txt")" "0,1000" \
 	"xdp-live dry run: 1000 frames numbered 0..999"
 is "$(awk '{ print int($1 / 100), $6, $8 }' "$DIR/xl.txt" | sort -u | wc -l)" 10 \

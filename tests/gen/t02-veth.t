@@ -16,6 +16,7 @@
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
+. "$REPO/tests/gen/lib.sh"
 
 GEN=${DICAP_BIN:-$REPO/build/plain/bin}/dicap-gen
 [ -x "$GEN" ] || bail_out "$GEN is not built (make programs)"
@@ -103,11 +104,7 @@ hex() {		# the frames of a pcap file without timestamps
 	tcpdump -n -r "$1" -xx 2>/dev/null | sed -E 's/^[0-9:.]+ //'
 }
 
-decode() {	# seq len kind class ip_id src sport dst dport, one frame a line
-	"$GEN" --decode "$1" | awk '!/^#/ { $1 = ""; sub(/^ /, ""); print }'
-}
-
-MIX=ipv4-tcp=5,ipv6-udp=2,vlan=1,icmp=1,frag=1,malformed=1
+MIX=$GEN_MIX
 N=4000
 RATE=4000
 OPTS="--mix $MIX --flows 16 --seed 11"
@@ -122,25 +119,12 @@ is "$(jq -r '[.packets, .send_errors] | join(" ")' "$DIR/send.out")" "$N 0" \
 secs=$(jq -r .elapsed_s "$DIR/send.out")
 ok "$(awk -v s="$secs" -v n=$N -v r=$RATE 'BEGIN { print (s >= 0.95 * n / r && s <= 1.3 * n / r) }')" \
 	"$N frames at $RATE pps took $secs s"
-decode "$DIR/cap.pcap" >"$DIR/cap.txt"
+gen_decode "$DIR/cap.pcap" >"$DIR/cap.txt"
 is "$(wc -l <"$DIR/cap.txt")" $N "the capture holds exactly $N frames"
 is "$(awk '{ print $1 }' "$DIR/cap.txt" | sort -n | awk '$1 != NR - 1' | wc -l)" 0 \
 	"sequence numbers 0..$((N - 1)), each once"
 
-share() {	# share KIND-REGEX WEIGHT: within 5 sd (3x variance for trains)
-	local re=$1 w=$2 got
-	got=$(awk -v re="^($re)\$" '$3 ~ re' "$DIR/cap.txt" | wc -l)
-	awk -v got="$got" -v n=$N -v p="$w" 'BEGIN { p /= 11
-		tol = 5 * sqrt(3 * n * p * (1 - p))
-		exit !(got >= n * p - tol && got <= n * p + tol) }'
-	ok $(($? == 0)) "captured kind $re: $got of $N, weight $w of 11"
-}
-share ipv4-tcp 5
-share ipv6-udp 2
-share vlan 1
-share 'ipv4-icmp|ipv6-icmp' 1
-share 'ipv4-frag|ipv6-frag' 1
-share malformed 1
+gen_check_mix "$DIR/cap.txt" "$N" "captured "
 
 awk '$3 != "malformed" { print $6, $8 }' "$DIR/cap.txt" | sort -u >"$DIR/pairs"
 awk '{ print $2, $1 }' "$DIR/pairs" | sort -u >"$DIR/rpairs"
@@ -227,13 +211,13 @@ if command -v ethtool >/dev/null && ip netns exec "$B" ethtool -K g1 gro on >/de
 		ok $((RC == 0 && $(grep -c '' "$DIR/xl.hex") > 0)) && cmp -s "$DIR/xl.hex" "$DIR/xldry.hex"
 		ok $(($? == 0)) "xdp-live sends what --dry-run --engine xdp-live writes" ||
 			diag "$(cat "$DIR/xl.err"; diff "$DIR/xl.hex" "$DIR/xldry.hex" | head -5)"
-		is "$(decode "$DIR/xl.pcap" | awk '$1 != NR - 1' | wc -l),$(decode "$DIR/xl.pcap" | wc -l)" \
+		is "$(gen_decode "$DIR/xl.pcap" | awk '$1 != NR - 1' | wc -l),$(gen_decode "$DIR/xl.pcap" | wc -l)" \
 			"0,2000" "xdp-live: 2000 frames numbered 0..1999"
 		is "$(tshark -n -r "$DIR/xl.pcap" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
 			-o ip.check_checksum:TRUE -Y '(tcp.checksum.status == 0 || udp.checksum.status == 0 ||
 			ip.checksum.status == 0 || icmp.checksum.status == 0) && !ipv6.fraghdr &&
 			!(ip.flags.mf == 1 || ip.frag_offset > 0)' -T fields -e frame.number 2>/dev/null |
-			while read -r n; do decode "$DIR/xl.pcap" | awk -v n="$n" 'NR == n { print $3 }'; done |
+			while read -r n; do gen_decode "$DIR/xl.pcap" | awk -v n="$n" 'NR == n { print $3 }'; done |
 			grep -vc malformed)" 0 "xdp-live: checksums right in every frame that is not malformed"
 	fi
 	ip netns exec "$B" ethtool -K g1 gro off >/dev/null 2>&1
