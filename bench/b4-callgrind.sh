@@ -29,22 +29,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	local lo p
-
-	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
-	while :; do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		ss -Hantu | awk -v p=":$p" '$5 ~ p"$" { f = 1 } END { exit f }' && break
-	done
-	echo "$p"
-}
-
 # count RECORDS: prints "RECORDS_RECEIVED INSTRUCTIONS"
 count() {
 	local n=$1 port out=$work/cg.$1
 
-	port=$(free_port)
+	port=$(bench_free_port)
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$DICAP_BIN/dicap-analyzer" -q \
 		-l "127.0.0.1:$port" -w /dev/null --transport tcp --json >"$work/ana.$n.json" \
 		2>"$work/vg.$n.log" &

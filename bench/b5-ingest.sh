@@ -30,24 +30,13 @@ hz=$(getconf CLK_TCK)
 cpus=$(nproc)
 acpu=$((cpus > 1 ? 1 : 0))
 
-free_port() {
-	local lo p
-
-	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
-	while :; do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		ss -Hantu | awk -v p=":$p" '$5 ~ p"$" { f = 1 } END { exit f }' && break
-	done
-	echo "$p"
-}
-
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 # one TRANSPORT REP: prints "TRANSPORT RECORDS_RECEIVED CPU_S WALL_S SENT"
 one() {
 	local tr=$1 port t0 t1 w0 w1 recs sent opt=
 
-	port=$(free_port)
+	port=$(bench_free_port)
 	[ "$tr" = tcp ] && opt="--transport tcp"
 	# shellcheck disable=SC2086
 	taskset -c "$acpu" "$DICAP_BIN/dicap-analyzer" -q -l "127.0.0.1:$port" -w /dev/null \

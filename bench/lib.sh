@@ -24,6 +24,19 @@ BENCH_LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_log() { echo "${BENCH_NAME:-bench}: $*" >&2; }
 bench_die() { bench_log "$*"; exit 1; }
 
+# bench_free_port: a TCP and UDP port below the ephemeral range that
+# nothing on this host uses.
+bench_free_port() {
+	local lo p
+
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
+	while :; do
+		p=$((10000 + RANDOM % (lo - 10000)))
+		ss -Hantu | awk -v p=":$p" '$5 ~ p"$" { f = 1 } END { exit f }' && break
+	done
+	echo "$p"
+}
+
 # bench_cc OUT SRC... [-lLIB...]: build a helper with the project's flags.
 bench_cc() {
 	local out=$1
