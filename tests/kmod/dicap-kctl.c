@@ -245,6 +245,19 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A STAGE request with the five attributes every stage carries. */
+static void
+msg_stage(struct msg *m, uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos,
+	  uint64_t validity_ns)
+{
+	msg_init(m, family, DICAP_CMD_STAGE);
+	put_u32(m, DICAP_A_EPOCH, epoch);
+	put_u8(m, DICAP_A_MODE, mode);
+	put_u32(m, DICAP_A_N, n);
+	put_u32(m, DICAP_A_POSITION, pos);
+	put_u64(m, DICAP_A_VALIDITY_NS, validity_ns);
+}
+
 static int
 cmd_topo(uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos, uint32_t delay_ms)
 {
@@ -252,12 +265,7 @@ cmd_topo(uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos, uint32_t delay_
 	static uint16_t chunk[DICAP_K_TABLE_CHUNK_MAX];
 	uint32_t off, i;
 
-	msg_init(&m, family, DICAP_CMD_STAGE);
-	put_u32(&m, DICAP_A_EPOCH, epoch);
-	put_u8(&m, DICAP_A_MODE, mode);
-	put_u32(&m, DICAP_A_N, n);
-	put_u32(&m, DICAP_A_POSITION, pos);
-	put_u64(&m, DICAP_A_VALIDITY_NS, now_ns() + (uint64_t)delay_ms * 1000000u);
+	msg_stage(&m, epoch, mode, n, pos, now_ns() + (uint64_t)delay_ms * 1000000u);
 	if (run(&m, "stage"))
 		return 1;
 	for (off = 0; mode != 0 && off < 65536; off += DICAP_K_TABLE_CHUNK_MAX) {
@@ -399,33 +407,13 @@ cmd_badnl(const char *ifname)
 	msg_init(&m, family, DICAP_CMD_SET);
 	put_u32(&m, DICAP_A_ACTIONS, 0x10);
 	expect_fail(&m, "unknown action bits", NULL);
-	msg_init(&m, family, DICAP_CMD_STAGE);
-	put_u32(&m, DICAP_A_EPOCH, 5);
-	put_u8(&m, DICAP_A_MODE, 1);
-	put_u32(&m, DICAP_A_N, 3);
-	put_u32(&m, DICAP_A_POSITION, 3);
-	put_u64(&m, DICAP_A_VALIDITY_NS, 0);
+	msg_stage(&m, 5, 1, 3, 3, 0);
 	expect_fail(&m, "position not below N", "position");
-	msg_init(&m, family, DICAP_CMD_STAGE);
-	put_u32(&m, DICAP_A_EPOCH, 5);
-	put_u8(&m, DICAP_A_MODE, 9);
-	put_u32(&m, DICAP_A_N, 3);
-	put_u32(&m, DICAP_A_POSITION, 0);
-	put_u64(&m, DICAP_A_VALIDITY_NS, 0);
+	msg_stage(&m, 5, 9, 3, 0, 0);
 	expect_fail(&m, "mode out of range", NULL);
-	msg_init(&m, family, DICAP_CMD_STAGE);
-	put_u32(&m, DICAP_A_EPOCH, 5);
-	put_u8(&m, DICAP_A_MODE, 1);
-	put_u32(&m, DICAP_A_N, 0);
-	put_u32(&m, DICAP_A_POSITION, 0);
-	put_u64(&m, DICAP_A_VALIDITY_NS, 0);
+	msg_stage(&m, 5, 1, 0, 0, 0);
 	expect_fail(&m, "N of 0", NULL);
-	msg_init(&m, family, DICAP_CMD_STAGE);
-	put_u32(&m, DICAP_A_EPOCH, 5);
-	put_u8(&m, DICAP_A_MODE, 0);
-	put_u32(&m, DICAP_A_N, 3);
-	put_u32(&m, DICAP_A_POSITION, 0);
-	put_u64(&m, DICAP_A_VALIDITY_NS, 0);
+	msg_stage(&m, 5, 0, 3, 0, 0);
 	put_attr(&m, DICAP_A_TOKEN, "short", 5);
 	expect_fail(&m, "token of 5 bytes", NULL);
 	msg_init(&m, family, DICAP_CMD_TABLE);
@@ -433,12 +421,7 @@ cmd_badnl(const char *ifname)
 	put_u32(&m, DICAP_A_TABLE_OFFSET, 0);
 	put_attr(&m, DICAP_A_TABLE, chunk, 512);
 	expect_fail(&m, "table for an epoch not staged", "STAGE first");
-	msg_init(&m, family, DICAP_CMD_STAGE);
-	put_u32(&m, DICAP_A_EPOCH, 6);
-	put_u8(&m, DICAP_A_MODE, 1);
-	put_u32(&m, DICAP_A_N, 2);
-	put_u32(&m, DICAP_A_POSITION, 0);
-	put_u64(&m, DICAP_A_VALIDITY_NS, 0);
+	msg_stage(&m, 6, 1, 2, 0, 0);
 	printf("%s %d - stage epoch 6\n", transact(&m, NULL) ? "not ok" : "ok", ++tap_n);
 	msg_init(&m, family, DICAP_CMD_TABLE);
 	put_u32(&m, DICAP_A_EPOCH, 6);
