@@ -50,6 +50,7 @@
 TB_LIB_LOADED=1
 
 TB_REPO=${TB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+. "$TB_REPO/tests/lib/wait.sh"
 DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}
 
 # Protocol timers: shorter than the defaults to keep runs short, long
@@ -381,24 +382,15 @@ tb_signal() {
 	done
 }
 
-# tb_wait_until CMD DEADLINE_MS: eval CMD every 100 ms until it succeeds;
-# TB_WAIT_MS is how long that took.  Returns CMD's last status.
+# tb_wait_until CMD DEADLINE_MS: wait_until (tests/lib/wait.sh) for a
+# command line to eval; TB_WAIT_MS is how long that took.
 tb_wait_until() {
-	local cmd=$1 deadline=$2 t0 now
+	local rc
 
-	t0=$(tb_now_ms)
-	while :; do
-		if eval "$cmd"; then
-			TB_WAIT_MS=$(($(tb_now_ms) - t0))
-			return 0
-		fi
-		now=$(tb_now_ms)
-		if [ $((now - t0)) -ge "$deadline" ]; then
-			TB_WAIT_MS=$((now - t0))
-			return 1
-		fi
-		sleep 0.1
-	done
+	wait_until "$2" eval "$1"
+	rc=$?
+	TB_WAIT_MS=$WAIT_MS
+	return $rc
 }
 
 # tb_mgmt_reachable HOST ADDR: HOST resolves ADDR on the management network

@@ -10,6 +10,7 @@ set -u
 
 ANA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ANA_REPO/tests/lib/tap.sh"
+. "$ANA_REPO/tests/lib/wait.sh"
 
 DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}
 ANALYZER=$DICAP_BIN/dicap-analyzer
@@ -87,18 +88,6 @@ free_port() {
 		fi
 	done
 	return 1
-}
-
-# wait_until MS CMD...: poll CMD every 50 ms; 0 once it succeeds, 1 at the deadline.
-wait_until() {
-	local deadline=$(( ${EPOCHREALTIME/./} / 1000 + $1 ))
-
-	shift
-	while :; do
-		"$@" && return 0
-		[ $(( ${EPOCHREALTIME/./} / 1000 )) -ge $deadline ] && return 1
-		sleep 0.05
-	done
 }
 
 bound_udp() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }

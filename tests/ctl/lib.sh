@@ -16,6 +16,7 @@ set -u
 
 E2E_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$E2E_REPO/tests/lib/tap.sh"
+. "$E2E_REPO/tests/lib/wait.sh"
 
 DICAP_BIN=${DICAP_BIN:-$E2E_REPO/build/plain/bin}
 COORD_BIN=$DICAP_BIN/dicap-coord
@@ -218,28 +219,6 @@ kill_proc() {
 
 alive() {
 	kill -0 "${E2E_PID[$1]}" 2>/dev/null
-}
-
-# wait_until DEADLINE_MS CMD...: run CMD every 100 ms until it succeeds;
-# WAIT_MS is the time it took (or the deadline).  Returns CMD's last status.
-wait_until() {
-	local deadline=$1 start now
-
-	shift
-	start=$(now_ms)
-	while :; do
-		if "$@"; then
-			now=$(now_ms)
-			WAIT_MS=$((now - start))
-			return 0
-		fi
-		now=$(now_ms)
-		if [ $((now - start)) -ge "$deadline" ]; then
-			WAIT_MS=$((now - start))
-			return 1
-		fi
-		sleep 0.1
-	done
 }
 
 # node_json NAME [JQ_FILTER]: what node NAME reports, through dicapctl.
