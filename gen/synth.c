@@ -111,8 +111,12 @@ int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
 		eq = memchr(p, '=', (size_t)(end - p));
 		weight = 1;
 		if (eq) {
+			/* strtod would also take spaces, signs, exponents and hex. */
+			size_t digits = strspn(eq + 1, "0123456789.");
+
 			weight = strtod(eq + 1, &stop);
-			if (stop != end || eq + 1 == end || !(weight >= 0) || weight > 1e9) {
+			if (stop != end || eq + 1 + digits < end || eq + 1 == end ||
+			    !(weight >= 0) || weight > 1e9) {
 				snprintf(err, errlen, "bad weight in '%.*s': want a number >= 0",
 					 (int)(end - p), p);
 				return -1;
