@@ -129,8 +129,15 @@ int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
 		}
 		p = *end ? end + 1 : end;
 	}
-	for (k = 0; k < K_MAX; k++)
+	for (k = 0; k < K_MAX; k++) {
+		/* "all" and repeated kinds multiply and add weights. */
+		if (w[k] > 1e9) {
+			snprintf(err, errlen, "the mix '%s' gives %s a weight above 1e9",
+				 spec, gen_kinds[k].name);
+			return -1;
+		}
 		total += w[k];
+	}
 	if (total <= 0) {
 		snprintf(err, errlen, "the mix '%s' has no kind with a weight above 0", spec);
 		return -1;

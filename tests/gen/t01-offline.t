@@ -71,6 +71,7 @@ usage_error "bad weight" -i lo --mix tcp=x
 usage_error "bad weight" -i lo --mix "tcp= 5"
 usage_error "bad weight" -i lo --mix tcp=0x1p3
 usage_error "bad weight" -i lo --mix tcp=+2
+usage_error "weight above 1e9" -i lo --mix ipv4-tcp=600000000,ipv4-tcp=600000000
 usage_error "no kind with a weight above 0" -i lo --mix tcp=0
 usage_error "--ipid: 'odd'" -i lo --ipid odd
 usage_error '--flows: must be at least 1' -i lo --flows 0
