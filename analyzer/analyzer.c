@@ -113,15 +113,6 @@ transport(const char *s)
 	opt_fail("--transport %s: use udp, tcp or both", s);
 }
 
-const char *
-addr_text(const struct dicap_addr *a)
-{
-	static char buf[DICAP_ADDR_STRLEN];
-
-	if (dicap_addr_format(a, buf, sizeof(buf)) == NULL)
-		snprintf(buf, sizeof(buf), "(bad address)");
-	return buf;
-}
 
 static void
 parse_options(int argc, char **argv)
@@ -315,7 +306,7 @@ main(int argc, char **argv)
 		add_event(ev[i], NULL);
 	add_event(ev[4], &second);
 	log_info("listening on %s %s, writing %s, reorder window %u ms",
-	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", addr_text(&conf.listen),
+	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", dicap_addr_str(&conf.listen),
 	    strcmp(conf.outfile, "-") == 0 ? "standard output" : conf.outfile,
 	    conf.reorder_ms);
 	if (conf.stats_file != NULL)

@@ -25,6 +25,7 @@
 
 #include "ctlmsg.h"
 #include "seqwin.h"
+#include "sockaddr.h"
 
 #define PROG			"dicap-analyzer"
 #define ANA_STATS_VERSION	1
@@ -128,7 +129,6 @@ extern struct sender *senders;
 
 /* analyzer.c */
 void	ana_stop(int status);
-const char *addr_text(const struct dicap_addr *);
 
 /* net.c */
 int	net_open(struct event_base *);

@@ -190,7 +190,7 @@ udp_open(struct event_base *base)
 	if (setsockopt(udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
 		log_warn("SO_RXQ_OVFL");
 	if (bind(udp_fd, (struct sockaddr *)&ss, len) == -1) {
-		log_warn("cannot listen on udp %s", addr_text(&conf.listen));
+		log_warn("cannot listen on udp %s", dicap_addr_str(&conf.listen));
 		return -1;
 	}
 	udp_ev = event_new(base, udp_fd, EV_READ | EV_PERSIST, udp_read_cb, NULL);
@@ -329,7 +329,7 @@ tcp_open(struct event_base *base)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		log_warn("SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, TCP_BACKLOG) == -1) {
-		log_warn("cannot listen on tcp %s", addr_text(&conf.listen));
+		log_warn("cannot listen on tcp %s", dicap_addr_str(&conf.listen));
 		close(fd);
 		return -1;
 	}

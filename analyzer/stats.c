@@ -111,7 +111,7 @@ stats_print_json(FILE *f)
 	sum(&t);
 	fprintf(f, "{\"version\":%d,\"time_ns\":%llu,\"uptime_ms\":%llu,\"listen\":",
 	    ANA_STATS_VERSION, U(now), U((dicap_mono_ns() - ctr.start_mono_ns) / NS_PER_MS));
-	jstr(f, addr_text(&conf.listen));
+	jstr(f, dicap_addr_str(&conf.listen));
 	fprintf(f, ",\"transport\":\"%s\",\"reorder_ms\":%u,\"output\":{\"file\":",
 	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", conf.reorder_ms);
 	jstr(f, output_name());

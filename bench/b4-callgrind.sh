@@ -56,14 +56,15 @@ read -r got2 ir2 < <(count "$R2")
 per=$(awk -v a="$ir1" -v b="$ir2" -v r1="$got1" -v r2="$got2" 'BEGIN { printf "%.0f", (b - a) / (r2 - r1) }')
 top=$(callgrind_annotate "$work/cg.$R2" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | head -12)
 
-# dicapd's drain: capture.c compiled into the harness (it #includes it).
-bench_cc drain-cost "$BENCH_REPO/bench/drain-cost.c" "$BENCH_REPO/build/plain/libdicap.a" \
+# dicapd's drain: the harness links dicapd's capture.o.
+bench_cc drain-cost "$BENCH_REPO/bench/drain-cost.c" "$BENCH_REPO/build/plain/node/dicapd/capture.o" \
+	"$BENCH_REPO/build/plain/libdicap.a" \
 	-g -lbpf -levent -lsodium -lm
 # drain RECORDS: prints "INSTRUCTIONS" of the callback over RECORDS records
 drain() {
 	local out=$work/dcg.$1
 
-	valgrind --tool=callgrind --toggle-collect='ring_record_cb*' --callgrind-out-file="$out" \
+	valgrind --tool=callgrind --toggle-collect='capture_ring_record*' --callgrind-out-file="$out" \
 		"$BENCH_BUILD/drain-cost" "$1" 128 96 >"$work/drain.$1.txt" 2>"$work/dvg.$1.log" ||
 		bench_die "drain-cost under valgrind failed: $(tail -3 "$work/dvg.$1.log")"
 	sed -n 's/^totals: *\([0-9]*\).*/\1/p; s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
@@ -128,13 +129,13 @@ $top
 
 \`\`\`
 # for R in $R1 $R2:
-valgrind --tool=callgrind --toggle-collect='ring_record_cb*' build/bench/drain-cost R 128 96
+valgrind --tool=callgrind --toggle-collect='capture_ring_record*' build/bench/drain-cost R 128 96
 \`\`\`
 
 \`bench/drain-cost.c\` compiles node/dicapd/capture.c into itself and calls
-its ring buffer callback, \`ring_record_cb()\`, once per record, as
+its ring buffer callback, \`capture_ring_record()\`, once per record, as
 libbpf's \`ring_buffer__consume()\` does: a record in the XDP program's
-format (\`struct dicap_xdp_rec\`, kmod/xdp/dicap_xdp.h) of a 128-byte frame,
+format (\`struct dicap_xdp_rec\`, include/dicap/xdp_kern_user.h) of a 128-byte frame,
 96 bytes captured, in a 112-byte sample (the size dicapd's program
 reserves at a 96-byte snaplen). The callback appends it to the batch
 (lib/batch.h) and, when the batch is full ($(awk -v b="$dbatches" -v r="$R2" 'BEGIN { printf "%.0f", r / b }') records of
@@ -161,10 +162,10 @@ callback, so callgrind names it by file):
 $dtop
 \`\`\`
 
-lib/batch.h's inlined code (\`dicap_batch_add()\`, \`dicap_batch_finish()\`)
+include/dicap/batch.h's inlined code (\`dicap_batch_add()\`, \`dicap_batch_finish()\`)
 is $batch_share % of it.$([ "${batch_share%.*}" -ge 50 ] && cat <<'TXT'
  Most of that is `dicap_batch_add()` copying the captured bytes one at a
-time: the loop in lib/batch.h (kept libc-free for the BPF and kernel
+time: the loop in include/dicap/batch.h (kept libc-free for the BPF and kernel
 builds) is not turned into `memcpy()` by gcc. The rest is the record
 check, the time conversion, the batch header and one `send()` per batch.
 TXT

@@ -61,10 +61,10 @@ declare -A VDESC=(
 	[nocounters]="no per-CPU counters"
 )
 declare -A VEXPR=(
-	[clock]='s/if \(switch_at != DICAP_XDP_NEVER\) \{/if (1) {/'
+	[clock]='s/if \(switch_at != DICAP_DP_NEVER\) \{/if (1) {/'
 	[noparse]='s/^\tdicap_parse\(data, end, &pkt\);/\tif (slot->mode == DICAP_MODE_RR)\n\t\tpkt.cls = DICAP_PKT_OK;\n\telse\n\t\tdicap_parse(data, end, &pkt);/m'
 	[noatomic]='s/c = __sync_fetch_and_add\(rr, 1\);/c = (*rr)++;/'
-	[nocounters]='s/\bst->v\[DICAP_XDP_[A-Z_]+\]\+\+;/;/g'
+	[nocounters]='s/\bst->v\[DICAP_DP_[A-Z_]+\]\+\+;/;/g'
 )
 mkdir -p "$BENCH_BUILD/variants"
 cp "$OBJ" "$BENCH_BUILD/variants/built.o"
@@ -74,8 +74,8 @@ for v in clock noparse noatomic nocounters; do
 		bench_log "variant $v no longer applies to $SRC: left out"
 		continue
 	fi
-	${CLANG:-clang} -O2 -g -target bpf -std=gnu11 -Wall -I"$BENCH_REPO/lib" \
-		-I"/usr/include/$MULTIARCH" -I"$BENCH_REPO/kmod/xdp" \
+	${CLANG:-clang} -O2 -g -target bpf -std=gnu11 -Wall -I"$BENCH_REPO/include" \
+		-I"/usr/include/$MULTIARCH" \
 		-c "$BENCH_BUILD/variants/$v.bpf.c" -o "$BENCH_BUILD/variants/$v.o" 2>"$work/v.$v.err" ||
 		{ bench_log "variant $v does not build: $(head -3 "$work/v.$v.err")"; continue; }
 	VNAMES="$VNAMES $v"
@@ -164,7 +164,7 @@ Each case runs the program with \`BPF_PROG_RUN\` (\`bpf_prog_test_run_opts\`,
 A sample is the mean of the four; the table gives the median of $ROUNDS
 samples and their range. The time is the kernel's own \`duration\` (the
 repeat loop divided by the count, whole ns). The maps are set up exactly as
-dicapd does (kmod/xdp/dicap_xdp_ctl.h: two members, the table from
+dicapd does (lib/xdpctl.c: two members, the table from
 dicap_table_build, lease policy keep, ring wakeup every 512 records); each
 case first checks the verdict it claims (XDP_DROP / XDP_PASS, a ring record).
 In capture mode the ring is drained between runs of 16,384 repeats.

@@ -2,7 +2,7 @@
 /*
  * balance: how evenly DiCAP's hash modes spread a trace over N nodes (B3),
  * computed offline with the project's own parser, bucket functions and
- * bucket tables (lib/packet.h, lib/select.h, lib/bucket_table.h): the
+ * bucket tables (include/dicap/packet.h, include/dicap/select.h, lib/bucket_table.h): the
  * code dicapd and the XDP program run.
  *
  *	balance FILE.pcap...
@@ -22,8 +22,8 @@
 #include <pcap/pcap.h>
 
 #include "bucket_table.h"
-#include "packet.h"
-#include "select.h"
+#include "dicap/packet.h"
+#include "dicap/select.h"
 
 #define N_MODES	4
 #define MODE_IPID_PAPER	(-1)	/* the paper's rule, without DiCAP's ID-0 fallback */

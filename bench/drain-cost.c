@@ -5,10 +5,10 @@
  *
  *	drain-cost COUNT [FRAMELEN [SNAPLEN]]
  *
- * feeds COUNT records to capture.c's ring buffer callback, ring_record_cb,
+ * feeds COUNT records to capture.c's ring buffer callback, capture_ring_record(),
  * exactly as libbpf's ring_buffer__consume() hands them over: one call per
  * record, a pointer to the sample (8-byte aligned) in the XDP program's
- * record format (kmod/xdp/dicap_xdp.h: struct dicap_xdp_rec, then
+ * record format (include/dicap/xdp_kern_user.h: struct dicap_xdp_rec, then
  * SNAPLEN bytes of room of which min(SNAPLEN, FRAMELEN) are used), and its
  * reserved size.  The callback batches them (lib/batch.h) and sends each
  * full batch over UDP to one analyzer, here a socket of this program on
@@ -16,22 +16,36 @@
  * Every batch received is decoded, and the run fails unless every record
  * arrived once: the count is of the work that was meant.
  *
- * valgrind --tool=callgrind --toggle-collect='ring_record_cb*' counts the
+ * valgrind --tool=callgrind --toggle-collect='capture_ring_record*' counts the
  * callback and all it calls (the batch encoder, batch_send, the send()
  * wrapper) and nothing of the harness; the kernel's side of send() is not
  * an instruction callgrind sees.  Natively, the program also prints the
  * time per record of the callback calls (the kernel's send included).
  *
- * capture.c is compiled into this file (#include) rather than linked:
- * ring_record_cb and struct capture are private to it, and the capture
- * object is set up here as capture_open() does, minus the ring buffer.
- * The callback is called through a volatile pointer, as libbpf calls it,
- * so that the compiler cannot inline it into the loop.
+ * It links dicapd's capture.o; capture_open() without a ring (-1) sets the
+ * capture object up as dicapd does.  The callback is called through a
+ * pointer, as libbpf calls it.
  */
-#include "../node/dicapd/capture.c"
+#include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "batch.h"
+#include "ctlmsg.h"
+#include "dicap/xdp_kern_user.h"
+#include "log.h"
+#include "node/dicapd/capture.h"
 
 #define CHUNK		512	/* records between two reads of the receiving socket */
 #define N_FRAMES	64	/* distinct records, cycled */
@@ -78,7 +92,10 @@ now_ns(void)
 int
 main(int argc, char **argv)
 {
-	int (*volatile cb)(void *, void *, size_t) = ring_record_cb;
+	int (*volatile cb)(void *, void *, size_t) = capture_ring_record;
+	struct capture_counters ctr;
+	struct event_base *base;
+	char err[128];
 	static uint64_t recs[N_FRAMES][(DICAP_XDP_REC_HDR + DICAP_XDP_CAP_MAX) / 8 + 1];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t slen = sizeof(sin);
@@ -117,14 +134,12 @@ main(int argc, char **argv)
 	if (dicap_addr_parse(astr, &addr) != 0)
 		die("analyzer address");
 
-	/* What capture_open() does, but for the ring buffer. */
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		die("calloc");
-	if ((c->base = event_base_new()) == NULL)
+	if ((base = event_base_new()) == NULL)
 		die("event_base_new");
-	c->node_id = &node_id;
-	c->transport = CAPTURE_UDP;
-	batch_reset(c);
+	if ((c = capture_open(base, -1, &node_id, CAPTURE_UDP, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "drain-cost: %s\n", err);
+		return 1;
+	}
 	capture_set_analyzers(c, &addr, 1);
 
 	/* Records as the XDP program writes them (kmod/xdp/dicap_xdp.bpf.c). */
@@ -152,7 +167,8 @@ main(int argc, char **argv)
 		receive(rfd);
 	}
 	/* The flush timer's partial batch. */
-	batch_send(c, DICAP_BF_FLUSH);
+	capture_flush(c);
+	capture_counters(c, &ctr);
 	for (i = 0; i < 100 && got_records < count; i++) {
 		receive(rfd);
 		if (got_records < count)
@@ -160,18 +176,17 @@ main(int argc, char **argv)
 	}
 	printf("records %llu batches_sent %llu records_sent %llu received_batches %llu "
 	    "received_records %llu ns_per_record %.1f\n", (unsigned long long)count,
-	    (unsigned long long)c->ctr.batches_sent, (unsigned long long)c->ctr.records_sent,
+	    (unsigned long long)ctr.batches_sent, (unsigned long long)ctr.records_sent,
 	    (unsigned long long)got_batches, (unsigned long long)got_records,
 	    (double)t_ns / (double)count);
-	if (c->ctr.records_in != count || c->ctr.records_sent != count || got_records != count) {
+	if (ctr.records_in != count || ctr.records_sent != count || got_records != count) {
 		fprintf(stderr, "drain-cost: records lost: in %llu sent %llu received %llu\n",
-		    (unsigned long long)c->ctr.records_in,
-		    (unsigned long long)c->ctr.records_sent, (unsigned long long)got_records);
+		    (unsigned long long)ctr.records_in,
+		    (unsigned long long)ctr.records_sent, (unsigned long long)got_records);
 		return 1;
 	}
-	capture_set_analyzers(c, NULL, 0);
-	event_base_free(c->base);
-	free(c);
+	capture_close(c);
+	event_base_free(base);
 	close(rfd);
 	return 0;
 }

@@ -42,8 +42,8 @@ bench_cc() {
 	local out=$1
 
 	shift
-	${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$BENCH_REPO/lib" \
-		-I"$BENCH_REPO/kmod/xdp" "$@" -o "$BENCH_BUILD/$out" ||
+	${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$BENCH_REPO/include" \
+		-I"$BENCH_REPO/lib" -I"$BENCH_REPO" "$@" -o "$BENCH_BUILD/$out" ||
 		bench_die "cannot build $out"
 }
 

@@ -49,9 +49,9 @@
 
 #include "batch.h"
 #include "bucket_table.h"
-#include "packet.h"
-#include "select.h"
-#include "../kmod/xdp/dicap_xdp_ctl.h"
+#include "dicap/packet.h"
+#include "dicap/select.h"
+#include "xdpctl.h"
 
 #define MAX_FRAMES	64
 #define MAX_INSNS	256
@@ -400,7 +400,7 @@ load_dicap(const char *path)
 	    drop_ring, NULL, NULL);
 	if (ring == NULL)
 		die("ring buffer");
-	ctl.cfg->lease_policy = DICAP_XDP_LEASE_KEEP;
+	ctl.cfg->lease_policy = DICAP_DP_LEASE_KEEP;
 	ctl.cfg->snaplen = DICAP_SNAPLEN_DEFAULT;
 	ctl.cfg->wakeup_every = DICAP_XDP_WAKEUP_EVERY;	/* as dicapd */
 }
@@ -493,7 +493,7 @@ one_frame(const struct frame *f, uint32_t repeat)
 		if (quick && mode == DICAP_MODE_PACKET)
 			continue;
 		o = owner(mode, f);
-		ctl.cfg->actions = DICAP_XDP_ACT_PASS;
+		ctl.cfg->actions = DICAP_DP_ACT_PASS;
 		activate(mode, 2, 1 - o);
 		expect(f, XDP_DROP, "drop");
 		snprintf(name, sizeof(name), "%s-drop", names[mode]);
@@ -504,7 +504,7 @@ one_frame(const struct frame *f, uint32_t repeat)
 		expect(f, XDP_PASS, "pass");
 		snprintf(name, sizeof(name), "%s-pass", names[mode]);
 		add(name, sample(xdp_fd, f, repeat, 0, NULL, 0));
-		ctl.cfg->actions = DICAP_XDP_ACT_RING;
+		ctl.cfg->actions = DICAP_DP_ACT_RING;
 		expect(f, XDP_DROP, "ring");
 		snprintf(name, sizeof(name), "%s-ring", names[mode]);
 		add(name, sample(xdp_fd, f, repeat, 1, NULL, 0));
@@ -513,12 +513,12 @@ one_frame(const struct frame *f, uint32_t repeat)
 
 			dicap_xdp_read_stats(&ctl, &st);
 			fprintf(stderr, "records %llu full %llu errors %llu\n",
-			    (unsigned long long)st.v[DICAP_XDP_RING_RECORDS],
-			    (unsigned long long)st.v[DICAP_XDP_RINGBUF_FULL],
-			    (unsigned long long)st.v[DICAP_XDP_RING_ERRORS]);
+			    (unsigned long long)st.v[DICAP_DP_RING_RECORDS],
+			    (unsigned long long)st.v[DICAP_DP_RINGBUF_FULL],
+			    (unsigned long long)st.v[DICAP_DP_RING_ERRORS]);
 		}
 	}
-	ctl.cfg->actions = DICAP_XDP_ACT_PASS;
+	ctl.cfg->actions = DICAP_DP_ACT_PASS;
 	activate(DICAP_MODE_RR, 2, 0);
 	add("rr-mix", sample(xdp_fd, f, repeat, 0, NULL, 0));
 }

@@ -13,19 +13,7 @@
 
 #include "coord.h"
 
-int
-addr_equal(const struct dicap_addr *a, const struct dicap_addr *b)
-{
-	return addr_same_host(a, b) && a->port == b->port;
-}
 
-int
-addr_same_host(const struct dicap_addr *a, const struct dicap_addr *b)
-{
-	size_t len = a->family == 4 ? 4 : 16;
-
-	return a->family == b->family && memcmp(a->addr, b->addr, len) == 0;
-}
 
 int
 addr_is_any(const struct dicap_addr *a)
@@ -35,17 +23,6 @@ addr_is_any(const struct dicap_addr *a)
 	return memcmp(a->addr, zero, a->family == 4 ? 4 : 16) == 0;
 }
 
-const char *
-addr_str(const struct dicap_addr *a)
-{
-	static char bufs[4][DICAP_ADDR_STRLEN];
-	static unsigned int next;
-	char *b = bufs[next++ % 4];
-
-	if (dicap_addr_format(a, b, DICAP_ADDR_STRLEN) == NULL)
-		snprintf(b, DICAP_ADDR_STRLEN, "(bad address)");
-	return b;
-}
 
 void
 in6_to_addr(const struct in6_addr *in6, struct dicap_addr *a)

@@ -88,8 +88,8 @@ announce_open(struct coord *c, char *err, size_t errlen)
 			mr.imr_ifindex = (int)if_nametoindex("lo");
 		setsockopt(c->mfd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr));
 	}
-	log_info("announcing %s to %s", addr_str(&c->announce_self),
-	    addr_str(&c->conf.announce_group));
+	log_info("announcing %s to %s", dicap_addr_str(&c->announce_self),
+	    dicap_addr_str(&c->conf.announce_group));
 	return 0;
 }
 
@@ -155,7 +155,7 @@ announce_send(struct coord *c)
 	c->ctr[CC_TX_ERRORS]++;
 	if (!c->announce_failed) {
 		c->announce_failed = 1;
-		log_warn("announce to %s (now trying lo)", addr_str(&c->conf.announce_group));
+		log_warn("announce to %s (now trying lo)", dicap_addr_str(&c->conf.announce_group));
 		multicast_via_lo(c);
 	}
 }

@@ -27,7 +27,7 @@
 #include "log.h"
 #include "opt.h"
 #include "options.h"
-#include "select.h"
+#include "dicap/select.h"
 
 #define PROG	"dicap-coord"
 
@@ -148,7 +148,7 @@ add_addr(const char *opt, const char *s, struct dicap_addr *list, int *n, int ma
 
 	address(opt, s, &a, port);
 	for (i = 0; i < *n; i++)
-		if (addr_equal(&list[i], &a))
+		if (dicap_addr_equal(&list[i], &a))
 			opt_fail("%s %s is given twice", opt, s);
 	if (*n >= max)
 		opt_fail("%s: at most %d", opt, max);
@@ -190,12 +190,12 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 	if (conf->announce && (conf->announce_group.family != 4 ||
 	    (conf->announce_group.addr[0] & 0xf0) != 0xe0))
 		opt_fail("--announce-group %s is not an IPv4 multicast address",
-		    addr_str(&conf->announce_group));
+		    dicap_addr_str(&conf->announce_group));
 	for (i = 0; i < conf->n_peers; i++)
-		if (addr_equal(&conf->peers[i], &conf->listen) ||
-		    (conf->advertise.family && addr_equal(&conf->peers[i], &conf->advertise)))
+		if (dicap_addr_equal(&conf->peers[i], &conf->listen) ||
+		    (conf->advertise.family && dicap_addr_equal(&conf->peers[i], &conf->advertise)))
 			opt_fail("--peer %s is this coordinator's own address",
-			    addr_str(&conf->peers[i]));
+			    dicap_addr_str(&conf->peers[i]));
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
 	if (keyfile == NULL && !insecure)
@@ -468,9 +468,9 @@ main(int argc, char **argv)
 	}
 	if (!c.conf.have_key)
 		log_warnx("running without a cluster key (--insecure): anyone who can reach"
-		    " %s can change what every capture node captures", addr_str(&c.conf.listen));
+		    " %s can change what every capture node captures", dicap_addr_str(&c.conf.listen));
 	log_info("listening on %s: id 0x%08x, priority %u, select %s, heartbeat %u ms,"
-	    " timeout %u ms, %d peer(s)", addr_str(&c.conf.listen), c.conf.id,
+	    " timeout %u ms, %d peer(s)", dicap_addr_str(&c.conf.listen), c.conf.id,
 	    c.conf.priority, dicap_mode_name(c.conf.mode), c.conf.heartbeat_ms,
 	    c.conf.timeout_ms, c.conf.n_peers);
 	log_markers(&c.conf);

@@ -231,6 +231,7 @@ struct coord {
 	struct replay_entry *replay;
 	uint64_t ctr[CC_COUNTER_MAX];
 	uint64_t ctr_logged[CC_COUNTER_MAX];
+	uint64_t drop_warned_ns[CC_COUNTER_MAX];	/* net_drop()'s last warning */
 
 	/* nodes.c */
 	struct node *nodes;
@@ -299,10 +300,7 @@ const char	*role_name(enum coord_role);
 
 /* addr.c */
 struct in6_addr;
-int	addr_equal(const struct dicap_addr *, const struct dicap_addr *);
-int	addr_same_host(const struct dicap_addr *, const struct dicap_addr *);
 int	addr_is_any(const struct dicap_addr *);
-const char *addr_str(const struct dicap_addr *);
 void	in6_to_addr(const struct in6_addr *, struct dicap_addr *);
 
 /* net.c */

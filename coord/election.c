@@ -381,7 +381,7 @@ coord_term(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *
 	if (m->term < c->term) {
 		c->ctr[CC_RX_STALE_TERM]++;
 		log_debug("%s from %s with term %u below ours %u", dicap_msg_type_name(m->type),
-		    addr_str(from), m->term, c->term);
+		    dicap_addr_str(from), m->term, c->term);
 		/* Fence it now; once per sync round, not once per part. */
 		if (c->role == ROLE_ACTIVE &&
 		    (m->type != DICAP_MSG_COORD_SYNC || m->part == 0))
@@ -404,7 +404,7 @@ coord_term(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *
 		return 1;
 	}
 	log_warnx("another active coordinator (%s, id 0x%08x) has our term %u: taking term %u",
-	    addr_str(from), m->node_id, c->term, next_term(c->term));
+	    dicap_addr_str(from), m->node_id, c->term, next_term(c->term));
 	c->term = next_term(c->term);
 	topology_publish_now(c);
 	sync_send(c, c->conf.peers, c->conf.n_peers);
@@ -422,7 +422,7 @@ warn_config(struct coord *c, const struct dicap_msg *m, const struct dicap_addr 
 		return;
 	c->warned_config = 1;
 	log_warnx("the active coordinator %s is configured differently (select, analyzers"
-	    " or timers); if we take over, nodes get our settings", addr_str(from));
+	    " or timers); if we take over, nodes get our settings", dicap_addr_str(from));
 }
 
 /* Upsert the nodes of one sync part; after a complete round, drop the rest. */
@@ -472,19 +472,19 @@ election_on_sync(struct coord *c, const struct dicap_msg *m, const struct dicap_
 {
 	c->ctr[CC_SYNCS_RECEIVED]++;
 	if (DICAP_HAS(m, DICAP_AVP_NODE_ID) && m->node_id == c->conf.id) {
-		log_debug("sync from %s carries our own id: ignored", addr_str(from));
+		log_debug("sync from %s carries our own id: ignored", dicap_addr_str(from));
 		return;
 	}
 	if (!coord_term(c, m, from, 1))
 		return;
 	if (c->role == ROLE_CANDIDATE) {
-		log_info("candidacy ended: %s is active (term %u)", addr_str(from), m->term);
+		log_info("candidacy ended: %s is active (term %u)", dicap_addr_str(from), m->term);
 		evtimer_del(c->ev_candidate);
 		c->role = ROLE_STANDBY;
 	}
 	if (c->active.heard == 0 || c->active.id != m->node_id)
 		log_info("following active coordinator %s (id 0x%08x, term %u)",
-		    addr_str(DICAP_HAS(m, DICAP_AVP_COORD) ? &m->coord : from), m->node_id,
+		    dicap_addr_str(DICAP_HAS(m, DICAP_AVP_COORD) ? &m->coord : from), m->node_id,
 		    m->term);
 	if (c->active.heard == 0 || c->active.id != m->node_id)
 		c->active.addr = *from;
@@ -524,7 +524,7 @@ election_on_vote_req(struct coord *c, const struct dicap_msg *m, const struct di
 		uint64_t wait = backoff_ms(c);
 
 		log_info("candidate %s (priority %u) outranks us: backing off %llu ms more",
-		    addr_str(from), m->priority, (unsigned long long)wait);
+		    dicap_addr_str(from), m->priority, (unsigned long long)wait);
 		timer_ms(c->ev_candidate, wait);
 	}
 }

@@ -37,8 +37,8 @@
 
 #include "coord.h"
 #include "log.h"
-#include "select.h"
-#include "../kmod/xdp/dicap_xdp.h"
+#include "dicap/select.h"
+#include "dicap/marker.h"
 
 #define MARKER_WARN_EVERY_NS	MS(10000)
 

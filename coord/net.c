@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "coord.h"
+#include "droplog.h"
 #include "log.h"
 
 #define NET_RX_BATCH	256		/* datagrams per wakeup: timers still run */
@@ -95,7 +96,7 @@ net_open(struct coord *c, char *err, size_t errlen)
 		setsockopt(c->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
 	sslen = dicap_addr_to_sockaddr(&c->conf.listen, 0, &ss);
 	if (bind(c->fd, (struct sockaddr *)&ss, sslen) == -1) {
-		snprintf(err, errlen, "bind %s: %s", addr_str(&c->conf.listen),
+		snprintf(err, errlen, "bind %s: %s", dicap_addr_str(&c->conf.listen),
 		    strerror(errno));
 		close(c->fd);
 		c->fd = -1;
@@ -226,27 +227,14 @@ net_send(struct coord *c, struct dicap_msg *m, const struct dicap_addr *to,
 	return net_send_raw(c, tx_buf, (size_t)len, (struct sockaddr *)&ss, sslen, local);
 }
 
-/*
- * Count a drop; warn at most once a second per counter so that a flood of
- * garbage cannot flood the log as well.
- */
+/* Count a drop, and log it (lib/droplog.h). */
 static void
 net_drop(struct coord *c, enum coord_counter ctr, const struct dicap_addr *from,
     const char *what, const char *why)
 {
-	static uint64_t last_warn[CC_COUNTER_MAX];
-	uint64_t now = dicap_mono_ns();
-
 	c->ctr[ctr]++;
-	if (now - last_warn[ctr] >= MS(1000)) {
-		last_warn[ctr] = now;
-		log_warnx("dropped a datagram from %s: %s%s%s (%s: %llu so far)",
-		    addr_str(from), what, why ? ": " : "", why ? why : "",
-		    coord_counter_name(ctr), (unsigned long long)c->ctr[ctr]);
-	} else {
-		log_debug("dropped a datagram from %s: %s%s%s", addr_str(from), what,
-		    why ? ": " : "", why ? why : "");
-	}
+	dicap_log_drop(&c->drop_warned_ns[ctr], coord_counter_name(ctr), c->ctr[ctr], from,
+	    what, why);
 }
 
 /* Drops since the last call, for the periodic summary in the log. */
@@ -366,7 +354,7 @@ net_fresh(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *f
 static void
 net_on_error(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *from)
 {
-	log_debug("error %u from %s: %s", m->error_code, addr_str(from),
+	log_debug("error %u from %s: %s", m->error_code, dicap_addr_str(from),
 	    DICAP_HAS(m, DICAP_AVP_ERROR_TEXT) ? m->error_text : "(no text)");
 	(void)c;
 }
@@ -454,7 +442,7 @@ net_input(struct coord *c, size_t len, const struct sockaddr_storage *ss, sockle
 	if (m.type != DICAP_MSG_ERROR && !net_fresh(c, &m, &from))
 		return;
 	log_debug("received %s from %s (%zu bytes)", dicap_msg_type_name(m.type),
-	    addr_str(&from), len);
+	    dicap_addr_str(&from), len);
 	net_dispatch(c, &m, &from, ss, sslen, local);
 }
 

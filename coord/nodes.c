@@ -196,7 +196,7 @@ nodes_expire(struct coord *c)
 
 	while ((n = TAILQ_FIRST(&c->by_age)) != NULL && now - n->last_heard > limit) {
 		node_event("node 0x%08x (%s) timed out: no heartbeat for %llu ms",
-		    n->id, addr_str(&n->addr),
+		    n->id, dicap_addr_str(&n->addr),
 		    (unsigned long long)((now - n->last_heard) / MS(1)));
 		c->ctr[CC_TIMEOUTS]++;
 		c->pub_left++;
@@ -240,7 +240,7 @@ not_leader(struct coord *c, uint32_t node_id, const struct dicap_addr *from,
 	if (c->active.heard != 0)
 		node_send_error(c, from, local, DICAP_CTLERR_NOT_LEADER, node_id,
 		    "standby coordinator; the active one is %s (term %u)",
-		    addr_str(&c->active.addr), c->active.term);
+		    dicap_addr_str(&c->active.addr), c->active.term);
 	else
 		node_send_error(c, from, local, DICAP_CTLERR_NOT_LEADER, node_id,
 		    "standby coordinator; no active coordinator known");
@@ -257,14 +257,14 @@ static int
 join_conflict(struct coord *c, struct node *n, const struct dicap_msg *m,
     const struct dicap_addr *from, const struct dicap_addr *local)
 {
-	if (addr_same_host(&n->addr, from))
+	if (dicap_addr_same_host(&n->addr, from))
 		return 0;
 	c->ctr[CC_ID_CONFLICTS]++;
 	if (node_log_budget())
 		log_warnx("refused JOIN of node 0x%08x from %s: the id is held by %s",
-		    m->node_id, addr_str(from), addr_str(&n->addr));
+		    m->node_id, dicap_addr_str(from), dicap_addr_str(&n->addr));
 	node_send_error(c, from, local, DICAP_CTLERR_ID_IN_USE, m->node_id,
-	    "node id 0x%08x is held by %s", m->node_id, addr_str(&n->addr));
+	    "node id 0x%08x is held by %s", m->node_id, dicap_addr_str(&n->addr));
 	return 1;
 }
 
@@ -276,11 +276,11 @@ rejoin(struct coord *c, struct node *n, const struct dicap_msg *m,
 	uint16_t w = coord_weight_for(c, n->id, join_weight(m));
 
 	c->ctr[CC_REJOINS]++;
-	if (!addr_equal(&n->addr, from))
-		node_event("node 0x%08x rejoins from %s (was %s)", n->id, addr_str(from),
-		    addr_str(&n->addr));
+	if (!dicap_addr_equal(&n->addr, from))
+		node_event("node 0x%08x rejoins from %s (was %s)", n->id, dicap_addr_str(from),
+		    dicap_addr_str(&n->addr));
 	else
-		log_debug("node 0x%08x rejoins from %s", n->id, addr_str(from));
+		log_debug("node 0x%08x rejoins from %s", n->id, dicap_addr_str(from));
 	n->addr = *from;
 	n->local = *local;
 	n->join_weight = join_weight(m);
@@ -333,7 +333,7 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 	n->weight = coord_weight_for(c, n->id, n->join_weight);
 	n->accept_pending = 1;
 	c->pub_joined++;
-	node_event("node 0x%08x joins from %s, weight %u", n->id, addr_str(from), n->weight);
+	node_event("node 0x%08x joins from %s, weight %u", n->id, dicap_addr_str(from), n->weight);
 	topology_mark_dirty(c);
 }
 
@@ -413,15 +413,15 @@ node_on_heartbeat(struct coord *c, const struct dicap_msg *m, const struct dicap
 	}
 	if ((n = node_find(c, m->node_id)) == NULL) {
 		log_debug("heartbeat from unknown node 0x%08x at %s", m->node_id,
-		    addr_str(from));
+		    dicap_addr_str(from));
 		node_send_error(c, from, local, DICAP_CTLERR_UNKNOWN_NODE, m->node_id,
 		    "node 0x%08x is not a member: join again", m->node_id);
 		return;
 	}
-	if (!addr_same_host(&n->addr, from)) {
+	if (!dicap_addr_same_host(&n->addr, from)) {
 		c->ctr[CC_ID_CONFLICTS]++;
 		log_debug("heartbeat of node 0x%08x from %s, but it joined from %s: ignored",
-		    n->id, addr_str(from), addr_str(&n->addr));
+		    n->id, dicap_addr_str(from), dicap_addr_str(&n->addr));
 		return;
 	}
 	n->addr = *from;
@@ -500,7 +500,7 @@ leave_again(struct coord *c, uint32_t id, const struct dicap_addr *from,
 {
 	struct leaver l;
 
-	log_debug("leave of node 0x%08x from %s: not a member (any more)", id, addr_str(from));
+	log_debug("leave of node 0x%08x from %s: not a member (any more)", id, dicap_addr_str(from));
 	heartbeat_reply(c, id, from, local);
 	if (c->epoch == 0 || leaver_find(c, id) != NULL ||
 	    (c->n_members != 0 && dicap_members_find(c->members, c->n_members, id) >= 0))
@@ -524,12 +524,12 @@ node_on_leave(struct coord *c, const struct dicap_msg *m, const struct dicap_add
 		leave_again(c, m->node_id, from, local);
 		return;
 	}
-	if (!addr_same_host(&n->addr, from)) {
+	if (!dicap_addr_same_host(&n->addr, from)) {
 		log_debug("leave of node 0x%08x from %s: it joined from %s", m->node_id,
-		    addr_str(from), addr_str(&n->addr));
+		    dicap_addr_str(from), dicap_addr_str(&n->addr));
 		return;
 	}
-	node_event("node 0x%08x (%s) leaves", n->id, addr_str(&n->addr));
+	node_event("node 0x%08x (%s) leaves", n->id, dicap_addr_str(&n->addr));
 	c->ctr[CC_LEAVES]++;
 	c->pub_left++;
 	heartbeat_reply(c, n->id, from, local);

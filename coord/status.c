@@ -408,7 +408,7 @@ answer(struct coord *c, struct info_set *s, const struct sockaddr_storage *from,
 	if ((j = job_build(c, s, local)) == NULL)
 		return;
 	dicap_addr_from_sockaddr((const struct sockaddr *)from, &to);
-	log_debug("status for %s: %u nodes in %u parts", addr_str(&to), s->n, j->parts);
+	log_debug("status for %s: %u nodes in %u parts", dicap_addr_str(&to), s->n, j->parts);
 	memcpy(&j->to, from, sizeof(*from));
 	j->tolen = fromlen;
 	j->local = *local;

@@ -13,7 +13,7 @@
 #include "decode.h"
 #include "framegen.h"
 #include "gen.h"
-#include "packet.h"
+#include "dicap/packet.h"
 
 static const char *l4_name(uint8_t proto)
 {

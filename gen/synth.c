@@ -15,7 +15,7 @@
 
 #include "framegen.h"
 #include "gen.h"
-#include "packet.h"
+#include "dicap/packet.h"
 
 #define FRAG_TRAIN_MEAN	2.5	/* fragment trains have 2 or 3 frames */
 #define TTL_FWD		64

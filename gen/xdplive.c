@@ -20,9 +20,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "dicap_types.h"
+#include "dicap/types.h"
 #include "framegen.h"
-#include "packet.h"
+#include "dicap/packet.h"
 #include "xdplive.h"
 
 struct xdplive {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "batch.h"
+#include "why.h"
 
 /* The smallest valid batch: the header and one record of zero bytes. */
 #define BATCH_MIN_LEN	(DICAP_BATCH_HDR_LEN + DICAP_BATCH_REC_HDR_LEN)
@@ -24,19 +25,6 @@ static const char *const err_names[DICAP_BATCHERR_MAX + 1] = {
 	[DICAP_BATCHERR_CAPLEN] = "record lengths inconsistent",
 };
 
-static __thread char why_buf[160];
-
-static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 const char *dicap_batch_strerror(int err)
 {
 	if (err < 0)
@@ -51,26 +39,26 @@ static int check_header(const uint8_t *buf, size_t len)
 	uint32_t claimed;
 
 	if (len < DICAP_BATCH_HDR_LEN)
-		return fail(DICAP_BATCHERR_SHORT, "%zu bytes, the header needs %d",
+		return dicap_fail(DICAP_BATCHERR_SHORT, "%zu bytes, the header needs %d",
 			    len, DICAP_BATCH_HDR_LEN);
 	if (dicap_get_be16(buf) != DICAP_BATCH_MAGIC)
-		return fail(DICAP_BATCHERR_MAGIC, "magic 0x%04x, expected 0x%04x",
+		return dicap_fail(DICAP_BATCHERR_MAGIC, "magic 0x%04x, expected 0x%04x",
 			    dicap_get_be16(buf), DICAP_BATCH_MAGIC);
 	if (buf[2] != DICAP_BATCH_VERSION)
-		return fail(DICAP_BATCHERR_VERSION, "version %u, expected %d",
+		return dicap_fail(DICAP_BATCHERR_VERSION, "version %u, expected %d",
 			    buf[2], DICAP_BATCH_VERSION);
 	if (buf[3] & ~DICAP_BF_MASK)
-		return fail(DICAP_BATCHERR_FLAGS, "flags 0x%02x, known 0x%02x",
+		return dicap_fail(DICAP_BATCHERR_FLAGS, "flags 0x%02x, known 0x%02x",
 			    buf[3], DICAP_BF_MASK);
 	claimed = dicap_get_be32(buf + 16);
 	if (claimed != len)
-		return fail(DICAP_BATCHERR_LENGTH, "header says %u bytes, have %zu",
+		return dicap_fail(DICAP_BATCHERR_LENGTH, "header says %u bytes, have %zu",
 			    claimed, len);
 	if (claimed > DICAP_BATCH_MAX_LEN)
-		return fail(DICAP_BATCHERR_LENGTH, "length %u exceeds %d",
+		return dicap_fail(DICAP_BATCHERR_LENGTH, "length %u exceeds %d",
 			    claimed, DICAP_BATCH_MAX_LEN);
 	if (dicap_get_be16(buf + 12) == 0)
-		return fail(DICAP_BATCHERR_COUNT, "record count 0");
+		return dicap_fail(DICAP_BATCHERR_COUNT, "record count 0");
 	return DICAP_BATCHERR_OK;
 }
 
@@ -80,18 +68,18 @@ static int check_record(const uint8_t *buf, size_t len, size_t off, uint32_t i,
 	uint16_t wirelen, caplen;
 
 	if (len - off < DICAP_BATCH_REC_HDR_LEN)
-		return fail(DICAP_BATCHERR_REC_TRUNC,
+		return dicap_fail(DICAP_BATCHERR_REC_TRUNC,
 			    "record %u at offset %zu: header runs past the end", i, off);
 	wirelen = dicap_get_be16(buf + off + 8);
 	caplen = dicap_get_be16(buf + off + 10);
 	if (len - off - DICAP_BATCH_REC_HDR_LEN < caplen)
-		return fail(DICAP_BATCHERR_REC_TRUNC,
+		return dicap_fail(DICAP_BATCHERR_REC_TRUNC,
 			    "record %u at offset %zu: %u captured bytes run past the end",
 			    i, off, caplen);
 	if (wirelen == 0)
-		return fail(DICAP_BATCHERR_CAPLEN, "record %u: wire length 0", i);
+		return dicap_fail(DICAP_BATCHERR_CAPLEN, "record %u: wire length 0", i);
 	if (caplen > wirelen)
-		return fail(DICAP_BATCHERR_CAPLEN, "record %u: caplen %u > wirelen %u",
+		return dicap_fail(DICAP_BATCHERR_CAPLEN, "record %u: caplen %u > wirelen %u",
 			    i, caplen, wirelen);
 	*size = dicap_batch_rec_size(caplen);
 	return DICAP_BATCHERR_OK;
@@ -105,7 +93,7 @@ static int check_records(const uint8_t *buf, size_t len, uint16_t count)
 
 	for (i = 0; i < count; i++) {
 		if (off == len)
-			return fail(DICAP_BATCHERR_COUNT,
+			return dicap_fail(DICAP_BATCHERR_COUNT,
 				    "header says %u records, batch holds %u", count, i);
 		err = check_record(buf, len, off, i, &size);
 		if (err)
@@ -113,7 +101,7 @@ static int check_records(const uint8_t *buf, size_t len, uint16_t count)
 		off += size;
 	}
 	if (off != len)
-		return fail(DICAP_BATCHERR_COUNT,
+		return dicap_fail(DICAP_BATCHERR_COUNT,
 			    "%zu bytes left after the %u records the header counts",
 			    len - off, count);
 	return DICAP_BATCHERR_OK;
@@ -124,9 +112,9 @@ int dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h
 {
 	int err;
 
-	why_buf[0] = '\0';
+	dicap_why_clear();
 	if (why)
-		*why = why_buf;
+		*why = dicap_why();
 	err = check_header(buf, len);
 	if (err)
 		return err;
@@ -140,7 +128,7 @@ int dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h
 	err = check_records(buf, len, h->count);
 	if (err)
 		return err;
-	snprintf(why_buf, sizeof(why_buf), "ok");
+	dicap_fail(0, "ok");
 	return DICAP_BATCHERR_OK;
 }
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "select.h"
+#include "dicap/select.h"
 
 #define DICAP_MAX_MEMBERS	65535
 #define DICAP_MAX_WEIGHT	65535

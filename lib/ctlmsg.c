@@ -18,7 +18,8 @@
 #include <sodium.h>
 
 #include "ctlmsg.h"
-#include "dicap_types.h"
+#include "why.h"
+#include "dicap/types.h"
 
 #define AVP_SHORT_LEN	5	/* code + u32 */
 #define AVP_EXT_HDR_LEN	3	/* code + u16 length */
@@ -171,22 +172,9 @@ static const char *const err_names[DICAP_MSGERR_MAX + 1] = {
 	[DICAP_MSGERR_NOSPACE] = "message does not fit",
 };
 
-static __thread char why_buf[192];
-
-static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 const char *dicap_msg_why(void)
 {
-	return why_buf;
+	return dicap_why();
 }
 
 const char *dicap_msg_strerror(int err)
@@ -286,18 +274,18 @@ static int addr_decode(const struct avp_view *v, struct dicap_addr *a)
 
 	memset(a, 0, sizeof(*a));
 	if (family != 4 && family != 6)
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s): address family %u is not 4 or 6",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s): address family %u is not 4 or 6",
 			    v->num, name, family);
 	want = family == 4 ? DICAP_ADDR_WIRE_V4_LEN : DICAP_ADDR_WIRE_V6_LEN;
 	if (v->len != want)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "AVP %u (%s): an IPv%u address needs length %zu, not %u",
 			    v->num, name, family, want, v->len);
 	a->family = family;
 	a->port = dicap_get_be16(v->val + 1);
 	memcpy(a->addr, v->val + 3, v->len - 3);
 	if (a->port == 0)
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s): port 0", v->num, name);
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s): port 0", v->num, name);
 	return DICAP_MSGERR_OK;
 }
 
@@ -327,20 +315,20 @@ static int node_info_addr(const uint8_t *buf, struct dicap_node_info *ni)
 
 	memset(&ni->addr, 0, sizeof(ni->addr));
 	if (family != 4 && family != 6)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "node info %u: address family %u is not 4 or 6",
 			    ni->node_id, family);
 	if (buf[7] != 0)
-		return fail(DICAP_MSGERR_AVP_RANGE, "node info %u: reserved byte %u",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "node info %u: reserved byte %u",
 			    ni->node_id, buf[7]);
 	if (family == 4 && memcmp(buf + 14, zero, sizeof(zero)) != 0)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "node info %u: IPv4 address padding not zero", ni->node_id);
 	ni->addr.family = family;
 	ni->addr.port = dicap_get_be16(buf + 8);
 	memcpy(ni->addr.addr, buf + 10, 16);
 	if (ni->addr.port == 0)
-		return fail(DICAP_MSGERR_AVP_RANGE, "node info %u: port 0", ni->node_id);
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "node info %u: port 0", ni->node_id);
 	return DICAP_MSGERR_OK;
 }
 
@@ -351,19 +339,19 @@ int dicap_node_info_decode(const uint8_t *buf, size_t len, struct dicap_node_inf
 
 	memset(ni, 0, sizeof(*ni));
 	if (why)
-		*why = why_buf;
+		*why = dicap_why();
 	if (len < DICAP_NODE_INFO_FIXED_LEN)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "node info length %zu is shorter than %d",
 			    len, DICAP_NODE_INFO_FIXED_LEN);
 	if ((len - DICAP_NODE_INFO_FIXED_LEN) % DICAP_COUNTER_WIRE_LEN)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "node info length %zu is not %d + a multiple of %d",
 			    len, DICAP_NODE_INFO_FIXED_LEN, DICAP_COUNTER_WIRE_LEN);
 	ni->node_id = dicap_get_be32(buf);
 	ni->weight = dicap_get_be16(buf + 4);
 	if (ni->weight == 0)
-		return fail(DICAP_MSGERR_AVP_RANGE, "node info %u: weight 0", ni->node_id);
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "node info %u: weight 0", ni->node_id);
 	err = node_info_addr(buf, ni);
 	if (err)
 		return err;
@@ -371,7 +359,7 @@ int dicap_node_info_decode(const uint8_t *buf, size_t len, struct dicap_node_inf
 	ni->share_ppm = dicap_get_be32(buf + 30);
 	ni->epoch = dicap_get_be32(buf + 34);
 	if (ni->share_ppm > DICAP_SHARE_PPM_MAX)
-		return fail(DICAP_MSGERR_AVP_RANGE, "node info %u: share %u ppm > %d",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "node info %u: share %u ppm > %d",
 			    ni->node_id, ni->share_ppm, DICAP_SHARE_PPM_MAX);
 	ni->n_counters = (uint32_t)((len - DICAP_NODE_INFO_FIXED_LEN) / DICAP_COUNTER_WIRE_LEN);
 	ni->counters_raw = ni->n_counters ? buf + DICAP_NODE_INFO_FIXED_LEN : NULL;
@@ -384,14 +372,14 @@ int dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_
 	struct dicap_node_info check;
 
 	if (len > AVP_EXT_MAX || (ni->n_counters && !ni->counters_raw))
-		return -fail(DICAP_MSGERR_AVP_RANGE, "node info %u: bad counters",
+		return -dicap_fail(DICAP_MSGERR_AVP_RANGE, "node info %u: bad counters",
 			     ni->node_id);
 	if (ni->addr.family != 4 && ni->addr.family != 6)
-		return -fail(DICAP_MSGERR_AVP_RANGE,
+		return -dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			     "node info %u: address family %u is not 4 or 6",
 			     ni->node_id, ni->addr.family);
 	if (len > cap)
-		return -fail(DICAP_MSGERR_NOSPACE, "node info needs %zu bytes, have %zu",
+		return -dicap_fail(DICAP_MSGERR_NOSPACE, "node info needs %zu bytes, have %zu",
 			     len, cap);
 	memset(buf, 0, DICAP_NODE_INFO_FIXED_LEN);
 	dicap_put_be32(buf, ni->node_id);
@@ -473,7 +461,7 @@ static int avp_at(const uint8_t *buf, size_t len, size_t off, struct avp_view *a
 	a->num = a->code & DICAP_AVP_NUM_MASK;
 	if (!(a->code & DICAP_AVP_F_EXT)) {
 		if (len - off < AVP_SHORT_LEN)
-			return fail(DICAP_MSGERR_AVP_TRUNC,
+			return dicap_fail(DICAP_MSGERR_AVP_TRUNC,
 				    "AVP %u at offset %zu: short value runs past the end",
 				    a->num, off);
 		a->len = 4;
@@ -481,13 +469,13 @@ static int avp_at(const uint8_t *buf, size_t len, size_t off, struct avp_view *a
 		return DICAP_MSGERR_OK;
 	}
 	if (len - off < AVP_EXT_HDR_LEN)
-		return fail(DICAP_MSGERR_AVP_TRUNC,
+		return dicap_fail(DICAP_MSGERR_AVP_TRUNC,
 			    "AVP %u at offset %zu: length field runs past the end",
 			    a->num, off);
 	a->len = dicap_get_be16(buf + off + 1);
 	a->val = buf + off + AVP_EXT_HDR_LEN;
 	if (len - off - AVP_EXT_HDR_LEN < a->len)
-		return fail(DICAP_MSGERR_AVP_TRUNC,
+		return dicap_fail(DICAP_MSGERR_AVP_TRUNC,
 			    "AVP %u at offset %zu: length %u runs past the end",
 			    a->num, off, a->len);
 	return DICAP_MSGERR_OK;
@@ -501,21 +489,21 @@ static size_t avp_size(const struct avp_view *a)
 static int check_header(const uint8_t *buf, size_t len)
 {
 	if (len < DICAP_CTL_HDR_LEN)
-		return fail(DICAP_MSGERR_SHORT, "%zu bytes, the header needs %d",
+		return dicap_fail(DICAP_MSGERR_SHORT, "%zu bytes, the header needs %d",
 			    len, DICAP_CTL_HDR_LEN);
 	if (buf[0] != DICAP_CTL_VERSION)
-		return fail(DICAP_MSGERR_VERSION, "version %u, expected %d",
+		return dicap_fail(DICAP_MSGERR_VERSION, "version %u, expected %d",
 			    buf[0], DICAP_CTL_VERSION);
 	if (buf[1] == 0 || buf[1] > DICAP_MSG_TYPE_MAX)
-		return fail(DICAP_MSGERR_TYPE, "message type %u", buf[1]);
+		return dicap_fail(DICAP_MSGERR_TYPE, "message type %u", buf[1]);
 	if (dicap_get_be16(buf + 6) != 0)
-		return fail(DICAP_MSGERR_RESERVED, "reserved field 0x%04x",
+		return dicap_fail(DICAP_MSGERR_RESERVED, "reserved field 0x%04x",
 			    dicap_get_be16(buf + 6));
 	if (dicap_get_be16(buf + 4) != len)
-		return fail(DICAP_MSGERR_LENGTH, "header says %u bytes, datagram has %zu",
+		return dicap_fail(DICAP_MSGERR_LENGTH, "header says %u bytes, datagram has %zu",
 			    dicap_get_be16(buf + 4), len);
 	if (len > DICAP_CTL_MAX_LEN)
-		return fail(DICAP_MSGERR_LENGTH, "%zu bytes exceed the largest message, %d",
+		return dicap_fail(DICAP_MSGERR_LENGTH, "%zu bytes exceed the largest message, %d",
 			    len, DICAP_CTL_MAX_LEN);
 	return DICAP_MSGERR_OK;
 }
@@ -531,7 +519,7 @@ static int check_framing(const uint8_t *buf, size_t len, size_t *auth_off)
 	*auth_off = 0;
 	while (off < len) {
 		if (*auth_off)
-			return fail(DICAP_MSGERR_AUTH_POS,
+			return dicap_fail(DICAP_MSGERR_AUTH_POS,
 				    "AVP %u at offset %zu follows the authentication tag",
 				    buf[off] & DICAP_AVP_NUM_MASK, off);
 		err = avp_at(buf, len, off, &a);
@@ -543,7 +531,7 @@ static int check_framing(const uint8_t *buf, size_t len, size_t *auth_off)
 		count++;
 	}
 	if (count != dicap_get_be16(buf + 2))
-		return fail(DICAP_MSGERR_AVP_COUNT, "header says %u AVPs, message has %u",
+		return dicap_fail(DICAP_MSGERR_AVP_COUNT, "header says %u AVPs, message has %u",
 			    dicap_get_be16(buf + 2), count);
 	return DICAP_MSGERR_OK;
 }
@@ -554,14 +542,14 @@ static int check_form(const struct avp_view *a)
 	int ext = !!(a->code & DICAP_AVP_F_EXT);
 
 	if (ext != !!(s->flags & S_EXT))
-		return fail(DICAP_MSGERR_AVP_FORM, "AVP %u (%s) must be %s, is %s",
+		return dicap_fail(DICAP_MSGERR_AVP_FORM, "AVP %u (%s) must be %s, is %s",
 			    a->num, s->name, ext ? "short" : "extended",
 			    ext ? "extended" : "short");
 	if (ext && (a->len < s->min_len || a->len > s->max_len)) {
 		if (s->min_len == s->max_len)
-			return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s) length %u is not %u",
+			return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s) length %u is not %u",
 				    a->num, s->name, a->len, s->min_len);
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s) length %u not in %u..%u",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s) length %u not in %u..%u",
 			    a->num, s->name, a->len, s->min_len, s->max_len);
 	}
 	return DICAP_MSGERR_OK;
@@ -573,7 +561,7 @@ static int check_tag(const uint8_t *buf, size_t len, size_t auth_off, const uint
 	int err;
 
 	if (!auth_off)
-		return fail(DICAP_MSGERR_AUTH_MISSING,
+		return dicap_fail(DICAP_MSGERR_AUTH_MISSING,
 			    "a key is configured and the message carries no tag");
 	avp_at(buf, len, auth_off, &a);
 	err = check_form(&a);
@@ -581,7 +569,7 @@ static int check_tag(const uint8_t *buf, size_t len, size_t auth_off, const uint
 		return err;
 	pthread_once(&sodium_once, sodium_setup);
 	if (crypto_auth_hmacsha256_verify(a.val, buf, auth_off, key) != 0)
-		return fail(DICAP_MSGERR_AUTH_BAD, "tag over %zu bytes does not verify",
+		return dicap_fail(DICAP_MSGERR_AUTH_BAD, "tag over %zu bytes does not verify",
 			    auth_off);
 	return DICAP_MSGERR_OK;
 }
@@ -624,7 +612,7 @@ static int dec_u32(struct dicap_msg *m, const struct avp_spec *s, const struct a
 	uint32_t v = dicap_get_be32(a->val);
 
 	if (v < s->min || v > s->max)
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s) value %u not in %u..%u",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (%s) value %u not in %u..%u",
 			    a->num, s->name, v, s->min, s->max);
 	store_uint(m, s, v);
 	return DICAP_MSGERR_OK;
@@ -637,9 +625,9 @@ static int dec_part(struct dicap_msg *m, const struct avp_view *a)
 	m->part = (uint16_t)(v >> 16);
 	m->parts = (uint16_t)v;
 	if (m->parts == 0)
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (part): total parts 0", a->num);
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (part): total parts 0", a->num);
 	if (m->part >= m->parts)
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (part): index %u >= total %u",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (part): index %u >= total %u",
 			    a->num, m->part, m->parts);
 	return DICAP_MSGERR_OK;
 }
@@ -650,7 +638,7 @@ static int dec_members(struct dicap_msg *m, const struct avp_view *a)
 	const uint8_t *p;
 
 	if (a->len % DICAP_MEMBER_WIRE_LEN)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "AVP %u (members) length %u is not a multiple of %d",
 			    a->num, a->len, DICAP_MEMBER_WIRE_LEN);
 	n = a->len / DICAP_MEMBER_WIRE_LEN;
@@ -658,11 +646,11 @@ static int dec_members(struct dicap_msg *m, const struct avp_view *a)
 		p = a->val + (size_t)i * DICAP_MEMBER_WIRE_LEN;
 		id = dicap_get_be32(p);
 		if (i > 0 && id <= prev)
-			return fail(DICAP_MSGERR_AVP_RANGE,
+			return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 				    "AVP %u (members): node id %u after %u, not increasing",
 				    a->num, id, prev);
 		if (dicap_get_be16(p + 4) == 0)
-			return fail(DICAP_MSGERR_AVP_RANGE,
+			return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 				    "AVP %u (members): node %u has weight 0", a->num, id);
 		prev = id;
 	}
@@ -674,10 +662,10 @@ static int dec_members(struct dicap_msg *m, const struct avp_view *a)
 static int dec_text(struct dicap_msg *m, const struct avp_view *a)
 {
 	if (memchr(a->val, 0, a->len))
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (error_text) contains a NUL byte",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (error_text) contains a NUL byte",
 			    a->num);
 	if (!utf8_valid(a->val, a->len))
-		return fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (error_text) is not valid UTF-8",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %u (error_text) is not valid UTF-8",
 			    a->num);
 	memcpy(m->error_text, a->val, a->len);
 	m->error_text[a->len] = '\0';
@@ -687,7 +675,7 @@ static int dec_text(struct dicap_msg *m, const struct avp_view *a)
 static int dec_counters(struct dicap_msg *m, const struct avp_view *a)
 {
 	if (a->len % DICAP_COUNTER_WIRE_LEN)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "AVP %u (counters) length %u is not a multiple of %d",
 			    a->num, a->len, DICAP_COUNTER_WIRE_LEN);
 	m->n_counters = a->len / DICAP_COUNTER_WIRE_LEN;
@@ -698,7 +686,7 @@ static int dec_counters(struct dicap_msg *m, const struct avp_view *a)
 static int dec_analyzer(struct dicap_msg *m, const struct avp_view *a)
 {
 	if (m->n_analyzers >= DICAP_MAX_ANALYZERS)
-		return fail(DICAP_MSGERR_AVP_RANGE, "more than %d analyzers",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "more than %d analyzers",
 			    DICAP_MAX_ANALYZERS);
 	return addr_decode(a, &m->analyzers[m->n_analyzers++]);
 }
@@ -709,7 +697,7 @@ static int dec_node_info(struct dicap_msg *m, const struct avp_view *a)
 	int err;
 
 	if (m->n_node_info >= DICAP_MAX_NODE_INFO)
-		return fail(DICAP_MSGERR_AVP_RANGE, "more than %d node infos",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "more than %d node infos",
 			    DICAP_MAX_NODE_INFO);
 	err = dicap_node_info_decode(a->val, a->len, &ni, NULL);
 	if (err)
@@ -754,7 +742,7 @@ static int dec_value(struct dicap_msg *m, const struct avp_view *a)
 		m->auth_off = a->off;
 		return DICAP_MSGERR_OK;
 	}
-	return fail(DICAP_MSGERR_AVP_UNKNOWN, "AVP %u has no decoder", a->num);
+	return dicap_fail(DICAP_MSGERR_AVP_UNKNOWN, "AVP %u has no decoder", a->num);
 }
 
 /* Pass 2: each attribute on its own. */
@@ -765,7 +753,7 @@ static int dec_avp(struct dicap_msg *m, const struct avp_view *a)
 
 	if (a->num == 0 || a->num > DICAP_AVP_MAX) {
 		if (a->code & DICAP_AVP_F_MANDATORY)
-			return fail(DICAP_MSGERR_AVP_UNKNOWN,
+			return dicap_fail(DICAP_MSGERR_AVP_UNKNOWN,
 				    "unknown AVP %u at offset %u is mandatory",
 				    a->num, a->off);
 		return DICAP_MSGERR_OK;
@@ -775,10 +763,10 @@ static int dec_avp(struct dicap_msg *m, const struct avp_view *a)
 	if (err)
 		return err;
 	if (!((dicap_msg_allowed(m->type) >> a->num) & 1))
-		return fail(DICAP_MSGERR_AVP_NOT_ALLOWED, "AVP %u (%s) not allowed in %s",
+		return dicap_fail(DICAP_MSGERR_AVP_NOT_ALLOWED, "AVP %u (%s) not allowed in %s",
 			    a->num, s->name, dicap_msg_type_name(m->type));
 	if (DICAP_HAS(m, a->num) && !(s->flags & S_REPEAT))
-		return fail(DICAP_MSGERR_AVP_DUP, "AVP %u (%s) appears twice",
+		return dicap_fail(DICAP_MSGERR_AVP_DUP, "AVP %u (%s) appears twice",
 			    a->num, s->name);
 	err = dec_value(m, a);
 	if (err)
@@ -792,10 +780,10 @@ static int check_members_count(const struct dicap_msg *m)
 	int whole = !DICAP_HAS(m, DICAP_AVP_PART) || m->parts == 1;
 
 	if (m->n_members > m->member_count)
-		return fail(DICAP_MSGERR_AVP_RANGE, "%u members listed, member_count %u",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "%u members listed, member_count %u",
 			    m->n_members, m->member_count);
 	if (whole && m->n_members != m->member_count)
-		return fail(DICAP_MSGERR_AVP_RANGE,
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
 			    "single part lists %u members, member_count %u",
 			    m->n_members, m->member_count);
 	return DICAP_MSGERR_OK;
@@ -809,16 +797,16 @@ static int check_message(const struct dicap_msg *m)
 
 	if (missing) {
 		avp = __builtin_ctz(missing);
-		return fail(DICAP_MSGERR_AVP_MISSING, "%s requires AVP %d (%s)",
+		return dicap_fail(DICAP_MSGERR_AVP_MISSING, "%s requires AVP %d (%s)",
 			    dicap_msg_type_name(m->type), avp, dicap_avp_name(avp));
 	}
 	if (DICAP_HAS(m, DICAP_AVP_HEARTBEAT_MS) && DICAP_HAS(m, DICAP_AVP_TIMEOUT_MS) &&
 	    m->timeout_ms <= m->heartbeat_ms)
-		return fail(DICAP_MSGERR_AVP_RANGE, "timeout %u ms is not above heartbeat %u ms",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "timeout %u ms is not above heartbeat %u ms",
 			    m->timeout_ms, m->heartbeat_ms);
 	if (DICAP_HAS(m, DICAP_AVP_POSITION) && DICAP_HAS(m, DICAP_AVP_MEMBER_COUNT) &&
 	    m->position >= m->member_count)
-		return fail(DICAP_MSGERR_AVP_RANGE, "position %u >= member_count %u",
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE, "position %u >= member_count %u",
 			    m->position, m->member_count);
 	if (DICAP_HAS(m, DICAP_AVP_MEMBERS) && DICAP_HAS(m, DICAP_AVP_MEMBER_COUNT))
 		return check_members_count(m);
@@ -858,12 +846,12 @@ int dicap_msg_decode(const uint8_t *buf, size_t len, struct dicap_msg *m,
 {
 	int err;
 
-	why_buf[0] = '\0';
+	dicap_why_clear();
 	if (why)
-		*why = why_buf;
+		*why = dicap_why();
 	err = decode(buf, len, m, key);
 	if (err == DICAP_MSGERR_OK)
-		snprintf(why_buf, sizeof(why_buf), "ok");
+		dicap_fail(0, "ok");
 	return err;
 }
 
@@ -888,7 +876,7 @@ static uint8_t *w_reserve(struct writer *w, size_t n)
 	if (w->err)
 		return NULL;
 	if (n > w->cap - w->len) {
-		w->err = fail(DICAP_MSGERR_NOSPACE, "message needs more than %zu bytes",
+		w->err = dicap_fail(DICAP_MSGERR_NOSPACE, "message needs more than %zu bytes",
 			      w->cap);
 		return NULL;
 	}
@@ -915,7 +903,7 @@ static uint8_t *w_ext(struct writer *w, int num, size_t len)
 
 	if (len > AVP_EXT_MAX) {
 		if (!w->err)
-			w->err = fail(DICAP_MSGERR_AVP_RANGE,
+			w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE,
 				      "AVP %d (%s) value of %zu bytes is too long",
 				      num, dicap_avp_name(num), len);
 		return NULL;
@@ -935,7 +923,7 @@ static void w_addr(struct writer *w, int num, const struct dicap_addr *a)
 
 	if (a->family != 4 && a->family != 6) {
 		if (!w->err)
-			w->err = fail(DICAP_MSGERR_AVP_RANGE,
+			w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE,
 				      "AVP %d (%s): address family %u is not 4 or 6",
 				      num, dicap_avp_name(num), a->family);
 		return;
@@ -952,7 +940,7 @@ static void w_members(struct writer *w, const struct dicap_msg *m)
 	uint32_t i;
 
 	if (m->n_members && !m->members && !m->members_raw) {
-		w->err = fail(DICAP_MSGERR_AVP_RANGE, "%u members and no member data",
+		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "%u members and no member data",
 			      m->n_members);
 		return;
 	}
@@ -975,7 +963,7 @@ static void w_bytes(struct writer *w, int num, const void *data, size_t len)
 	uint8_t *p;
 
 	if (len && !data) {
-		w->err = fail(DICAP_MSGERR_AVP_RANGE, "AVP %d (%s) has no data",
+		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %d (%s) has no data",
 			      num, dicap_avp_name(num));
 		return;
 	}
@@ -998,7 +986,7 @@ static void w_repeated(struct writer *w, const struct dicap_msg *m, int num)
 	uint32_t max = num == DICAP_AVP_ANALYZER ? DICAP_MAX_ANALYZERS : DICAP_MAX_NODE_INFO;
 
 	if (n == 0 || n > max) {
-		w->err = fail(DICAP_MSGERR_AVP_RANGE, "AVP %d (%s): %u entries, need 1..%u",
+		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %d (%s): %u entries, need 1..%u",
 			      num, dicap_avp_name(num), n, max);
 		return;
 	}
@@ -1015,7 +1003,7 @@ static void w_text(struct writer *w, const struct dicap_msg *m)
 	size_t len = strnlen(m->error_text, sizeof(m->error_text));
 
 	if (len == sizeof(m->error_text)) {
-		w->err = fail(DICAP_MSGERR_AVP_RANGE, "error text is not NUL-terminated");
+		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "error text is not NUL-terminated");
 		return;
 	}
 	w_bytes(w, DICAP_AVP_ERROR_TEXT, m->error_text, len);
@@ -1068,9 +1056,9 @@ static int encode_body(const struct dicap_msg *m, struct writer *w)
 	int num;
 
 	if (m->type == 0 || m->type > DICAP_MSG_TYPE_MAX)
-		return fail(DICAP_MSGERR_TYPE, "message type %u", m->type);
+		return dicap_fail(DICAP_MSGERR_TYPE, "message type %u", m->type);
 	if (stray)
-		return fail(DICAP_MSGERR_AVP_UNKNOWN, "present bit %d is no attribute",
+		return dicap_fail(DICAP_MSGERR_AVP_UNKNOWN, "present bit %d is no attribute",
 			    __builtin_ctz(stray));
 	w_reserve(w, DICAP_CTL_HDR_LEN);
 	for (num = 1; num < DICAP_AVP_AUTH && !w->err; num++)
@@ -1108,7 +1096,7 @@ int dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
 	int err;
 
 	if (!buf)
-		return -fail(DICAP_MSGERR_NOSPACE, "no buffer");
+		return -dicap_fail(DICAP_MSGERR_NOSPACE, "no buffer");
 	err = encode_body(m, &w);
 	if (err)
 		return -err;

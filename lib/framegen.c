@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "dicap_types.h"
+#include "dicap/types.h"
 #include "framegen.h"
 
 /* Room the builder keeps for one extension or L4 header before writing it. */

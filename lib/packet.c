@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Names of the parser's classes and reasons, for logs and counters. */
-#include "packet.h"
+#include "dicap/packet.h"
 
 static const char *const dicap_class_names[] = {
 	[DICAP_PKT_OK] = "ok",

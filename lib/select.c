@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "select.h"
+#include "dicap/select.h"
 
 static const char *const mode_names[DICAP_MODE_MAX + 1] = {
 	[DICAP_MODE_RR] = "rr",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sockaddr.h"
@@ -56,4 +57,31 @@ dicap_addr_from_sockaddr(const struct sockaddr *sa, struct dicap_addr *a)
 		return 0;
 	}
 	return -1;
+}
+
+int
+dicap_addr_same_host(const struct dicap_addr *a, const struct dicap_addr *b)
+{
+	size_t len = a->family == 4 ? 4 : 16;
+
+	return a->family == b->family && memcmp(a->addr, b->addr, len) == 0;
+}
+
+int
+dicap_addr_equal(const struct dicap_addr *a, const struct dicap_addr *b)
+{
+	return dicap_addr_same_host(a, b) && a->port == b->port;
+}
+
+const char *
+dicap_addr_str(const struct dicap_addr *a)
+{
+	/* Several in one log line: a few buffers used in turn. */
+	static char bufs[4][DICAP_ADDR_STRLEN];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
+
+	if (dicap_addr_format(a, b, DICAP_ADDR_STRLEN) == NULL)
+		snprintf(b, DICAP_ADDR_STRLEN, "(bad address)");
+	return b;
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "framegen.h"
-#include "packet.h"
+#include "dicap/packet.h"
 
 #define FRAME_MIN_LEN		DICAP_FRAME_MIN_LEN
 #define FRAME_MARKER		DICAP_FRAME_MARKER

@@ -10,9 +10,9 @@
 
 #include "tap.h"
 
-#include "../analyzer/heap.c"
-#include "../analyzer/outname.c"
-#include "../analyzer/seqwin.c"
+#include "analyzer/heap.h"
+#include "analyzer/outname.h"
+#include "analyzer/seqwin.h"
 
 struct kv {
 	uint64_t key, tie;

@@ -17,7 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "frames.h"
-#include "select.h"
+#include "dicap/select.h"
 #include "tap.h"
 #include "tap_libbpf.h"
 

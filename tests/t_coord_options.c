@@ -3,7 +3,7 @@
  * dicap-coord's option values (coord/options.c, compiled in here: it is
  * part of dicap-coord, not of the library).
  */
-#include "../coord/options.c"
+#include "coord/options.h"
 #include "tap.h"
 
 int

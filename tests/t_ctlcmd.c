@@ -3,7 +3,7 @@
  * dicapd's control socket commands (node/dicapd/ctlcmd.c, compiled in
  * here: it is part of dicapd, not of the library).
  */
-#include "../node/dicapd/ctlcmd.c"
+#include "node/dicapd/ctlcmd.h"
 #include "tap.h"
 
 #define CMD(s)		ctl_command(s, sizeof(s) - 1)

@@ -3,7 +3,9 @@
  * dicapctl's JSON reader (node/dicapctl/json.c, compiled in here: it is
  * part of dicapctl, not of the library).
  */
-#include "../node/dicapctl/json.c"
+#include <string.h>
+
+#include "node/dicapctl/json.h"
 #include "tap.h"
 
 int

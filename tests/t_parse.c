@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "packet.h"
+#include "dicap/packet.h"
 #include "tap.h"
 #include "frames.h"
 

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "../pcap-dicap/pcap-dicap-status.h"
+#include "pcap-dicap/pcap-dicap-status.h"
 #include "tap.h"
 
 #define DOC(epoch, iface) \

@@ -11,7 +11,7 @@
 
 #include "bucket_table.h"
 #include "frames.h"
-#include "select.h"
+#include "dicap/select.h"
 #include "tap.h"
 
 #define CORPUS_SEED	7

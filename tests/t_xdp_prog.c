@@ -2,7 +2,7 @@
 /*
  * The XDP datapath program without traffic: load build/bpf/dicap_xdp.bpf.o
  * (or $DICAP_BPF_DIR/dicap_xdp.bpf.o) with libbpf, set its maps up with
- * kmod/xdp/dicap_xdp_ctl.h exactly as dicapd does, and drive it frame by
+ * lib/xdpctl.c exactly as dicapd does, and drive it frame by
  * frame with BPF_PROG_RUN:
  *   - every mode, N = 3: each corpus frame is passed by exactly one of the
  *     three positions, the one userspace computes;
@@ -33,10 +33,10 @@
 
 #include "bucket_table.h"
 #include "frames.h"
-#include "select.h"
+#include "dicap/select.h"
 #include "tap.h"
 #include "tap_libbpf.h"
-#include "../kmod/xdp/dicap_xdp_ctl.h"
+#include "xdpctl.h"
 
 #define CORPUS_SEED	11
 #define REC_CAP		128	/* dicap_rec_cap for this test */
@@ -121,7 +121,7 @@ map_fd(const char *name, size_t value_size)
 		return -1;
 	}
 	if (value_size != 0 && bpf_map__value_size(m) != value_size) {
-		diag("map %s: value is %u bytes, dicap_xdp.h says %zu", name,
+		diag("map %s: value is %u bytes, include/dicap/xdp_kern_user.h says %zu", name,
 		    bpf_map__value_size(m), value_size);
 		return -1;
 	}
@@ -313,8 +313,8 @@ check_inactive(const struct frame *f)
 
 	rc = run(f);
 	b = stats();
-	ok(rc == XDP_DROP && DELTA(a, b, DICAP_XDP_INACTIVE) == 1 &&
-	    DELTA(a, b, DICAP_XDP_SEEN) == 1,
+	ok(rc == XDP_DROP && DELTA(a, b, DICAP_DP_INACTIVE) == 1 &&
+	    DELTA(a, b, DICAP_DP_SEEN) == 1,
 	    "before any topology: the frame is dropped and counted inactive");
 }
 
@@ -343,7 +343,7 @@ check_mode(int mode, const uint16_t *table)
 	int rc;
 
 	memset(passes, 0, sizeof(passes));
-	set_actions(DICAP_XDP_ACT_PASS, 0);
+	set_actions(DICAP_DP_ACT_PASS, 0);
 	for (pos = 0; pos < N_NODES; pos++) {
 		epoch = stage((uint32_t)mode, N_NODES, pos, past(), 1, table);
 		if (mode == DICAP_MODE_RR) {
@@ -381,13 +381,13 @@ check_mode(int mode, const uint16_t *table)
 			diag("%s position %u: epoch %lld active, not %u", mode_list[mode], pos,
 			    active_epoch(NULL), epoch);
 		}
-		if (DELTA(a, b, DICAP_XDP_SEEN) != (long long)frames ||
-		    DELTA(a, b, DICAP_XDP_SELECTED) + DELTA(a, b, DICAP_XDP_NOT_MINE) !=
+		if (DELTA(a, b, DICAP_DP_SEEN) != (long long)frames ||
+		    DELTA(a, b, DICAP_DP_SELECTED) + DELTA(a, b, DICAP_DP_NOT_MINE) !=
 		    (long long)frames) {
 			bad_ctr++;
 			diag("%s position %u: %zu frames, seen %lld, selected %lld, not mine %lld",
-			    mode_list[mode], pos, frames, DELTA(a, b, DICAP_XDP_SEEN),
-			    DELTA(a, b, DICAP_XDP_SELECTED), DELTA(a, b, DICAP_XDP_NOT_MINE));
+			    mode_list[mode], pos, frames, DELTA(a, b, DICAP_DP_SEEN),
+			    DELTA(a, b, DICAP_DP_SELECTED), DELTA(a, b, DICAP_DP_NOT_MINE));
 		}
 	}
 	for (k = 0; k < n_corpus; k++)
@@ -459,7 +459,7 @@ check_ring_run(struct ring_buffer *rb, uint32_t actions, uint32_t snaplen, size_
 {
 	size_t k, i, bad = 0;
 	uint64_t t0, t1;
-	int want = actions & DICAP_XDP_ACT_PASS ? XDP_PASS : XDP_DROP, bad_rc = 0;
+	int want = actions & DICAP_DP_ACT_PASS ? XDP_PASS : XDP_DROP, bad_rc = 0;
 
 	set_actions(actions, snaplen);
 	n_recs = 0;
@@ -509,12 +509,12 @@ check_ring(void)
 		return;
 	stage(DICAP_MODE_PACKET, 1, 0, past(), 0, all_mine);
 	ctl.cfg->wakeup_every = DICAP_XDP_WAKEUP_EVERY;
-	check_ring_run(rb, DICAP_XDP_ACT_RING, 64, 0, 40);
-	check_ring_run(rb, DICAP_XDP_ACT_RING | DICAP_XDP_ACT_PASS, 64, 100, 40);
-	check_ring_run(rb, DICAP_XDP_ACT_RING, 1000, 200, 40);
+	check_ring_run(rb, DICAP_DP_ACT_RING, 64, 0, 40);
+	check_ring_run(rb, DICAP_DP_ACT_RING | DICAP_DP_ACT_PASS, 64, 100, 40);
+	check_ring_run(rb, DICAP_DP_ACT_RING, 1000, 200, 40);
 
 	/* No consumer: the ring fills up, and that is counted. */
-	set_actions(DICAP_XDP_ACT_RING, 96);
+	set_actions(DICAP_DP_ACT_RING, 96);
 	f = corpus[n_corpus / 2];
 	a = stats();
 	run_repeat(f.buf, f.len, 40000, &ns);
@@ -522,13 +522,13 @@ check_ring(void)
 	n_recs = n_recs_total = 0;
 	ring_buffer__consume(rb);
 	drained = n_recs_total;
-	ok(DELTA(a, b, DICAP_XDP_RINGBUF_FULL) > 0 &&
-	    DELTA(a, b, DICAP_XDP_RING_RECORDS) + DELTA(a, b, DICAP_XDP_RINGBUF_FULL) == 40000 &&
-	    (long long)drained == DELTA(a, b, DICAP_XDP_RING_RECORDS),
+	ok(DELTA(a, b, DICAP_DP_RINGBUF_FULL) > 0 &&
+	    DELTA(a, b, DICAP_DP_RING_RECORDS) + DELTA(a, b, DICAP_DP_RINGBUF_FULL) == 40000 &&
+	    (long long)drained == DELTA(a, b, DICAP_DP_RING_RECORDS),
 	    "a full ring: %lld records, %lld counted ringbuf_full, %zu drained",
-	    DELTA(a, b, DICAP_XDP_RING_RECORDS), DELTA(a, b, DICAP_XDP_RINGBUF_FULL), drained);
+	    DELTA(a, b, DICAP_DP_RING_RECORDS), DELTA(a, b, DICAP_DP_RINGBUF_FULL), drained);
 	ring_buffer__free(rb);
-	set_actions(DICAP_XDP_ACT_PASS, 0);
+	set_actions(DICAP_DP_ACT_PASS, 0);
 }
 
 static const struct frame *
@@ -545,7 +545,7 @@ check_switch(void)
 	uint64_t v;
 	int pending = 0, rc1, rc2, rc3;
 
-	set_actions(DICAP_XDP_ACT_PASS, 0);
+	set_actions(DICAP_DP_ACT_PASS, 0);
 	e1 = stage(DICAP_MODE_FLOW, 1, 0, past(), 0, all_mine);
 	rc1 = run(some_frame());
 	ok(rc1 == XDP_PASS && active_epoch(&pending) == e1 && !pending,
@@ -553,7 +553,7 @@ check_switch(void)
 
 	a = stats();
 	v = clock_ns(CLOCK_TAI) + 400000000ULL;
-	e2 = stage(DICAP_MODE_FLOW, 1, DICAP_XDP_NOT_MEMBER, v, 0, all_mine);
+	e2 = stage(DICAP_MODE_FLOW, 1, DICAP_DP_NOT_MEMBER, v, 0, all_mine);
 	rc1 = run(some_frame());
 	sleep_ms(200);
 	rc2 = run(some_frame());
@@ -564,12 +564,12 @@ check_switch(void)
 	rc3 = run(some_frame());
 	b = stats();
 	ok(rc3 == XDP_DROP && active_epoch(&pending) == e2 && !pending &&
-	    DELTA(a, b, DICAP_XDP_SWITCHES) == 1,
+	    DELTA(a, b, DICAP_DP_SWITCHES) == 1,
 	    "past the validity start: the first frame switches to epoch %u (not a member: DROP)",
 	    e2);
 	is(dicap_xdp_switch_due(&ctl, clock_ns(CLOCK_TAI)), 0,
 	    "dicapd's timer finds the switch done");
-	ok(ctl.cfg->switch_at_tai == DICAP_XDP_NEVER, "... and takes frames off the slow path");
+	ok(ctl.cfg->switch_at_tai == DICAP_DP_NEVER, "... and takes frames off the slow path");
 
 	v = clock_ns(CLOCK_TAI) + 100000000ULL;
 	e3 = stage(DICAP_MODE_FLOW, 1, 0, v, 0, all_mine);
@@ -581,7 +581,7 @@ check_switch(void)
 	ok(active_epoch(&pending) == e3 && !pending && run(some_frame()) == XDP_PASS,
 	    "epoch %u active, frames pass", e3);
 
-	e4 = stage(DICAP_MODE_FLOW, 1, DICAP_XDP_NOT_MEMBER, clock_ns(CLOCK_TAI) + 10000000000ULL,
+	e4 = stage(DICAP_MODE_FLOW, 1, DICAP_DP_NOT_MEMBER, clock_ns(CLOCK_TAI) + 10000000000ULL,
 	    0, all_mine);
 	e4 = stage(DICAP_MODE_PACKET, 1, 0, past(), 0, all_mine);
 	rc1 = run(some_frame());
@@ -607,7 +607,7 @@ check_markers(void)
 	uint32_t e0, e, eh;
 	int pending = 0, i, rc, passed = 0;
 
-	set_actions(DICAP_XDP_ACT_PASS, 0);
+	set_actions(DICAP_DP_ACT_PASS, 0);
 	e0 = stage(DICAP_MODE_PACKET, 1, 0, past(), 0, all_mine);
 	run(some_frame());
 	e = stage(DICAP_MODE_RR, N_NODES, 0, past(), 1, NULL);
@@ -626,7 +626,7 @@ check_markers(void)
 	make_marker(&mk, e0, token);
 	rc |= run(&mk);
 	b = stats();
-	ok(rc == XDP_DROP && DELTA(a, b, DICAP_XDP_MARKERS_BAD) == 3 &&
+	ok(rc == XDP_DROP && DELTA(a, b, DICAP_DP_MARKERS_BAD) == 3 &&
 	    active_epoch(&pending) == e0 && pending,
 	    "markers with a wrong token or epoch: dropped, counted, nothing changes");
 
@@ -635,7 +635,7 @@ check_markers(void)
 	a = stats();
 	rc = run(&mk);
 	b = stats();
-	ok(rc == XDP_DROP && DELTA(a, b, DICAP_XDP_MARKERS_OK) == 1 &&
+	ok(rc == XDP_DROP && DELTA(a, b, DICAP_DP_MARKERS_OK) == 1 &&
 	    active_epoch(&pending) == e && !pending && rr_value() == 0,
 	    "the right marker switches to epoch %u and restarts C (dropped itself)", e);
 	for (i = 0; i < 7; i++)
@@ -654,15 +654,15 @@ check_markers(void)
 	a = stats();
 	rc = run(&f);
 	b = stats();
-	ok(rc == XDP_PASS && rr_value() == 1 && DELTA(a, b, DICAP_XDP_SELECTED) == 1 &&
-	    DELTA(a, b, DICAP_XDP_MARKERS_BAD) == 0,
+	ok(rc == XDP_PASS && rr_value() == 1 && DELTA(a, b, DICAP_DP_SELECTED) == 1 &&
+	    DELTA(a, b, DICAP_DP_MARKERS_BAD) == 0,
 	    "0x88B5 without the magic is ordinary traffic (C = 0: position 0 takes it)");
 	f.len = 30;
 	memcpy(f.buf + 14, "DCMK", 4);
 	a = stats();
 	run(&f);
 	b = stats();
-	ok(DELTA(a, b, DICAP_XDP_MARKERS_BAD) == 0 && DELTA(a, b, DICAP_XDP_MARKERS_OK) == 0 &&
+	ok(DELTA(a, b, DICAP_DP_MARKERS_BAD) == 0 && DELTA(a, b, DICAP_DP_MARKERS_OK) == 0 &&
 	    rr_value() == 2, "a marker cut short is ordinary traffic");
 
 	/* A hash-mode topology with a token: its marker may come before its time. */
@@ -683,20 +683,20 @@ check_lease(void)
 	uint32_t e;
 	int rc1, rc2, rc3, i;
 
-	set_actions(DICAP_XDP_ACT_PASS, 0);
+	set_actions(DICAP_DP_ACT_PASS, 0);
 	stage(DICAP_MODE_FLOW, 1, 0, past(), 0, all_mine);
 	run(some_frame());
 	a = stats();
-	ctl.cfg->lease_policy = DICAP_XDP_LEASE_KEEP;
+	ctl.cfg->lease_policy = DICAP_DP_LEASE_KEEP;
 	dicap_xdp_set_lease(&ctl, 1);
 	rc1 = run(some_frame());
-	ctl.cfg->lease_policy = DICAP_XDP_LEASE_DROP;
+	ctl.cfg->lease_policy = DICAP_DP_LEASE_DROP;
 	rc2 = run(some_frame());
 	dicap_xdp_set_lease(&ctl, clock_ns(CLOCK_MONOTONIC) + 10000000000ULL);
 	rc3 = run(some_frame());
 	b = stats();
 	ok(rc1 == XDP_PASS, "lease expired, policy keep: the share is still passed");
-	ok(rc2 == XDP_DROP && DELTA(a, b, DICAP_XDP_LEASE_DROPS) == 1,
+	ok(rc2 == XDP_DROP && DELTA(a, b, DICAP_DP_LEASE_DROPS) == 1,
 	    "lease expired, policy drop: dropped and counted");
 	ok(rc3 == XDP_PASS, "lease refreshed: passed again");
 
@@ -710,7 +710,7 @@ check_lease(void)
 		rc1 = run(some_frame());
 	ok(rc1 == XDP_DROP && rr_value() == 4, "C counts frames dropped by the lease (C = %llu)",
 	    (unsigned long long)rr_value());
-	ctl.cfg->lease_policy = DICAP_XDP_LEASE_KEEP;
+	ctl.cfg->lease_policy = DICAP_DP_LEASE_KEEP;
 	dicap_xdp_set_lease(&ctl, clock_ns(CLOCK_MONOTONIC) + 10000000000ULL);
 }
 
@@ -723,42 +723,42 @@ report_cost(const uint16_t *table)
 	int mode;
 
 	for (mode = DICAP_MODE_RR; mode <= DICAP_MODE_MAX; mode++) {
-		set_actions(DICAP_XDP_ACT_PASS, 0);
+		set_actions(DICAP_DP_ACT_PASS, 0);
 		stage((uint32_t)mode, 1, 0, past(), 0, table);
 		run_repeat(f->buf, f->len, 100000, &ns_sel);
-		stage((uint32_t)mode, 1, DICAP_XDP_NOT_MEMBER, past(), 0, table);
+		stage((uint32_t)mode, 1, DICAP_DP_NOT_MEMBER, past(), 0, table);
 		run_repeat(f->buf, f->len, 100000, &ns_drop);
 		diag("%s: %u ns per selected frame, %u ns per frame of another node",
 		    mode_list[mode], ns_sel, ns_drop);
 	}
-	set_actions(DICAP_XDP_ACT_RING, 96);
+	set_actions(DICAP_DP_ACT_RING, 96);
 	stage(DICAP_MODE_FLOW, 1, 0, past(), 0, table);
 	run_repeat(f->buf, f->len, 10000, &ns_ring);
 	diag("flow, capture (ring record, no consumer): %u ns per frame", ns_ring);
-	set_actions(DICAP_XDP_ACT_PASS, 0);
+	set_actions(DICAP_DP_ACT_PASS, 0);
 }
 
 static void
 check_sums(void)
 {
 	struct dicap_xdp_stats s = stats();
-	unsigned long long ends = s.v[DICAP_XDP_SELECTED] + s.v[DICAP_XDP_NOT_MINE] +
-	    s.v[DICAP_XDP_MARKERS_OK] + s.v[DICAP_XDP_MARKERS_BAD] +
-	    s.v[DICAP_XDP_LEASE_DROPS] + s.v[DICAP_XDP_INACTIVE];
+	unsigned long long ends = s.v[DICAP_DP_SELECTED] + s.v[DICAP_DP_NOT_MINE] +
+	    s.v[DICAP_DP_MARKERS_OK] + s.v[DICAP_DP_MARKERS_BAD] +
+	    s.v[DICAP_DP_LEASE_DROPS] + s.v[DICAP_DP_INACTIVE];
 	int i;
 
-	for (i = 0; i < DICAP_XDP_CTR_MAX; i++)
+	for (i = 0; i < DICAP_DP_CTR_MAX; i++)
 		diag("counter %d: %llu", i, (unsigned long long)s.v[i]);
-	is(s.v[DICAP_XDP_SEEN], runs_total, "seen counts every frame run (%llu)",
+	is(s.v[DICAP_DP_SEEN], runs_total, "seen counts every frame run (%llu)",
 	    (unsigned long long)runs_total);
-	is(ends, s.v[DICAP_XDP_SEEN],
+	is(ends, s.v[DICAP_DP_SEEN],
 	    "seen = selected + not mine + markers ok/bad + lease drops + inactive");
-	ok(s.v[DICAP_XDP_NON_IP] > 0 && s.v[DICAP_XDP_MALFORMED] > 0 &&
-	    s.v[DICAP_XDP_NON_IP] + s.v[DICAP_XDP_MALFORMED] <=
-	    s.v[DICAP_XDP_SELECTED] + s.v[DICAP_XDP_NOT_MINE],
+	ok(s.v[DICAP_DP_NON_IP] > 0 && s.v[DICAP_DP_MALFORMED] > 0 &&
+	    s.v[DICAP_DP_NON_IP] + s.v[DICAP_DP_MALFORMED] <=
+	    s.v[DICAP_DP_SELECTED] + s.v[DICAP_DP_NOT_MINE],
 	    "non-IP (%llu) and malformed (%llu) frames counted among the parsed ones",
-	    (unsigned long long)s.v[DICAP_XDP_NON_IP],
-	    (unsigned long long)s.v[DICAP_XDP_MALFORMED]);
+	    (unsigned long long)s.v[DICAP_DP_NON_IP],
+	    (unsigned long long)s.v[DICAP_DP_MALFORMED]);
 }
 
 int

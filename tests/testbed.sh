@@ -950,7 +950,7 @@ tb_mirror_verify() {
 # ---- what each frame is ---------------------------------------------------
 
 # tb_pcapinfo FILE: one line per record of a pcap file, from the project's
-# own parser and selection code (lib/packet.h, lib/select.h), so a test can
+# own parser and selection code (include/dicap/packet.h, include/dicap/select.h), so a test can
 # tell which node must own each frame:
 #
 #	SEQ CLASS FRAG IPID FLOWKEY B_IPID B_PACKET B_FLOW HASH WIRELEN DIR TS

@@ -6,7 +6,7 @@
  * runs in process context under dicap_cfg_lock.
  *
  * Topologies use the XDP datapath's two slots and state word
- * (kmod/xdp/dicap_xdp.h, docs/design.md "The two-slot switch"), with one
+ * (include/dicap/xdp_kern_user.h, docs/design.md "The two-slot switch"), with one
  * difference that the kernel allows: before the configuration side
  * rewrites the idle slot it waits for an RCU grace period, so no CPU can
  * still be reading that slot from before it became idle.
@@ -20,8 +20,9 @@
 #include <linux/percpu.h>
 #include <linux/socket.h>
 
-#include "dicap_xdp.h"
-#include "dicap_genl.h"
+#include "dicap/datapath.h"
+#include "dicap/marker.h"
+#include "dicap/genl.h"
 
 struct dicap_slot {
 	u32 mode;
@@ -29,7 +30,7 @@ struct dicap_slot {
 	u32 position;
 	u32 epoch;
 	u64 validity_ns;	/* CLOCK_REALTIME */
-	u32 flags;		/* DICAP_XDP_SLOT_* */
+	u32 flags;		/* DICAP_DP_SLOT_* */
 	u8 token[16];
 	u16 *table;		/* DICAP_BUCKETS owners, allocated at load */
 };
@@ -55,7 +56,7 @@ struct dicap_stats {
 };
 
 struct dicap_state {
-	atomic64_t state;		/* DICAP_XDP_ST_*; CAS only */
+	atomic64_t state;		/* DICAP_DP_ST_*; CAS only */
 	u64 switch_at;			/* READ_ONCE/WRITE_ONCE, realtime ns */
 	u64 lease_expiry;		/* ktime_get_ns() */
 	atomic64_t rr;			/* C */

@@ -27,7 +27,7 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
-#include "batch.h"
+#include "dicap/batch.h"
 #include "dicap.h"
 
 #define DICAP_FWD_NBUF		8
@@ -103,10 +103,10 @@ void dicap_fwd_capture(const struct dicap_cfg *cfg, const u8 *data,
 			w = NULL;
 	}
 	if (!w) {
-		dicap_count(DICAP_XDP_RINGBUF_FULL);
+		dicap_count(DICAP_DP_RINGBUF_FULL);
 		return;
 	}
-	dicap_count(DICAP_XDP_RING_RECORDS);
+	dicap_count(DICAP_DP_RING_RECORDS);
 }
 
 static void dicap_fwd_kick(struct irq_work *work)

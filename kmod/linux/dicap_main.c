@@ -15,8 +15,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "batch.h"
-#include "select.h"
+#include "dicap/batch.h"
+#include "dicap/select.h"
 #include "dicap.h"
 #include "dicap_hook.h"
 
@@ -192,8 +192,8 @@ static int dicap_state_init(void)
 	int i;
 
 	atomic64_set(&dicap.state, 0);
-	dicap.switch_at = DICAP_XDP_NEVER;
-	dicap.lease_expiry = DICAP_XDP_NEVER;
+	dicap.switch_at = DICAP_DP_NEVER;
+	dicap.lease_expiry = DICAP_DP_NEVER;
 	for (i = 0; i < 2; i++) {
 		dicap.slot[i].table = vzalloc(DICAP_BUCKETS * sizeof(u16));
 		if (!dicap.slot[i].table)
@@ -206,7 +206,7 @@ static int dicap_state_init(void)
 		return -ENOMEM;
 	}
 	cfg->snaplen = DICAP_SNAPLEN_DEFAULT;
-	cfg->lease_policy = DICAP_XDP_LEASE_KEEP;
+	cfg->lease_policy = DICAP_DP_LEASE_KEEP;
 	RCU_INIT_POINTER(dicap.cfg, cfg);
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <asm/unaligned.h>
 #endif
 
-#include "select.h"
+#include "dicap/select.h"
 #include "dicap.h"
 
 #define DICAP_K_BLOCKS	(DICAP_BUCKETS / DICAP_K_TABLE_BLOCK)
@@ -44,10 +44,10 @@ static const struct nla_policy dicap_an_policy[DICAP_AN_MAX + 1] = {
 static const struct nla_policy dicap_policy[DICAP_A_MAX + 1] = {
 	[DICAP_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[DICAP_A_HOOK] = NLA_POLICY_MAX(NLA_U8, DICAP_HOOK_MAX),
-	[DICAP_A_ACTIONS] = NLA_POLICY_MASK(NLA_U32, DICAP_XDP_ACT_MASK),
+	[DICAP_A_ACTIONS] = NLA_POLICY_MASK(NLA_U32, DICAP_DP_ACT_MASK),
 	[DICAP_A_SNAPLEN] = NLA_POLICY_RANGE(NLA_U32, DICAP_ETH_HLEN, DICAP_K_SNAPLEN_MAX),
 	[DICAP_A_NODE_ID] = { .type = NLA_U32 },
-	[DICAP_A_LEASE_POLICY] = NLA_POLICY_MAX(NLA_U8, DICAP_XDP_LEASE_DROP),
+	[DICAP_A_LEASE_POLICY] = NLA_POLICY_MAX(NLA_U8, DICAP_DP_LEASE_DROP),
 	[DICAP_A_LEASE_MS] = NLA_POLICY_MIN(NLA_U32, 1),
 	[DICAP_A_EPOCH] = { .type = NLA_U32 },
 	[DICAP_A_MODE] = NLA_POLICY_MAX(NLA_U8, DICAP_MODE_MAX),
@@ -130,15 +130,15 @@ static u32 dicap_cancel_pending(void)
 {
 	u64 s, next;
 
-	WRITE_ONCE(dicap.switch_at, DICAP_XDP_NEVER);
+	WRITE_ONCE(dicap.switch_at, DICAP_DP_NEVER);
 	s = atomic64_read(&dicap.state);
 	do {
-		if (!(s & DICAP_XDP_ST_PENDING))
+		if (!(s & DICAP_DP_ST_PENDING))
 			break;
-		next = (s & ~DICAP_XDP_ST_PENDING) + DICAP_XDP_ST_GEN_ONE;
+		next = (s & ~DICAP_DP_ST_PENDING) + DICAP_DP_ST_GEN_ONE;
 	} while (!atomic64_try_cmpxchg(&dicap.state, &s, next));
 	synchronize_rcu();
-	return (u32)((atomic64_read(&dicap.state) & DICAP_XDP_ST_ACTIVE) ^ 1);
+	return (u32)((atomic64_read(&dicap.state) & DICAP_DP_ST_ACTIVE) ^ 1);
 }
 
 static int dicap_nl_stage(struct sk_buff *skb, struct genl_info *info)
@@ -155,7 +155,7 @@ static int dicap_nl_stage(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	n = nla_get_u32(a[DICAP_A_N]);
 	pos = nla_get_u32(a[DICAP_A_POSITION]);
-	if (pos >= n && pos != DICAP_XDP_NOT_MEMBER) {
+	if (pos >= n && pos != DICAP_DP_NOT_MEMBER) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[DICAP_A_POSITION],
 				    "position must be below N, or 0xffffffff for a non-member");
 		return -EINVAL;
@@ -178,10 +178,10 @@ static int dicap_nl_stage(struct sk_buff *skb, struct genl_info *info)
 	memset(slot->token, 0, sizeof(slot->token));
 	if (a[DICAP_A_TOKEN]) {
 		nla_memcpy(slot->token, a[DICAP_A_TOKEN], sizeof(slot->token));
-		slot->flags |= DICAP_XDP_SLOT_TOKEN;
+		slot->flags |= DICAP_DP_SLOT_TOKEN;
 	}
 	if (a[DICAP_A_AT_MARKER])
-		slot->flags |= DICAP_XDP_SLOT_AT_MARKER;
+		slot->flags |= DICAP_DP_SLOT_AT_MARKER;
 	dicap_staging.active = true;
 	dicap_staging.slot = idx;
 	dicap_staging.epoch = slot->epoch;
@@ -265,9 +265,9 @@ static int dicap_nl_commit(struct sk_buff *skb, struct genl_info *info)
 	}
 	s = atomic64_read(&dicap.state);
 	do {
-		next = (s | DICAP_XDP_ST_PENDING) + DICAP_XDP_ST_GEN_ONE;
+		next = (s | DICAP_DP_ST_PENDING) + DICAP_DP_ST_GEN_ONE;
 	} while (!atomic64_try_cmpxchg(&dicap.state, &s, next));
-	if (!(slot->flags & DICAP_XDP_SLOT_AT_MARKER))
+	if (!(slot->flags & DICAP_DP_SLOT_AT_MARKER))
 		WRITE_ONCE(dicap.switch_at, slot->validity_ns);
 	dicap_staging.active = false;
 	err = 0;
@@ -288,19 +288,19 @@ static int dicap_nl_activate(struct sk_buff *skb, struct genl_info *info)
 	epoch = nla_get_u32(info->attrs[DICAP_A_EPOCH]);
 	mutex_lock(&dicap_cfg_lock);
 	s = atomic64_read(&dicap.state);
-	if ((s & DICAP_XDP_ST_PENDING) &&
-	    dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1].epoch == epoch) {
+	if ((s & DICAP_DP_ST_PENDING) &&
+	    dicap.slot[(s & DICAP_DP_ST_ACTIVE) ^ 1].epoch == epoch) {
 		if (dicap_switch_to_pending(s) &&
-		    dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1].mode == DICAP_MODE_RR)
+		    dicap.slot[(s & DICAP_DP_ST_ACTIVE) ^ 1].mode == DICAP_MODE_RR)
 			atomic64_set(&dicap.rr, 0);
 		s = atomic64_read(&dicap.state);
 	}
-	if (!(s & DICAP_XDP_ST_HAVE) || dicap.slot[s & DICAP_XDP_ST_ACTIVE].epoch != epoch) {
+	if (!(s & DICAP_DP_ST_HAVE) || dicap.slot[s & DICAP_DP_ST_ACTIVE].epoch != epoch) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[DICAP_A_EPOCH],
 				    "epoch is neither pending nor active");
 		err = -ENOENT;
-	} else if (!(s & DICAP_XDP_ST_PENDING)) {
-		WRITE_ONCE(dicap.switch_at, DICAP_XDP_NEVER);
+	} else if (!(s & DICAP_DP_ST_PENDING)) {
+		WRITE_ONCE(dicap.switch_at, DICAP_DP_NEVER);
 	}
 	mutex_unlock(&dicap_cfg_lock);
 	return err;
@@ -420,11 +420,11 @@ static int dicap_nl_get(struct sk_buff *skb, struct genl_info *info)
 	s = atomic64_read(&dicap.state);
 	if (nla_put_u64_64bit(msg, DICAP_A_STATE, s, DICAP_A_PAD) ||
 	    nla_put_u32(msg, DICAP_A_IFINDEX, dicap_attached_ifindex()) ||
-	    ((s & DICAP_XDP_ST_HAVE) &&
-	     nla_put_u32(msg, DICAP_A_ACTIVE_EPOCH, dicap.slot[s & DICAP_XDP_ST_ACTIVE].epoch)) ||
-	    ((s & DICAP_XDP_ST_PENDING) &&
+	    ((s & DICAP_DP_ST_HAVE) &&
+	     nla_put_u32(msg, DICAP_A_ACTIVE_EPOCH, dicap.slot[s & DICAP_DP_ST_ACTIVE].epoch)) ||
+	    ((s & DICAP_DP_ST_PENDING) &&
 	     nla_put_u32(msg, DICAP_A_PENDING_EPOCH,
-			 dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1].epoch))) {
+			 dicap.slot[(s & DICAP_DP_ST_ACTIVE) ^ 1].epoch))) {
 		mutex_unlock(&dicap_cfg_lock);
 		goto nospace;
 	}

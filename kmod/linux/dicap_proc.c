@@ -9,14 +9,14 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 
-#include "select.h"
+#include "dicap/select.h"
 #include "dicap.h"
 
 /* Make the pending slot active, unless the config side changed the state. */
 bool dicap_switch_to_pending(u64 s)
 {
-	u64 next = (s & ~(DICAP_XDP_ST_ACTIVE | DICAP_XDP_ST_PENDING)) |
-		   ((s & DICAP_XDP_ST_ACTIVE) ^ 1) | DICAP_XDP_ST_HAVE;
+	u64 next = (s & ~(DICAP_DP_ST_ACTIVE | DICAP_DP_ST_PENDING)) |
+		   ((s & DICAP_DP_ST_ACTIVE) ^ 1) | DICAP_DP_ST_HAVE;
 
 	return atomic64_try_cmpxchg(&dicap.state, &s, next);
 }
@@ -27,21 +27,21 @@ static void dicap_time_switch(u64 now)
 	u64 s = atomic64_read(&dicap.state);
 	const struct dicap_slot *p;
 
-	if (!(s & DICAP_XDP_ST_PENDING))
+	if (!(s & DICAP_DP_ST_PENDING))
 		return;
-	p = &dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1];
-	if ((p->flags & DICAP_XDP_SLOT_AT_MARKER) || now < READ_ONCE(p->validity_ns))
+	p = &dicap.slot[(s & DICAP_DP_ST_ACTIVE) ^ 1];
+	if ((p->flags & DICAP_DP_SLOT_AT_MARKER) || now < READ_ONCE(p->validity_ns))
 		return;
 	if (!dicap_switch_to_pending(s))
 		return;
 	if (p->mode == DICAP_MODE_RR)
 		atomic64_set(&dicap.rr, 0);
-	dicap_count(DICAP_XDP_SWITCHES);
+	dicap_count(DICAP_DP_SWITCHES);
 }
 
 static bool dicap_token_ok(const struct dicap_slot *slot, u32 epoch, const u8 *token)
 {
-	if (!(slot->flags & DICAP_XDP_SLOT_TOKEN) || slot->epoch != epoch)
+	if (!(slot->flags & DICAP_DP_SLOT_TOKEN) || slot->epoch != epoch)
 		return false;
 	return memcmp(slot->token, token, sizeof(slot->token)) == 0;
 }
@@ -61,21 +61,21 @@ static int dicap_marker(const u8 *d, unsigned int len)
 		return -1;
 	epoch = dicap_get_be32(d + DICAP_MARKER_OFF_EPOCH);
 	s = atomic64_read(&dicap.state);
-	if ((s & DICAP_XDP_ST_PENDING) &&
-	    dicap_token_ok(&dicap.slot[(s & DICAP_XDP_ST_ACTIVE) ^ 1], epoch, token) &&
+	if ((s & DICAP_DP_ST_PENDING) &&
+	    dicap_token_ok(&dicap.slot[(s & DICAP_DP_ST_ACTIVE) ^ 1], epoch, token) &&
 	    dicap_switch_to_pending(s)) {
 		atomic64_set(&dicap.rr, 0);
-		dicap_count(DICAP_XDP_SWITCHES);
-		dicap_count(DICAP_XDP_MARKERS_OK);
+		dicap_count(DICAP_DP_SWITCHES);
+		dicap_count(DICAP_DP_MARKERS_OK);
 		return DICAP_RX_DROP;
 	}
-	if ((s & DICAP_XDP_ST_HAVE) &&
-	    dicap_token_ok(&dicap.slot[s & DICAP_XDP_ST_ACTIVE], epoch, token)) {
+	if ((s & DICAP_DP_ST_HAVE) &&
+	    dicap_token_ok(&dicap.slot[s & DICAP_DP_ST_ACTIVE], epoch, token)) {
 		atomic64_set(&dicap.rr, 0);
-		dicap_count(DICAP_XDP_MARKERS_OK);
+		dicap_count(DICAP_DP_MARKERS_OK);
 		return DICAP_RX_DROP;
 	}
-	dicap_count(DICAP_XDP_MARKERS_BAD);
+	dicap_count(DICAP_DP_MARKERS_BAD);
 	return DICAP_RX_DROP;
 }
 
@@ -101,7 +101,7 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 	unsigned int cap;
 	int rc;
 
-	dicap_count(DICAP_XDP_SEEN);
+	dicap_count(DICAP_DP_SEEN);
 	if (len >= DICAP_ETH_HLEN &&
 	    dicap_get_be16(data + 12) == DICAP_MARKER_ETHERTYPE) {
 		rc = dicap_marker(data, len);
@@ -114,44 +114,44 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 	 * (switch_at is NEVER otherwise, which no clock reaches).
 	 */
 	switch_at = READ_ONCE(dicap.switch_at);
-	if (switch_at != DICAP_XDP_NEVER) {
+	if (switch_at != DICAP_DP_NEVER) {
 		now = ktime_get_real_ns();
 		if (now >= switch_at)
 			dicap_time_switch(now);
 	}
 	s = atomic64_read(&dicap.state);
-	if (!(s & DICAP_XDP_ST_HAVE)) {
-		dicap_count(DICAP_XDP_INACTIVE);
+	if (!(s & DICAP_DP_ST_HAVE)) {
+		dicap_count(DICAP_DP_INACTIVE);
 		return DICAP_RX_DROP;
 	}
-	slot = &dicap.slot[s & DICAP_XDP_ST_ACTIVE];
+	slot = &dicap.slot[s & DICAP_DP_ST_ACTIVE];
 	/* C counts every frame but markers, lease or not: it must stay in step. */
 	if (slot->mode == DICAP_MODE_RR)
 		c = atomic64_fetch_add(1, &dicap.rr);
 	cfg = rcu_dereference(dicap.cfg);
 	/* CLOCK_MONOTONIC_COARSE, as XDP: the lease ends at most a tick late. */
-	if (cfg->lease_policy == DICAP_XDP_LEASE_DROP &&
+	if (cfg->lease_policy == DICAP_DP_LEASE_DROP &&
 	    ktime_get_coarse_ns() > READ_ONCE(dicap.lease_expiry)) {
-		dicap_count(DICAP_XDP_LEASE_DROPS);
+		dicap_count(DICAP_DP_LEASE_DROPS);
 		return DICAP_RX_DROP;
 	}
 
 	dicap_parse(data, data + len, &pkt);
 	if (pkt.cls == DICAP_PKT_NON_IP)
-		dicap_count(DICAP_XDP_NON_IP);
+		dicap_count(DICAP_DP_NON_IP);
 	else if (pkt.cls != DICAP_PKT_OK)
-		dicap_count(DICAP_XDP_MALFORMED);
+		dicap_count(DICAP_DP_MALFORMED);
 
 	if (dicap_owner(slot, c, &pkt, data, data + len) != slot->position) {
-		dicap_count(DICAP_XDP_NOT_MINE);
+		dicap_count(DICAP_DP_NOT_MINE);
 		return DICAP_RX_DROP;
 	}
-	dicap_count(DICAP_XDP_SELECTED);
-	if (cfg->actions & DICAP_XDP_ACT_RING) {
+	dicap_count(DICAP_DP_SELECTED);
+	if (cfg->actions & DICAP_DP_ACT_RING) {
 		cap = min3(cfg->snaplen, len, wirelen);
 		dicap_fwd_capture(cfg, data, cap, wirelen, ktime_get_real_ns());
 	}
-	if (cfg->actions & DICAP_XDP_ACT_PASS)
+	if (cfg->actions & DICAP_DP_ACT_PASS)
 		return DICAP_RX_PASS;
-	return cfg->actions & DICAP_XDP_ACT_RING ? DICAP_RX_CAPTURED : DICAP_RX_DROP;
+	return cfg->actions & DICAP_DP_ACT_RING ? DICAP_RX_CAPTURED : DICAP_RX_DROP;
 }

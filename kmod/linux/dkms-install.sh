@@ -8,10 +8,9 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 V=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/kmod/linux/dkms.conf")
 D=${DESTDIR:-}/usr/src/dicap-$V
 rm -rf "$D"
-mkdir -p "$D/dicap-src/lib" "$D/dicap-src/kmod/xdp"
+mkdir -p "$D/dicap-src"
 cp "$REPO"/kmod/linux/Kbuild "$REPO"/kmod/linux/dkms.conf "$REPO"/kmod/linux/*.[ch] "$D/"
-cp "$REPO"/lib/*.h "$D/dicap-src/lib/"
-cp "$REPO"/kmod/xdp/*.h "$D/dicap-src/kmod/xdp/"
+cp -R "$REPO"/include "$D/dicap-src/"
 [ -n "${DESTDIR:-}" ] && exit 0
 dkms remove "dicap/$V" --all >/dev/null 2>&1 || true
 dkms add "dicap/$V"

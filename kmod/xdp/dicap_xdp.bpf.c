@@ -3,18 +3,18 @@
  * The DiCAP XDP datapath: one program for the four selection modes.  Each
  * frame is either this node's (passed to the stack and/or copied into the
  * ring buffer) or dropped before the kernel allocates an sk_buff.  The
- * parser and the selection rules are lib/packet.h and lib/select.h, the
+ * parser and the selection rules are include/dicap/packet.h and include/dicap/select.h, the
  * very code userspace and the kernel module compile.
  *
- * Maps and the topology switch protocol: dicap_xdp.h.  Design notes:
+ * Maps and the topology switch protocol: include/dicap/xdp_kern_user.h.  Design notes:
  * docs/design.md, "The XDP datapath".
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "select.h"
-#include "batch.h"
-#include "dicap_xdp.h"
+#include "dicap/select.h"
+#include "dicap/batch.h"
+#include "dicap/xdp_kern_user.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -57,7 +57,7 @@ struct {
 	__uint(max_entries, DICAP_XDP_RING_DEFAULT);
 } dicap_ring SEC(".maps");
 
-/* Set by the loader before the program is verified; see dicap_xdp.h. */
+/* Set by the loader before the program is verified; see include/dicap/xdp_kern_user.h. */
 const volatile __u32 dicap_rec_cap = DICAP_SNAPLEN_DEFAULT;
 
 #define READ_ONCE_U64(x)	(*(const volatile __u64 *)&(x))
@@ -80,8 +80,8 @@ static __always_inline void rr_reset(void)
 /* Make the pending slot active, unless dicapd changed the state meanwhile. */
 static __always_inline int switch_to_pending(struct dicap_xdp_config *cfg, __u64 s)
 {
-	__u64 next = (s & ~(DICAP_XDP_ST_ACTIVE | DICAP_XDP_ST_PENDING)) |
-		     ((s & DICAP_XDP_ST_ACTIVE) ^ 1) | DICAP_XDP_ST_HAVE;
+	__u64 next = (s & ~(DICAP_DP_ST_ACTIVE | DICAP_DP_ST_PENDING)) |
+		     ((s & DICAP_DP_ST_ACTIVE) ^ 1) | DICAP_DP_ST_HAVE;
 
 	return __sync_val_compare_and_swap(&cfg->state, s, next) == s;
 }
@@ -100,16 +100,16 @@ DICAP_SUBPROG void time_switch(struct dicap_xdp_config *cfg, struct dicap_xdp_st
 	__u64 s = READ_ONCE_U64(cfg->state);
 	struct dicap_xdp_slot *p;
 
-	if (!(s & DICAP_XDP_ST_PENDING))
+	if (!(s & DICAP_DP_ST_PENDING))
 		return;
-	p = slot_get((__u32)((s & DICAP_XDP_ST_ACTIVE) ^ 1));
-	if (!p || (p->flags & DICAP_XDP_SLOT_AT_MARKER) || now < p->validity_tai_ns)
+	p = slot_get((__u32)((s & DICAP_DP_ST_ACTIVE) ^ 1));
+	if (!p || (p->flags & DICAP_DP_SLOT_AT_MARKER) || now < p->validity_tai_ns)
 		return;
 	if (!switch_to_pending(cfg, s))
 		return;
 	if (p->mode == DICAP_MODE_RR)
 		rr_reset();
-	st->v[DICAP_XDP_SWITCHES]++;
+	st->v[DICAP_DP_SWITCHES]++;
 }
 
 static __always_inline int token_ok(const struct dicap_xdp_slot *slot, __u32 epoch,
@@ -117,7 +117,7 @@ static __always_inline int token_ok(const struct dicap_xdp_slot *slot, __u32 epo
 {
 	__u64 s0, s1;
 
-	if (!(slot->flags & DICAP_XDP_SLOT_TOKEN) || slot->epoch != epoch)
+	if (!(slot->flags & DICAP_DP_SLOT_TOKEN) || slot->epoch != epoch)
 		return 0;
 	__builtin_memcpy(&s0, slot->token, 8);
 	__builtin_memcpy(&s1, slot->token + 8, 8);
@@ -148,24 +148,24 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	__builtin_memcpy(&t1, d + DICAP_MARKER_OFF_TOKEN + 8, 8);
 
 	s = READ_ONCE_U64(cfg->state);
-	if (s & DICAP_XDP_ST_PENDING) {
-		slot = slot_get((__u32)((s & DICAP_XDP_ST_ACTIVE) ^ 1));
+	if (s & DICAP_DP_ST_PENDING) {
+		slot = slot_get((__u32)((s & DICAP_DP_ST_ACTIVE) ^ 1));
 		if (slot && token_ok(slot, epoch, t0, t1) && switch_to_pending(cfg, s)) {
 			rr_reset();
-			st->v[DICAP_XDP_SWITCHES]++;
-			st->v[DICAP_XDP_MARKERS_OK]++;
+			st->v[DICAP_DP_SWITCHES]++;
+			st->v[DICAP_DP_MARKERS_OK]++;
 			return XDP_DROP;
 		}
 	}
-	if (s & DICAP_XDP_ST_HAVE) {
-		slot = slot_get((__u32)(s & DICAP_XDP_ST_ACTIVE));
+	if (s & DICAP_DP_ST_HAVE) {
+		slot = slot_get((__u32)(s & DICAP_DP_ST_ACTIVE));
 		if (slot && token_ok(slot, epoch, t0, t1)) {
 			rr_reset();
-			st->v[DICAP_XDP_MARKERS_OK]++;
+			st->v[DICAP_DP_MARKERS_OK]++;
 			return XDP_DROP;
 		}
 	}
-	st->v[DICAP_XDP_MARKERS_BAD]++;
+	st->v[DICAP_DP_MARKERS_BAD]++;
 	return XDP_DROP;
 }
 
@@ -185,7 +185,7 @@ DICAP_SUBPROG void capture(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 
 	rec = bpf_ringbuf_reserve(&dicap_ring, DICAP_XDP_REC_HDR + dicap_rec_cap, 0);
 	if (!rec) {
-		st->v[DICAP_XDP_RINGBUF_FULL]++;
+		st->v[DICAP_DP_RINGBUF_FULL]++;
 		return;
 	}
 	wire = bpf_xdp_get_buff_len(ctx);
@@ -201,10 +201,10 @@ DICAP_SUBPROG void capture(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	rec->reserved = 0;
 	if (cap > 0 && bpf_xdp_load_bytes(ctx, 0, (__u8 *)rec + DICAP_XDP_REC_HDR, cap)) {
 		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
-		st->v[DICAP_XDP_RING_ERRORS]++;
+		st->v[DICAP_DP_RING_ERRORS]++;
 		return;
 	}
-	n = ++st->v[DICAP_XDP_RING_RECORDS];
+	n = ++st->v[DICAP_DP_RING_RECORDS];
 	every = cfg->wakeup_every;
 	if (every)
 		flags = n % every ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
@@ -223,7 +223,7 @@ static __always_inline __u32 owner_of(const struct dicap_xdp_slot *slot, __u32 i
 		return dicap_rr_owner(c, slot->n);
 	tbl = bpf_map_lookup_elem(&dicap_tables, &idx);
 	if (!tbl)
-		return DICAP_XDP_NOT_MEMBER;
+		return DICAP_DP_NOT_MEMBER;
 	bucket = dicap_bucket((int)slot->mode, pkt, data, end) & 0xffff;
 	return tbl->owner[bucket];
 }
@@ -245,7 +245,7 @@ int dicap_xdp(struct xdp_md *ctx)
 	st = bpf_map_lookup_elem(&dicap_stats, &key);
 	if (!cfg || !st)
 		return XDP_DROP;
-	st->v[DICAP_XDP_SEEN]++;
+	st->v[DICAP_DP_SEEN]++;
 
 	if (data + DICAP_ETH_HLEN <= end &&
 	    dicap_get_be16((const __u8 *)data + 12) == DICAP_MARKER_ETHERTYPE) {
@@ -261,16 +261,16 @@ int dicap_xdp(struct xdp_md *ctx)
 	 * reaches.
 	 */
 	switch_at = READ_ONCE_U64(cfg->switch_at_tai);
-	if (switch_at != DICAP_XDP_NEVER) {
+	if (switch_at != DICAP_DP_NEVER) {
 		now = bpf_ktime_get_tai_ns();
 		if (now >= switch_at)
 			time_switch(cfg, st, now);
 	}
 	s = READ_ONCE_U64(cfg->state);
-	idx = (__u32)(s & DICAP_XDP_ST_ACTIVE);
+	idx = (__u32)(s & DICAP_DP_ST_ACTIVE);
 	slot = slot_get(idx);
-	if (!(s & DICAP_XDP_ST_HAVE) || !slot) {
-		st->v[DICAP_XDP_INACTIVE]++;
+	if (!(s & DICAP_DP_ST_HAVE) || !slot) {
+		st->v[DICAP_DP_INACTIVE]++;
 		return XDP_DROP;
 	}
 	/* C counts every frame but markers, lease or not: it must stay in step. */
@@ -283,27 +283,27 @@ int dicap_xdp(struct xdp_md *ctx)
 	 * CLOCK_MONOTONIC_COARSE: the lease ends at most a tick late, at a
 	 * tenth of the cost of bpf_ktime_get_ns().
 	 */
-	if (cfg->lease_policy == DICAP_XDP_LEASE_DROP &&
+	if (cfg->lease_policy == DICAP_DP_LEASE_DROP &&
 	    bpf_ktime_get_coarse_ns() > READ_ONCE_U64(cfg->lease_expiry_ns)) {
-		st->v[DICAP_XDP_LEASE_DROPS]++;
+		st->v[DICAP_DP_LEASE_DROPS]++;
 		return XDP_DROP;
 	}
 
 	dicap_parse(data, end, &pkt);
 	if (pkt.cls == DICAP_PKT_NON_IP)
-		st->v[DICAP_XDP_NON_IP]++;
+		st->v[DICAP_DP_NON_IP]++;
 	else if (pkt.cls != DICAP_PKT_OK)
-		st->v[DICAP_XDP_MALFORMED]++;
+		st->v[DICAP_DP_MALFORMED]++;
 
 	if (owner_of(slot, idx, c, &pkt, data, end) != slot->position) {
-		st->v[DICAP_XDP_NOT_MINE]++;
+		st->v[DICAP_DP_NOT_MINE]++;
 		return XDP_DROP;
 	}
-	st->v[DICAP_XDP_SELECTED]++;
+	st->v[DICAP_DP_SELECTED]++;
 	actions = cfg->actions;
-	if (actions & DICAP_XDP_ACT_RING)
+	if (actions & DICAP_DP_ACT_RING)
 		capture(ctx, cfg, st);
-	return actions & DICAP_XDP_ACT_PASS ? XDP_PASS : XDP_DROP;
+	return actions & DICAP_DP_ACT_PASS ? XDP_PASS : XDP_DROP;
 }
 
 char _license[] SEC("license") = "GPL";

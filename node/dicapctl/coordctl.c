@@ -19,10 +19,9 @@
 #include <event2/buffer.h>
 #include <sodium.h>
 
-#include "../dicapd/counters.h"
-#include "../../coord/counters.h"
+#include "counters.h"
 #include "sockaddr.h"
-#include "../dicapd/jsonw.h"
+#include "jsonw.h"
 #include "dicapctl.h"
 #include "keyfile.h"
 #include "replay.h"
@@ -296,12 +295,6 @@ role_name(int role)
 	return NULL;
 }
 
-static const char *
-addr_text(const struct dicap_addr *a, char *buf)
-{
-	return dicap_addr_format(a, buf, DICAP_ADDR_STRLEN);
-}
-
 static void
 json_node_counters(struct jsonw *w, const uint8_t *raw, uint32_t n)
 {
@@ -350,7 +343,6 @@ json_coord_counters(struct jsonw *w, const struct status *st)
 static void
 json_nodes(struct jsonw *w, const struct status *st)
 {
-	char a[DICAP_ADDR_STRLEN];
 	uint32_t i;
 
 	jw_arr_begin(w);
@@ -361,7 +353,7 @@ json_nodes(struct jsonw *w, const struct status *st)
 		jw_key(w, "id");
 		jw_id(w, n->node_id);
 		jw_key(w, "addr");
-		jw_str(w, addr_text(&n->addr, a));
+		jw_str(w, dicap_addr_str(&n->addr));
 		jw_key(w, "weight");
 		jw_u64(w, n->weight);
 		jw_key(w, "share");
@@ -390,7 +382,6 @@ print_json(const struct status *st, const struct dicap_addr *asked)
 {
 	const struct dicap_msg *h = &st->head;
 	struct evbuffer *out = evbuffer_new();
-	char a[DICAP_ADDR_STRLEN];
 	struct jsonw w;
 	uint32_t i;
 
@@ -403,7 +394,7 @@ print_json(const struct status *st, const struct dicap_addr *asked)
 	jw_key(&w, "id");
 	DICAP_HAS(h, DICAP_AVP_NODE_ID) ? jw_id(&w, h->node_id) : jw_null(&w);
 	jw_key(&w, "addr");
-	jw_str(&w, addr_text(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked, a));
+	jw_str(&w, dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked));
 	jw_key(&w, "role");
 	role_name(st->role) ? jw_str(&w, role_name(st->role)) : jw_null(&w);
 	json_opt(&w, "priority", h, DICAP_AVP_PRIORITY, h->priority);
@@ -417,7 +408,7 @@ print_json(const struct status *st, const struct dicap_addr *asked)
 	jw_key(&w, "analyzers");
 	jw_arr_begin(&w);
 	for (i = 0; i < h->n_analyzers; i++)
-		jw_str(&w, addr_text(&h->analyzers[i], a));
+		jw_str(&w, dicap_addr_str(&h->analyzers[i]));
 	jw_arr_end(&w);
 	jw_key(&w, "nodes");
 	json_nodes(&w, st);
@@ -449,11 +440,10 @@ static void
 print_table(const struct status *st, const struct dicap_addr *asked)
 {
 	const struct dicap_msg *h = &st->head;
-	char a[DICAP_ADDR_STRLEN];
 	uint32_t i;
 
 	printf("coordinator 0x%08x at %s: %s, priority %u\n", h->node_id,
-	    addr_text(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked, a),
+	    dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked),
 	    role_name(st->role) ? role_name(st->role) : "role unknown", h->priority);
 	printf("term %u, epoch %u, mode %s, heartbeat %u ms, timeout %u ms\n", h->term,
 	    h->epoch, DICAP_HAS(h, DICAP_AVP_SELECT) ? dicap_mode_name(h->mode) : "?",
@@ -462,7 +452,7 @@ print_table(const struct status *st, const struct dicap_addr *asked)
 	if (h->n_analyzers == 0)
 		printf(" none");
 	for (i = 0; i < h->n_analyzers; i++)
-		printf(" %s", addr_text(&h->analyzers[i], a));
+		printf(" %s", dicap_addr_str(&h->analyzers[i]));
 	printf("\n%u node%s\n", st->n_nodes, st->n_nodes == 1 ? "" : "s");
 	if (st->n_nodes == 0)
 		return;
@@ -472,7 +462,7 @@ print_table(const struct status *st, const struct dicap_addr *asked)
 		const struct dicap_node_info *n = &st->nodes[i];
 
 		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu\n", n->node_id,
-		    addr_text(&n->addr, a), n->weight, n->share_ppm / 10000.0,
+		    dicap_addr_str(&n->addr), n->weight, n->share_ppm / 10000.0,
 		    n->last_heartbeat_ms, n->epoch,
 		    (unsigned long long)node_counter(n, "seen"),
 		    (unsigned long long)node_counter(n, "selected"));

@@ -39,7 +39,7 @@
 #include "batch.h"
 #include "sockaddr.h"
 #include "capture.h"
-#include "dicap_xdp.h"
+#include "dicap/xdp_kern_user.h"
 #include "jsonw.h"
 #include "log.h"
 #include "replay.h"
@@ -88,23 +88,6 @@ struct capture {
 
 static void tcp_connect(struct analyzer *);
 
-static const char *
-an_name(const struct analyzer *a)
-{
-	static char buf[DICAP_ADDR_STRLEN];
-
-	if (dicap_addr_format(&a->addr, buf, sizeof(buf)) == NULL)
-		return "(bad address)";
-	return buf;
-}
-
-static int
-same_addr(const struct dicap_addr *a, const struct dicap_addr *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	    memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16) == 0;
-}
-
 /* Unreachable for now: skip it, with a doubling back-off. */
 static void
 an_backoff(struct analyzer *a, const char *why)
@@ -116,10 +99,11 @@ an_backoff(struct analyzer *a, const char *why)
 	a->skip_until = dicap_mono_ns() + (uint64_t)a->backoff_ms * 1000000;
 	if (!a->warned)
 		log_warnx("analyzer %s unreachable (%s): skipping it; next try in %u ms, then "
-		    "at most every %u ms", an_name(a), why, a->backoff_ms, CAPTURE_RETRY_MAX_MS);
+		    "at most every %u ms", dicap_addr_str(&a->addr), why, a->backoff_ms,
+		    CAPTURE_RETRY_MAX_MS);
 	else
-		log_debug("analyzer %s still unreachable (%s): next try in %u ms", an_name(a), why,
-		    a->backoff_ms);
+		log_debug("analyzer %s still unreachable (%s): next try in %u ms",
+		    dicap_addr_str(&a->addr), why, a->backoff_ms);
 	a->warned = 1;
 	a->backoff_ms = a->backoff_ms * 2 > CAPTURE_RETRY_MAX_MS ? CAPTURE_RETRY_MAX_MS :
 	    a->backoff_ms * 2;
@@ -134,7 +118,7 @@ an_sent(struct analyzer *a, uint32_t len)
 	/* A run of good sends after a failure: the analyzer is back. */
 	if (++a->ok_streak == 16 && a->backoff_ms != CAPTURE_RETRY_MS) {
 		if (a->warned)
-			log_info("analyzer %s reachable again", an_name(a));
+			log_info("analyzer %s reachable again", dicap_addr_str(&a->addr));
 		a->backoff_ms = CAPTURE_RETRY_MS;
 		a->warned = 0;
 	}
@@ -180,7 +164,7 @@ udp_send(struct analyzer *a, const uint8_t *buf, uint32_t len)
 		return 1;
 	}
 	a->cap->ctr.send_errors++;
-	log_debug("send to analyzer %s: %s", an_name(a), strerror(errno));
+	log_debug("send to analyzer %s: %s", dicap_addr_str(&a->addr), strerror(errno));
 	return -1;
 }
 
@@ -237,7 +221,7 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		a->skip_until = 0;
 		a->backoff_ms = CAPTURE_RETRY_MS;
 		a->warned = 0;
-		log_info("analyzer %s: connected over TCP", an_name(a));
+		log_info("analyzer %s: connected over TCP", dicap_addr_str(&a->addr));
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
@@ -344,8 +328,8 @@ batch_send(struct capture *c, uint8_t flags)
 	batch_reset(c);
 }
 
-static int
-ring_record_cb(void *ctx, void *data, size_t size)
+int
+capture_ring_record(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
 	const struct dicap_xdp_rec *r = data;
@@ -391,7 +375,14 @@ flush_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	ring_buffer__consume(c->rb);
+	if (c->rb != NULL)
+		ring_buffer__consume(c->rb);
+	batch_send(c, DICAP_BF_FLUSH);
+}
+
+void
+capture_flush(struct capture *c)
+{
 	batch_send(c, DICAP_BF_FLUSH);
 }
 
@@ -415,7 +406,7 @@ an_new(struct capture *c, const struct dicap_addr *addr)
 	} else if (udp_open(a) == -1) {
 		an_backoff(a, strerror(errno));
 	}
-	log_info("analyzer %s added (%s)", an_name(a),
+	log_info("analyzer %s added (%s)", dicap_addr_str(&a->addr),
 	    c->transport == CAPTURE_TCP ? "tcp" : "udp");
 	return a;
 }
@@ -450,7 +441,7 @@ capture_set_analyzers(struct capture *c, const struct dicap_addr *addrs, uint32_
 	for (i = 0; i < n; i++) {
 		keep[i] = NULL;
 		for (j = 0; j < c->n_an; j++) {
-			if (c->an[j] != NULL && same_addr(&c->an[j]->addr, &addrs[i])) {
+			if (c->an[j] != NULL && dicap_addr_equal(&c->an[j]->addr, &addrs[i])) {
 				keep[i] = c->an[j];
 				c->an[j] = NULL;
 				break;
@@ -459,7 +450,7 @@ capture_set_analyzers(struct capture *c, const struct dicap_addr *addrs, uint32_
 	}
 	for (j = 0; j < c->n_an; j++) {
 		if (c->an[j] != NULL) {
-			log_info("analyzer %s removed", an_name(c->an[j]));
+			log_info("analyzer %s removed", dicap_addr_str(&c->an[j]->addr));
 			an_free(c->an[j]);
 		}
 	}
@@ -509,7 +500,7 @@ capture_status_json(const struct capture *c, struct jsonw *w)
 		a = c->an[i];
 		jw_obj_begin(w);
 		jw_key(w, "addr");
-		jw_str(w, an_name(a));
+		jw_str(w, dicap_addr_str(&a->addr));
 		jw_key(w, "state");
 		jw_str(w, an_state_name(a, now));
 		jw_key(w, "next_seq");
@@ -541,7 +532,9 @@ capture_open(struct event_base *base, int ring_fd, const uint32_t *node_id,
 	c->node_id = node_id;
 	c->transport = transport;
 	batch_reset(c);
-	c->rb = ring_buffer__new(ring_fd, ring_record_cb, c, NULL);
+	if (ring_fd == -1)
+		goto no_ring;
+	c->rb = ring_buffer__new(ring_fd, capture_ring_record, c, NULL);
 	if (c->rb == NULL) {
 		snprintf(err, errlen, "ring buffer: %s", strerror(errno));
 		free(c);
@@ -549,9 +542,14 @@ capture_open(struct event_base *base, int ring_fd, const uint32_t *node_id,
 	}
 	c->ev_ring = event_new(base, ring_buffer__epoll_fd(c->rb), EV_READ | EV_PERSIST,
 	    ring_cb, c);
+	if (c->ev_ring == NULL || event_add(c->ev_ring, NULL) == -1) {
+		snprintf(err, errlen, "cannot watch the ring buffer");
+		capture_close(c);
+		return NULL;
+	}
+no_ring:
 	c->ev_flush = event_new(base, -1, EV_PERSIST, flush_cb, c);
-	if (c->ev_ring == NULL || c->ev_flush == NULL || event_add(c->ev_ring, NULL) == -1 ||
-	    event_add(c->ev_flush, &tv) == -1) {
+	if (c->ev_flush == NULL || event_add(c->ev_flush, &tv) == -1) {
 		snprintf(err, errlen, "cannot watch the ring buffer");
 		capture_close(c);
 		return NULL;

@@ -48,9 +48,20 @@ struct jsonw;
 /*
  * Start draining the ring buffer map @ring_fd.  @node_id is read at each
  * batch (the agent may change its id).  NULL on failure, with @err set.
+ * With @ring_fd -1 there is no ring: records come only from
+ * capture_ring_record() calls (bench/drain-cost.c measures the drain so).
  */
 struct capture *capture_open(struct event_base *base, int ring_fd, const uint32_t *node_id,
 	    enum capture_transport transport, char *err, size_t errlen);
+
+/*
+ * One ring record (struct dicap_xdp_rec and its bytes) into the batch; the
+ * ring buffer callback.  Always returns 0, so that the drain goes on.
+ */
+int	capture_ring_record(void *ctx, void *data, size_t size);
+
+/* Send the partly filled batch now, as the flush timer does. */
+void	capture_flush(struct capture *);
 
 /* The analyzers to send to; streams to those still listed carry on. */
 void	capture_set_analyzers(struct capture *, const struct dicap_addr *addrs, uint32_t n);

@@ -92,7 +92,7 @@ json_topology(struct jsonw *w, const struct node_topology *t)
 	jw_key(w, "analyzers");
 	jw_arr_begin(w);
 	for (i = 0; t != NULL && i < t->n_analyzers; i++)
-		jw_str(w, addr_str(&t->analyzers[i]));
+		jw_str(w, dicap_addr_str(&t->analyzers[i]));
 	jw_arr_end(w);
 	jw_key(w, "table_digest");
 	if (t != NULL) {
@@ -112,13 +112,13 @@ json_membership(struct jsonw *w, struct dicapd *d)
 	jw_key(w, "state");
 	jw_str(w, membership_state_name(d->state));
 	jw_key(w, "coordinator");
-	d->cur >= 0 ? jw_str(w, addr_str(&d->coords[d->cur].addr)) : jw_null(w);
+	d->cur >= 0 ? jw_str(w, dicap_addr_str(&d->coords[d->cur].addr)) : jw_null(w);
 	jw_key(w, "coordinator_reply_age_ms");
 	d->state == NODE_JOINED ? jw_u64(w, (now - d->last_ack_mono) / 1000000) : jw_null(w);
 	jw_key(w, "coordinators");
 	jw_arr_begin(w);
 	for (i = 0; i < d->n_coords; i++)
-		jw_str(w, addr_str(&d->coords[i].addr));
+		jw_str(w, dicap_addr_str(&d->coords[i].addr));
 	jw_arr_end(w);
 	jw_key(w, "term");
 	jw_u64(w, d->max_term);

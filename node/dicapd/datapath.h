@@ -82,7 +82,7 @@ struct datapath_options {
 	int transport;		/* enum dp_transport */
 	uint32_t lease_ms;	/* --lease; 0: 3 x the coordinator's timeout */
 	int lease_policy;	/* enum dp_lease_policy */
-	int kmod_hook;		/* --hook: enum dicap_hook of kmod/linux/dicap_genl.h */
+	int kmod_hook;		/* --hook: enum dicap_hook of include/dicap/genl.h */
 };
 
 struct datapath;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The kernel-module datapath: dicap.ko (kmod/linux/), driven over its
- * generic netlink family "dicap" (kmod/linux/dicap_genl.h) with libmnl.
+ * generic netlink family "dicap" (include/dicap/genl.h) with libmnl.
  * The module runs the XDP program's packet path in the kernel, called by
  * a patched NIC driver before it builds an sk_buff (--hook driver, the
  * paper's design) or from an rx_handler (--hook rx_handler, any driver,
@@ -44,14 +44,14 @@
 
 #include <libmnl/libmnl.h>
 
-#include "../../kmod/linux/dicap_genl.h"
-#include "dicap_xdp.h"
+#include "dicap/genl.h"
+#include "dicap/xdp_kern_user.h"
 
 #include "datapath.h"
 #include "dicapd.h"
 #include "jsonw.h"
 #include "log.h"
-#include "select.h"
+#include "dicap/select.h"
 
 #define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
 #define KMOD_LEASE_FACTOR	3
@@ -60,14 +60,14 @@
 #define KMOD_HOOK_SYSFS		"/sys/module/dicap_hook"
 #define KMOD_DOCS		"see docs/kmod.md"
 
-_Static_assert((int)DICAP_K_BATCHES_SENT == (int)DICAP_XDP_CTR_MAX,
+_Static_assert((int)DICAP_K_BATCHES_SENT == (int)DICAP_DP_CTR_MAX,
     "the module's counters start with the XDP program's");
-_Static_assert((int)DP_RING_ERRORS == (int)DICAP_XDP_RING_ERRORS && (int)DP_SEEN == 0,
+_Static_assert((int)DP_RING_ERRORS == (int)DICAP_DP_RING_ERRORS && (int)DP_SEEN == 0,
     "dicapd's datapath counters start with the XDP program's, in its order");
 
 /* What DICAP_CMD_GET answers. */
 struct kmod_get {
-	uint64_t state;			/* DICAP_XDP_ST_* */
+	uint64_t state;			/* DICAP_DP_ST_* */
 	uint32_t ifindex;		/* 0: not attached */
 	int have_active, have_pending;
 	uint32_t active_epoch, pending_epoch;
@@ -488,7 +488,7 @@ clear_leftovers(struct kmod_dp *k, int locked, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (!(g.state & (DICAP_XDP_ST_HAVE | DICAP_XDP_ST_PENDING)))
+	if (!(g.state & (DICAP_DP_ST_HAVE | DICAP_DP_ST_PENDING)))
 		return 0;
 	log_debug("kmod: replacing the topology left in dicap.ko (epoch %u) by none",
 	    g.have_active ? g.active_epoch : g.pending_epoch);
@@ -496,7 +496,7 @@ clear_leftovers(struct kmod_dp *k, int locked, char *err, size_t errlen)
 	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
 	mnl_attr_put_u8(nlh, DICAP_A_MODE, DICAP_MODE_RR);
 	mnl_attr_put_u32(nlh, DICAP_A_N, 1);
-	mnl_attr_put_u32(nlh, DICAP_A_POSITION, DICAP_XDP_NOT_MEMBER);
+	mnl_attr_put_u32(nlh, DICAP_A_POSITION, DICAP_DP_NOT_MEMBER);
 	mnl_attr_put_u64(nlh, DICAP_A_VALIDITY_NS, 0);
 	if ((rc = kmod_simple(k, nlh)) == 0) {
 		nlh = dicap_msg(k, DICAP_CMD_COMMIT);
@@ -524,12 +524,12 @@ configure(struct kmod_dp *k, char *err, size_t errlen)
 	int rc;
 
 	nlh = dicap_msg(k, DICAP_CMD_SET);
-	mnl_attr_put_u32(nlh, DICAP_A_ACTIONS, (k->opt.distribute ? DICAP_XDP_ACT_PASS : 0) |
-	    (k->opt.capture ? DICAP_XDP_ACT_RING : 0));
+	mnl_attr_put_u32(nlh, DICAP_A_ACTIONS, (k->opt.distribute ? DICAP_DP_ACT_PASS : 0) |
+	    (k->opt.capture ? DICAP_DP_ACT_RING : 0));
 	mnl_attr_put_u32(nlh, DICAP_A_SNAPLEN, k->opt.snaplen);
 	mnl_attr_put_u32(nlh, DICAP_A_NODE_ID, k->node_id ? *k->node_id : 0);
 	mnl_attr_put_u8(nlh, DICAP_A_LEASE_POLICY, k->opt.lease_policy == DP_LEASE_DROP ?
-	    DICAP_XDP_LEASE_DROP : DICAP_XDP_LEASE_KEEP);
+	    DICAP_DP_LEASE_DROP : DICAP_DP_LEASE_KEEP);
 	if ((rc = kmod_simple(k, nlh)) != 0) {
 		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "configuring dicap.ko"));
 		return -1;
@@ -651,7 +651,7 @@ send_analyzers(struct kmod_dp *k, const struct node_topology *t)
 	}
 	/* The module restarts its per-analyzer state with every list. */
 	if (k->analyzers_sent && n == k->n_analyzers) {
-		for (i = 0; i < n && addr_equal(&k->analyzers[i], &t->analyzers[i]); i++)
+		for (i = 0; i < n && dicap_addr_equal(&k->analyzers[i], &t->analyzers[i]); i++)
 			;
 		if (i == n)
 			return 0;
@@ -678,7 +678,7 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
     const char **what)
 {
 	struct nlmsghdr *nlh;
-	uint32_t pos = t->position >= 0 ? (uint32_t)t->position : DICAP_XDP_NOT_MEMBER;
+	uint32_t pos = t->position >= 0 ? (uint32_t)t->position : DICAP_DP_NOT_MEMBER;
 	uint32_t n = t->n_members, off;
 	uint8_t mode = t->mode;
 	int at_marker = t->mode == DICAP_MODE_RR && t->has_marker_token, rc;
@@ -689,7 +689,7 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
 	 */
 	if (n == 0 || (mode != DICAP_MODE_RR && t->table == NULL)) {
 		mode = DICAP_MODE_RR;
-		pos = DICAP_XDP_NOT_MEMBER;
+		pos = DICAP_DP_NOT_MEMBER;
 		n = n ? n : 1;
 		at_marker = 0;
 	}
@@ -866,7 +866,7 @@ kmod_counters(struct datapath *dp, struct dp_counters *c)
 			memset(k->base, 0, sizeof(k->base));
 			break;
 		}
-	for (i = 0; i < DICAP_XDP_CTR_MAX; i++)
+	for (i = 0; i < DICAP_DP_CTR_MAX; i++)
 		c->v[i] = g.ctr[i] - k->base[i];
 	c->v[DP_BATCHES_SENT] = g.ctr[DICAP_K_BATCHES_SENT] - k->base[DICAP_K_BATCHES_SENT];
 	c->v[DP_RECORDS_SENT] = g.ctr[DICAP_K_RECORDS_SENT] - k->base[DICAP_K_RECORDS_SENT];

@@ -3,7 +3,7 @@
  * The XDP datapath: the program of kmod/xdp/ (embedded through its libbpf
  * skeleton), attached to the capture interface with a BPF link, so that it
  * goes away with this process however it ends.  Topologies go into the
- * maps with kmod/xdp/dicap_xdp_ctl.h; capture mode's ring buffer is
+ * maps with lib/xdpctl.c; capture mode's ring buffer is
  * drained by capture.c.
  *
  * Clocks: the wire's validity start is UTC (CLOCK_REALTIME); the program
@@ -32,14 +32,14 @@
 #include <bpf/libbpf.h>
 
 #include "dicap_xdp.skel.h"
-#include "dicap_xdp_ctl.h"
+#include "xdpctl.h"
 
 #include "capture.h"
 #include "datapath.h"
 #include "jsonw.h"
 #include "log.h"
 #include "replay.h"
-#include "select.h"
+#include "dicap/select.h"
 
 #define XDP_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
 #define XDP_LEASE_FACTOR	3
@@ -172,12 +172,12 @@ init_config(struct xdp_dp *x)
 {
 	struct dicap_xdp_config *cfg = x->ctl.cfg;
 
-	dicap_xdp_set_switch_at(&x->ctl, DICAP_XDP_NEVER);
-	cfg->actions = (x->opt.distribute ? DICAP_XDP_ACT_PASS : 0) |
-	    (x->opt.capture ? DICAP_XDP_ACT_RING : 0);
+	dicap_xdp_set_switch_at(&x->ctl, DICAP_DP_NEVER);
+	cfg->actions = (x->opt.distribute ? DICAP_DP_ACT_PASS : 0) |
+	    (x->opt.capture ? DICAP_DP_ACT_RING : 0);
 	cfg->snaplen = x->opt.snaplen;
-	cfg->lease_policy = x->opt.lease_policy == DP_LEASE_DROP ? DICAP_XDP_LEASE_DROP :
-	    DICAP_XDP_LEASE_KEEP;
+	cfg->lease_policy = x->opt.lease_policy == DP_LEASE_DROP ? DICAP_DP_LEASE_DROP :
+	    DICAP_DP_LEASE_KEEP;
 	cfg->wakeup_every = DICAP_XDP_WAKEUP_EVERY;
 	x->lease_ms = x->opt.lease_ms ? x->opt.lease_ms :
 	    XDP_LEASE_FACTOR * XDP_DEFAULT_TIMEOUT_MS;
@@ -341,14 +341,14 @@ xdp_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t v
 	memset(&topo, 0, sizeof(topo));
 	topo.mode = t->mode;
 	topo.n = t->n_members;
-	topo.position = t->position >= 0 ? (uint32_t)t->position : DICAP_XDP_NOT_MEMBER;
+	topo.position = t->position >= 0 ? (uint32_t)t->position : DICAP_DP_NOT_MEMBER;
 	topo.epoch = t->epoch;
 	topo.validity_tai_ns = validity_ns + (uint64_t)x->tai_offset;
 	topo.has_token = t->has_marker_token;
 	memcpy(topo.token, t->marker_token, sizeof(topo.token));
 	topo.table = t->mode == DICAP_MODE_RR ? NULL : t->table;
 	if (t->mode != DICAP_MODE_RR && t->table == NULL)
-		topo.position = DICAP_XDP_NOT_MEMBER;	/* no members, no table */
+		topo.position = DICAP_DP_NOT_MEMBER;	/* no members, no table */
 	if ((slot = dicap_xdp_stage(&x->ctl, &topo)) < 0) {
 		x->stage_errors++;
 		log_warnx("epoch %u: cannot write it into the XDP maps: %s", t->epoch,
@@ -384,7 +384,7 @@ xdp_activate(struct datapath *dp, uint32_t epoch)
 	    slot.validity_tai_ns > now + XDP_FORCE_AHEAD_NS) {
 		log_warnx("XDP: epoch %u starts %llu ms from now by CLOCK_TAI: switching now",
 		    epoch, (unsigned long long)((slot.validity_tai_ns - now) / 1000000));
-		rc = dicap_xdp_switch_due(&x->ctl, DICAP_XDP_NEVER);
+		rc = dicap_xdp_switch_due(&x->ctl, DICAP_DP_NEVER);
 	}
 	if (rc < 0) {
 		log_warnx("XDP: switching to epoch %u: %s", epoch, strerror(-rc));
@@ -428,19 +428,19 @@ xdp_counters(struct datapath *dp, struct dp_counters *c)
 	static const struct {
 		int dp, xdp;
 	} map[] = {
-		{ DP_SEEN, DICAP_XDP_SEEN },
-		{ DP_SELECTED, DICAP_XDP_SELECTED },
-		{ DP_NOT_MINE, DICAP_XDP_NOT_MINE },
-		{ DP_NON_IP, DICAP_XDP_NON_IP },
-		{ DP_MALFORMED, DICAP_XDP_MALFORMED },
-		{ DP_MARKERS_OK, DICAP_XDP_MARKERS_OK },
-		{ DP_MARKERS_BAD, DICAP_XDP_MARKERS_BAD },
-		{ DP_RINGBUF_FULL, DICAP_XDP_RINGBUF_FULL },
-		{ DP_LEASE_DROPS, DICAP_XDP_LEASE_DROPS },
-		{ DP_INACTIVE, DICAP_XDP_INACTIVE },
-		{ DP_RING_RECORDS, DICAP_XDP_RING_RECORDS },
-		{ DP_SLOT_SWITCHES, DICAP_XDP_SWITCHES },
-		{ DP_RING_ERRORS, DICAP_XDP_RING_ERRORS },
+		{ DP_SEEN, DICAP_DP_SEEN },
+		{ DP_SELECTED, DICAP_DP_SELECTED },
+		{ DP_NOT_MINE, DICAP_DP_NOT_MINE },
+		{ DP_NON_IP, DICAP_DP_NON_IP },
+		{ DP_MALFORMED, DICAP_DP_MALFORMED },
+		{ DP_MARKERS_OK, DICAP_DP_MARKERS_OK },
+		{ DP_MARKERS_BAD, DICAP_DP_MARKERS_BAD },
+		{ DP_RINGBUF_FULL, DICAP_DP_RINGBUF_FULL },
+		{ DP_LEASE_DROPS, DICAP_DP_LEASE_DROPS },
+		{ DP_INACTIVE, DICAP_DP_INACTIVE },
+		{ DP_RING_RECORDS, DICAP_DP_RING_RECORDS },
+		{ DP_SLOT_SWITCHES, DICAP_DP_SWITCHES },
+		{ DP_RING_ERRORS, DICAP_DP_RING_ERRORS },
 	};
 	struct xdp_dp *x = dp->priv;
 	struct dicap_xdp_stats s;

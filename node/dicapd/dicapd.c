@@ -16,14 +16,14 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "../../kmod/linux/dicap_genl.h"
+#include "dicap/genl.h"
 #include "batch.h"
-#include "dicap_xdp.h"
+#include "dicap/xdp_kern_user.h"
 #include "dicapd.h"
 #include "keyfile.h"
 #include "log.h"
 #include "opt.h"
-#include "packet.h"
+#include "dicap/packet.h"
 
 enum {
 	OPT_DISCOVER = 256,
@@ -342,7 +342,7 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		opt_fail("unexpected argument \"%s\"", argv[optind]);
 }
 
-/* What dicap.ko cannot do (kmod/linux/dicap_genl.h). */
+/* What dicap.ko cannot do (include/dicap/genl.h). */
 static void
 check_kmod_options(struct dicapd *d)
 {

@@ -18,6 +18,7 @@
 #include "ctlmsg.h"
 #include "datapath.h"
 #include "replay.h"
+#include "sockaddr.h"
 
 #define DICAPD_DEFAULT_SOCK_DIR		"/run/dicap"
 #define DICAPD_DEFAULT_HEARTBEAT_MS	1000
@@ -123,6 +124,7 @@ struct dicapd {
 	int ctl_clients;
 
 	uint64_t ctr[C_COUNTER_MAX];
+	uint64_t drop_warned_ns[C_COUNTER_MAX];	/* net_drop()'s last warning */
 };
 
 /* dicapd.c */
@@ -133,8 +135,6 @@ int	net_open(struct dicapd *, char *err, size_t errlen);
 int	net_open_announce(struct dicapd *, char *err, size_t errlen);
 void	net_close(struct dicapd *);
 int	net_send(struct dicapd *, struct dicap_msg *, const struct dicap_addr *to);
-int	addr_equal(const struct dicap_addr *, const struct dicap_addr *);
-const char *addr_str(const struct dicap_addr *);
 
 /* membership.c */
 void	membership_start(struct dicapd *);

@@ -57,7 +57,7 @@ coord_find(struct dicapd *d, const struct dicap_addr *a)
 	int i;
 
 	for (i = 0; i < d->n_coords; i++)
-		if (addr_equal(&d->coords[i].addr, a))
+		if (dicap_addr_equal(&d->coords[i].addr, a))
 			return i;
 	return -1;
 }
@@ -93,7 +93,7 @@ membership_add_coord(struct dicapd *d, const struct dicap_addr *a, int configure
 int
 membership_is_current(struct dicapd *d, const struct dicap_addr *from)
 {
-	return d->cur >= 0 && addr_equal(&d->coords[d->cur].addr, from);
+	return d->cur >= 0 && dicap_addr_equal(&d->coords[d->cur].addr, from);
 }
 
 static void
@@ -244,7 +244,7 @@ membership_leave(struct dicapd *d)
 	if (d->cur < 0)
 		return 0;
 	if (send_leave(d) == 0)
-		log_info("sent LEAVE to %s", addr_str(&d->coords[d->cur].addr));
+		log_info("sent LEAVE to %s", dicap_addr_str(&d->coords[d->cur].addr));
 	if (d->state != NODE_JOINED) {
 		log_info("no coordinator answers: not waiting for a topology without this node");
 		return 0;
@@ -303,7 +303,7 @@ leave_wait(struct dicapd *d, uint64_t now)
 
 	if (now >= lost) {
 		log_warnx("leaving: coordinator %s silent for %u ms: exiting without a "
-		    "topology without this node", addr_str(&d->coords[d->cur].addr),
+		    "topology without this node", dicap_addr_str(&d->coords[d->cur].addr),
 		    d->timeout_ms);
 		leave_done(d);
 	} else if (now >= d->leave.deadline) {
@@ -383,7 +383,7 @@ static void
 coordinator_lost(struct dicapd *d)
 {
 	log_warnx("coordinator %s lost: no reply for %u ms; keeping epoch %u, looking for a coordinator",
-	    addr_str(&d->coords[d->cur].addr), d->timeout_ms,
+	    dicap_addr_str(&d->coords[d->cur].addr), d->timeout_ms,
 	    d->active != NULL ? d->active->epoch : 0);
 	d->ctr[C_COORDINATOR_LOST]++;
 	d->state = NODE_NO_COORD;
@@ -440,7 +440,7 @@ membership_follow(struct dicapd *d, const struct dicap_addr *from, uint32_t term
 	if (idx != d->cur || d->state != NODE_JOINED) {
 		if (idx != d->cur && d->cur >= 0)
 			d->ctr[C_COORDINATOR_CHANGES]++;
-		log_info("following coordinator %s (term %u)", addr_str(from), term);
+		log_info("following coordinator %s (term %u)", dicap_addr_str(from), term);
 	}
 	d->cur = idx;
 	d->state = NODE_JOINED;
@@ -459,7 +459,7 @@ on_accept(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *
 	if (m->term < d->max_term) {
 		d->ctr[C_RX_STALE_TERM]++;
 		log_info("ignoring ACCEPT from %s: term %u is below term %u",
-		    addr_str(from), m->term, d->max_term);
+		    dicap_addr_str(from), m->term, d->max_term);
 		return;
 	}
 	/* Joined already: only a higher term may take us elsewhere. */
@@ -477,7 +477,7 @@ on_accept(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *
 	/* A restarted coordinator numbers its epochs anew. */
 	topology_rebase(d, m->epoch);
 	log_info("joined %s as node 0x%08x: term %u, epoch %u, position %u of %u",
-	    addr_str(from), d->node_id, m->term, m->epoch, m->position, m->member_count);
+	    dicap_addr_str(from), d->node_id, m->term, m->epoch, m->position, m->member_count);
 }
 
 static void
@@ -543,7 +543,7 @@ on_error(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *f
 	switch (m->error_code) {
 	case DICAP_CTLERR_ID_IN_USE:
 		d->ctr[C_ID_CONFLICTS]++;
-		log_warnx("coordinator %s refused node id 0x%08x: %s", addr_str(from),
+		log_warnx("coordinator %s refused node id 0x%08x: %s", dicap_addr_str(from),
 		    d->node_id, text);
 		if (!d->id_random) {
 			log_warnx("node id 0x%08x was given with --id: exiting", d->node_id);
@@ -559,7 +559,7 @@ on_error(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *f
 		if (!membership_is_current(d, from))
 			break;
 		log_info("coordinator %s does not know node 0x%08x: joining again",
-		    addr_str(from), d->node_id);
+		    dicap_addr_str(from), d->node_id);
 		d->state = NODE_JOINING;
 		d->last_ack_mono = dicap_mono_ns();
 		send_join(d, d->cur);
@@ -567,21 +567,21 @@ on_error(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *f
 	case DICAP_CTLERR_NOT_LEADER:
 		if (membership_is_current(d, from) && d->state == NODE_JOINED) {
 			log_warnx("coordinator %s is a standby now: looking for the active one",
-			    addr_str(from));
+			    dicap_addr_str(from));
 			d->state = NODE_NO_COORD;
 			d->ctr[C_COORDINATOR_LOST]++;
 		}
-		log_debug("%s is not the active coordinator: %s", addr_str(from), text);
+		log_debug("%s is not the active coordinator: %s", dicap_addr_str(from), text);
 		/* A standby names the active coordinator it follows: ask that one. */
 		if (DICAP_HAS(m, DICAP_AVP_COORD) && d->state != NODE_JOINED) {
 			reachable_addr(&m->coord, from, &hint);
-			if (!addr_equal(&hint, from) &&
+			if (!dicap_addr_equal(&hint, from) &&
 			    (idx = membership_add_coord(d, &hint, 0)) >= 0)
 				send_join(d, idx);
 		}
 		break;
 	default:
-		log_warnx("error %u from %s: %s", m->error_code, addr_str(from), text);
+		log_warnx("error %u from %s: %s", m->error_code, dicap_addr_str(from), text);
 		break;
 	}
 }
@@ -600,7 +600,7 @@ on_announce(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr
 		reachable_addr(&m->coord, from, &a);
 	if (DICAP_HAS(m, DICAP_AVP_TERM) && m->term < d->max_term) {
 		d->ctr[C_RX_STALE_TERM]++;
-		log_debug("announcement of %s with old term %u", addr_str(&a), m->term);
+		log_debug("announcement of %s with old term %u", dicap_addr_str(&a), m->term);
 		return;
 	}
 	if ((idx = membership_add_coord(d, &a, 0)) < 0)
@@ -610,7 +610,7 @@ on_announce(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr
 	if (d->state == NODE_JOINED &&
 	    (idx == d->cur || m->term <= d->max_term))
 		return;
-	log_info("announcement: coordinator %s, term %u: joining it", addr_str(&a), m->term);
+	log_info("announcement: coordinator %s, term %u: joining it", dicap_addr_str(&a), m->term);
 	send_join(d, idx);
 }
 
@@ -639,13 +639,13 @@ membership_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap
 	if ((m->present & need) != need) {
 		d->ctr[C_RX_MALFORMED]++;
 		log_debug("%s from %s lacks attributes", dicap_msg_type_name(m->type),
-		    addr_str(from));
+		    dicap_addr_str(from));
 		return;
 	}
 	/* A leaving node joins nothing; UNKNOWN_NODE is what it expects. */
 	if (d->state == NODE_LEAVING && m->type != DICAP_MSG_HEARTBEAT) {
 		log_debug("%s from %s while leaving: ignored", dicap_msg_type_name(m->type),
-		    addr_str(from));
+		    dicap_addr_str(from));
 		return;
 	}
 	switch (m->type) {

@@ -23,6 +23,7 @@
 
 #include "dicapd.h"
 #include "sockaddr.h"
+#include "droplog.h"
 #include "log.h"
 
 #define NET_RX_BATCH	64	/* datagrams per wakeup, so one socket cannot starve the rest */
@@ -31,26 +32,7 @@ static uint8_t net_buf[DICAP_CTL_MAX_LEN + 1];
 
 static void net_read_cb(evutil_socket_t, short, void *);
 
-int
-addr_equal(const struct dicap_addr *a, const struct dicap_addr *b)
-{
-	size_t len = a->family == 4 ? 4 : 16;
 
-	return a->family == b->family && a->port == b->port &&
-	    memcmp(a->addr, b->addr, len) == 0;
-}
-
-const char *
-addr_str(const struct dicap_addr *a)
-{
-	static char bufs[4][DICAP_ADDR_STRLEN];
-	static unsigned int next;
-	char *b = bufs[next++ % 4];
-
-	if (dicap_addr_format(a, b, DICAP_ADDR_STRLEN) == NULL)
-		snprintf(b, DICAP_ADDR_STRLEN, "(bad address)");
-	return b;
-}
 
 static int
 udp_socket(int family, char *err, size_t errlen)
@@ -75,7 +57,7 @@ net_bind(struct dicapd *d, int fd, int family, char *err, size_t errlen)
 		return 0;
 	len = dicap_addr_to_sockaddr(&d->bind_addr, 0, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
-		snprintf(err, errlen, "--bind %s: %s", addr_str(&d->bind_addr), strerror(errno));
+		snprintf(err, errlen, "--bind %s: %s", dicap_addr_str(&d->bind_addr), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -102,7 +84,7 @@ net_open(struct dicapd *d, char *err, size_t errlen)
 	if (d->fd4 == -1 || net_bind(d, d->fd4, 4, err, errlen) == -1)
 		return -1;
 	if (d->bind_addr.family == 6 && net_fd_for(d, 6) == -1) {
-		snprintf(err, errlen, "--bind %s: cannot use it", addr_str(&d->bind_addr));
+		snprintf(err, errlen, "--bind %s: cannot use it", dicap_addr_str(&d->bind_addr));
 		return -1;
 	}
 	return net_watch(d, d->fd4, &d->ev4);
@@ -156,7 +138,7 @@ join_everywhere(int fd, const struct dicap_addr *g)
 		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) == 0)
 			joined++;
 		else if (errno != EADDRINUSE)
-			log_debug("join %s on %s: %s", addr_str(g), i->ifa_name, strerror(errno));
+			log_debug("join %s on %s: %s", dicap_addr_str(g), i->ifa_name, strerror(errno));
 	}
 	freeifaddrs(ifa);
 	return joined;
@@ -171,7 +153,7 @@ net_open_announce(struct dicapd *d, char *err, size_t errlen)
 
 	if (g->family != 4 || (g->addr[0] & 0xf0) != 0xe0) {
 		snprintf(err, errlen, "announce group %s is not an IPv4 multicast address",
-		    addr_str(g));
+		    dicap_addr_str(g));
 		return -1;
 	}
 	if ((fd = udp_socket(AF_INET, err, errlen)) == -1)
@@ -185,18 +167,18 @@ net_open_announce(struct dicapd *d, char *err, size_t errlen)
 	sin.sin_port = htons(g->port);
 	memcpy(&sin.sin_addr, g->addr, 4);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		snprintf(err, errlen, "bind announce group %s: %s", addr_str(g),
+		snprintf(err, errlen, "bind announce group %s: %s", dicap_addr_str(g),
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if ((joined = join_everywhere(fd, g)) <= 0) {
-		snprintf(err, errlen, "join announce group %s: %s", addr_str(g),
+		snprintf(err, errlen, "join announce group %s: %s", dicap_addr_str(g),
 		    joined == 0 ? "no interface with IPv4 multicast" : strerror(errno));
 		close(fd);
 		return -1;
 	}
-	log_info("listening for announcements on %s (%d interface%s)", addr_str(g), joined,
+	log_info("listening for announcements on %s (%d interface%s)", dicap_addr_str(g), joined,
 	    joined == 1 ? "" : "s");
 	d->mcast_fd = fd;
 	return net_watch(d, fd, &d->ev_mcast);
@@ -246,36 +228,23 @@ net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 	}
 	sslen = dicap_addr_to_sockaddr(to, 0, &ss);
 	if (sendto(fd, out, (size_t)len, 0, (struct sockaddr *)&ss, sslen) == -1) {
-		log_debug("send %s to %s: %s", dicap_msg_type_name(m->type), addr_str(to),
+		log_debug("send %s to %s: %s", dicap_msg_type_name(m->type), dicap_addr_str(to),
 		    strerror(errno));
 		d->ctr[C_TX_ERRORS]++;
 		return -1;
 	}
-	log_debug("sent %s to %s (%d bytes)", dicap_msg_type_name(m->type), addr_str(to), len);
+	log_debug("sent %s to %s (%d bytes)", dicap_msg_type_name(m->type), dicap_addr_str(to), len);
 	return 0;
 }
 
-/*
- * Count a drop; log it at most once a second per counter so that a flood
- * of garbage cannot flood the log as well.
- */
+/* Count a drop, and log it (lib/droplog.h). */
 static void
 net_drop(struct dicapd *d, enum agent_counter c, const struct dicap_addr *from,
     const char *what, const char *why)
 {
-	static uint64_t last_log[C_COUNTER_MAX];
-	uint64_t now = dicap_mono_ns();
-
 	d->ctr[c]++;
-	if (now - last_log[c] >= 1000000000ULL) {
-		last_log[c] = now;
-		log_warnx("dropped a datagram from %s: %s%s%s (%s: %llu so far)",
-		    addr_str(from), what, why ? ": " : "", why ? why : "",
-		    agent_counter_name(c), (unsigned long long)d->ctr[c]);
-	} else {
-		log_debug("dropped a datagram from %s: %s%s%s", addr_str(from), what,
-		    why ? ": " : "", why ? why : "");
-	}
+	dicap_log_drop(&d->drop_warned_ns[c], agent_counter_name(c), d->ctr[c], from, what,
+	    why);
 }
 
 /* The replay slot of (@from, @term); the least recently used one is reused. */
@@ -287,7 +256,7 @@ replay_state(struct dicapd *d, const struct dicap_addr *from, uint32_t term)
 
 	for (i = 0; i < DICAPD_REPLAY_SLOTS; i++) {
 		s = &d->replay[i];
-		if (s->used && s->term == term && addr_equal(&s->from, from)) {
+		if (s->used && s->term == term && dicap_addr_equal(&s->from, from)) {
 			s->last_use_mono = dicap_mono_ns();
 			return &s->state;
 		}
@@ -352,7 +321,7 @@ net_input(struct dicapd *d, const uint8_t *buf, size_t len, const struct dicap_a
 		return;
 	}
 	log_debug("received %s from %s (%zu bytes)", dicap_msg_type_name(m.type),
-	    addr_str(from), len);
+	    dicap_addr_str(from), len);
 	net_dispatch(d, &m, from);
 }
 

@@ -177,7 +177,7 @@ reject(struct dicapd *d, const struct dicap_addr *from, const char *why)
 {
 	d->ctr[C_TOPOLOGY_REJECTED]++;
 	log_warnx("topology term %u epoch %u from %s rejected: %s", d->as.term,
-	    d->as.epoch, addr_str(from), why);
+	    d->as.epoch, dicap_addr_str(from), why);
 	assembly_reset(&d->as);
 }
 
@@ -499,14 +499,14 @@ from_acceptable(struct dicapd *d, uint32_t term, const struct dicap_addr *from)
 	if (term < d->max_term) {
 		d->ctr[C_RX_STALE_TERM]++;
 		log_debug("topology from %s with old term %u (we follow %u)",
-		    addr_str(from), term, d->max_term);
+		    dicap_addr_str(from), term, d->max_term);
 		return 0;
 	}
 	/* Two actives in one term: stay with ours until the term settles it. */
 	if (term == d->max_term && (d->state == NODE_JOINED || d->state == NODE_LEAVING) &&
 	    !membership_is_current(d, from)) {
 		d->ctr[C_RX_UNEXPECTED]++;
-		log_debug("topology from %s, not from our coordinator", addr_str(from));
+		log_debug("topology from %s, not from our coordinator", dicap_addr_str(from));
 		return 0;
 	}
 	return 1;
@@ -534,7 +534,7 @@ same_or_older_than_assembly(struct dicapd *d, const struct dicap_msg *m,
 
 	if (!as->active)
 		return 0;
-	if (as->term == m->term && as->epoch == m->epoch && addr_equal(&as->from, from))
+	if (as->term == m->term && as->epoch == m->epoch && dicap_addr_equal(&as->from, from))
 		return 1;
 	return m->term < as->term || (m->term == as->term && m->epoch < as->epoch);
 }
@@ -549,7 +549,7 @@ topology_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap_a
 	if (!has_required(m) ||
 	    (DICAP_HAS(m, DICAP_AVP_PART) && (m->parts == 0 || m->part >= m->parts))) {
 		d->ctr[C_RX_MALFORMED]++;
-		log_debug("TOPOLOGY from %s lacks attributes or has a bad PART", addr_str(from));
+		log_debug("TOPOLOGY from %s lacks attributes or has a bad PART", dicap_addr_str(from));
 		return;
 	}
 	if (DICAP_HAS(m, DICAP_AVP_PART)) {
@@ -566,7 +566,7 @@ topology_input(struct dicapd *d, const struct dicap_msg *m, const struct dicap_a
 			return;
 		assembly_start(d, m, from, parts);
 	} else if (d->as.term != m->term || d->as.epoch != m->epoch ||
-	    !addr_equal(&d->as.from, from)) {
+	    !dicap_addr_equal(&d->as.from, from)) {
 		d->ctr[C_RX_OLD_EPOCH]++;
 		return;
 	}

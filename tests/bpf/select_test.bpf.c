@@ -8,7 +8,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "select.h"
+#include "dicap/select.h"
 
 /* Shared with tests/t_bpf_select.c. */
 struct select_out {

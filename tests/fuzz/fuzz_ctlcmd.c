@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../node/dicapd/ctlcmd.h"
+#include "node/dicapd/ctlcmd.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)
 

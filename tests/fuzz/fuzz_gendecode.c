@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../gen/decode.h"
-#include "../../gen/gen.h"
+#include "gen/decode.h"
+#include "gen/gen.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)
 

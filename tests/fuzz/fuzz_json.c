@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../node/dicapctl/json.h"
+#include "node/dicapctl/json.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)
 

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../analyzer/outname.h"
-#include "../../coord/options.h"
-#include "../../gen/gen.h"
+#include "analyzer/outname.h"
+#include "coord/options.h"
+#include "gen/gen.h"
 #include "opt.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "packet.h"
-#include "../frames.h"
+#include "dicap/packet.h"
+#include "frames.h"
 
 static void fail(const char *what, const struct dicap_pkt *p, size_t len)
 {

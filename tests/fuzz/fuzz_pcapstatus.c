@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pcap-dicap/pcap-dicap-status.h"
-#include "../../node/dicapctl/json.h"
+#include "pcap-dicap/pcap-dicap-status.h"
+#include "node/dicapctl/json.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../analyzer/seqwin.h"
+#include "analyzer/seqwin.h"
 
 #define CHECK(cond)	do { if (!(cond)) abort(); } while (0)
 

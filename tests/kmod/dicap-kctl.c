@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dicap_genl.h"
+#include "dicap/genl.h"
 #include "kmod_frames.h"
 
 #define BUFSZ	65536

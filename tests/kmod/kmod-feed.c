@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "batch.h"
-#include "packet.h"
-#include "select.h"
+#include "dicap/packet.h"
+#include "dicap/select.h"
 #include "kmod_frames.h"
 
 static uint8_t frames[KF_COUNT][KF_MAX];

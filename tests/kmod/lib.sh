@@ -133,9 +133,9 @@ kmod_build() (
 		make -s -C "$kdir" M="$KMOD_OUT/e1000e" CONFIG_E1000E=m \
 		    KBUILD_EXTRA_SYMBOLS="$KMOD_OUT/linux/Module.symvers" modules
 	fi
-	cc -static -O2 -Wall -Wextra -Werror -I"$KMOD_REPO/kmod/linux" \
+	cc -static -O2 -Wall -Wextra -Werror -I"$KMOD_REPO/include" \
 	    -o "$KMOD_OUT/dicap-kctl" "$KMOD_REPO/tests/kmod/dicap-kctl.c"
-	cc -O2 -Wall -Wextra -Werror -I"$KMOD_REPO/lib" -I"$KMOD_REPO/kmod/xdp" \
+	cc -O2 -Wall -Wextra -Werror -I"$KMOD_REPO/include" -I"$KMOD_REPO/lib" \
 	    -o "$KMOD_OUT/kmod-feed" "$KMOD_REPO/tests/kmod/kmod-feed.c" \
 	    "$KMOD_REPO/lib/batch.c" "$KMOD_REPO/lib/packet.c" "$KMOD_REPO/lib/select.c"
 )
@@ -287,7 +287,7 @@ kmod_prepare() {
 		    [ -f "$KMOD_CACHE/img/lib/modules/$(cat "$KMOD_CACHE/kver")/kernel/drivers/net/veth.ko" ]; }; then
 			kmod_fetch
 		fi
-		if kmod_newer "$KMOD_OUT/.built" "$KMOD_REPO/kmod/linux" "$KMOD_REPO/kmod/xdp" \
+		if kmod_newer "$KMOD_OUT/.built" "$KMOD_REPO/kmod/linux" "$KMOD_REPO/include" \
 		    "$KMOD_REPO/lib" "$KMOD_REPO/patches/linux" "$KMOD_REPO/tests/kmod"; then
 			kmod_build
 			touch "$KMOD_OUT/.built"

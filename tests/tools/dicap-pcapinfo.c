@@ -12,8 +12,8 @@
 #include <string.h>
 #include <pcap/pcap.h>
 
-#include "packet.h"
-#include "select.h"
+#include "dicap/packet.h"
+#include "dicap/select.h"
 
 static const char *
 cls_name(int cls)

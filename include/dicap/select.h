@@ -15,7 +15,7 @@
 #ifndef DICAP_SELECT_H
 #define DICAP_SELECT_H
 
-#include "dicap_types.h"
+#include "types.h"
 #include "packet.h"
 
 enum dicap_mode {

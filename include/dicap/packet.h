@@ -8,7 +8,7 @@
 #ifndef DICAP_PACKET_H
 #define DICAP_PACKET_H
 
-#include "dicap_types.h"
+#include "types.h"
 
 #define DICAP_MAX_VLAN_TAGS	2	/* 802.1Q, or QinQ (0x88a8 + 0x8100) */
 #define DICAP_MAX_IPV6_EXT	6	/* extension headers followed before giving up */

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Userspace side of the XDP program's topology switch, lease and counters:
- * the one implementation of the protocol in dicap_xdp.h, shared by dicapd
- * (node/dicapd/datapath_xdp.c) and tests/t_xdp_prog.c so that the test
- * drives the maps exactly as the daemon does.  Header-only (static
- * functions); needs libbpf's <bpf/bpf.h>.  Single writer: one thread of one
- * process stages topologies; the program is the only other party.
+ * the one implementation of the protocol in include/dicap/xdp_kern_user.h,
+ * shared by dicapd (node/dicapd/datapath_xdp.c), tests/t_xdp_prog.c and
+ * bench/xdp-cost.c, so that the test drives the maps exactly as the daemon
+ * does.  Single writer: one thread of one process stages topologies; the
+ * program is the only other party.
  */
-#ifndef DICAP_XDP_CTL_H
-#define DICAP_XDP_CTL_H
-
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,61 +15,40 @@
 
 #include <bpf/bpf.h>
 
-#include "dicap_xdp.h"
+#include "xdpctl.h"
 
-struct dicap_xdp_ctl {
-	struct dicap_xdp_config *cfg;	/* the mmap()ed dicap_config entry */
-	int slots_fd;
-	int tables_fd;
-	int rr_fd;
-	int stats_fd;
-	int ncpus;			/* possible CPUs: per-CPU value count */
-};
-
-/* A topology as dicapd hands it to the program. */
-struct dicap_xdp_topo {
-	uint32_t mode;			/* enum dicap_mode */
-	uint32_t n;
-	uint32_t position;		/* DICAP_XDP_NOT_MEMBER if not a member */
-	uint32_t epoch;
-	uint64_t validity_tai_ns;
-	int has_token;
-	uint8_t token[16];
-	const uint16_t *table;		/* 65536 entries; NULL in round-robin */
-};
-
-static inline uint64_t
+static uint64_t
 dicap_xdp_state(const struct dicap_xdp_ctl *c)
 {
 	return __atomic_load_n(&c->cfg->state, __ATOMIC_ACQUIRE);
 }
 
-static inline int
+static int
 dicap_xdp_cas(struct dicap_xdp_ctl *c, __u64 old, __u64 next)
 {
 	return __atomic_compare_exchange_n(&c->cfg->state, &old, next, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-static inline void
+void
 dicap_xdp_set_switch_at(struct dicap_xdp_ctl *c, uint64_t tai_ns)
 {
 	__atomic_store_n(&c->cfg->switch_at_tai, tai_ns, __ATOMIC_RELEASE);
 }
 
 /* Withdraw a pending slot; afterwards the program cannot switch to it. */
-static inline uint64_t
+static uint64_t
 dicap_xdp_cancel_pending(struct dicap_xdp_ctl *c)
 {
 	uint64_t s;
 
-	dicap_xdp_set_switch_at(c, DICAP_XDP_NEVER);
+	dicap_xdp_set_switch_at(c, DICAP_DP_NEVER);
 	for (;;) {
 		s = dicap_xdp_state(c);
-		if (!(s & DICAP_XDP_ST_PENDING))
+		if (!(s & DICAP_DP_ST_PENDING))
 			return s;
-		if (dicap_xdp_cas(c, s, (s & ~DICAP_XDP_ST_PENDING) + DICAP_XDP_ST_GEN_ONE))
-			return (s & ~DICAP_XDP_ST_PENDING) + DICAP_XDP_ST_GEN_ONE;
+		if (dicap_xdp_cas(c, s, (s & ~DICAP_DP_ST_PENDING) + DICAP_DP_ST_GEN_ONE))
+			return (s & ~DICAP_DP_ST_PENDING) + DICAP_DP_ST_GEN_ONE;
 		/* The program switched to it meanwhile: it is active now. */
 	}
 }
@@ -83,7 +59,7 @@ dicap_xdp_cancel_pending(struct dicap_xdp_ctl *c)
  * Returns the slot index, or -errno if a map write failed (nothing is
  * pending then).
  */
-static inline int
+int
 dicap_xdp_stage(struct dicap_xdp_ctl *c, const struct dicap_xdp_topo *t)
 {
 	struct dicap_xdp_slot slot;
@@ -92,7 +68,7 @@ dicap_xdp_stage(struct dicap_xdp_ctl *c, const struct dicap_xdp_topo *t)
 
 	for (;;) {
 		s = dicap_xdp_cancel_pending(c);
-		idle = (uint32_t)((s & DICAP_XDP_ST_ACTIVE) ^ 1);
+		idle = (uint32_t)((s & DICAP_DP_ST_ACTIVE) ^ 1);
 		memset(&slot, 0, sizeof(slot));
 		slot.mode = t->mode;
 		slot.n = t->n;
@@ -100,10 +76,10 @@ dicap_xdp_stage(struct dicap_xdp_ctl *c, const struct dicap_xdp_topo *t)
 		slot.epoch = t->epoch;
 		slot.validity_tai_ns = t->validity_tai_ns;
 		if (t->has_token) {
-			slot.flags |= DICAP_XDP_SLOT_TOKEN;
+			slot.flags |= DICAP_DP_SLOT_TOKEN;
 			memcpy(slot.token, t->token, sizeof(slot.token));
 			if (t->mode == 0)	/* DICAP_MODE_RR: C restarts at the marker */
-				slot.flags |= DICAP_XDP_SLOT_AT_MARKER;
+				slot.flags |= DICAP_DP_SLOT_AT_MARKER;
 		}
 		if (t->table != NULL &&
 		    bpf_map_update_elem(c->tables_fd, &idle, t->table, BPF_ANY) != 0)
@@ -111,15 +87,15 @@ dicap_xdp_stage(struct dicap_xdp_ctl *c, const struct dicap_xdp_topo *t)
 		if (bpf_map_update_elem(c->slots_fd, &idle, &slot, BPF_ANY) != 0)
 			return -errno;
 		/* Nothing is pending, so the program cannot have changed s. */
-		if (dicap_xdp_cas(c, s, (s | DICAP_XDP_ST_PENDING) + DICAP_XDP_ST_GEN_ONE))
+		if (dicap_xdp_cas(c, s, (s | DICAP_DP_ST_PENDING) + DICAP_DP_ST_GEN_ONE))
 			break;
 	}
-	dicap_xdp_set_switch_at(c, (slot.flags & DICAP_XDP_SLOT_AT_MARKER) ?
-	    DICAP_XDP_NEVER : t->validity_tai_ns);
+	dicap_xdp_set_switch_at(c, (slot.flags & DICAP_DP_SLOT_AT_MARKER) ?
+	    DICAP_DP_NEVER : t->validity_tai_ns);
 	return (int)idle;
 }
 
-static inline void
+void
 dicap_xdp_reset_rr(struct dicap_xdp_ctl *c)
 {
 	uint32_t key = 0;
@@ -135,7 +111,7 @@ dicap_xdp_reset_rr(struct dicap_xdp_ctl *c)
  * marker is left alone.  Switching into round-robin restarts C, as the
  * program does.  Returns 1 if this call switched, 0 if not, -errno.
  */
-static inline int
+int
 dicap_xdp_switch_due(struct dicap_xdp_ctl *c, uint64_t now_tai)
 {
 	struct dicap_xdp_slot slot;
@@ -144,21 +120,21 @@ dicap_xdp_switch_due(struct dicap_xdp_ctl *c, uint64_t now_tai)
 
 	for (;;) {
 		s = dicap_xdp_state(c);
-		if (!(s & DICAP_XDP_ST_PENDING)) {
-			dicap_xdp_set_switch_at(c, DICAP_XDP_NEVER);
-			if (dicap_xdp_state(c) & DICAP_XDP_ST_PENDING)
+		if (!(s & DICAP_DP_ST_PENDING)) {
+			dicap_xdp_set_switch_at(c, DICAP_DP_NEVER);
+			if (dicap_xdp_state(c) & DICAP_DP_ST_PENDING)
 				continue;	/* cannot happen with one writer */
 			return 0;
 		}
-		idle = (uint32_t)((s & DICAP_XDP_ST_ACTIVE) ^ 1);
+		idle = (uint32_t)((s & DICAP_DP_ST_ACTIVE) ^ 1);
 		if (bpf_map_lookup_elem(c->slots_fd, &idle, &slot) != 0)
 			return -errno;
-		if ((slot.flags & DICAP_XDP_SLOT_AT_MARKER) || now_tai < slot.validity_tai_ns)
+		if ((slot.flags & DICAP_DP_SLOT_AT_MARKER) || now_tai < slot.validity_tai_ns)
 			return 0;
-		next = ((s & ~(DICAP_XDP_ST_ACTIVE | DICAP_XDP_ST_PENDING)) | idle |
-		    DICAP_XDP_ST_HAVE) + DICAP_XDP_ST_GEN_ONE;
+		next = ((s & ~(DICAP_DP_ST_ACTIVE | DICAP_DP_ST_PENDING)) | idle |
+		    DICAP_DP_ST_HAVE) + DICAP_DP_ST_GEN_ONE;
 		if (dicap_xdp_cas(c, s, next)) {
-			dicap_xdp_set_switch_at(c, DICAP_XDP_NEVER);
+			dicap_xdp_set_switch_at(c, DICAP_DP_NEVER);
 			if (slot.mode == 0)	/* DICAP_MODE_RR: as the program does */
 				dicap_xdp_reset_rr(c);
 			return 1;
@@ -167,39 +143,39 @@ dicap_xdp_switch_due(struct dicap_xdp_ctl *c, uint64_t now_tai)
 }
 
 /* The slot the program uses now; 0, or -1 if none is active. */
-static inline int
+int
 dicap_xdp_active_slot(struct dicap_xdp_ctl *c, struct dicap_xdp_slot *out, int *pending)
 {
 	uint64_t s = dicap_xdp_state(c);
-	uint32_t idx = (uint32_t)(s & DICAP_XDP_ST_ACTIVE);
+	uint32_t idx = (uint32_t)(s & DICAP_DP_ST_ACTIVE);
 
 	if (pending != NULL)
-		*pending = (s & DICAP_XDP_ST_PENDING) != 0;
-	if (!(s & DICAP_XDP_ST_HAVE))
+		*pending = (s & DICAP_DP_ST_PENDING) != 0;
+	if (!(s & DICAP_DP_ST_HAVE))
 		return -1;
 	return bpf_map_lookup_elem(c->slots_fd, &idx, out) == 0 ? 0 : -1;
 }
 
 /* The slot waiting for its switch; 0, or -1 if none is pending. */
-static inline int
+int
 dicap_xdp_pending_slot(struct dicap_xdp_ctl *c, struct dicap_xdp_slot *out)
 {
 	uint64_t s = dicap_xdp_state(c);
-	uint32_t idx = (uint32_t)((s & DICAP_XDP_ST_ACTIVE) ^ 1);
+	uint32_t idx = (uint32_t)((s & DICAP_DP_ST_ACTIVE) ^ 1);
 
-	if (!(s & DICAP_XDP_ST_PENDING))
+	if (!(s & DICAP_DP_ST_PENDING))
 		return -1;
 	return bpf_map_lookup_elem(c->slots_fd, &idx, out) == 0 ? 0 : -1;
 }
 
-static inline void
+void
 dicap_xdp_set_lease(struct dicap_xdp_ctl *c, uint64_t expiry_mono_ns)
 {
 	__atomic_store_n(&c->cfg->lease_expiry_ns, expiry_mono_ns, __ATOMIC_RELEASE);
 }
 
 /* The per-CPU counters summed; 0 or -errno. */
-static inline int
+int
 dicap_xdp_read_stats(const struct dicap_xdp_ctl *c, struct dicap_xdp_stats *sum)
 {
 	struct dicap_xdp_stats *percpu;
@@ -213,7 +189,7 @@ dicap_xdp_read_stats(const struct dicap_xdp_ctl *c, struct dicap_xdp_stats *sum)
 	if (bpf_map_lookup_elem(c->stats_fd, &key, percpu) != 0)
 		rc = -errno;
 	for (cpu = 0; rc == 0 && cpu < c->ncpus; cpu++)
-		for (i = 0; i < DICAP_XDP_CTR_MAX; i++)
+		for (i = 0; i < DICAP_DP_CTR_MAX; i++)
 			sum->v[i] += percpu[cpu].v[i];
 	free(percpu);
 	return rc;
@@ -225,7 +201,7 @@ dicap_xdp_read_stats(const struct dicap_xdp_ctl *c, struct dicap_xdp_stats *sum)
  * so two samples taken back to back, rounded to the second, give it
  * exactly, whatever the delay between the two reads.
  */
-static inline int64_t
+int64_t
 dicap_xdp_tai_offset_ns(void)
 {
 	struct timespec real, tai;
@@ -236,5 +212,3 @@ dicap_xdp_tai_offset_ns(void)
 	d = ((int64_t)tai.tv_sec - real.tv_sec) * 1000000000 + (tai.tv_nsec - real.tv_nsec);
 	return (d >= 0 ? (d + 500000000) : (d - 500000000)) / 1000000000 * 1000000000;
 }
-
-#endif /* DICAP_XDP_CTL_H */

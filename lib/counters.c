@@ -1,80 +1,43 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/*
- * The counters a node reports: in its heartbeats (COUNTERS attribute, so
- * the coordinator's STATUS shows them per node) and in its status JSON.
- * Wire ids: datapath counter i is i + 1, agent counter i is
- * AGENT_CTR_WIRE_BASE + i.  Keep the order: it is the protocol.  Shared
- * by dicapd and dicapctl, hence header only.
- */
-#ifndef DICAPD_COUNTERS_H
-#define DICAPD_COUNTERS_H
-
+/* Names of the counter ids in include/dicap/{coord,node}_counters.h. */
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * Datapath counters: the XDP program's per-CPU counters (the first ones,
- * in dicap_xdp.h's order), then capture mode's.  Append only.
- */
-enum dp_counter {
-	DP_SEEN,
-	DP_SELECTED,
-	DP_NOT_MINE,
-	DP_NON_IP,
-	DP_MALFORMED,
-	DP_MARKERS_OK,
-	DP_MARKERS_BAD,
-	DP_RINGBUF_FULL,
-	DP_LEASE_DROPS,		/* dropped: lease expired, policy drop */
-	DP_INACTIVE,		/* dropped: no topology yet */
-	DP_RING_RECORDS,	/* records the XDP program put in the ring */
-	DP_SLOT_SWITCHES,	/* topology switches made by the XDP program */
-	DP_RING_ERRORS,
-	DP_BATCHES_SENT,	/* capture mode, to the analyzers */
-	DP_RECORDS_SENT,
-	DP_BYTES_SENT,
-	DP_SEND_ERRORS,
-	DP_ANALYZER_SKIPS,	/* an analyzer found unreachable, skipped for a while */
-	DP_RECORDS_UNSENT,	/* no analyzer took their batch */
-	DP_QUEUE_DROPS,		/* TCP: an analyzer's queue was full */
-	DP_TCP_CONNECTS,
-	DP_TCP_DISCONNECTS,
-	DP_STAGE_ERRORS,	/* a topology could not be written into the maps */
-	DP_COUNTER_MAX
-};
+#include "counters.h"
 
-#define DP_CTR_WIRE_BASE	1
-#define AGENT_CTR_WIRE_BASE	64
-_Static_assert(DP_CTR_WIRE_BASE + DP_COUNTER_MAX <= AGENT_CTR_WIRE_BASE,
-    "datapath counter wire ids run into the agent's");
+const char *
+coord_counter_name(int i)
+{
+	static const char *const names[CC_COUNTER_MAX] = {
+		[CC_RX_MALFORMED] = "rx_malformed",
+		[CC_RX_AUTH_FAIL] = "rx_auth_fail",
+		[CC_RX_REPLAY] = "rx_replay",
+		[CC_RX_STALE_TERM] = "rx_stale_term",
+		[CC_RX_UNEXPECTED] = "rx_unexpected",
+		[CC_JOINS] = "joins",
+		[CC_REJOINS] = "rejoins",
+		[CC_LEAVES] = "leaves",
+		[CC_TIMEOUTS] = "timeouts",
+		[CC_ID_CONFLICTS] = "id_conflicts",
+		[CC_TOPOLOGIES_SENT] = "topologies_sent",
+		[CC_EPOCH_CHANGES] = "epoch_changes",
+		[CC_RESENDS] = "resends",
+		[CC_SYNCS_SENT] = "syncs_sent",
+		[CC_SYNCS_RECEIVED] = "syncs_received",
+		[CC_TAKEOVERS] = "takeovers",
+		[CC_STEP_DOWNS] = "step_downs",
+		[CC_STATUS_REQUESTS] = "status_requests",
+		[CC_TX_DATAGRAMS] = "tx_datagrams",
+		[CC_TX_EAGAIN] = "tx_eagain",
+		[CC_TX_ERRORS] = "tx_errors",
+		[CC_MARKERS_SENT] = "markers_sent",
+		[CC_MARKER_ERRORS] = "marker_errors",
+	};
 
-enum agent_counter {
-	C_RX_MALFORMED,
-	C_RX_AUTH_FAIL,
-	C_RX_REPLAY,
-	C_RX_STALE_TERM,
-	C_RX_OLD_EPOCH,
-	C_RX_UNEXPECTED,
-	C_LATE_TOPOLOGY,
-	C_TOPOLOGIES_APPLIED,
-	C_TOPOLOGIES_RECEIVED,
-	C_TOPOLOGY_REJECTED,
-	C_VALIDITY_CLAMPED,
-	C_POSITION_MISMATCH,
-	C_JOINS_SENT,
-	C_HEARTBEATS_SENT,
-	C_HEARTBEAT_ACKS,
-	C_COORDINATOR_LOST,
-	C_COORDINATOR_CHANGES,
-	C_ID_CONFLICTS,
-	C_TX_ERRORS,
-	C_TOPOLOGIES_SUPERSEDED,	/* complete, but a newer one came before its table */
-	C_TABLE_BUILDS,			/* bucket tables built in full */
-	C_TABLE_UPDATES,		/* bucket tables updated from the previous one */
-	C_COUNTER_MAX
-};
+	return i >= 0 && i < CC_COUNTER_MAX ? names[i] : NULL;
+}
 
-static inline const char *
+const char *
 dp_counter_name(int i)
 {
 	static const char *const names[DP_COUNTER_MAX] = {
@@ -106,7 +69,7 @@ dp_counter_name(int i)
 	return i >= 0 && i < DP_COUNTER_MAX ? names[i] : NULL;
 }
 
-static inline const char *
+const char *
 agent_counter_name(int i)
 {
 	static const char *const names[C_COUNTER_MAX] = {
@@ -137,8 +100,7 @@ agent_counter_name(int i)
 	return i >= 0 && i < C_COUNTER_MAX ? names[i] : NULL;
 }
 
-/* The name of a node counter by wire id, or NULL if unknown. */
-static inline const char *
+const char *
 node_counter_wire_name(uint16_t id)
 {
 	if (id >= DP_CTR_WIRE_BASE && id < DP_CTR_WIRE_BASE + DP_COUNTER_MAX)
@@ -147,5 +109,3 @@ node_counter_wire_name(uint16_t id)
 		return agent_counter_name(id - AGENT_CTR_WIRE_BASE);
 	return NULL;
 }
-
-#endif /* DICAPD_COUNTERS_H */

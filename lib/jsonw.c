@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A small JSON writer into a libevent evbuffer, shared by dicapd and
- * dicapctl (header only, so both programs' directories stay
- * self-contained).  The caller says what to write; the writer places
- * commas and colons and escapes strings, so the output is always valid
- * JSON even for hostile text (error messages come off the network).
+ * A small JSON writer into a libevent evbuffer.  The caller says what to
+ * write; the writer places commas and colons and escapes strings, so the
+ * output is always valid JSON even for hostile text (error messages come
+ * off the network).
  */
-#ifndef DICAPD_JSONW_H
-#define DICAPD_JSONW_H
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -16,16 +12,9 @@
 
 #include <event2/buffer.h>
 
-#define JSONW_MAX_DEPTH	16
+#include "jsonw.h"
 
-struct jsonw {
-	struct evbuffer *out;
-	int depth;
-	int first[JSONW_MAX_DEPTH];	/* nothing written yet at this level */
-	int after_key;
-};
-
-static inline void
+void
 jw_init(struct jsonw *w, struct evbuffer *out)
 {
 	memset(w, 0, sizeof(*w));
@@ -33,7 +22,7 @@ jw_init(struct jsonw *w, struct evbuffer *out)
 	w->first[0] = 1;
 }
 
-static inline void
+static void
 jw_sep(struct jsonw *w)
 {
 	if (w->after_key) {
@@ -46,7 +35,7 @@ jw_sep(struct jsonw *w)
 }
 
 /* Length of the valid UTF-8 sequence at @s (at most @n bytes), or 0. */
-static inline size_t
+static size_t
 jw_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
@@ -75,7 +64,7 @@ jw_utf8_len(const unsigned char *s, size_t n)
 }
 
 /* A string value: control bytes escaped, invalid UTF-8 replaced by U+FFFD. */
-static inline void
+void
 jw_strn(struct jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -108,13 +97,13 @@ jw_strn(struct jsonw *w, const char *str, size_t n)
 	evbuffer_add(w->out, "\"", 1);
 }
 
-static inline void
+void
 jw_str(struct jsonw *w, const char *s)
 {
 	jw_strn(w, s, strlen(s));
 }
 
-static inline void
+void
 jw_key(struct jsonw *w, const char *k)
 {
 	jw_str(w, k);
@@ -122,7 +111,7 @@ jw_key(struct jsonw *w, const char *k)
 	w->after_key = 1;
 }
 
-static inline void
+void
 jw_open(struct jsonw *w, char c)
 {
 	jw_sep(w);
@@ -132,7 +121,7 @@ jw_open(struct jsonw *w, char c)
 	w->first[w->depth] = 1;
 }
 
-static inline void
+void
 jw_close(struct jsonw *w, char c)
 {
 	evbuffer_add(w->out, &c, 1);
@@ -140,19 +129,15 @@ jw_close(struct jsonw *w, char c)
 		w->depth--;
 }
 
-#define jw_obj_begin(w)	jw_open((w), '{')
-#define jw_obj_end(w)	jw_close((w), '}')
-#define jw_arr_begin(w)	jw_open((w), '[')
-#define jw_arr_end(w)	jw_close((w), ']')
 
-static inline void
+void
 jw_u64(struct jsonw *w, uint64_t v)
 {
 	jw_sep(w);
 	evbuffer_add_printf(w->out, "%" PRIu64, v);
 }
 
-static inline void
+void
 jw_i64(struct jsonw *w, int64_t v)
 {
 	jw_sep(w);
@@ -160,21 +145,21 @@ jw_i64(struct jsonw *w, int64_t v)
 }
 
 /* A fixed-point number with @decimals digits after the point. */
-static inline void
+void
 jw_fixed(struct jsonw *w, double v, int decimals)
 {
 	jw_sep(w);
 	evbuffer_add_printf(w->out, "%.*f", decimals, v);
 }
 
-static inline void
+void
 jw_null(struct jsonw *w)
 {
 	jw_sep(w);
 	evbuffer_add(w->out, "null", 4);
 }
 
-static inline void
+void
 jw_bool(struct jsonw *w, int v)
 {
 	jw_sep(w);
@@ -185,7 +170,7 @@ jw_bool(struct jsonw *w, int v)
 }
 
 /* Node ids are "0x%08x" strings everywhere. */
-static inline void
+void
 jw_id(struct jsonw *w, uint32_t id)
 {
 	char s[16];
@@ -193,5 +178,3 @@ jw_id(struct jsonw *w, uint32_t id)
 	snprintf(s, sizeof(s), "0x%08x", id);
 	jw_str(w, s);
 }
-
-#endif /* DICAPD_JSONW_H */

@@ -5,7 +5,7 @@
  *
  * Family "dicap", version 1.  Every command but DICAP_CMD_GET needs
  * CAP_NET_ADMIN.  A topology is staged like the XDP datapath's
- * (kmod/xdp/dicap_xdp.h): STAGE writes the idle slot's parameters,
+ * (include/dicap/xdp_kern_user.h): STAGE writes the idle slot's parameters,
  * TABLE fills its bucket table in chunks, COMMIT makes it pending with
  * its validity start; the packet path switches at the first frame at or
  * after that instant (CLOCK_REALTIME), or at its marker, or ACTIVATE
@@ -39,22 +39,22 @@ enum dicap_attr {
 	DICAP_A_UNSPEC,
 	DICAP_A_IFINDEX,	/* u32 */
 	DICAP_A_HOOK,		/* u8, enum dicap_hook */
-	DICAP_A_ACTIONS,	/* u32, DICAP_XDP_ACT_* */
+	DICAP_A_ACTIONS,	/* u32, DICAP_DP_ACT_* */
 	DICAP_A_SNAPLEN,	/* u32, 14..DICAP_K_SNAPLEN_MAX */
 	DICAP_A_NODE_ID,	/* u32 */
-	DICAP_A_LEASE_POLICY,	/* u8, DICAP_XDP_LEASE_* */
+	DICAP_A_LEASE_POLICY,	/* u8, DICAP_DP_LEASE_* */
 	DICAP_A_LEASE_MS,	/* u32, >= 1 */
 	DICAP_A_EPOCH,		/* u32 */
 	DICAP_A_MODE,		/* u8, enum dicap_mode */
 	DICAP_A_N,		/* u32, 1..65535 */
-	DICAP_A_POSITION,	/* u32, < N, or DICAP_XDP_NOT_MEMBER */
+	DICAP_A_POSITION,	/* u32, < N, or DICAP_DP_NOT_MEMBER */
 	DICAP_A_VALIDITY_NS,	/* u64, CLOCK_REALTIME */
 	DICAP_A_TOKEN,		/* binary, 16 bytes */
 	DICAP_A_AT_MARKER,	/* flag */
 	DICAP_A_TABLE_OFFSET,	/* u32, bucket index, multiple of DICAP_K_TABLE_BLOCK */
 	DICAP_A_TABLE,		/* binary, host-order u16 owners */
 	DICAP_A_ANALYZER,	/* nested, enum dicap_analyzer_attr */
-	DICAP_A_STATE,		/* u64, DICAP_XDP_ST_* */
+	DICAP_A_STATE,		/* u64, DICAP_DP_ST_* */
 	DICAP_A_ACTIVE_EPOCH,	/* u32 */
 	DICAP_A_PENDING_EPOCH,	/* u32 */
 	DICAP_A_COUNTERS,	/* nested: u64 attributes, type = counter + 1 */
@@ -83,11 +83,11 @@ enum dicap_hook {
 #define DICAP_K_MAX_ANALYZERS	8
 
 /*
- * Counters: the XDP datapath's (enum dicap_xdp_ctr, same indices and
+ * Counters: the XDP datapath's (enum dicap_dp_ctr, same indices and
  * meanings; "ring" is the per-CPU batch here) followed by these.
  */
 enum dicap_k_ctr {
-	DICAP_K_BATCHES_SENT = 13,	/* == DICAP_XDP_CTR_MAX */
+	DICAP_K_BATCHES_SENT = 13,	/* == DICAP_DP_CTR_MAX */
 	DICAP_K_RECORDS_SENT,
 	DICAP_K_SEND_ERRORS,
 	DICAP_K_HOOK_FRAMES,		/* frames seen through the driver hook */
