@@ -44,14 +44,15 @@
 
 #include <libmnl/libmnl.h>
 
+#include "dicap/datapath.h"
 #include "dicap/genl.h"
-#include "dicap/xdp_kern_user.h"
+#include "dicap/select.h"
 
 #include "datapath.h"
 #include "dicapd.h"
 #include "jsonw.h"
+#include "kmod_nl.h"
 #include "log.h"
-#include "dicap/select.h"
 
 #define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
 #define KMOD_LEASE_FACTOR	3
@@ -65,21 +66,8 @@ _Static_assert((int)DICAP_K_BATCHES_SENT == (int)DICAP_DP_CTR_MAX,
 _Static_assert((int)DP_RING_ERRORS == (int)DICAP_DP_RING_ERRORS && (int)DP_SEEN == 0,
     "dicapd's datapath counters start with the XDP program's, in its order");
 
-/* What DICAP_CMD_GET answers. */
-struct kmod_get {
-	uint64_t state;			/* DICAP_DP_ST_* */
-	uint32_t ifindex;		/* 0: not attached */
-	int have_active, have_pending;
-	uint32_t active_epoch, pending_epoch;
-	uint64_t ctr[DICAP_K_CTR_MAX];
-};
-
 struct kmod_dp {
-	struct mnl_socket *nl;
-	unsigned int portid;
-	unsigned int seq;
-	uint16_t family;
-	char extack[256];		/* the kernel's message for the last request */
+	struct kmod_nl nl;
 	char iface[IF_NAMESIZE];
 	uint32_t ifindex;
 	int attached;
@@ -101,15 +89,6 @@ struct kmod_dp {
 	uint32_t n_analyzers;
 	struct dicap_addr analyzers[DICAP_K_MAX_ANALYZERS];
 	int analyzers_sent;
-	/* A TABLE request carries 2 x DICAP_K_TABLE_CHUNK_MAX bytes of owners. */
-	_Alignas(8) uint8_t tx[2 * DICAP_K_TABLE_CHUNK_MAX + 256];
-	_Alignas(8) uint8_t rx[32768];
-};
-
-/* The callbacks' view of one request. */
-struct kmod_req {
-	struct kmod_dp *k;
-	void *out;
 };
 
 static const char *
@@ -118,251 +97,14 @@ hook_name(int hook)
 	return hook == DICAP_HOOK_RX_HANDLER ? "rx_handler" : "driver";
 }
 
-/* ---- netlink ---- */
-
-static struct nlmsghdr *
-kmod_msg(struct kmod_dp *k, uint16_t type, uint8_t cmd, uint8_t version)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(k->tx);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++k->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = version;
-	return nlh;
-}
-
-static struct nlmsghdr *
-dicap_msg(struct kmod_dp *k, uint8_t cmd)
-{
-	return kmod_msg(k, k->family, cmd, DICAP_GENL_VERSION);
-}
-
-static int
-extack_cb(const struct nlattr *a, void *data)
-{
-	struct kmod_dp *k = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case NLMSGERR_ATTR_MSG:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(k->extack, sizeof(k->extack), "%s", mnl_attr_get_str(a));
-		break;
-	case NLMSGERR_ATTR_MISS_TYPE:
-		/* GENL_REQ_ATTR_CHECK names the attribute, not in words. */
-		if (k->extack[0] == '\0' && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			snprintf(k->extack, sizeof(k->extack), "attribute %u missing",
-			    mnl_attr_get_u32(a));
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-/* NLMSG_ERROR: the ACK (error 0) ends the request; keeps the extack message. */
-static int
-error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct kmod_req *r = data;
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	unsigned int off = sizeof(*e);
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
-			mnl_attr_parse(nlh, off, extack_cb, r->k);
-	}
-	if (e->error == 0)
-		return MNL_CB_STOP;
-	errno = -e->error;
-	return MNL_CB_ERROR;
-}
-
-/* Send @nlh, run @cb on the replies until the ACK; 0 or -errno. */
-static int
-kmod_transact(struct kmod_dp *k, struct nlmsghdr *nlh, mnl_cb_t cb, void *out)
-{
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb };
-	struct kmod_req r = { .k = k, .out = out };
-	ssize_t n;
-	int rc;
-
-	k->extack[0] = '\0';
-	if (mnl_socket_sendto(k->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(k->nl, k->rx, sizeof(k->rx));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		rc = mnl_cb_run2(k->rx, (size_t)n, nlh->nlmsg_seq, k->portid, cb, &r,
-		    ctl, NLMSG_MIN_TYPE);
-		if (rc == MNL_CB_ERROR)
-			return errno ? -errno : -EPROTO;
-		if (rc == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-/* "@what: reason: the module's message", for logs and open()'s error. */
-static const char *
-kmod_strerror(struct kmod_dp *k, int rc, const char *what)
-{
-	static char buf[512];
-
-	if (rc == -EPERM)
-		snprintf(buf, sizeof(buf), "%s: configuring dicap.ko needs CAP_NET_ADMIN (root)",
-		    what);
-	else if (rc == -ENOENT && k->extack[0] == '\0')
-		/* The family's id is unknown: the module went away. */
-		snprintf(buf, sizeof(buf), "%s: the genetlink family dicap is gone "
-		    "(dicap.ko unloaded?)", what);
-	else
-		snprintf(buf, sizeof(buf), "%s: %s%s%s", what, strerror(-rc),
-		    k->extack[0] ? ": " : "", k->extack);
-	return buf;
-}
-
-static int
-family_attr_cb(const struct nlattr *a, void *data)
-{
-	uint32_t *v = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case CTRL_ATTR_FAMILY_ID:
-		if (mnl_attr_validate(a, MNL_TYPE_U16) == 0)
-			v[0] = mnl_attr_get_u16(a);
-		break;
-	case CTRL_ATTR_VERSION:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			v[1] = mnl_attr_get_u32(a);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int
-family_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct kmod_req *r = data;
-
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, r->out);
-	return MNL_CB_OK;
-}
-
-static int
-resolve_family(struct kmod_dp *k, char *err, size_t errlen)
-{
-	struct nlmsghdr *nlh = kmod_msg(k, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
-	uint32_t v[2] = { 0, 0 };
-	int rc;
-
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DICAP_GENL_NAME);
-	rc = kmod_transact(k, nlh, family_cb, v);
-	if (rc == -ENOENT) {
-		snprintf(err, errlen, "genetlink family %s not found: modprobe dicap (%s)",
-		    DICAP_GENL_NAME, KMOD_DOCS);
-		return -1;
-	}
-	if (rc != 0 || v[0] == 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc ? rc : -EPROTO,
-		    "looking up the genetlink family " DICAP_GENL_NAME));
-		return -1;
-	}
-	if (v[1] != DICAP_GENL_VERSION) {
-		snprintf(err, errlen, "dicap.ko speaks version %u of the %s family, this dicapd "
-		    "version %d: use the module built from the same source", v[1],
-		    DICAP_GENL_NAME, DICAP_GENL_VERSION);
-		return -1;
-	}
-	k->family = (uint16_t)v[0];
-	return 0;
-}
-
-static int
-get_ctr_cb(const struct nlattr *a, void *data)
-{
-	struct kmod_get *g = data;
-	uint16_t type = mnl_attr_get_type(a);
-
-	if (type >= 1 && type <= DICAP_K_CTR_MAX && mnl_attr_validate(a, MNL_TYPE_U64) == 0)
-		g->ctr[type - 1] = mnl_attr_get_u64(a);
-	return MNL_CB_OK;
-}
-
-static int
-get_attr_cb(const struct nlattr *a, void *data)
-{
-	struct kmod_get *g = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case DICAP_A_STATE:
-		if (mnl_attr_validate(a, MNL_TYPE_U64) == 0)
-			g->state = mnl_attr_get_u64(a);
-		break;
-	case DICAP_A_IFINDEX:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			g->ifindex = mnl_attr_get_u32(a);
-		break;
-	case DICAP_A_ACTIVE_EPOCH:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-			g->active_epoch = mnl_attr_get_u32(a);
-			g->have_active = 1;
-		}
-		break;
-	case DICAP_A_PENDING_EPOCH:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-			g->pending_epoch = mnl_attr_get_u32(a);
-			g->have_pending = 1;
-		}
-		break;
-	case DICAP_A_COUNTERS:
-		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
-			mnl_attr_parse_nested(a, get_ctr_cb, g);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int
-get_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct kmod_req *r = data;
-
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), get_attr_cb, r->out);
-	return MNL_CB_OK;
-}
-
-static int
-kmod_get(struct kmod_dp *k, struct kmod_get *g)
-{
-	memset(g, 0, sizeof(*g));
-	return kmod_transact(k, dicap_msg(k, DICAP_CMD_GET), get_cb, g);
-}
-
-static int
-kmod_simple(struct kmod_dp *k, struct nlmsghdr *nlh)
-{
-	return kmod_transact(k, nlh, NULL, NULL);
-}
-
 static int
 send_lease(struct kmod_dp *k)
 {
-	struct nlmsghdr *nlh = dicap_msg(k, DICAP_CMD_LEASE);
+	struct nlmsghdr *nlh = kmod_nl_request(&k->nl, DICAP_CMD_LEASE);
 	int rc;
 
 	mnl_attr_put_u32(nlh, DICAP_A_LEASE_MS, k->lease_ms);
-	if ((rc = kmod_simple(k, nlh)) == 0)
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) == 0)
 		k->lease_sent_mono = dp_clock_ns(CLOCK_MONOTONIC);
 	return rc;
 }
@@ -376,9 +118,9 @@ sync_node_id(struct kmod_dp *k)
 
 	if (k->node_id == NULL || *k->node_id == k->node_id_set)
 		return 0;
-	nlh = dicap_msg(k, DICAP_CMD_SET);
+	nlh = kmod_nl_request(&k->nl, DICAP_CMD_SET);
 	mnl_attr_put_u32(nlh, DICAP_A_NODE_ID, *k->node_id);
-	if ((rc = kmod_simple(k, nlh)) == 0)
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) == 0)
 		k->node_id_set = *k->node_id;
 	return rc;
 }
@@ -469,8 +211,8 @@ clear_leftovers(struct kmod_dp *k, int locked, char *err, size_t errlen)
 	char name[IF_NAMESIZE];
 	int rc;
 
-	if ((rc = kmod_get(k, &g)) != 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "reading dicap.ko's state"));
+	if ((rc = kmod_nl_get(&k->nl, &g)) != 0) {
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, "reading dicap.ko's state"));
 		return -1;
 	}
 	if (g.ifindex != 0) {
@@ -483,8 +225,8 @@ clear_leftovers(struct kmod_dp *k, int locked, char *err, size_t errlen)
 		}
 		log_warnx("dicap.ko is still attached to %s by a dicapd that exited without "
 		    "detaching: taking over", name);
-		if ((rc = kmod_simple(k, dicap_msg(k, DICAP_CMD_DETACH))) != 0 && rc != -ENODEV) {
-			snprintf(err, errlen, "%s", kmod_strerror(k, rc, "detaching it"));
+		if ((rc = kmod_nl_command(&k->nl, DICAP_CMD_DETACH)) != 0 && rc != -ENODEV) {
+			snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, "detaching it"));
 			return -1;
 		}
 	}
@@ -492,24 +234,24 @@ clear_leftovers(struct kmod_dp *k, int locked, char *err, size_t errlen)
 		return 0;
 	log_debug("kmod: replacing the topology left in dicap.ko (epoch %u) by none",
 	    g.have_active ? g.active_epoch : g.pending_epoch);
-	nlh = dicap_msg(k, DICAP_CMD_STAGE);
+	nlh = kmod_nl_request(&k->nl, DICAP_CMD_STAGE);
 	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
 	mnl_attr_put_u8(nlh, DICAP_A_MODE, DICAP_MODE_RR);
 	mnl_attr_put_u32(nlh, DICAP_A_N, 1);
 	mnl_attr_put_u32(nlh, DICAP_A_POSITION, DICAP_DP_NOT_MEMBER);
 	mnl_attr_put_u64(nlh, DICAP_A_VALIDITY_NS, 0);
-	if ((rc = kmod_simple(k, nlh)) == 0) {
-		nlh = dicap_msg(k, DICAP_CMD_COMMIT);
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) == 0) {
+		nlh = kmod_nl_request(&k->nl, DICAP_CMD_COMMIT);
 		mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
-		rc = kmod_simple(k, nlh);
+		rc = kmod_nl_simple(&k->nl, nlh);
 	}
 	if (rc == 0) {
-		nlh = dicap_msg(k, DICAP_CMD_ACTIVATE);
+		nlh = kmod_nl_request(&k->nl, DICAP_CMD_ACTIVATE);
 		mnl_attr_put_u32(nlh, DICAP_A_EPOCH, 0);
-		rc = kmod_simple(k, nlh);
+		rc = kmod_nl_simple(&k->nl, nlh);
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc,
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc,
 		    "clearing the topology a former dicapd left"));
 		return -1;
 	}
@@ -523,27 +265,27 @@ configure(struct kmod_dp *k, char *err, size_t errlen)
 	struct nlmsghdr *nlh;
 	int rc;
 
-	nlh = dicap_msg(k, DICAP_CMD_SET);
+	nlh = kmod_nl_request(&k->nl, DICAP_CMD_SET);
 	mnl_attr_put_u32(nlh, DICAP_A_ACTIONS, (k->opt.distribute ? DICAP_DP_ACT_PASS : 0) |
 	    (k->opt.capture ? DICAP_DP_ACT_RING : 0));
 	mnl_attr_put_u32(nlh, DICAP_A_SNAPLEN, k->opt.snaplen);
 	mnl_attr_put_u32(nlh, DICAP_A_NODE_ID, k->node_id ? *k->node_id : 0);
 	mnl_attr_put_u8(nlh, DICAP_A_LEASE_POLICY, k->opt.lease_policy == DP_LEASE_DROP ?
 	    DICAP_DP_LEASE_DROP : DICAP_DP_LEASE_KEEP);
-	if ((rc = kmod_simple(k, nlh)) != 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "configuring dicap.ko"));
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) != 0) {
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, "configuring dicap.ko"));
 		return -1;
 	}
 	k->node_id_set = k->node_id ? *k->node_id : 0;
 	/* No analyzers until a topology names them. */
-	if ((rc = kmod_simple(k, dicap_msg(k, DICAP_CMD_ANALYZERS))) != 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "clearing the analyzers"));
+	if ((rc = kmod_nl_command(&k->nl, DICAP_CMD_ANALYZERS)) != 0) {
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, "clearing the analyzers"));
 		return -1;
 	}
 	k->lease_ms = k->opt.lease_ms ? k->opt.lease_ms :
 	    KMOD_LEASE_FACTOR * KMOD_DEFAULT_TIMEOUT_MS;
 	if ((rc = send_lease(k)) != 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "setting the lease"));
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, "setting the lease"));
 		return -1;
 	}
 	return 0;
@@ -552,15 +294,15 @@ configure(struct kmod_dp *k, char *err, size_t errlen)
 static int
 attach(struct kmod_dp *k, char *err, size_t errlen)
 {
-	struct nlmsghdr *nlh = dicap_msg(k, DICAP_CMD_ATTACH);
+	struct nlmsghdr *nlh = kmod_nl_request(&k->nl, DICAP_CMD_ATTACH);
 	char what[64];
 	int rc;
 
 	mnl_attr_put_u32(nlh, DICAP_A_IFINDEX, k->ifindex);
 	mnl_attr_put_u8(nlh, DICAP_A_HOOK, (uint8_t)k->opt.kmod_hook);
-	if ((rc = kmod_simple(k, nlh)) != 0) {
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) != 0) {
 		snprintf(what, sizeof(what), "attaching dicap.ko to %s", k->iface);
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc, what));
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, what));
 		return -1;
 	}
 	k->attached = 1;
@@ -572,10 +314,9 @@ kmod_free(struct kmod_dp *k)
 {
 	int rc;
 
-	if (k->attached && (rc = kmod_simple(k, dicap_msg(k, DICAP_CMD_DETACH))) != 0)
-		log_warnx("%s", kmod_strerror(k, rc, "detaching dicap.ko"));
-	if (k->nl != NULL)
-		mnl_socket_close(k->nl);
+	if (k->attached && (rc = kmod_nl_command(&k->nl, DICAP_CMD_DETACH)) != 0)
+		log_warnx("%s", kmod_nl_strerror(&k->nl, rc, "detaching dicap.ko"));
+	kmod_nl_close(&k->nl);
 	if (k->lock_fd != -1)
 		close(k->lock_fd);	/* releases the lock */
 	free(k);
@@ -586,7 +327,7 @@ kmod_open(struct datapath *dp, const char *iface, char *err, size_t errlen)
 {
 	struct kmod_dp *k;
 	struct kmod_get g;
-	int one = 1, locked, rc;
+	int locked, rc;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		fatal("%s", __func__);
@@ -595,16 +336,7 @@ kmod_open(struct datapath *dp, const char *iface, char *err, size_t errlen)
 	k->node_id = dp->node_id;
 	if (check_iface(k, iface, err, errlen) == -1)
 		goto fail;
-	if ((k->nl = mnl_socket_open(NETLINK_GENERIC)) == NULL ||
-	    mnl_socket_bind(k->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		snprintf(err, errlen, "generic netlink socket: %s", strerror(errno));
-		goto fail;
-	}
-	k->portid = mnl_socket_get_portid(k->nl);
-	/* The kernel's messages, and ACKs without a copy of a 16 KiB table. */
-	mnl_socket_setsockopt(k->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(k->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (resolve_family(k, err, errlen) == -1)
+	if (kmod_nl_open(&k->nl, err, errlen) == -1)
 		goto fail;
 	if (k->opt.kmod_hook == DICAP_HOOK_DRIVER && check_driver_hook(k, err, errlen) == -1)
 		goto fail;
@@ -613,8 +345,8 @@ kmod_open(struct datapath *dp, const char *iface, char *err, size_t errlen)
 	/* Before ATTACH: the first frame must see this configuration. */
 	if (clear_leftovers(k, locked, err, errlen) == -1 || configure(k, err, errlen) == -1)
 		goto fail;
-	if ((rc = kmod_get(k, &g)) != 0) {
-		snprintf(err, errlen, "%s", kmod_strerror(k, rc, "reading dicap.ko's counters"));
+	if ((rc = kmod_nl_get(&k->nl, &g)) != 0) {
+		snprintf(err, errlen, "%s", kmod_nl_strerror(&k->nl, rc, "reading dicap.ko's counters"));
 		goto fail;
 	}
 	memcpy(k->base, g.ctr, sizeof(k->base));
@@ -656,7 +388,7 @@ send_analyzers(struct kmod_dp *k, const struct node_topology *t)
 		if (i == n)
 			return 0;
 	}
-	nlh = dicap_msg(k, DICAP_CMD_ANALYZERS);
+	nlh = kmod_nl_request(&k->nl, DICAP_CMD_ANALYZERS);
 	for (i = 0; i < n; i++) {
 		nest = mnl_attr_nest_start(nlh, DICAP_A_ANALYZER);
 		mnl_attr_put(nlh, DICAP_AN_ADDR, t->analyzers[i].family == 6 ? 16 : 4,
@@ -664,7 +396,7 @@ send_analyzers(struct kmod_dp *k, const struct node_topology *t)
 		mnl_attr_put_u16(nlh, DICAP_AN_PORT, t->analyzers[i].port);
 		mnl_attr_nest_end(nlh, nest);
 	}
-	if ((rc = kmod_simple(k, nlh)) != 0)
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) != 0)
 		return rc;
 	memcpy(k->analyzers, t->analyzers, n * sizeof(*t->analyzers));
 	k->n_analyzers = n;
@@ -694,7 +426,7 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
 		at_marker = 0;
 	}
 	*what = "STAGE";
-	nlh = dicap_msg(k, DICAP_CMD_STAGE);
+	nlh = kmod_nl_request(&k->nl, DICAP_CMD_STAGE);
 	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, t->epoch);
 	mnl_attr_put_u8(nlh, DICAP_A_MODE, mode);
 	mnl_attr_put_u32(nlh, DICAP_A_N, n);
@@ -705,22 +437,22 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
 	if (at_marker)
 		mnl_attr_put(nlh, DICAP_A_AT_MARKER, 0, NULL);
 	k->staged = 0;
-	if ((rc = kmod_simple(k, nlh)) != 0)
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) != 0)
 		return rc;
 	*what = "TABLE";
 	for (off = 0; mode != DICAP_MODE_RR && off < DICAP_BUCKETS;
 	    off += DICAP_K_TABLE_CHUNK_MAX) {
-		nlh = dicap_msg(k, DICAP_CMD_TABLE);
+		nlh = kmod_nl_request(&k->nl, DICAP_CMD_TABLE);
 		mnl_attr_put_u32(nlh, DICAP_A_EPOCH, t->epoch);
 		mnl_attr_put_u32(nlh, DICAP_A_TABLE_OFFSET, off);
 		mnl_attr_put(nlh, DICAP_A_TABLE, 2 * DICAP_K_TABLE_CHUNK_MAX, t->table + off);
-		if ((rc = kmod_simple(k, nlh)) != 0)
+		if ((rc = kmod_nl_simple(&k->nl, nlh)) != 0)
 			return rc;
 	}
 	*what = "COMMIT";
-	nlh = dicap_msg(k, DICAP_CMD_COMMIT);
+	nlh = kmod_nl_request(&k->nl, DICAP_CMD_COMMIT);
 	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, t->epoch);
-	if ((rc = kmod_simple(k, nlh)) != 0)
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) != 0)
 		return rc;
 	k->staged = 1;
 	k->staged_epoch = t->epoch;
@@ -738,12 +470,13 @@ kmod_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t 
 	int rc;
 
 	if ((rc = sync_node_id(k)) != 0)
-		log_warnx("%s", kmod_strerror(k, rc, "setting the node id"));
+		log_warnx("%s", kmod_nl_strerror(&k->nl, rc, "setting the node id"));
 	if (k->opt.capture && (rc = send_analyzers(k, t)) != 0)
-		log_warnx("epoch %u: %s", t->epoch, kmod_strerror(k, rc, "setting the analyzers"));
+		log_warnx("epoch %u: %s", t->epoch,
+		    kmod_nl_strerror(&k->nl, rc, "setting the analyzers"));
 	if ((rc = stage(k, t, validity_ns, &what)) != 0) {
 		k->stage_errors++;
-		log_warnx("epoch %u: %s", t->epoch, kmod_strerror(k, rc, what));
+		log_warnx("epoch %u: %s", t->epoch, kmod_nl_strerror(&k->nl, rc, what));
 		return -1;
 	}
 	log_debug("kmod: epoch %u staged, switch %s", t->epoch,
@@ -751,7 +484,7 @@ kmod_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t 
 	if (t->timeout_ms != 0 && k->opt.lease_ms == 0)
 		k->lease_ms = KMOD_LEASE_FACTOR * t->timeout_ms;
 	if ((rc = send_lease(k)) != 0)
-		log_warnx("%s", kmod_strerror(k, rc, "refreshing the lease"));
+		log_warnx("%s", kmod_nl_strerror(&k->nl, rc, "refreshing the lease"));
 	return 0;
 }
 
@@ -759,11 +492,11 @@ kmod_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t 
 static int
 switch_now(struct kmod_dp *k, uint32_t epoch)
 {
-	struct nlmsghdr *nlh = dicap_msg(k, DICAP_CMD_ACTIVATE);
+	struct nlmsghdr *nlh = kmod_nl_request(&k->nl, DICAP_CMD_ACTIVATE);
 	int rc;
 
 	mnl_attr_put_u32(nlh, DICAP_A_EPOCH, epoch);
-	if ((rc = kmod_simple(k, nlh)) == 0)
+	if ((rc = kmod_nl_simple(&k->nl, nlh)) == 0)
 		k->staged_switched = 1;
 	return rc;
 }
@@ -800,11 +533,12 @@ kmod_activate(struct datapath *dp, uint32_t epoch)
 		rc = switch_due(k, now);
 	}
 	if (rc != 0) {
-		log_warnx("kmod: switching to epoch %u: %s", epoch, kmod_strerror(k, rc, "ACTIVATE"));
+		log_warnx("kmod: switching to epoch %u: %s", epoch,
+		    kmod_nl_strerror(&k->nl, rc, "ACTIVATE"));
 		return -1;
 	}
 	by_us = by_us && k->staged_switched;
-	if (!log_debug_enabled() || kmod_get(k, &g) != 0)
+	if (!log_debug_enabled() || kmod_nl_get(&k->nl, &g) != 0)
 		return 0;
 	if (g.have_active && g.active_epoch == epoch)
 		log_debug("kmod: epoch %u active (switched by %s)", epoch,
@@ -823,7 +557,7 @@ kmod_in_force(struct datapath *dp, uint32_t epoch)
 
 	if (!k->staged || k->staged_epoch != epoch)
 		return 0;
-	if (kmod_get(k, &g) != 0)
+	if (kmod_nl_get(&k->nl, &g) != 0)
 		return 0;
 	if (g.have_active && g.active_epoch == epoch)
 		k->staged_switched = 1;
@@ -839,7 +573,7 @@ kmod_refresh_lease(struct datapath *dp)
 	if ((rc = send_lease(k)) != 0 || (rc = sync_node_id(k)) != 0 ||
 	    (rc = switch_due(k, dp_clock_ns(CLOCK_REALTIME))) != 0) {
 		if (!k->gone_logged)
-			log_warnx("kmod: %s", kmod_strerror(k, rc, "refreshing the lease"));
+			log_warnx("kmod: %s", kmod_nl_strerror(&k->nl, rc, "refreshing the lease"));
 		k->gone_logged = 1;
 		return -1;
 	}
@@ -856,8 +590,8 @@ kmod_counters(struct datapath *dp, struct dp_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->v[DP_STAGE_ERRORS] = k->stage_errors;
-	if ((rc = kmod_get(k, &g)) != 0) {
-		log_debug("kmod: %s", kmod_strerror(k, rc, "reading the counters"));
+	if ((rc = kmod_nl_get(&k->nl, &g)) != 0) {
+		log_debug("kmod: %s", kmod_nl_strerror(&k->nl, rc, "reading the counters"));
 		return -1;
 	}
 	/* The module was reloaded under us: its counters started again. */
@@ -880,7 +614,7 @@ kmod_status_json(struct datapath *dp, struct jsonw *w)
 	struct kmod_dp *k = dp->priv;
 	char addr[DICAP_ADDR_STRLEN];
 	struct kmod_get g;
-	int have = kmod_get(k, &g) == 0;
+	int have = kmod_nl_get(&k->nl, &g) == 0;
 	uint32_t i;
 
 	jw_key(w, "hook");
