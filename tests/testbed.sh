@@ -51,6 +51,7 @@ TB_LIB_LOADED=1
 
 TB_REPO=${TB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$TB_REPO/tests/lib/wait.sh"
+. "$TB_REPO/tests/lib/procs.sh"
 DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}
 
 # Protocol timers: shorter than the defaults to keep runs short, long
@@ -216,7 +217,7 @@ tb_dump_logs() {
 }
 
 tb_down() {
-	local cmd pid i left ns
+	local cmd ns
 	# Teardown must run to the end even in a caller with set -e: a kill of
 	# a process that is already gone is not an error here.
 	local -
@@ -227,23 +228,7 @@ tb_down() {
 	for cmd in "${TB_DEFER[@]}"; do
 		eval "$cmd" || true
 	done
-	for pid in "${TB_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for i in $(seq 50); do
-		left=0
-		for pid in "${TB_PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && left=1
-		done
-		[ "$left" = 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${TB_PIDS[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			tb_msg "testbed: pid $pid ignored SIGTERM for 5 s: SIGKILL"
-			kill -KILL "$pid" 2>/dev/null
-		fi
-	done
+	stop_all -n TB_PID 5000 "${TB_PIDS[@]}"
 	for ns in "${TB_NSES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -368,18 +353,11 @@ tb_alive() {	# tb_alive NAME
 
 # tb_signal NAME SIGNAL [DEADLINE_MS]: signal NAME and wait until it is gone.
 tb_signal() {
-	local pid=${TB_PID[$1]:-} deadline=${3:-10000} t0
+	local pid=${TB_PID[$1]:-} deadline=${3:-10000}
 
 	[ -n "$pid" ] || { tb_fail "no process $1"; return 1; }
-	kill -"$2" "$pid" 2>/dev/null
-	t0=$(tb_now_ms)
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $(($(tb_now_ms) - t0)) -ge "$deadline" ]; then
-			tb_fail "$1 (pid $pid) still running $deadline ms after SIG$2"
-			return 1
-		fi
-		sleep 0.05
-	done
+	signal_wait "$pid" "$2" "$deadline" ||
+		{ tb_fail "$1 (pid $pid) still running $deadline ms after SIG$2"; return 1; }
 }
 
 # tb_wait_until CMD DEADLINE_MS: wait_until (tests/lib/wait.sh) for a

@@ -11,6 +11,7 @@ set -u
 ANA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ANA_REPO/tests/lib/tap.sh"
 . "$ANA_REPO/tests/lib/wait.sh"
+. "$ANA_REPO/tests/lib/procs.sh"
 
 DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}
 ANALYZER=$DICAP_BIN/dicap-analyzer
@@ -23,23 +24,10 @@ PORT=
 LAST_STATUS=
 
 ana_cleanup() {
-	local rc=$? pid i left
+	local rc=$? f
 
 	trap - EXIT INT TERM
-	for pid in "${ANA_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for i in $(seq 30); do
-		left=0
-		for pid in "${ANA_PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && left=1
-		done
-		[ $left -eq 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${ANA_PIDS[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	done
+	stop_all -n PID 3000 "${ANA_PIDS[@]}"
 	if [ "$TAP_FAILED" -ne 0 ] && [ -n "$ANA_DIR" ]; then
 		for f in "$ANA_DIR"/*.log; do
 			[ -s "$f" ] || continue
@@ -110,14 +98,9 @@ start_analyzer() {
 
 # stop NAME [SIGNAL]: signal it (TERM) and wait; the exit status in LAST_STATUS.
 stop() {
-	local name=$1 sig=${2:-TERM} pid=${PID[$1]} i
+	local name=$1 sig=${2:-TERM} pid=${PID[$1]}
 
-	kill -"$sig" "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! signal_wait "$pid" "$sig" 5000; then
 		diag "$name (pid $pid) still runs 5 s after SIG$sig"
 		kill -KILL "$pid"
 	fi

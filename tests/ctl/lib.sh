@@ -17,6 +17,7 @@ set -u
 E2E_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$E2E_REPO/tests/lib/tap.sh"
 . "$E2E_REPO/tests/lib/wait.sh"
+. "$E2E_REPO/tests/lib/procs.sh"
 
 DICAP_BIN=${DICAP_BIN:-$E2E_REPO/build/plain/bin}
 COORD_BIN=$DICAP_BIN/dicap-coord
@@ -46,32 +47,13 @@ OWN_TERM=
 OWN_DIGEST=
 
 e2e_cleanup() {
-	local rc=$? pid name left i
+	local rc=$?
 
 	trap - EXIT INT TERM
 	if [ "$TAP_FAILED" -ne 0 ]; then
 		dump_logs
 	fi
-	for pid in "${E2E_ALL_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for i in $(seq 30); do
-		left=0
-		for pid in "${E2E_ALL_PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && left=1
-		done
-		[ $left -eq 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${E2E_ALL_PIDS[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			for name in "${!E2E_PID[@]}"; do
-				[ "${E2E_PID[$name]}" = "$pid" ] &&
-					echo "# $name (pid $pid) ignored SIGTERM for 3 s: SIGKILL"
-			done
-			kill -KILL "$pid" 2>/dev/null
-		fi
-	done
+	stop_all -n E2E_PID 3000 "${E2E_ALL_PIDS[@]}"
 	if [ -n "$E2E_DIR" ] && [ -d "$E2E_DIR" ]; then
 		if [ "${E2E_KEEP:-0}" = 1 ]; then
 			echo "# kept $E2E_DIR"
@@ -206,13 +188,9 @@ node_answers() {
 
 # kill_proc NAME SIGNAL: signal NAME's process and wait until it is gone.
 kill_proc() {
-	local pid=${E2E_PID[$1]} i
+	local pid=${E2E_PID[$1]}
 
-	kill -"$2" "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
+	signal_wait "$pid" "$2" 10000 && return 0
 	diag "$1 (pid $pid) still running 10 s after SIG$2"
 	return 1
 }
