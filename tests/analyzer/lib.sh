@@ -12,6 +12,7 @@ ANA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ANA_REPO/tests/lib/tap.sh"
 . "$ANA_REPO/tests/lib/wait.sh"
 . "$ANA_REPO/tests/lib/procs.sh"
+. "$ANA_REPO/tests/lib/ports.sh"
 
 DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}
 ANALYZER=$DICAP_BIN/dicap-analyzer
@@ -60,22 +61,6 @@ ana_init() {
 	trap 'exit 143' TERM
 	PORT=$(free_port) || bail_out "no free port"
 	ADDR=127.0.0.1:$PORT
-}
-
-# A port below the ephemeral range that nothing uses over UDP or TCP.
-free_port() {
-	local lo p try
-
-	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	[ -n "$lo" ] && [ "$lo" -gt 12000 ] || lo=32768
-	for try in $(seq 100); do
-		p=$((11000 + RANDOM % (lo - 11000)))
-		if [ -z "$(ss -Hantu "sport = :$p" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
 }
 
 bound_udp() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
