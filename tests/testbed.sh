@@ -52,6 +52,7 @@ TB_LIB_LOADED=1
 TB_REPO=${TB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$TB_REPO/tests/lib/wait.sh"
 . "$TB_REPO/tests/lib/procs.sh"
+. "$TB_REPO/tests/lib/rundir.sh"
 DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}
 
 # Protocol timers: shorter than the defaults to keep runs short, long
@@ -237,14 +238,7 @@ tb_down() {
 }
 
 tb_on_exit_files() {	# tb_on_exit_files: TB_DIR goes last (logs are read before)
-	if [ -n "$TB_DIR" ] && [ -d "$TB_DIR" ]; then
-		if [ "${TB_KEEP:-0}" = 1 ]; then
-			tb_msg "testbed: kept $TB_DIR"
-		else
-			rm -rf "$TB_DIR"
-		fi
-	fi
-	return 0
+	rundir_remove "$TB_DIR" "${TB_KEEP:-0}" testbed
 }
 
 tb_add_ns() {	# tb_add_ns HOST: a namespace with lo up and IPv6 off

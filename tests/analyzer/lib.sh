@@ -13,6 +13,7 @@ ANA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ANA_REPO/tests/lib/wait.sh"
 . "$ANA_REPO/tests/lib/procs.sh"
 . "$ANA_REPO/tests/lib/ports.sh"
+. "$ANA_REPO/tests/lib/rundir.sh"
 
 DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}
 ANALYZER=$DICAP_BIN/dicap-analyzer
@@ -36,13 +37,7 @@ ana_cleanup() {
 			tail -n 30 "$f" | sed 's/^/#   /'
 		done
 	fi
-	if [ -n "$ANA_DIR" ] && [ -d "$ANA_DIR" ]; then
-		if [ "${E2E_KEEP:-0}" = 1 ]; then
-			echo "# kept $ANA_DIR"
-		else
-			rm -rf "$ANA_DIR"
-		fi
-	fi
+	rundir_remove "$ANA_DIR" "${E2E_KEEP:-0}"
 	exit $rc
 }
 

@@ -18,6 +18,7 @@ E2E_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$E2E_REPO/tests/lib/tap.sh"
 . "$E2E_REPO/tests/lib/wait.sh"
 . "$E2E_REPO/tests/lib/procs.sh"
+. "$E2E_REPO/tests/lib/rundir.sh"
 
 DICAP_BIN=${DICAP_BIN:-$E2E_REPO/build/plain/bin}
 COORD_BIN=$DICAP_BIN/dicap-coord
@@ -54,13 +55,7 @@ e2e_cleanup() {
 		dump_logs
 	fi
 	stop_all -n E2E_PID 3000 "${E2E_ALL_PIDS[@]}"
-	if [ -n "$E2E_DIR" ] && [ -d "$E2E_DIR" ]; then
-		if [ "${E2E_KEEP:-0}" = 1 ]; then
-			echo "# kept $E2E_DIR"
-		else
-			rm -rf "$E2E_DIR"
-		fi
-	fi
+	rundir_remove "$E2E_DIR" "${E2E_KEEP:-0}"
 	exit $rc
 }
 
