@@ -848,12 +848,7 @@ tb_owner_counts() {
 	local mode=$1 info=$2 i col
 
 	shift 2
-	case $mode in
-	ipid) col=6 ;;
-	packet) col=7 ;;
-	flow) col=8 ;;
-	*) tb_fail "tb_owner_counts: not a hash mode: $mode"; return 1 ;;
-	esac
+	col=$(tb_bucket_col "$mode") || { tb_fail "tb_owner_counts: not a hash mode: $mode"; return 1; }
 	for i in "$@"; do
 		tb_node_owned "$i" | sed "s/^/$i /"
 	done | awk -v col=$col '
@@ -938,5 +933,17 @@ tb_mirror_verify() {
 # tb_pcapinfo FILE [HASHBYTES]
 tb_pcapinfo() {
 	"$DICAP_BIN/dicap-pcapinfo" "$1" "${2:-0}"
+}
+
+# tb_bucket_col MODE: the column of B_IPID, B_PACKET or B_FLOW in
+# tb_pcapinfo's lines for hash mode MODE (ipid, packet, flow); 1 for any
+# other MODE.
+tb_bucket_col() {
+	case $1 in
+	ipid) echo 6 ;;
+	packet) echo 7 ;;
+	flow) echo 8 ;;
+	*) return 1 ;;
+	esac
 }
 
