@@ -112,10 +112,8 @@ tb_node_id() {	# deterministic node ids make logs comparable between runs
 	printf '0x%08x' $((0x0d1c0000 + $1))
 }
 
-tb_now_ms() {
-	local us=${EPOCHREALTIME/./}
-
-	echo $((us / 1000))
+tb_now_ms() {	# now_ms of tests/lib/wait.sh
+	now_ms
 }
 
 tb_msg() {	# as a TAP comment, so it never breaks a test's output

@@ -116,12 +116,6 @@ reserve_coord() {
 	ADDR[$1]=127.0.0.1:$port
 }
 
-now_ms() {
-	local us=${EPOCHREALTIME/./}
-
-	echo $((us / 1000))
-}
-
 # spawn NAME CMD...: run CMD in the background, output appended to NAME.log.
 spawn() {
 	local name=$1 log

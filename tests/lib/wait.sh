@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Polling for the shell tests, the testbed and the benchmarks.
+# Polling and the clock for the shell tests, the testbed and the benchmarks.
+
+# now_ms: CLOCK_REALTIME in milliseconds.
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
 
 # wait_until DEADLINE_MS CMD...: run CMD every 100 ms (WAIT_POLL seconds)
 # until it succeeds, at most DEADLINE_MS; WAIT_MS is the time it took (or the
