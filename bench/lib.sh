@@ -10,6 +10,8 @@
 # the results, default bench/results; smoke runs write to build/bench/smoke).
 
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib/ports.sh
+. "$BENCH_REPO/tests/lib/ports.sh"
 DICAP_BIN=${DICAP_BIN:-$BENCH_REPO/build/plain/bin}
 BENCH_BUILD=$BENCH_REPO/build/bench
 SMOKE=${SMOKE:-0}
@@ -25,16 +27,9 @@ bench_log() { echo "${BENCH_NAME:-bench}: $*" >&2; }
 bench_die() { bench_log "$*"; exit 1; }
 
 # bench_free_port: a TCP and UDP port below the ephemeral range that
-# nothing on this host uses.
+# nothing on this host uses (free_port of tests/lib/ports.sh).
 bench_free_port() {
-	local lo p
-
-	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
-	while :; do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		ss -Hantu | awk -v p=":$p" '$5 ~ p"$" { f = 1 } END { exit f }' && break
-	done
-	echo "$p"
+	free_port || bench_die "no free port below the ephemeral range"
 }
 
 # bench_cc OUT SRC... [-lLIB...]: build a helper with the project's flags.

@@ -51,6 +51,8 @@ TB_LIB_LOADED=1
 
 TB_REPO=${TB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$TB_REPO/tests/lib/wait.sh"
+. "$TB_REPO/tests/lib/procs.sh"
+. "$TB_REPO/tests/lib/rundir.sh"
 DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}
 
 # Protocol timers: shorter than the defaults to keep runs short, long
@@ -110,10 +112,8 @@ tb_node_id() {	# deterministic node ids make logs comparable between runs
 	printf '0x%08x' $((0x0d1c0000 + $1))
 }
 
-tb_now_ms() {
-	local us=${EPOCHREALTIME/./}
-
-	echo $((us / 1000))
+tb_now_ms() {	# now_ms of tests/lib/wait.sh
+	now_ms
 }
 
 tb_msg() {	# as a TAP comment, so it never breaks a test's output
@@ -216,7 +216,7 @@ tb_dump_logs() {
 }
 
 tb_down() {
-	local cmd pid i left ns
+	local cmd ns
 	# Teardown must run to the end even in a caller with set -e: a kill of
 	# a process that is already gone is not an error here.
 	local -
@@ -227,23 +227,7 @@ tb_down() {
 	for cmd in "${TB_DEFER[@]}"; do
 		eval "$cmd" || true
 	done
-	for pid in "${TB_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for i in $(seq 50); do
-		left=0
-		for pid in "${TB_PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && left=1
-		done
-		[ "$left" = 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${TB_PIDS[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			tb_msg "testbed: pid $pid ignored SIGTERM for 5 s: SIGKILL"
-			kill -KILL "$pid" 2>/dev/null
-		fi
-	done
+	stop_all -n TB_PID 5000 "${TB_PIDS[@]}"
 	for ns in "${TB_NSES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -252,14 +236,7 @@ tb_down() {
 }
 
 tb_on_exit_files() {	# tb_on_exit_files: TB_DIR goes last (logs are read before)
-	if [ -n "$TB_DIR" ] && [ -d "$TB_DIR" ]; then
-		if [ "${TB_KEEP:-0}" = 1 ]; then
-			tb_msg "testbed: kept $TB_DIR"
-		else
-			rm -rf "$TB_DIR"
-		fi
-	fi
-	return 0
+	rundir_remove "$TB_DIR" "${TB_KEEP:-0}" testbed
 }
 
 tb_add_ns() {	# tb_add_ns HOST: a namespace with lo up and IPv6 off
@@ -368,18 +345,11 @@ tb_alive() {	# tb_alive NAME
 
 # tb_signal NAME SIGNAL [DEADLINE_MS]: signal NAME and wait until it is gone.
 tb_signal() {
-	local pid=${TB_PID[$1]:-} deadline=${3:-10000} t0
+	local pid=${TB_PID[$1]:-} deadline=${3:-10000}
 
 	[ -n "$pid" ] || { tb_fail "no process $1"; return 1; }
-	kill -"$2" "$pid" 2>/dev/null
-	t0=$(tb_now_ms)
-	while kill -0 "$pid" 2>/dev/null; do
-		if [ $(($(tb_now_ms) - t0)) -ge "$deadline" ]; then
-			tb_fail "$1 (pid $pid) still running $deadline ms after SIG$2"
-			return 1
-		fi
-		sleep 0.05
-	done
+	signal_wait "$pid" "$2" "$deadline" ||
+		{ tb_fail "$1 (pid $pid) still running $deadline ms after SIG$2"; return 1; }
 }
 
 # tb_wait_until CMD DEADLINE_MS: wait_until (tests/lib/wait.sh) for a
@@ -876,12 +846,7 @@ tb_owner_counts() {
 	local mode=$1 info=$2 i col
 
 	shift 2
-	case $mode in
-	ipid) col=6 ;;
-	packet) col=7 ;;
-	flow) col=8 ;;
-	*) tb_fail "tb_owner_counts: not a hash mode: $mode"; return 1 ;;
-	esac
+	col=$(tb_bucket_col "$mode") || { tb_fail "tb_owner_counts: not a hash mode: $mode"; return 1; }
 	for i in "$@"; do
 		tb_node_owned "$i" | sed "s/^/$i /"
 	done | awk -v col=$col '
@@ -966,5 +931,17 @@ tb_mirror_verify() {
 # tb_pcapinfo FILE [HASHBYTES]
 tb_pcapinfo() {
 	"$DICAP_BIN/dicap-pcapinfo" "$1" "${2:-0}"
+}
+
+# tb_bucket_col MODE: the column of B_IPID, B_PACKET or B_FLOW in
+# tb_pcapinfo's lines for hash mode MODE (ipid, packet, flow); 1 for any
+# other MODE.
+tb_bucket_col() {
+	case $1 in
+	ipid) echo 6 ;;
+	packet) echo 7 ;;
+	flow) echo 8 ;;
+	*) return 1 ;;
+	esac
 }
 

@@ -11,6 +11,9 @@ set -u
 ANA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ANA_REPO/tests/lib/tap.sh"
 . "$ANA_REPO/tests/lib/wait.sh"
+. "$ANA_REPO/tests/lib/procs.sh"
+. "$ANA_REPO/tests/lib/ports.sh"
+. "$ANA_REPO/tests/lib/rundir.sh"
 
 DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}
 ANALYZER=$DICAP_BIN/dicap-analyzer
@@ -23,23 +26,10 @@ PORT=
 LAST_STATUS=
 
 ana_cleanup() {
-	local rc=$? pid i left
+	local rc=$? f
 
 	trap - EXIT INT TERM
-	for pid in "${ANA_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for i in $(seq 30); do
-		left=0
-		for pid in "${ANA_PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && left=1
-		done
-		[ $left -eq 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${ANA_PIDS[@]}"; do
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	done
+	stop_all -n PID 3000 "${ANA_PIDS[@]}"
 	if [ "$TAP_FAILED" -ne 0 ] && [ -n "$ANA_DIR" ]; then
 		for f in "$ANA_DIR"/*.log; do
 			[ -s "$f" ] || continue
@@ -47,13 +37,7 @@ ana_cleanup() {
 			tail -n 30 "$f" | sed 's/^/#   /'
 		done
 	fi
-	if [ -n "$ANA_DIR" ] && [ -d "$ANA_DIR" ]; then
-		if [ "${E2E_KEEP:-0}" = 1 ]; then
-			echo "# kept $ANA_DIR"
-		else
-			rm -rf "$ANA_DIR"
-		fi
-	fi
+	rundir_remove "$ANA_DIR" "${E2E_KEEP:-0}"
 	exit $rc
 }
 
@@ -72,22 +56,6 @@ ana_init() {
 	trap 'exit 143' TERM
 	PORT=$(free_port) || bail_out "no free port"
 	ADDR=127.0.0.1:$PORT
-}
-
-# A port below the ephemeral range that nothing uses over UDP or TCP.
-free_port() {
-	local lo p try
-
-	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	[ -n "$lo" ] && [ "$lo" -gt 12000 ] || lo=32768
-	for try in $(seq 100); do
-		p=$((11000 + RANDOM % (lo - 11000)))
-		if [ -z "$(ss -Hantu "sport = :$p" 2>/dev/null)" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
 }
 
 bound_udp() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
@@ -110,14 +78,9 @@ start_analyzer() {
 
 # stop NAME [SIGNAL]: signal it (TERM) and wait; the exit status in LAST_STATUS.
 stop() {
-	local name=$1 sig=${2:-TERM} pid=${PID[$1]} i
+	local name=$1 sig=${2:-TERM} pid=${PID[$1]}
 
-	kill -"$sig" "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! signal_wait "$pid" "$sig" 5000; then
 		diag "$name (pid $pid) still runs 5 s after SIG$sig"
 		kill -KILL "$pid"
 	fi

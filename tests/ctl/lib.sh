@@ -17,6 +17,8 @@ set -u
 E2E_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$E2E_REPO/tests/lib/tap.sh"
 . "$E2E_REPO/tests/lib/wait.sh"
+. "$E2E_REPO/tests/lib/procs.sh"
+. "$E2E_REPO/tests/lib/rundir.sh"
 
 DICAP_BIN=${DICAP_BIN:-$E2E_REPO/build/plain/bin}
 COORD_BIN=$DICAP_BIN/dicap-coord
@@ -46,39 +48,14 @@ OWN_TERM=
 OWN_DIGEST=
 
 e2e_cleanup() {
-	local rc=$? pid name left i
+	local rc=$?
 
 	trap - EXIT INT TERM
 	if [ "$TAP_FAILED" -ne 0 ]; then
 		dump_logs
 	fi
-	for pid in "${E2E_ALL_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for i in $(seq 30); do
-		left=0
-		for pid in "${E2E_ALL_PIDS[@]}"; do
-			kill -0 "$pid" 2>/dev/null && left=1
-		done
-		[ $left -eq 0 ] && break
-		sleep 0.1
-	done
-	for pid in "${E2E_ALL_PIDS[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			for name in "${!E2E_PID[@]}"; do
-				[ "${E2E_PID[$name]}" = "$pid" ] &&
-					echo "# $name (pid $pid) ignored SIGTERM for 3 s: SIGKILL"
-			done
-			kill -KILL "$pid" 2>/dev/null
-		fi
-	done
-	if [ -n "$E2E_DIR" ] && [ -d "$E2E_DIR" ]; then
-		if [ "${E2E_KEEP:-0}" = 1 ]; then
-			echo "# kept $E2E_DIR"
-		else
-			rm -rf "$E2E_DIR"
-		fi
-	fi
+	stop_all -n E2E_PID 3000 "${E2E_ALL_PIDS[@]}"
+	rundir_remove "$E2E_DIR" "${E2E_KEEP:-0}"
 	exit $rc
 }
 
@@ -137,12 +114,6 @@ reserve_coord() {
 	[ -n "${ADDR[$1]:-}" ] && return 0
 	alloc_port port
 	ADDR[$1]=127.0.0.1:$port
-}
-
-now_ms() {
-	local us=${EPOCHREALTIME/./}
-
-	echo $((us / 1000))
 }
 
 # spawn NAME CMD...: run CMD in the background, output appended to NAME.log.
@@ -206,13 +177,9 @@ node_answers() {
 
 # kill_proc NAME SIGNAL: signal NAME's process and wait until it is gone.
 kill_proc() {
-	local pid=${E2E_PID[$1]} i
+	local pid=${E2E_PID[$1]}
 
-	kill -"$2" "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
+	signal_wait "$pid" "$2" 10000 && return 0
 	diag "$1 (pid $pid) still running 10 s after SIG$2"
 	return 1
 }

@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Polling for the shell tests, the testbed and the benchmarks.
+# Polling and the clock for the shell tests, the testbed and the benchmarks.
 
-# wait_until DEADLINE_MS CMD...: run CMD every 100 ms until it succeeds, at
-# most DEADLINE_MS; WAIT_MS is the time it took (or the deadline).  0 once
-# CMD succeeded, 1 at the deadline.
+# now_ms: CLOCK_REALTIME in milliseconds.
+now_ms() {
+	echo $((${EPOCHREALTIME/./} / 1000))
+}
+
+# wait_until DEADLINE_MS CMD...: run CMD every 100 ms (WAIT_POLL seconds)
+# until it succeeds, at most DEADLINE_MS; WAIT_MS is the time it took (or the
+# deadline).  0 once CMD succeeded, 1 at the deadline.
 wait_until() {
 	local deadline=$1 start now
 
@@ -19,6 +24,6 @@ wait_until() {
 			WAIT_MS=$((now - start))
 			return 1
 		fi
-		sleep 0.1
+		sleep "${WAIT_POLL:-0.1}"
 	done
 }

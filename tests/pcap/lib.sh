@@ -112,12 +112,7 @@ pd_owned_save() {
 pd_owned_only() {
 	local mode=$1 info=$TB_DIR/owned.$RANDOM.txt col counts
 
-	case $mode in
-	ipid) col=6 ;;
-	packet) col=7 ;;
-	flow) col=8 ;;
-	*) tb_fail "pd_owned_only: not a hash mode: $mode"; return 1 ;;
-	esac
+	col=$(tb_bucket_col "$mode") || { tb_fail "pd_owned_only: not a hash mode: $mode"; return 1; }
 	tb_pcapinfo "$2" >"$info" || return 1
 	counts=$(awk -v col=$col '
 	NR == FNR {
