@@ -137,7 +137,8 @@ kmod_build() (
 	    -o "$KMOD_OUT/dicap-kctl" "$KMOD_REPO/tests/kmod/dicap-kctl.c"
 	cc -O2 -Wall -Wextra -Werror -I"$KMOD_REPO/include" -I"$KMOD_REPO/lib" \
 	    -o "$KMOD_OUT/kmod-feed" "$KMOD_REPO/tests/kmod/kmod-feed.c" \
-	    "$KMOD_REPO/lib/batch.c" "$KMOD_REPO/lib/packet.c" "$KMOD_REPO/lib/select.c"
+	    "$KMOD_REPO/lib/batch.c" "$KMOD_REPO/lib/why.c" "$KMOD_REPO/lib/packet.c" \
+	    "$KMOD_REPO/lib/select.c"
 )
 
 # A newer kernel series than the guest's, for a build check only (it is
