@@ -580,7 +580,7 @@ static int do_batch(struct run *r, unsigned n)
 	int got;
 
 	got = fill(r, n);
-	if (got > 0 && send_batch(r, (unsigned)got))
+	if (got < 0 || (got > 0 && send_batch(r, (unsigned)got)))
 		return -1;
 	if (r->dump)
 		dump_frames(r, (unsigned)got, r->built);
