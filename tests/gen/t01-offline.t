@@ -215,6 +215,13 @@ ok $((RC == 1 && $? == 0)) "-r of a file cut short: exit 1 and the file named" |
 	diag "exit $RC: $(cat "$DIR/cutr.err")"
 is "$(tcpdump -n -r "$DIR/cut-out.pcap" 2>/dev/null | wc -l)" 32 \
 	"-r of a file cut short: -w holds the whole batch before the error"
+secs=$(sed -n 's/^dicap-gen: wrote 32 frames, 2048 bytes in \([0-9.]*\) s: .*/\1/p' "$DIR/cutr.err")
+ok "$(awk -v s="$secs" 'BEGIN { print (s != "" && s >= 0 && s < 10) }')" \
+	"-r of a file cut short: the summary says 32 frames in $secs s, not a wrapped time" ||
+	diag "$(cat "$DIR/cutr.err")"
+run_gen cutj --dry-run -r "$DIR/cut.pcap" -w "$DIR/cut-out.pcap" --json
+is "$(jq -r '.packets, (.elapsed_s < 10)' "$DIR/cutj.out" | paste -sd ' ')" "32 true" \
+	"-r of a file cut short, --json: 32 packets in less than 10 s"
 
 # --- xdp-live, as its dry run shows: batches of copies, numbered in turn
 run_gen xl --dry-run -w "$DIR/xl.pcap" --engine xdp-live --batch 100 -c 1000 --flows 8 \
