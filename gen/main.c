@@ -507,16 +507,25 @@ static void dump_frames(struct run *r, unsigned n, uint64_t first)
 			dump_one(r, &r->iov[i], first + i);
 }
 
+/*
+ * Seconds from @from to @to on CLOCK_MONOTONIC; 0 if @to is not later (a
+ * time never taken), never a difference wrapped around 2^64.
+ */
+static double elapsed_s(uint64_t from, uint64_t to)
+{
+	return to > from ? (double)(to - from) / 1e9 : 0;
+}
+
 static void report_second(struct run *r, uint64_t now, struct gen_stats *last,
 			  uint64_t *last_ns)
 {
-	double dt = (double)(now - *last_ns) / 1e9;
+	double dt = elapsed_s(*last_ns, now);
 
 	fprintf(stderr, "dicap-gen: %7.1f s %12llu frames %10.0f pps %9.2f Mbit/s "
-		"%llu errors %llu retries\n", (double)(now - r->t0_mono) / 1e9,
+		"%llu errors %llu retries\n", elapsed_s(r->t0_mono, now),
 		(unsigned long long)r->st.packets,
-		(double)(r->st.packets - last->packets) / dt,
-		(double)(r->st.bytes - last->bytes) * 8 / dt / 1e6,
+		dt > 0 ? (double)(r->st.packets - last->packets) / dt : 0,
+		dt > 0 ? (double)(r->st.bytes - last->bytes) * 8 / dt / 1e6 : 0,
 		(unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
 	*last = r->st;
 	*last_ns = now;
@@ -580,7 +589,7 @@ static int do_batch(struct run *r, unsigned n)
 	int got;
 
 	got = fill(r, n);
-	if (got > 0 && send_batch(r, (unsigned)got))
+	if (got < 0 || (got > 0 && send_batch(r, (unsigned)got)))
 		return -1;
 	if (r->dump)
 		dump_frames(r, (unsigned)got, r->built);
@@ -595,7 +604,7 @@ static int run_loop(struct run *r)
 	uint64_t now, last_ns, dur_ns = (uint64_t)(o->duration * 1e9);
 	int live = o->engine == GEN_ENGINE_XDP_LIVE && !r->replay;
 	unsigned want, n;
-	int got;
+	int got, rc = 0;
 
 	pace_init(&pace, o->dry_run ? 0 : o->rate, o->batch);
 	r->t0_mono = last_ns = gen_mono_ns();
@@ -625,14 +634,16 @@ static int run_loop(struct run *r)
 		}
 		if (got < 0) {
 			fprintf(stderr, "dicap-gen: %s\n", r->err);
-			return -1;
+			rc = -1;
+			break;
 		}
 		r->built += (unsigned)got;
 		if ((unsigned)got < n)
 			break;			/* end of the replay */
 	}
+	/* Also after an error: the summary tells what went out until then. */
 	r->t_end = gen_mono_ns();
-	return 0;
+	return rc;
 }
 
 static void print_kinds(struct run *r, FILE *f, int json)
@@ -684,7 +695,7 @@ static void print_json(struct run *r, double secs)
 static void print_summary(struct run *r)
 {
 	struct opts *o = r->o;
-	double secs = (double)(r->t_end - r->t0_mono) / 1e9;
+	double secs = elapsed_s(r->t0_mono, r->t_end);
 
 	if (o->json)
 		print_json(r, secs);
@@ -745,7 +756,9 @@ int main(int argc, char **argv)
 	}
 	if (run_loop(&run))
 		rc = GEN_EXIT_FAIL;
-	print_summary(&run);
+	/* A run that failed before its first frame has nothing to sum up. */
+	if (rc == GEN_EXIT_OK || run.st.packets || run.st.errors)
+		print_summary(&run);
 	if (rc == GEN_EXIT_OK && run.st.errors)
 		rc = GEN_EXIT_LOST;
 out:

@@ -50,6 +50,11 @@ void xdplive_template(const uint8_t *frame, size_t len, uint32_t nflows, int var
 /* Writes @seq into @frame (a copy of the template) as the program does. */
 void xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uint32_t seq);
 
+/*
+ * Loads the program and asks the kernel whether it runs live frames in from
+ * @ifindex: a one-frame run of a program that drops it, so nothing is sent.
+ * NULL and the cause in @err if not (some kernels refuse, with EPERM).
+ */
 struct xdplive *xdplive_open(int ifindex, char *err, size_t errlen);
 /* Sends @repeat copies of @frame numbered from t->seq. */
 int xdplive_send(struct xdplive *x, const uint8_t *frame, size_t len,

@@ -10,6 +10,7 @@
 # - --ipid seq / zero / mostly-zero / random;
 # - --flows N: N flows, each seen in both directions;
 # - -r replays a file frame for frame (--loop, runts padded to 60 bytes);
+#   a file cut short is an error, and what was written before it stays;
 # - --engine xdp-live numbers copies in turn, spreads them over ports and
 #   keeps the checksums right.
 # Only the "not root" check needs root (to drop it); it is skipped without.
@@ -205,6 +206,22 @@ run_gen badr --dry-run -r "$DIR/nonexistent.pcap" -w "$DIR/x.pcap"
 grep -q 'cannot read .*nonexistent.pcap' "$DIR/badr.err"
 ok $((RC == 1 && $? == 0)) "-r of a missing file: exit 1 and a clear message" ||
 	diag "exit $RC: $(cat "$DIR/badr.err")"
+# A file cut in the middle of its 40th frame: a read error after whole batches.
+run_gen cut --dry-run -w "$DIR/cut-src.pcap" -c 100 --size 64 -q
+head -c $((24 + 39 * (16 + 64) + 50)) "$DIR/cut-src.pcap" >"$DIR/cut.pcap"
+run_gen cutr --dry-run -r "$DIR/cut.pcap" -w "$DIR/cut-out.pcap"
+grep -q 'cut.pcap: truncated dump file' "$DIR/cutr.err"
+ok $((RC == 1 && $? == 0)) "-r of a file cut short: exit 1 and the file named" ||
+	diag "exit $RC: $(cat "$DIR/cutr.err")"
+is "$(tcpdump -n -r "$DIR/cut-out.pcap" 2>/dev/null | wc -l)" 32 \
+	"-r of a file cut short: -w holds the whole batch before the error"
+secs=$(sed -n 's/^dicap-gen: wrote 32 frames, 2048 bytes in \([0-9.]*\) s: .*/\1/p' "$DIR/cutr.err")
+ok "$(awk -v s="$secs" 'BEGIN { print (s != "" && s >= 0 && s < 10) }')" \
+	"-r of a file cut short: the summary says 32 frames in $secs s, not a wrapped time" ||
+	diag "$(cat "$DIR/cutr.err")"
+run_gen cutj --dry-run -r "$DIR/cut.pcap" -w "$DIR/cut-out.pcap" --json
+is "$(jq -r '.packets, (.elapsed_s < 10)' "$DIR/cutj.out" | paste -sd ' ')" "32 true" \
+	"-r of a file cut short, --json: 32 packets in less than 10 s"
 
 # --- xdp-live, as its dry run shows: batches of copies, numbered in turn
 run_gen xl --dry-run -w "$DIR/xl.pcap" --engine xdp-live --batch 100 -c 1000 --flows 8 \
