@@ -45,10 +45,10 @@ enum dp_counter {
 #define DP_CTR_WIRE_BASE	1
 #define AGENT_CTR_WIRE_BASE	64
 _Static_assert(DP_CTR_WIRE_BASE + DP_COUNTER_MAX <= AGENT_CTR_WIRE_BASE,
-    "datapath counter wire ids run into the agent's");
+	       "datapath counter wire ids run into the agent's");
 _Static_assert((int)DP_RING_ERRORS == (int)DICAP_DP_RING_ERRORS &&
-    (int)DP_RING_ERRORS + 1 == (int)DICAP_DP_CTR_MAX,
-    "the first datapath counters are the packet path's, in its order");
+	       (int)DP_RING_ERRORS + 1 == (int)DICAP_DP_CTR_MAX,
+	       "the first datapath counters are the packet path's, in its order");
 
 enum agent_counter {
 	C_RX_MALFORMED,

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * The DiCAP XDP datapath: one program for the four selection modes.  Each
  * frame is either this node's (passed to the stack and/or copied into the
