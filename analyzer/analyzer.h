@@ -121,45 +121,54 @@ struct ana_counters {
 	uint64_t start_ns, start_mono_ns;
 };
 
-extern struct ana_conf conf;
-extern struct ana_counters ctr;
-extern struct node *nodes;
-extern struct sender *senders;
+/* Everything the analyzer holds, passed to every function that needs it. */
+struct analyzer {
+	struct ana_conf conf;
+	struct ana_counters ctr;
+	struct event_base *base;
+	int exit_status;
+
+	/* nodes.c */
+	struct node *nodes;
+	struct sender *senders;
+	unsigned int sender_count;
+};
 
 /* analyzer.c */
-void	ana_stop(int status);
+void	ana_stop(struct analyzer *, int status);
 const char *addr_text(const struct dicap_addr *);
 
 /* net.c */
-int	net_open(struct event_base *);
-void	net_drain(void);
-void	net_close(void);
+int	net_open(struct analyzer *);
+void	net_drain(struct analyzer *);
+void	net_close(struct analyzer *);
 
 /* nodes.c */
-struct sender *sender_get(const struct sender_key *);
-void	sender_malformed(struct sender *, const char *why);
-void	ingest_batch(const uint8_t *buf, size_t len, struct sender *);
-void	nodes_free(void);
+struct sender *sender_get(struct analyzer *, const struct sender_key *);
+void	sender_malformed(struct analyzer *, struct sender *, const char *why);
+void	ingest_batch(struct analyzer *, const uint8_t *buf, size_t len, struct sender *);
+void	nodes_free(struct analyzer *);
 
 /* reorder.c */
-void	reorder_init(struct event_base *);
-void	reorder_push(struct node *, uint64_t ts, uint32_t wirelen,
+void	reorder_init(struct analyzer *);
+void	reorder_push(struct analyzer *, struct node *, uint64_t ts, uint32_t wirelen,
 	    const uint8_t *data, uint32_t caplen);
-void	reorder_input_done(void);
-void	reorder_flush_all(void);
-size_t	reorder_len(void);
-void	reorder_free(void);
+void	reorder_input_done(struct analyzer *);
+void	reorder_flush_all(struct analyzer *);
+size_t	reorder_len(const struct analyzer *);
+void	reorder_free(struct analyzer *);
 
 /* output.c */
-int	output_open(void);
-void	output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data);
-int	output_flush(void);
-int	output_close(void);
-const char *output_name(void);
+int	output_open(struct analyzer *);
+void	output_write(struct analyzer *, uint64_t ts, uint32_t wirelen, uint32_t caplen,
+	    const uint8_t *data);
+int	output_flush(struct analyzer *);
+int	output_close(struct analyzer *);
+const char *output_name(const struct analyzer *);
 
 /* stats.c */
-void	stats_tick(void);
-int	stats_write_file(const char *path);
-void	stats_print_json(FILE *);
+void	stats_tick(struct analyzer *);
+int	stats_write_file(const struct analyzer *, const char *path);
+void	stats_print_json(const struct analyzer *, FILE *);
 
 #endif /* ANA_ANALYZER_H */

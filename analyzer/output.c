@@ -46,46 +46,47 @@ static uint64_t file_records;
 static int first_file;		/* the file opened at start */
 
 const char *
-output_name(void)
+output_name(const struct analyzer *a)
 {
+	(void)a;
 	return cur_name;
 }
 
 static int
-to_stdout(void)
+to_stdout(const struct analyzer *a)
 {
-	return strcmp(conf.outfile, "-") == 0;
+	return strcmp(a->conf.outfile, "-") == 0;
 }
 
 static void
-output_failed(const char *what)
+output_failed(struct analyzer *a, const char *what)
 {
-	log_warnx("%s: %s; stopping", to_stdout() ? "standard output" : cur_name, what);
+	log_warnx("%s: %s; stopping", to_stdout(a) ? "standard output" : cur_name, what);
 	if (dumper != NULL)
 		pcap_dump_close(dumper);
 	dumper = NULL;
-	ana_stop(1);
+	ana_stop(a, 1);
 }
 
 /* Flush and check: pcap_dump() itself reports nothing. */
 static int
-check_file(void)
+check_file(struct analyzer *a)
 {
 	FILE *f = pcap_dump_file(dumper);
 
 	errno = 0;
 	if (pcap_dump_flush(dumper) == -1 || ferror(f)) {
-		output_failed(strerror(errno ? errno : EIO));
+		output_failed(a, strerror(errno ? errno : EIO));
 		return -1;
 	}
 	return 0;
 }
 
 static int
-open_file(time_t start)
+open_file(struct analyzer *a, time_t start)
 {
 	if (outname_next(&names, start, cur_name, sizeof(cur_name)) == -1) {
-		log_warnx("-w %s: the file name is empty or too long", conf.outfile);
+		log_warnx("-w %s: the file name is empty or too long", a->conf.outfile);
 		return -1;
 	}
 	dumper = pcap_dump_open(dead, cur_name);
@@ -95,23 +96,23 @@ open_file(time_t start)
 	}
 	file_bytes = PCAP_FILE_HDR_LEN;
 	file_records = 0;
-	ctr.files++;
+	a->ctr.files++;
 	return 0;
 }
 
 int
-output_open(void)
+output_open(struct analyzer *a)
 {
-	dead = pcap_open_dead_with_tstamp_precision(conf.linktype, (int)conf.snaplen,
+	dead = pcap_open_dead_with_tstamp_precision(a->conf.linktype, (int)a->conf.snaplen,
 	    PCAP_TSTAMP_PRECISION_NANO);
 	if (dead == NULL) {
 		log_warnx("pcap_open_dead failed");
 		return -1;
 	}
-	outname_init(&names, conf.outfile, conf.rotate_secs != 0);
-	if (!to_stdout()) {
+	outname_init(&names, a->conf.outfile, a->conf.rotate_secs != 0);
+	if (!to_stdout(a)) {
 		first_file = 1;
-		return open_file((time_t)(dicap_now_ns() / NS_PER_SEC));
+		return open_file(a, (time_t)(dicap_now_ns() / NS_PER_SEC));
 	}
 	snprintf(cur_name, sizeof(cur_name), "-");
 	dumper = pcap_dump_fopen(dead, stdout);
@@ -119,31 +120,31 @@ output_open(void)
 		log_warnx("standard output: %s", pcap_geterr(dead));
 		return -1;
 	}
-	ctr.files++;
+	a->ctr.files++;
 	/* a reader (tcpdump -r -) waits for the file header: send it now */
-	return check_file();
+	return check_file(a);
 }
 
 enum rotation { ROT_NONE, ROT_SIZE, ROT_TIME };
 
 static enum rotation
-rotation_due(uint64_t ts)
+rotation_due(const struct analyzer *a, uint64_t ts)
 {
-	if (conf.rotate_secs && interval_started && ts >= interval_start_ts &&
-	    ts - interval_start_ts >= conf.rotate_secs * NS_PER_SEC)
+	if (a->conf.rotate_secs && interval_started && ts >= interval_start_ts &&
+	    ts - interval_start_ts >= a->conf.rotate_secs * NS_PER_SEC)
 		return ROT_TIME;
-	if (conf.rotate_bytes && file_records > 0 && file_bytes > conf.rotate_bytes)
+	if (a->conf.rotate_bytes && file_records > 0 && file_bytes > a->conf.rotate_bytes)
 		return ROT_SIZE;
 	return ROT_NONE;
 }
 
 /* A -C rotation stays in the -G interval (and its name, plus a counter). */
 static int
-rotate(uint64_t ts, enum rotation why)
+rotate(struct analyzer *a, uint64_t ts, enum rotation why)
 {
 	char old[sizeof(cur_name)];
 
-	if (check_file() == -1)
+	if (check_file(a) == -1)
 		return -1;
 	pcap_dump_close(dumper);
 	dumper = NULL;
@@ -151,8 +152,8 @@ rotate(uint64_t ts, enum rotation why)
 	if (why == ROT_TIME)
 		interval_start_ts = ts;
 	first_file = 0;
-	if (open_file((time_t)(interval_start_ts / NS_PER_SEC)) == -1) {
-		ana_stop(1);
+	if (open_file(a, (time_t)(interval_start_ts / NS_PER_SEC)) == -1) {
+		ana_stop(a, 1);
 		return -1;
 	}
 	log_debug("rotated %s -> %s", old, cur_name);
@@ -161,14 +162,14 @@ rotate(uint64_t ts, enum rotation why)
 
 /* The first file named after its first record, as the later ones are. */
 static void
-rename_first(uint64_t ts)
+rename_first(struct analyzer *a, uint64_t ts)
 {
 	char name[sizeof(cur_name)];
 
 	first_file = 0;
 	if (!names.use_time)
 		return;
-	outname_init(&names, conf.outfile, 1);
+	outname_init(&names, a->conf.outfile, 1);
 	if (outname_next(&names, (time_t)(ts / NS_PER_SEC), name, sizeof(name)) == -1 ||
 	    strcmp(name, cur_name) == 0)
 		return;
@@ -180,7 +181,8 @@ rename_first(uint64_t ts)
 }
 
 void
-output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data)
+output_write(struct analyzer *a, uint64_t ts, uint32_t wirelen, uint32_t caplen,
+    const uint8_t *data)
 {
 	struct pcap_pkthdr ph;
 	enum rotation why;
@@ -191,8 +193,8 @@ output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data
 		interval_started = 1;
 		interval_start_ts = ts;
 	}
-	why = rotation_due(ts);
-	if (why != ROT_NONE && rotate(ts, why) == -1)
+	why = rotation_due(a, ts);
+	if (why != ROT_NONE && rotate(a, ts, why) == -1)
 		return;
 	memset(&ph, 0, sizeof(ph));
 	ph.ts.tv_sec = (time_t)(ts / NS_PER_SEC);
@@ -203,31 +205,31 @@ output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data
 	errno = 0;
 	pcap_dump((u_char *)dumper, &ph, data);
 	if (ferror(pcap_dump_file(dumper))) {
-		output_failed(strerror(errno ? errno : EIO));
+		output_failed(a, strerror(errno ? errno : EIO));
 		return;
 	}
 	if (file_records++ == 0 && first_file)
-		rename_first(ts);
+		rename_first(a, ts);
 	file_bytes += PCAP_REC_HDR_LEN + caplen;
-	ctr.written++;
-	ctr.written_bytes += caplen;
+	a->ctr.written++;
+	a->ctr.written_bytes += caplen;
 }
 
 int
-output_flush(void)
+output_flush(struct analyzer *a)
 {
 	if (dumper == NULL)
 		return -1;
-	return check_file();
+	return check_file(a);
 }
 
 int
-output_close(void)
+output_close(struct analyzer *a)
 {
 	int rc = 0;
 
 	if (dumper != NULL) {
-		rc = check_file();
+		rc = check_file(a);
 		if (dumper != NULL)
 			pcap_dump_close(dumper);
 		dumper = NULL;

@@ -43,43 +43,43 @@ static int newest_grew;
 static void idle_cb(evutil_socket_t, short, void *);
 
 void
-reorder_init(struct event_base *base)
+reorder_init(struct analyzer *a)
 {
 	heap_init(&heap);
-	idle_ev = evtimer_new(base, idle_cb, NULL);
+	idle_ev = evtimer_new(a->base, idle_cb, a);
 	if (idle_ev == NULL)
 		fatalx("evtimer_new failed");
 }
 
 static void
-write_one(struct node *n, uint64_t ts, uint32_t wirelen, uint32_t caplen,
-    const uint8_t *data)
+write_one(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
+    uint32_t caplen, const uint8_t *data)
 {
 	if (any_written && ts < last_written_ts) {
 		n->late++;
-		ctr.late++;
+		a->ctr.late++;
 	} else {
 		last_written_ts = ts;
 		any_written = 1;
 	}
 	n->written++;
-	output_write(ts, wirelen, caplen, data);
+	output_write(a, ts, wirelen, caplen, data);
 }
 
 static void
-pop_and_write(void)
+pop_and_write(struct analyzer *a)
 {
 	const struct heap_ent *top = heap_top(&heap);
 	uint64_t ts = top->key;
 	struct rec *r = heap_pop(&heap);
 
-	write_one(r->node, ts, r->wirelen, r->caplen, r->data);
+	write_one(a, r->node, ts, r->wirelen, r->caplen, r->data);
 	free(r);
 }
 
 void
-reorder_push(struct node *n, uint64_t ts, uint32_t wirelen, const uint8_t *data,
-    uint32_t caplen)
+reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
+    const uint8_t *data, uint32_t caplen)
 {
 	struct rec *r;
 
@@ -91,35 +91,35 @@ reorder_push(struct node *n, uint64_t ts, uint32_t wirelen, const uint8_t *data,
 	if (r == NULL || heap_push(&heap, ts, arrivals++, r) == -1) {
 		/* out of memory: better out of place than lost */
 		free(r);
-		ctr.forced++;
-		write_one(n, ts, wirelen, caplen, data);
+		a->ctr.forced++;
+		write_one(a, n, ts, wirelen, caplen, data);
 		return;
 	}
 	r->node = n;
 	r->wirelen = wirelen;
 	r->caplen = caplen;
 	memcpy(r->data, data, caplen);
-	if (heap_len(&heap) > conf.reorder_max) {
-		ctr.forced++;
-		pop_and_write();
+	if (heap_len(&heap) > a->conf.reorder_max) {
+		a->ctr.forced++;
+		pop_and_write(a);
 	}
-	if (heap_len(&heap) > ctr.buffered_max)
-		ctr.buffered_max = heap_len(&heap);
+	if (heap_len(&heap) > a->ctr.buffered_max)
+		a->ctr.buffered_max = heap_len(&heap);
 }
 
 static void
-release_upto(uint64_t limit)
+release_upto(struct analyzer *a, uint64_t limit)
 {
 	const struct heap_ent *top;
 
 	while ((top = heap_top(&heap)) != NULL && top->key <= limit)
-		pop_and_write();
+		pop_and_write(a);
 }
 
 static void
-arm_idle(uint64_t now)
+arm_idle(struct analyzer *a, uint64_t now)
 {
-	uint64_t window = conf.reorder_ms * NS_PER_MS, wait = 0;
+	uint64_t window = a->conf.reorder_ms * NS_PER_MS, wait = 0;
 	struct timeval tv;
 
 	if (heap_len(&heap) == 0 || evtimer_pending(idle_ev, NULL))
@@ -135,21 +135,21 @@ arm_idle(uint64_t now)
 static void
 idle_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct analyzer *a = arg;
 	uint64_t now = dicap_mono_ns();
 
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (now - newest_mono >= conf.reorder_ms * NS_PER_MS)
-		release_upto(UINT64_MAX);
+	if (now - newest_mono >= a->conf.reorder_ms * NS_PER_MS)
+		release_upto(a, UINT64_MAX);
 	else
-		arm_idle(now);
+		arm_idle(a, now);
 }
 
 void
-reorder_input_done(void)
+reorder_input_done(struct analyzer *a)
 {
-	uint64_t window = conf.reorder_ms * NS_PER_MS;
+	uint64_t window = a->conf.reorder_ms * NS_PER_MS;
 	uint64_t now = dicap_mono_ns();
 
 	if (newest_grew) {
@@ -157,25 +157,27 @@ reorder_input_done(void)
 		newest_grew = 0;
 	}
 	if (newest_ts >= window)
-		release_upto(newest_ts - window);
-	arm_idle(now);
+		release_upto(a, newest_ts - window);
+	arm_idle(a, now);
 }
 
 void
-reorder_flush_all(void)
+reorder_flush_all(struct analyzer *a)
 {
-	release_upto(UINT64_MAX);
+	release_upto(a, UINT64_MAX);
 }
 
 size_t
-reorder_len(void)
+reorder_len(const struct analyzer *a)
 {
+	(void)a;
 	return heap_len(&heap);
 }
 
 void
-reorder_free(void)
+reorder_free(struct analyzer *a)
 {
+	(void)a;
 	struct rec *r;
 
 	while ((r = heap_pop(&heap)) != NULL)
