@@ -17,6 +17,8 @@
 #ifndef ANA_ANALYZER_H
 #define ANA_ANALYZER_H
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -121,12 +123,24 @@ struct ana_counters {
 	uint64_t start_ns, start_mono_ns;
 };
 
+struct conn;			/* net.c: a TCP connection */
+LIST_HEAD(conn_list, conn);
+struct udp_rx;			/* net.c: recvmmsg() buffers */
+
 /* Everything the analyzer holds, passed to every function that needs it. */
 struct analyzer {
 	struct ana_conf conf;
 	struct ana_counters ctr;
 	struct event_base *base;
 	int exit_status;
+
+	/* net.c */
+	int udp_fd;
+	struct event *ev_udp;
+	struct udp_rx *rx;		/* allocated with the UDP socket */
+	uint32_t last_ovfl;		/* the socket's SO_RXQ_OVFL total so far */
+	struct evconnlistener *listener;
+	struct conn_list conns;
 
 	/* nodes.c */
 	struct node *nodes;

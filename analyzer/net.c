@@ -46,20 +46,17 @@ struct conn {
 	LIST_ENTRY(conn) entry;
 };
 
-static LIST_HEAD(, conn) conns = LIST_HEAD_INITIALIZER(conns);
-static int udp_fd = -1;
-static struct event *udp_ev;
-static struct evconnlistener *listener;
-static uint32_t last_ovfl;
-
-static uint8_t rx_bufs[RX_VLEN][RX_BUF_LEN];
-static struct mmsghdr rx_msgs[RX_VLEN];
-static struct iovec rx_iov[RX_VLEN];
-static struct sockaddr_storage rx_from[RX_VLEN];
-static union {
-	char buf[CMSG_SPACE(sizeof(uint32_t))];
-	struct cmsghdr align;
-} rx_cmsg[RX_VLEN];
+/* About 2 MiB: allocated, so that struct analyzer fits on main()'s stack. */
+struct udp_rx {
+	uint8_t bufs[RX_VLEN][RX_BUF_LEN];
+	struct mmsghdr msgs[RX_VLEN];
+	struct iovec iov[RX_VLEN];
+	struct sockaddr_storage from[RX_VLEN];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} cmsg[RX_VLEN];
+};
 
 /* A v4-mapped IPv6 peer is keyed and shown as the IPv4 address it is. */
 static void
@@ -97,8 +94,8 @@ note_socket_drops(struct analyzer *a, struct msghdr *mh)
 			continue;
 		memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
 		/* a running total of the socket's drops, modulo 2^32 */
-		a->ctr.socket_drops += (uint32_t)(ovfl - last_ovfl);
-		last_ovfl = ovfl;
+		a->ctr.socket_drops += (uint32_t)(ovfl - a->last_ovfl);
+		a->last_ovfl = ovfl;
 	}
 }
 
@@ -107,37 +104,39 @@ udp_datagram(struct analyzer *a, int i)
 {
 	struct sender_key key;
 	struct sender *s;
-	struct msghdr *mh = &rx_msgs[i].msg_hdr;
+	struct udp_rx *rx = a->rx;
+	struct msghdr *mh = &rx->msgs[i].msg_hdr;
 
 	a->ctr.datagrams++;
 	note_socket_drops(a, mh);
-	key_from(&key, ANA_T_UDP, (struct sockaddr *)&rx_from[i]);
+	key_from(&key, ANA_T_UDP, (struct sockaddr *)&rx->from[i]);
 	s = sender_get(a, &key);
 	if (mh->msg_flags & MSG_TRUNC) {
 		sender_malformed(a, s, "datagram truncated");
 		return;
 	}
-	ingest_batch(a, rx_bufs[i], rx_msgs[i].msg_len, s);
+	ingest_batch(a, rx->bufs[i], rx->msgs[i].msg_len, s);
 }
 
 /* One recvmmsg(): the number of datagrams read, 0 when none, -1 on error. */
 static int
 udp_round(struct analyzer *a)
 {
+	struct udp_rx *rx = a->rx;
 	int i, n;
 
 	for (i = 0; i < RX_VLEN; i++) {
-		rx_iov[i].iov_base = rx_bufs[i];
-		rx_iov[i].iov_len = sizeof(rx_bufs[i]);
-		memset(&rx_msgs[i].msg_hdr, 0, sizeof(rx_msgs[i].msg_hdr));
-		rx_msgs[i].msg_hdr.msg_iov = &rx_iov[i];
-		rx_msgs[i].msg_hdr.msg_iovlen = 1;
-		rx_msgs[i].msg_hdr.msg_name = &rx_from[i];
-		rx_msgs[i].msg_hdr.msg_namelen = sizeof(rx_from[i]);
-		rx_msgs[i].msg_hdr.msg_control = rx_cmsg[i].buf;
-		rx_msgs[i].msg_hdr.msg_controllen = sizeof(rx_cmsg[i].buf);
+		rx->iov[i].iov_base = rx->bufs[i];
+		rx->iov[i].iov_len = sizeof(rx->bufs[i]);
+		memset(&rx->msgs[i].msg_hdr, 0, sizeof(rx->msgs[i].msg_hdr));
+		rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
+		rx->msgs[i].msg_hdr.msg_iovlen = 1;
+		rx->msgs[i].msg_hdr.msg_name = &rx->from[i];
+		rx->msgs[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+		rx->msgs[i].msg_hdr.msg_control = rx->cmsg[i].buf;
+		rx->msgs[i].msg_hdr.msg_controllen = sizeof(rx->cmsg[i].buf);
 	}
-	n = recvmmsg(udp_fd, rx_msgs, RX_VLEN, MSG_DONTWAIT, NULL);
+	n = recvmmsg(a->udp_fd, rx->msgs, RX_VLEN, MSG_DONTWAIT, NULL);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
@@ -181,20 +180,24 @@ udp_open(struct analyzer *a)
 	socklen_t len = dicap_addr_to_sockaddr(&a->conf.listen, 0, &ss);
 	int on = 1;
 
-	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (udp_fd == -1) {
+	if ((a->rx = calloc(1, sizeof(*a->rx))) == NULL) {
+		log_warn("udp receive buffers");
+		return -1;
+	}
+	a->udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->udp_fd == -1) {
 		log_warn("udp socket");
 		return -1;
 	}
-	set_rcvbuf(udp_fd);
-	if (setsockopt(udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
+	set_rcvbuf(a->udp_fd);
+	if (setsockopt(a->udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
 		log_warn("SO_RXQ_OVFL");
-	if (bind(udp_fd, (struct sockaddr *)&ss, len) == -1) {
+	if (bind(a->udp_fd, (struct sockaddr *)&ss, len) == -1) {
 		log_warn("cannot listen on udp %s", addr_text(&a->conf.listen));
 		return -1;
 	}
-	udp_ev = event_new(a->base, udp_fd, EV_READ | EV_PERSIST, udp_read_cb, a);
-	if (udp_ev == NULL || event_add(udp_ev, NULL) == -1) {
+	a->ev_udp = event_new(a->base, a->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, a);
+	if (a->ev_udp == NULL || event_add(a->ev_udp, NULL) == -1) {
 		log_warnx("udp event");
 		return -1;
 	}
@@ -307,7 +310,7 @@ tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		a->ctr.tcp_refused++;
 		return;
 	}
-	LIST_INSERT_HEAD(&conns, c, entry);
+	LIST_INSERT_HEAD(&a->conns, c, entry);
 	a->ctr.tcp_open++;
 	a->ctr.tcp_accepted++;
 	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
@@ -334,9 +337,9 @@ tcp_open(struct analyzer *a)
 		close(fd);
 		return -1;
 	}
-	listener = evconnlistener_new(a->base, tcp_accept_cb, a,
+	a->listener = evconnlistener_new(a->base, tcp_accept_cb, a,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (listener == NULL) {
+	if (a->listener == NULL) {
 		log_warnx("evconnlistener_new failed");
 		close(fd);
 		return -1;
@@ -347,6 +350,7 @@ tcp_open(struct analyzer *a)
 int
 net_open(struct analyzer *a)
 {
+	LIST_INIT(&a->conns);
 	if ((a->conf.transports & ANA_T_UDP) && udp_open(a) == -1)
 		return -1;
 	if ((a->conf.transports & ANA_T_TCP) && tcp_open(a) == -1)
@@ -361,10 +365,10 @@ net_drain(struct analyzer *a)
 	struct conn *c;
 	int total = 0, n;
 
-	if (udp_fd != -1)
+	if (a->udp_fd != -1)
 		while (total < DRAIN_MAX && (n = udp_round(a)) > 0)
 			total += n;
-	LIST_FOREACH(c, &conns, entry) {
+	LIST_FOREACH(c, &a->conns, entry) {
 		struct evbuffer *in = bufferevent_get_input(c->bev);
 		evutil_socket_t fd = bufferevent_getfd(c->bev);
 
@@ -377,16 +381,17 @@ net_drain(struct analyzer *a)
 void
 net_close(struct analyzer *a)
 {
-	(void)a;
-	while (!LIST_EMPTY(&conns))
-		conn_free(LIST_FIRST(&conns));
-	if (listener != NULL)
-		evconnlistener_free(listener);
-	listener = NULL;
-	if (udp_ev != NULL)
-		event_free(udp_ev);
-	udp_ev = NULL;
-	if (udp_fd != -1)
-		close(udp_fd);
-	udp_fd = -1;
+	while (!LIST_EMPTY(&a->conns))
+		conn_free(LIST_FIRST(&a->conns));
+	if (a->listener != NULL)
+		evconnlistener_free(a->listener);
+	a->listener = NULL;
+	if (a->ev_udp != NULL)
+		event_free(a->ev_udp);
+	a->ev_udp = NULL;
+	if (a->udp_fd != -1)
+		close(a->udp_fd);
+	a->udp_fd = -1;
+	free(a->rx);
+	a->rx = NULL;
 }
