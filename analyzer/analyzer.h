@@ -26,6 +26,7 @@
 #include <uthash.h>
 
 #include "ctlmsg.h"
+#include "heap.h"
 #include "seqwin.h"
 
 #define PROG			"dicap-analyzer"
@@ -146,6 +147,16 @@ struct analyzer {
 	struct node *nodes;
 	struct sender *senders;
 	unsigned int sender_count;
+
+	/* reorder.c */
+	struct heap heap;
+	struct event *ev_idle;
+	uint64_t newest_ts;		/* T */
+	uint64_t newest_mono;		/* when T last grew */
+	int newest_grew;
+	uint64_t arrivals;		/* tie-break: arrival order */
+	uint64_t last_written_ts;
+	int any_written;
 };
 
 /* analyzer.c */

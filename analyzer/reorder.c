@@ -31,23 +31,14 @@ struct rec {
 	uint8_t data[];
 };
 
-static struct heap heap;
-static struct event *idle_ev;
-static uint64_t newest_ts;		/* T */
-static uint64_t newest_mono;		/* when T last grew */
-static uint64_t arrivals;		/* tie-break: arrival order */
-static uint64_t last_written_ts;
-static int any_written;
-static int newest_grew;
-
 static void idle_cb(evutil_socket_t, short, void *);
 
 void
 reorder_init(struct analyzer *a)
 {
-	heap_init(&heap);
-	idle_ev = evtimer_new(a->base, idle_cb, a);
-	if (idle_ev == NULL)
+	heap_init(&a->heap);
+	a->ev_idle = evtimer_new(a->base, idle_cb, a);
+	if (a->ev_idle == NULL)
 		fatalx("evtimer_new failed");
 }
 
@@ -55,12 +46,12 @@ static void
 write_one(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
     uint32_t caplen, const uint8_t *data)
 {
-	if (any_written && ts < last_written_ts) {
+	if (a->any_written && ts < a->last_written_ts) {
 		n->late++;
 		a->ctr.late++;
 	} else {
-		last_written_ts = ts;
-		any_written = 1;
+		a->last_written_ts = ts;
+		a->any_written = 1;
 	}
 	n->written++;
 	output_write(a, ts, wirelen, caplen, data);
@@ -69,9 +60,9 @@ write_one(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 static void
 pop_and_write(struct analyzer *a)
 {
-	const struct heap_ent *top = heap_top(&heap);
+	const struct heap_ent *top = heap_top(&a->heap);
 	uint64_t ts = top->key;
-	struct rec *r = heap_pop(&heap);
+	struct rec *r = heap_pop(&a->heap);
 
 	write_one(a, r->node, ts, r->wirelen, r->caplen, r->data);
 	free(r);
@@ -83,12 +74,12 @@ reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 {
 	struct rec *r;
 
-	if (ts > newest_ts) {
-		newest_ts = ts;
-		newest_grew = 1;
+	if (ts > a->newest_ts) {
+		a->newest_ts = ts;
+		a->newest_grew = 1;
 	}
 	r = malloc(sizeof(*r) + caplen);
-	if (r == NULL || heap_push(&heap, ts, arrivals++, r) == -1) {
+	if (r == NULL || heap_push(&a->heap, ts, a->arrivals++, r) == -1) {
 		/* out of memory: better out of place than lost */
 		free(r);
 		a->ctr.forced++;
@@ -99,12 +90,12 @@ reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 	r->wirelen = wirelen;
 	r->caplen = caplen;
 	memcpy(r->data, data, caplen);
-	if (heap_len(&heap) > a->conf.reorder_max) {
+	if (heap_len(&a->heap) > a->conf.reorder_max) {
 		a->ctr.forced++;
 		pop_and_write(a);
 	}
-	if (heap_len(&heap) > a->ctr.buffered_max)
-		a->ctr.buffered_max = heap_len(&heap);
+	if (heap_len(&a->heap) > a->ctr.buffered_max)
+		a->ctr.buffered_max = heap_len(&a->heap);
 }
 
 static void
@@ -112,7 +103,7 @@ release_upto(struct analyzer *a, uint64_t limit)
 {
 	const struct heap_ent *top;
 
-	while ((top = heap_top(&heap)) != NULL && top->key <= limit)
+	while ((top = heap_top(&a->heap)) != NULL && top->key <= limit)
 		pop_and_write(a);
 }
 
@@ -122,14 +113,14 @@ arm_idle(struct analyzer *a, uint64_t now)
 	uint64_t window = a->conf.reorder_ms * NS_PER_MS, wait = 0;
 	struct timeval tv;
 
-	if (heap_len(&heap) == 0 || evtimer_pending(idle_ev, NULL))
+	if (heap_len(&a->heap) == 0 || evtimer_pending(a->ev_idle, NULL))
 		return;
-	if (now - newest_mono < window)
-		wait = window - (now - newest_mono);
+	if (now - a->newest_mono < window)
+		wait = window - (now - a->newest_mono);
 	wait = (wait + 999) / 1000;	/* µs, rounded up: never early */
 	tv.tv_sec = (time_t)(wait / 1000000);
 	tv.tv_usec = (suseconds_t)(wait % 1000000);
-	evtimer_add(idle_ev, &tv);
+	evtimer_add(a->ev_idle, &tv);
 }
 
 static void
@@ -140,7 +131,7 @@ idle_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (now - newest_mono >= a->conf.reorder_ms * NS_PER_MS)
+	if (now - a->newest_mono >= a->conf.reorder_ms * NS_PER_MS)
 		release_upto(a, UINT64_MAX);
 	else
 		arm_idle(a, now);
@@ -152,12 +143,12 @@ reorder_input_done(struct analyzer *a)
 	uint64_t window = a->conf.reorder_ms * NS_PER_MS;
 	uint64_t now = dicap_mono_ns();
 
-	if (newest_grew) {
-		newest_mono = now;
-		newest_grew = 0;
+	if (a->newest_grew) {
+		a->newest_mono = now;
+		a->newest_grew = 0;
 	}
-	if (newest_ts >= window)
-		release_upto(a, newest_ts - window);
+	if (a->newest_ts >= window)
+		release_upto(a, a->newest_ts - window);
 	arm_idle(a, now);
 }
 
@@ -170,20 +161,18 @@ reorder_flush_all(struct analyzer *a)
 size_t
 reorder_len(const struct analyzer *a)
 {
-	(void)a;
-	return heap_len(&heap);
+	return heap_len(&a->heap);
 }
 
 void
 reorder_free(struct analyzer *a)
 {
-	(void)a;
 	struct rec *r;
 
-	while ((r = heap_pop(&heap)) != NULL)
+	while ((r = heap_pop(&a->heap)) != NULL)
 		free(r);
-	heap_free(&heap);
-	if (idle_ev != NULL)
-		event_free(idle_ev);
-	idle_ev = NULL;
+	heap_free(&a->heap);
+	if (a->ev_idle != NULL)
+		event_free(a->ev_idle);
+	a->ev_idle = NULL;
 }
