@@ -23,10 +23,12 @@
 #include <stdio.h>
 
 #include <event2/event.h>
+#include <pcap/pcap.h>
 #include <uthash.h>
 
 #include "ctlmsg.h"
 #include "heap.h"
+#include "outname.h"
 #include "seqwin.h"
 
 #define PROG			"dicap-analyzer"
@@ -44,6 +46,8 @@
 #define ANA_MAX_NODES		4096	/* beyond: batches of new node ids dropped */
 #define ANA_MAX_TCP_CONNS	1024
 #define ANA_ADDR_STRLEN		64
+/* An output file's name: outname's base and room for a -C counter. */
+#define ANA_FILENAME_LEN	(sizeof(((struct outname *)0)->base) + 32)
 
 #define NS_PER_MS		1000000ULL
 #define NS_PER_SEC		1000000000ULL
@@ -157,6 +161,17 @@ struct analyzer {
 	uint64_t arrivals;		/* tie-break: arrival order */
 	uint64_t last_written_ts;
 	int any_written;
+
+	/* output.c */
+	pcap_t *pcap_dead;		/* the dumper's link type and snaplen */
+	pcap_dumper_t *dumper;		/* NULL: closed, or failed */
+	struct outname outnames;
+	char out_name[ANA_FILENAME_LEN];	/* the current file, "-": stdout */
+	uint64_t file_bytes;
+	uint64_t file_records;
+	uint64_t interval_start_ts;	/* -G: the current interval's first record */
+	int interval_started;
+	int first_file;			/* the file opened at start */
 };
 
 /* analyzer.c */
