@@ -293,6 +293,7 @@ main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.udp_fd = -1;
+	a.live = -1;
 	opt_program(PROG, NULL, 1);
 	parse_options(argc, argv, &a.conf);
 	log_init(a.conf.debug, 1, PROG);

@@ -172,6 +172,10 @@ struct analyzer {
 	uint64_t interval_start_ts;	/* -G: the current interval's first record */
 	int interval_started;
 	int first_file;			/* the file opened at start */
+
+	/* stats.c */
+	uint64_t tick_mono;		/* the previous tick, 0: none yet */
+	int live;			/* print the live line; -1: not decided yet */
 };
 
 /* analyzer.c */

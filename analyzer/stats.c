@@ -230,16 +230,14 @@ live_line(const struct analyzer *a, uint64_t dt_ns)
 void
 stats_tick(struct analyzer *a)
 {
-	static uint64_t last_mono;
-	static int tty = -1;
 	uint64_t now = dicap_mono_ns();
 	struct node *n;
 
-	if (tty == -1)
-		tty = !a->conf.quiet && isatty(STDERR_FILENO);
-	if (tty)
-		live_line(a, last_mono ? now - last_mono : 0);
-	last_mono = now;
+	if (a->live == -1)
+		a->live = !a->conf.quiet && isatty(STDERR_FILENO);
+	if (a->live)
+		live_line(a, a->tick_mono ? now - a->tick_mono : 0);
+	a->tick_mono = now;
 	for (n = a->nodes; n != NULL; n = n->hh.next) {
 		n->tick_records = n->records;
 		n->tick_missing = seqwin_missing(&n->seq);
