@@ -239,6 +239,8 @@ struct coord {
 	struct event *ev_expire;
 	struct leaver *leavers;		/* left since the last publish */
 	uint32_t n_leavers, leavers_cap;
+	uint64_t log_second;		/* mono ns: start of the node log budget's second */
+	unsigned int log_used;		/* node events logged at info level in it */
 
 	/* topology.c */
 	uint32_t term, epoch;
@@ -252,6 +254,7 @@ struct coord {
 	uint32_t n_members, members_cap;
 	struct event *ev_publish, *ev_resend;
 	struct fanout fan;
+	uint64_t fan_warned;		/* mono ns of the last slow fan-out warning */
 
 	/* table.c */
 	struct table_state tbl;
@@ -290,6 +293,7 @@ struct coord {
 
 	/* coord.c */
 	struct event *ev_tick;
+	unsigned int ticks;
 	struct event *ev_sigterm, *ev_sigint, *ev_sighup;
 };
 

@@ -201,14 +201,14 @@ fanout_start(struct coord *c, int full)
 static void
 fanout_done(struct coord *c)
 {
-	static uint64_t last_warn;
 	struct fanout *f = &c->fan;
 	uint64_t took = dicap_mono_ns() - f->started;
 
 	log_debug("epoch %u sent to %u nodes in %llu ms", f->epoch, f->n,
 	    (unsigned long long)(took / MS(1)));
-	if (f->full && took > MS(c->conf.guard_ms) && f->started - last_warn > MS(60000)) {
-		last_warn = f->started;
+	if (f->full && took > MS(c->conf.guard_ms) &&
+	    f->started - c->fan_warned > MS(60000)) {
+		c->fan_warned = f->started;
 		log_warnx("sending epoch %u to %u nodes took %llu ms, more than --guard %u ms:"
 		    " nodes apply it late; raise --guard", f->epoch, f->n,
 		    (unsigned long long)(took / MS(1)), c->conf.guard_ms);
