@@ -275,6 +275,7 @@ struct coord {
 	int mfd;
 	int announce_failed;
 	struct dicap_addr announce_self;	/* COORD in announcements */
+	uint8_t announce_buf[DICAP_CTL_MAX_LEN];	/* 64 KiB: off the stack */
 
 	/* status.c */
 	struct status_job_list jobs;
@@ -282,6 +283,7 @@ struct coord {
 	struct event *ev_jobs;
 	struct status_wait_list waiting;
 	uint32_t n_waiting;
+	uint8_t status_part[DICAP_CTL_MAX_LEN];	/* 64 KiB: off the stack */
 
 	/* inject.c */
 	int pfd;			/* AF_PACKET on --inject-dev, or -1 */
