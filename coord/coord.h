@@ -5,8 +5,10 @@
  *   addr.c      address conversions
  *   net.c       the UDP control socket, codec with the key, replay checks
  *   nodes.c     the node table and JOIN/HEARTBEAT/LEAVE
- *   topology.c  epochs, the member list, TOPOLOGY fan-out and resends
- *   election.c  roles, terms, COORD_SYNC, candidacy, takeover, step-down
+ *   topology.c  term and epoch (their only writer), the member list,
+ *               TOPOLOGY fan-out and resends
+ *   election.c  roles, when to change term, COORD_SYNC, candidacy, takeover,
+ *               step-down
  *   announce.c  multicast announcements
  *   status.c    STATUS replies and the NODE_INFO records they share with syncs
  *   table.c     the bucket table behind the shares, built in a worker thread
@@ -242,7 +244,7 @@ struct coord {
 	uint64_t log_second;		/* mono ns: start of the node log budget's second */
 	unsigned int log_used;		/* node events logged at info level in it */
 
-	/* topology.c */
+	/* topology.c; term and epoch change only there (election.c asks) */
 	uint32_t term, epoch;
 	int dirty;
 	uint32_t pub_joined, pub_left;	/* since the last publish, for the log */
@@ -361,6 +363,11 @@ void	topology_send_leaver(struct coord *, const struct leaver *);
 void	topology_send_accept(struct coord *, struct node *);
 void	topology_stop(struct coord *);
 void	topology_resend_schedule(struct coord *);
+uint32_t topology_term_after(const struct coord *, uint32_t seen);
+void	topology_new_term(struct coord *, uint32_t seen);
+void	topology_adopt_term(struct coord *, uint32_t term);
+void	topology_raise_epoch(struct coord *, uint32_t epoch);
+void	topology_follow_epoch(struct coord *, uint32_t epoch);
 
 /* table.c */
 int	table_init(struct coord *);

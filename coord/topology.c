@@ -50,6 +50,53 @@ topology_free(struct coord *c)
 	free(c->members);
 }
 
+/*
+ * Term and epoch name every topology; they change here only, so that a
+ * reader of this file sees every way a (term, epoch) can come about.
+ */
+
+/*
+ * The term a takeover takes: above ours and @seen.  The last term stays:
+ * reaching it would take 2^32 elections.
+ */
+uint32_t
+topology_term_after(const struct coord *c, uint32_t seen)
+{
+	uint32_t t = seen > c->term ? seen : c->term;
+
+	return t == UINT32_MAX ? t : t + 1;
+}
+
+/* No topology before had that term, so nodes follow ours over theirs. */
+void
+topology_new_term(struct coord *c, uint32_t seen)
+{
+	c->term = topology_term_after(c, seen);
+}
+
+/* Never lower: a message with a lower term must still look stale. */
+void
+topology_adopt_term(struct coord *c, uint32_t term)
+{
+	if (term > c->term)
+		c->term = term;
+}
+
+/* An epoch a node applied but we never published: ours must pass it. */
+void
+topology_raise_epoch(struct coord *c, uint32_t epoch)
+{
+	if (epoch > c->epoch)
+		c->epoch = epoch;
+}
+
+/* A standby mirrors the active's epoch: a takeover publishes the next one. */
+void
+topology_follow_epoch(struct coord *c, uint32_t epoch)
+{
+	c->epoch = epoch;
+}
+
 static uint32_t
 part_count(const struct coord *c)
 {
