@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@ enum an_state {
 struct analyzer {
 	struct capture *cap;
 	struct dicap_addr addr;
+	char name[DICAP_ADDR_STRLEN];	/* addr, for the log */
 	enum an_state state;
 	int fd;				/* UDP: the connected socket */
 	struct bufferevent *bev;	/* TCP */
@@ -91,11 +93,7 @@ static void tcp_connect(struct analyzer *);
 static const char *
 an_name(const struct analyzer *a)
 {
-	static char buf[DICAP_ADDR_STRLEN];
-
-	if (dicap_addr_format(&a->addr, buf, sizeof(buf)) == NULL)
-		return "(bad address)";
-	return buf;
+	return a->name;
 }
 
 static int
@@ -406,6 +404,8 @@ an_new(struct capture *c, const struct dicap_addr *addr)
 		fatal("%s", __func__);
 	a->cap = c;
 	a->addr = *addr;
+	if (dicap_addr_format(&a->addr, a->name, sizeof(a->name)) == NULL)
+		snprintf(a->name, sizeof(a->name), "(bad address)");
 	a->fd = -1;
 	a->backoff_ms = CAPTURE_RETRY_MS;
 	if (c->transport == CAPTURE_TCP) {
