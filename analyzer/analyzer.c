@@ -23,12 +23,6 @@
 #include "opt.h"
 #include "replay.h"
 
-struct ana_conf conf;
-struct ana_counters ctr;
-
-static struct event_base *base;
-static int exit_status;
-
 enum long_only {
 	OPT_TRANSPORT = 256,
 	OPT_REORDER_MS,
@@ -115,66 +109,68 @@ transport(const char *s)
 
 
 static void
-parse_options(int argc, char **argv)
+parse_options(int argc, char **argv, struct ana_conf *conf)
 {
 	const char *listen = NULL;
 	int ch;
 
-	memset(&conf, 0, sizeof(conf));
-	conf.transports = ANA_T_UDP;
-	conf.reorder_ms = ANA_DEFAULT_REORDER_MS;
-	conf.reorder_max = ANA_DEFAULT_REORDER_MAX;
-	conf.snaplen = ANA_DEFAULT_SNAPLEN;
-	conf.linktype = ANA_DEFAULT_LINKTYPE;
+	memset(conf, 0, sizeof(*conf));
+	conf->transports = ANA_T_UDP;
+	conf->reorder_ms = ANA_DEFAULT_REORDER_MS;
+	conf->reorder_max = ANA_DEFAULT_REORDER_MAX;
+	conf->snaplen = ANA_DEFAULT_SNAPLEN;
+	conf->linktype = ANA_DEFAULT_LINKTYPE;
 	while ((ch = getopt_long(argc, argv, "l:w:C:G:qfdh", long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
 			listen = optarg;
 			break;
 		case 'w':
-			conf.outfile = optarg;
+			conf->outfile = optarg;
 			break;
 		case 'C':
-			conf.rotate_bytes = file_size(optarg);
+			conf->rotate_bytes = file_size(optarg);
 			break;
 		case 'G':
-			conf.rotate_secs = (uint32_t)opt_number("-G", optarg, 1, 366ULL * 86400);
+			conf->rotate_secs = (uint32_t)opt_number("-G", optarg, 1,
+			    366ULL * 86400);
 			break;
 		case 'q':
-			conf.quiet = 1;
+			conf->quiet = 1;
 			break;
 		case 'f':
 			break;
 		case 'd':
-			conf.debug = 1;
+			conf->debug = 1;
 			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
 		case OPT_TRANSPORT:
-			conf.transports = transport(optarg);
+			conf->transports = transport(optarg);
 			break;
 		case OPT_REORDER_MS:
-			conf.reorder_ms = (uint32_t)opt_number("--reorder-ms", optarg, 0, 3600000);
+			conf->reorder_ms = (uint32_t)opt_number("--reorder-ms", optarg, 0,
+			    3600000);
 			break;
 		case OPT_REORDER_MAX:
-			conf.reorder_max = (uint32_t)opt_number("--reorder-max", optarg, 1,
+			conf->reorder_max = (uint32_t)opt_number("--reorder-max", optarg, 1,
 			    100000000);
 			break;
 		case OPT_SNAPLEN:
-			conf.snaplen = (uint32_t)opt_number("--snaplen", optarg, 1,
+			conf->snaplen = (uint32_t)opt_number("--snaplen", optarg, 1,
 			    ANA_MAX_SNAPLEN);
 			break;
 		case OPT_LINKTYPE:
-			conf.linktype = (uint16_t)opt_number("--linktype", optarg, 0, 65535);
+			conf->linktype = (uint16_t)opt_number("--linktype", optarg, 0, 65535);
 			break;
 		case OPT_STATS:
 			if (optarg[0] == '\0')
 				opt_fail("--stats needs a file name");
-			conf.stats_file = optarg;
+			conf->stats_file = optarg;
 			break;
 		case OPT_JSON:
-			conf.json = 1;
+			conf->json = 1;
 			break;
 		default:
 			usage(stderr);
@@ -185,55 +181,56 @@ parse_options(int argc, char **argv)
 		opt_fail("unexpected argument %s (see --help)", argv[optind]);
 	if (listen == NULL)
 		opt_fail("-l addr:port is required (see --help)");
-	if (dicap_addr_parse(listen, &conf.listen) == -1)
+	if (dicap_addr_parse(listen, &conf->listen) == -1)
 		opt_fail("-l %s is not ADDR:PORT (e.g. 192.0.2.1:7470 or [2001:db8::1]:7470)",
 		    listen);
-	if (conf.outfile == NULL)
+	if (conf->outfile == NULL)
 		opt_fail("-w file is required (- for standard output)");
-	if (conf.outfile[0] == '\0')
+	if (conf->outfile[0] == '\0')
 		opt_fail("-w needs a file name (- for standard output)");
-	if (strcmp(conf.outfile, "-") == 0 && (conf.rotate_bytes || conf.rotate_secs))
+	if (strcmp(conf->outfile, "-") == 0 && (conf->rotate_bytes || conf->rotate_secs))
 		opt_fail("-C and -G rotate files: they do not apply to -w -");
 }
 
 void
-ana_stop(int status)
+ana_stop(struct analyzer *a, int status)
 {
-	if (status > exit_status)
-		exit_status = status;
-	if (base != NULL)
-		event_base_loopbreak(base);
+	if (status > a->exit_status)
+		a->exit_status = status;
+	if (a->base != NULL)
+		event_base_loopbreak(a->base);
 }
 
 static void
 stop_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
-	(void)arg;
 	log_debug("signal %d: stopping", (int)sig);
-	ana_stop(0);
+	ana_stop(arg, 0);
 }
 
 static void
 usr1_cb(evutil_socket_t sig, short what, void *arg)
 {
+	struct analyzer *a = arg;
+
 	(void)sig;
 	(void)what;
-	(void)arg;
-	if (conf.stats_file != NULL)
-		stats_write_file(conf.stats_file);
+	if (a->conf.stats_file != NULL)
+		stats_write_file(a, a->conf.stats_file);
 	else
-		stats_print_json(stderr);
+		stats_print_json(a, stderr);
 }
 
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct analyzer *a = arg;
+
 	(void)fd;
 	(void)what;
-	(void)arg;
-	output_flush();
-	stats_tick();
+	output_flush(a);
+	stats_tick(a);
 }
 
 static void
@@ -244,80 +241,84 @@ add_event(struct event *ev, const struct timeval *tv)
 }
 
 static void
-summary(void)
+summary(const struct analyzer *a)
 {
-	struct node *n;
+	const struct node *n;
 	uint64_t gaps = 0, dups = 0;
 
-	for (n = nodes; n != NULL; n = n->hh.next) {
+	for (n = a->nodes; n != NULL; n = n->hh.next) {
 		gaps += seqwin_missing(&n->seq);
 		dups += n->duplicates;
 	}
 	log_info("%llu records from %u nodes written to %s (%llu file%s); %llu batches "
 	    "missing, %llu duplicates, %llu malformed, %llu late",
-	    (unsigned long long)ctr.written, HASH_COUNT(nodes),
-	    strcmp(conf.outfile, "-") == 0 ? "standard output" : conf.outfile,
-	    (unsigned long long)ctr.files, ctr.files == 1 ? "" : "s",
+	    (unsigned long long)a->ctr.written, HASH_COUNT(a->nodes),
+	    strcmp(a->conf.outfile, "-") == 0 ? "standard output" : a->conf.outfile,
+	    (unsigned long long)a->ctr.files, a->ctr.files == 1 ? "" : "s",
 	    (unsigned long long)gaps, (unsigned long long)dups,
-	    (unsigned long long)ctr.malformed, (unsigned long long)ctr.late);
+	    (unsigned long long)a->ctr.malformed, (unsigned long long)a->ctr.late);
 }
 
 static void
-shut_down(void)
+shut_down(struct analyzer *a)
 {
-	net_drain();
-	reorder_flush_all();
-	if (output_close() == -1)
-		exit_status = 1;
-	if (conf.stats_file != NULL)
-		stats_write_file(conf.stats_file);
-	if (conf.json)
-		stats_print_json(strcmp(conf.outfile, "-") == 0 ? stderr : stdout);
-	if (!conf.quiet)
-		summary();
+	net_drain(a);
+	reorder_flush_all(a);
+	if (output_close(a) == -1)
+		a->exit_status = 1;
+	if (a->conf.stats_file != NULL)
+		stats_write_file(a, a->conf.stats_file);
+	if (a->conf.json)
+		stats_print_json(a, strcmp(a->conf.outfile, "-") == 0 ? stderr : stdout);
+	if (!a->conf.quiet)
+		summary(a);
 }
 
 int
 main(int argc, char **argv)
 {
+	struct analyzer a;
 	struct event *ev[5];
 	const struct timeval second = { 1, 0 };
 	size_t i;
 
+	memset(&a, 0, sizeof(a));
+	a.udp_fd = -1;
+	a.live = -1;
 	opt_program(PROG, NULL, 1);
-	parse_options(argc, argv);
-	log_init(conf.debug, 1, PROG);
+	parse_options(argc, argv, &a.conf);
+	log_init(a.conf.debug, 1, PROG);
 	signal(SIGPIPE, SIG_IGN);
-	ctr.start_ns = dicap_now_ns();
-	ctr.start_mono_ns = dicap_mono_ns();
-	if ((base = event_base_new()) == NULL)
+	a.ctr.start_ns = dicap_now_ns();
+	a.ctr.start_mono_ns = dicap_mono_ns();
+	if ((a.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	reorder_init(base);
-	if (net_open(base) == -1)
+	reorder_init(&a);
+	if (net_open(&a) == -1)
 		exit(1);
-	if (output_open() == -1)
+	if (output_open(&a) == -1)
 		exit(1);
-	ev[0] = evsignal_new(base, SIGTERM, stop_cb, NULL);
-	ev[1] = evsignal_new(base, SIGINT, stop_cb, NULL);
-	ev[2] = evsignal_new(base, SIGHUP, stop_cb, NULL);
-	ev[3] = evsignal_new(base, SIGUSR1, usr1_cb, NULL);
-	ev[4] = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
+	ev[0] = evsignal_new(a.base, SIGTERM, stop_cb, &a);
+	ev[1] = evsignal_new(a.base, SIGINT, stop_cb, &a);
+	ev[2] = evsignal_new(a.base, SIGHUP, stop_cb, &a);
+	ev[3] = evsignal_new(a.base, SIGUSR1, usr1_cb, &a);
+	ev[4] = event_new(a.base, -1, EV_PERSIST, tick_cb, &a);
 	for (i = 0; i < 4; i++)
 		add_event(ev[i], NULL);
 	add_event(ev[4], &second);
 	log_info("listening on %s %s, writing %s, reorder window %u ms",
-	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", dicap_addr_str(&conf.listen),
-	    strcmp(conf.outfile, "-") == 0 ? "standard output" : conf.outfile,
-	    conf.reorder_ms);
-	if (conf.stats_file != NULL)
-		stats_write_file(conf.stats_file);
-	event_base_dispatch(base);
-	shut_down();
+	    a.conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", dicap_addr_str(&a.conf.listen),
+	    strcmp(a.conf.outfile, "-") == 0 ? "standard output" : a.conf.outfile,
+	    a.conf.reorder_ms);
+	if (a.conf.stats_file != NULL)
+		stats_write_file(&a, a.conf.stats_file);
+	event_base_dispatch(a.base);
+	shut_down(&a);
 	for (i = 0; i < 5; i++)
 		event_free(ev[i]);
-	net_close();
-	reorder_free();
-	nodes_free();
-	event_base_free(base);
-	return exit_status;
+	net_close(&a);
+	reorder_free(&a);
+	nodes_free(&a);
+	event_base_free(a.base);
+	return a.exit_status;
 }

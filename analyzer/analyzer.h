@@ -17,13 +17,18 @@
 #ifndef ANA_ANALYZER_H
 #define ANA_ANALYZER_H
 
+#include <sys/queue.h>
+
 #include <stdint.h>
 #include <stdio.h>
 
 #include <event2/event.h>
+#include <pcap/pcap.h>
 #include <uthash.h>
 
 #include "ctlmsg.h"
+#include "heap.h"
+#include "outname.h"
 #include "seqwin.h"
 #include "sockaddr.h"
 
@@ -42,6 +47,8 @@
 #define ANA_MAX_NODES		4096	/* beyond: batches of new node ids dropped */
 #define ANA_MAX_TCP_CONNS	1024
 #define ANA_ADDR_STRLEN		64
+/* An output file's name: outname's base and room for a -C counter. */
+#define ANA_FILENAME_LEN	(sizeof(((struct outname *)0)->base) + 32)
 
 #define NS_PER_MS		1000000ULL
 #define NS_PER_SEC		1000000000ULL
@@ -122,44 +129,90 @@ struct ana_counters {
 	uint64_t start_ns, start_mono_ns;
 };
 
-extern struct ana_conf conf;
-extern struct ana_counters ctr;
-extern struct node *nodes;
-extern struct sender *senders;
+struct conn;			/* net.c: a TCP connection */
+LIST_HEAD(conn_list, conn);
+struct udp_rx;			/* net.c: recvmmsg() buffers */
+
+/* Everything the analyzer holds, passed to every function that needs it. */
+struct analyzer {
+	struct ana_conf conf;
+	struct ana_counters ctr;
+	struct event_base *base;
+	int exit_status;
+
+	/* net.c */
+	int udp_fd;
+	struct event *ev_udp;
+	struct udp_rx *rx;		/* allocated with the UDP socket */
+	uint32_t last_ovfl;		/* the socket's SO_RXQ_OVFL total so far */
+	struct evconnlistener *listener;
+	struct conn_list conns;
+
+	/* nodes.c */
+	struct node *nodes;
+	struct sender *senders;
+	unsigned int sender_count;
+
+	/* reorder.c */
+	struct heap heap;
+	struct event *ev_idle;
+	uint64_t newest_ts;		/* T */
+	uint64_t newest_mono;		/* when T last grew */
+	int newest_grew;
+	uint64_t arrivals;		/* tie-break: arrival order */
+	uint64_t last_written_ts;
+	int any_written;
+
+	/* output.c */
+	pcap_t *pcap_dead;		/* the dumper's link type and snaplen */
+	pcap_dumper_t *dumper;		/* NULL: closed, or failed */
+	struct outname outnames;
+	char out_name[ANA_FILENAME_LEN];	/* the current file, "-": stdout */
+	uint64_t file_bytes;
+	uint64_t file_records;
+	uint64_t interval_start_ts;	/* -G: the current interval's first record */
+	int interval_started;
+	int first_file;			/* the file opened at start */
+
+	/* stats.c */
+	uint64_t tick_mono;		/* the previous tick, 0: none yet */
+	int live;			/* print the live line; -1: not decided yet */
+};
 
 /* analyzer.c */
-void	ana_stop(int status);
+void	ana_stop(struct analyzer *, int status);
 
 /* net.c */
-int	net_open(struct event_base *);
-void	net_drain(void);
-void	net_close(void);
+int	net_open(struct analyzer *);
+void	net_drain(struct analyzer *);
+void	net_close(struct analyzer *);
 
 /* nodes.c */
-struct sender *sender_get(const struct sender_key *);
-void	sender_malformed(struct sender *, const char *why);
-void	ingest_batch(const uint8_t *buf, size_t len, struct sender *);
-void	nodes_free(void);
+struct sender *sender_get(struct analyzer *, const struct sender_key *);
+void	sender_malformed(struct analyzer *, struct sender *, const char *why);
+void	ingest_batch(struct analyzer *, const uint8_t *buf, size_t len, struct sender *);
+void	nodes_free(struct analyzer *);
 
 /* reorder.c */
-void	reorder_init(struct event_base *);
-void	reorder_push(struct node *, uint64_t ts, uint32_t wirelen,
+void	reorder_init(struct analyzer *);
+void	reorder_push(struct analyzer *, struct node *, uint64_t ts, uint32_t wirelen,
 	    const uint8_t *data, uint32_t caplen);
-void	reorder_input_done(void);
-void	reorder_flush_all(void);
-size_t	reorder_len(void);
-void	reorder_free(void);
+void	reorder_input_done(struct analyzer *);
+void	reorder_flush_all(struct analyzer *);
+size_t	reorder_len(const struct analyzer *);
+void	reorder_free(struct analyzer *);
 
 /* output.c */
-int	output_open(void);
-void	output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data);
-int	output_flush(void);
-int	output_close(void);
-const char *output_name(void);
+int	output_open(struct analyzer *);
+void	output_write(struct analyzer *, uint64_t ts, uint32_t wirelen, uint32_t caplen,
+	    const uint8_t *data);
+int	output_flush(struct analyzer *);
+int	output_close(struct analyzer *);
+const char *output_name(const struct analyzer *);
 
 /* stats.c */
-void	stats_tick(void);
-int	stats_write_file(const char *path);
-void	stats_print_json(FILE *);
+void	stats_tick(struct analyzer *);
+int	stats_write_file(const struct analyzer *, const char *path);
+void	stats_print_json(const struct analyzer *, FILE *);
 
 #endif /* ANA_ANALYZER_H */

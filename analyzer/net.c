@@ -40,25 +40,23 @@
 #define DRAIN_MAX	1000000		/* datagrams read at shutdown at most */
 
 struct conn {
+	struct analyzer *a;
 	struct bufferevent *bev;
 	struct sender *sender;
 	LIST_ENTRY(conn) entry;
 };
 
-static LIST_HEAD(, conn) conns = LIST_HEAD_INITIALIZER(conns);
-static int udp_fd = -1;
-static struct event *udp_ev;
-static struct evconnlistener *listener;
-static uint32_t last_ovfl;
-
-static uint8_t rx_bufs[RX_VLEN][RX_BUF_LEN];
-static struct mmsghdr rx_msgs[RX_VLEN];
-static struct iovec rx_iov[RX_VLEN];
-static struct sockaddr_storage rx_from[RX_VLEN];
-static union {
-	char buf[CMSG_SPACE(sizeof(uint32_t))];
-	struct cmsghdr align;
-} rx_cmsg[RX_VLEN];
+/* About 2 MiB: allocated, so that struct analyzer fits on main()'s stack. */
+struct udp_rx {
+	uint8_t bufs[RX_VLEN][RX_BUF_LEN];
+	struct mmsghdr msgs[RX_VLEN];
+	struct iovec iov[RX_VLEN];
+	struct sockaddr_storage from[RX_VLEN];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} cmsg[RX_VLEN];
+};
 
 /* A v4-mapped IPv6 peer is keyed and shown as the IPv4 address it is. */
 static void
@@ -86,7 +84,7 @@ key_from(struct sender_key *k, int transport, const struct sockaddr *sa)
 }
 
 static void
-note_socket_drops(struct msghdr *mh)
+note_socket_drops(struct analyzer *a, struct msghdr *mh)
 {
 	struct cmsghdr *c;
 	uint32_t ovfl;
@@ -96,47 +94,49 @@ note_socket_drops(struct msghdr *mh)
 			continue;
 		memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
 		/* a running total of the socket's drops, modulo 2^32 */
-		ctr.socket_drops += (uint32_t)(ovfl - last_ovfl);
-		last_ovfl = ovfl;
+		a->ctr.socket_drops += (uint32_t)(ovfl - a->last_ovfl);
+		a->last_ovfl = ovfl;
 	}
 }
 
 static void
-udp_datagram(int i)
+udp_datagram(struct analyzer *a, int i)
 {
 	struct sender_key key;
 	struct sender *s;
-	struct msghdr *mh = &rx_msgs[i].msg_hdr;
+	struct udp_rx *rx = a->rx;
+	struct msghdr *mh = &rx->msgs[i].msg_hdr;
 
-	ctr.datagrams++;
-	note_socket_drops(mh);
-	key_from(&key, ANA_T_UDP, (struct sockaddr *)&rx_from[i]);
-	s = sender_get(&key);
+	a->ctr.datagrams++;
+	note_socket_drops(a, mh);
+	key_from(&key, ANA_T_UDP, (struct sockaddr *)&rx->from[i]);
+	s = sender_get(a, &key);
 	if (mh->msg_flags & MSG_TRUNC) {
-		sender_malformed(s, "datagram truncated");
+		sender_malformed(a, s, "datagram truncated");
 		return;
 	}
-	ingest_batch(rx_bufs[i], rx_msgs[i].msg_len, s);
+	ingest_batch(a, rx->bufs[i], rx->msgs[i].msg_len, s);
 }
 
 /* One recvmmsg(): the number of datagrams read, 0 when none, -1 on error. */
 static int
-udp_round(void)
+udp_round(struct analyzer *a)
 {
+	struct udp_rx *rx = a->rx;
 	int i, n;
 
 	for (i = 0; i < RX_VLEN; i++) {
-		rx_iov[i].iov_base = rx_bufs[i];
-		rx_iov[i].iov_len = sizeof(rx_bufs[i]);
-		memset(&rx_msgs[i].msg_hdr, 0, sizeof(rx_msgs[i].msg_hdr));
-		rx_msgs[i].msg_hdr.msg_iov = &rx_iov[i];
-		rx_msgs[i].msg_hdr.msg_iovlen = 1;
-		rx_msgs[i].msg_hdr.msg_name = &rx_from[i];
-		rx_msgs[i].msg_hdr.msg_namelen = sizeof(rx_from[i]);
-		rx_msgs[i].msg_hdr.msg_control = rx_cmsg[i].buf;
-		rx_msgs[i].msg_hdr.msg_controllen = sizeof(rx_cmsg[i].buf);
+		rx->iov[i].iov_base = rx->bufs[i];
+		rx->iov[i].iov_len = sizeof(rx->bufs[i]);
+		memset(&rx->msgs[i].msg_hdr, 0, sizeof(rx->msgs[i].msg_hdr));
+		rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
+		rx->msgs[i].msg_hdr.msg_iovlen = 1;
+		rx->msgs[i].msg_hdr.msg_name = &rx->from[i];
+		rx->msgs[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+		rx->msgs[i].msg_hdr.msg_control = rx->cmsg[i].buf;
+		rx->msgs[i].msg_hdr.msg_controllen = sizeof(rx->cmsg[i].buf);
 	}
-	n = recvmmsg(udp_fd, rx_msgs, RX_VLEN, MSG_DONTWAIT, NULL);
+	n = recvmmsg(a->udp_fd, rx->msgs, RX_VLEN, MSG_DONTWAIT, NULL);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
@@ -144,7 +144,7 @@ udp_round(void)
 		return -1;
 	}
 	for (i = 0; i < n; i++)
-		udp_datagram(i);
+		udp_datagram(a, i);
 	return n;
 }
 
@@ -155,9 +155,8 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	(void)arg;
 	for (round = 0; round < RX_ROUNDS; round++) {
-		n = udp_round();
+		n = udp_round(arg);
 		if (n < RX_VLEN)
 			break;
 	}
@@ -175,26 +174,30 @@ set_rcvbuf(int fd)
 }
 
 static int
-udp_open(struct event_base *base)
+udp_open(struct analyzer *a)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = dicap_addr_to_sockaddr(&conf.listen, 0, &ss);
+	socklen_t len = dicap_addr_to_sockaddr(&a->conf.listen, 0, &ss);
 	int on = 1;
 
-	udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (udp_fd == -1) {
+	if ((a->rx = calloc(1, sizeof(*a->rx))) == NULL) {
+		log_warn("udp receive buffers");
+		return -1;
+	}
+	a->udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->udp_fd == -1) {
 		log_warn("udp socket");
 		return -1;
 	}
-	set_rcvbuf(udp_fd);
-	if (setsockopt(udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
+	set_rcvbuf(a->udp_fd);
+	if (setsockopt(a->udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
 		log_warn("SO_RXQ_OVFL");
-	if (bind(udp_fd, (struct sockaddr *)&ss, len) == -1) {
-		log_warn("cannot listen on udp %s", dicap_addr_str(&conf.listen));
+	if (bind(a->udp_fd, (struct sockaddr *)&ss, len) == -1) {
+		log_warn("cannot listen on udp %s", dicap_addr_str(&a->conf.listen));
 		return -1;
 	}
-	udp_ev = event_new(base, udp_fd, EV_READ | EV_PERSIST, udp_read_cb, NULL);
-	if (udp_ev == NULL || event_add(udp_ev, NULL) == -1) {
+	a->ev_udp = event_new(a->base, a->udp_fd, EV_READ | EV_PERSIST, udp_read_cb, a);
+	if (a->ev_udp == NULL || event_add(a->ev_udp, NULL) == -1) {
 		log_warnx("udp event");
 		return -1;
 	}
@@ -206,8 +209,8 @@ conn_free(struct conn *c)
 {
 	LIST_REMOVE(c, entry);
 	bufferevent_free(c->bev);
+	c->a->ctr.tcp_open--;
 	free(c);
-	ctr.tcp_open--;
 }
 
 /* Ingest every whole batch buffered; -1 when the stream cannot be framed. */
@@ -235,7 +238,7 @@ tcp_batches(struct conn *c)
 			else
 				snprintf(msg, sizeof(msg), "TCP stream: %s (%s); closing "
 				    "the connection", dicap_batch_strerror(err), why);
-			sender_malformed(c->sender, msg);
+			sender_malformed(c->a, c->sender, msg);
 			return -1;
 		}
 		if (evbuffer_get_length(in) < blen)
@@ -243,7 +246,7 @@ tcp_batches(struct conn *c)
 		p = evbuffer_pullup(in, blen);
 		if (p == NULL)
 			fatalx("evbuffer_pullup of %u bytes failed", blen);
-		ingest_batch(p, blen, c->sender);
+		ingest_batch(c->a, p, blen, c->sender);
 		evbuffer_drain(in, blen);
 	}
 	return 0;
@@ -274,7 +277,7 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (left > 0) {
 		snprintf(msg, sizeof(msg), "TCP stream ended inside a batch (%zu bytes "
 		    "pending)", left);
-		sender_malformed(c->sender, msg);
+		sender_malformed(c->a, c->sender, msg);
 	}
 	log_debug("%s: connection closed", c->sender->name);
 	conn_free(c);
@@ -284,41 +287,42 @@ static void
 tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
+	struct analyzer *a = arg;
 	struct sender_key key;
 	struct conn *c;
 
 	(void)salen;
-	(void)arg;
 	key_from(&key, ANA_T_TCP, sa);
-	if (ctr.tcp_open >= ANA_MAX_TCP_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
-		ctr.tcp_refused++;
+	if (a->ctr.tcp_open >= ANA_MAX_TCP_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+		a->ctr.tcp_refused++;
 		log_warnx("refusing a TCP connection: %llu open",
-		    (unsigned long long)ctr.tcp_open);
+		    (unsigned long long)a->ctr.tcp_open);
 		close(fd);
 		return;
 	}
-	c->sender = sender_get(&key);
+	c->a = a;
+	c->sender = sender_get(a, &key);
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		free(c);
 		close(fd);
-		ctr.tcp_refused++;
+		a->ctr.tcp_refused++;
 		return;
 	}
-	LIST_INSERT_HEAD(&conns, c, entry);
-	ctr.tcp_open++;
-	ctr.tcp_accepted++;
+	LIST_INSERT_HEAD(&a->conns, c, entry);
+	a->ctr.tcp_open++;
+	a->ctr.tcp_accepted++;
 	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ);
 	log_debug("%s: connected", c->sender->name);
 }
 
 static int
-tcp_open(struct event_base *base)
+tcp_open(struct analyzer *a)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = dicap_addr_to_sockaddr(&conf.listen, 0, &ss);
+	socklen_t len = dicap_addr_to_sockaddr(&a->conf.listen, 0, &ss);
 	int fd, on = 1;
 
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -329,13 +333,13 @@ tcp_open(struct event_base *base)
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		log_warn("SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, TCP_BACKLOG) == -1) {
-		log_warn("cannot listen on tcp %s", dicap_addr_str(&conf.listen));
+		log_warn("cannot listen on tcp %s", dicap_addr_str(&a->conf.listen));
 		close(fd);
 		return -1;
 	}
-	listener = evconnlistener_new(base, tcp_accept_cb, NULL,
+	a->listener = evconnlistener_new(a->base, tcp_accept_cb, a,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-	if (listener == NULL) {
+	if (a->listener == NULL) {
 		log_warnx("evconnlistener_new failed");
 		close(fd);
 		return -1;
@@ -344,26 +348,27 @@ tcp_open(struct event_base *base)
 }
 
 int
-net_open(struct event_base *base)
+net_open(struct analyzer *a)
 {
-	if ((conf.transports & ANA_T_UDP) && udp_open(base) == -1)
+	LIST_INIT(&a->conns);
+	if ((a->conf.transports & ANA_T_UDP) && udp_open(a) == -1)
 		return -1;
-	if ((conf.transports & ANA_T_TCP) && tcp_open(base) == -1)
+	if ((a->conf.transports & ANA_T_TCP) && tcp_open(a) == -1)
 		return -1;
 	return 0;
 }
 
 /* At shutdown: what the kernel already holds for us is not lost. */
 void
-net_drain(void)
+net_drain(struct analyzer *a)
 {
 	struct conn *c;
 	int total = 0, n;
 
-	if (udp_fd != -1)
-		while (total < DRAIN_MAX && (n = udp_round()) > 0)
+	if (a->udp_fd != -1)
+		while (total < DRAIN_MAX && (n = udp_round(a)) > 0)
 			total += n;
-	LIST_FOREACH(c, &conns, entry) {
+	LIST_FOREACH(c, &a->conns, entry) {
 		struct evbuffer *in = bufferevent_get_input(c->bev);
 		evutil_socket_t fd = bufferevent_getfd(c->bev);
 
@@ -374,17 +379,19 @@ net_drain(void)
 }
 
 void
-net_close(void)
+net_close(struct analyzer *a)
 {
-	while (!LIST_EMPTY(&conns))
-		conn_free(LIST_FIRST(&conns));
-	if (listener != NULL)
-		evconnlistener_free(listener);
-	listener = NULL;
-	if (udp_ev != NULL)
-		event_free(udp_ev);
-	udp_ev = NULL;
-	if (udp_fd != -1)
-		close(udp_fd);
-	udp_fd = -1;
+	while (!LIST_EMPTY(&a->conns))
+		conn_free(LIST_FIRST(&a->conns));
+	if (a->listener != NULL)
+		evconnlistener_free(a->listener);
+	a->listener = NULL;
+	if (a->ev_udp != NULL)
+		event_free(a->ev_udp);
+	a->ev_udp = NULL;
+	if (a->udp_fd != -1)
+		close(a->udp_fd);
+	a->udp_fd = -1;
+	free(a->rx);
+	a->rx = NULL;
 }

@@ -18,20 +18,16 @@
 #define MALFORMED_LOG_FIRST	5	/* per sender; then every ... */
 #define MALFORMED_LOG_EVERY	1000
 
-struct node *nodes;
-struct sender *senders;
-static unsigned int sender_count;
-
 /* NULL when the table is full: forged node ids must not exhaust memory. */
 static struct node *
-node_get(uint32_t id, const struct sender *s, uint64_t now)
+node_get(struct analyzer *a, uint32_t id, const struct sender *s, uint64_t now)
 {
 	struct node *n;
 
-	HASH_FIND(hh, nodes, &id, sizeof(id), n);
+	HASH_FIND(hh, a->nodes, &id, sizeof(id), n);
 	if (n == NULL) {
-		if (HASH_COUNT(nodes) >= ANA_MAX_NODES) {
-			if (ctr.nodes_refused++ == 0)
+		if (HASH_COUNT(a->nodes) >= ANA_MAX_NODES) {
+			if (a->ctr.nodes_refused++ == 0)
 				log_warnx("%s: node 0x%08x is one too many (at most %d): "
 				    "batches of new nodes are dropped", s->name, id,
 				    ANA_MAX_NODES);
@@ -42,7 +38,7 @@ node_get(uint32_t id, const struct sender *s, uint64_t now)
 		n->id = id;
 		seqwin_init(&n->seq);
 		n->first_seen_ns = now;
-		HASH_ADD(hh, nodes, id, sizeof(n->id), n);
+		HASH_ADD(hh, a->nodes, id, sizeof(n->id), n);
 		log_info("node 0x%08x: first batch from %s", id, s->name);
 	}
 	n->last_seen_ns = now;
@@ -76,19 +72,19 @@ sender_name(const struct sender_key *k, char *buf, size_t len)
 }
 
 struct sender *
-sender_get(const struct sender_key *key)
+sender_get(struct analyzer *a, const struct sender_key *key)
 {
 	struct sender_key other;
 	struct sender *s;
 
-	HASH_FIND(hh, senders, key, sizeof(*key), s);
+	HASH_FIND(hh, a->senders, key, sizeof(*key), s);
 	if (s != NULL)
 		return s;
-	if (sender_count >= ANA_MAX_SENDERS) {
+	if (a->sender_count >= ANA_MAX_SENDERS) {
 		/* A flood of source addresses must not grow the table. */
 		memset(&other, 0, sizeof(other));
 		other.transport = key->transport;
-		HASH_FIND(hh, senders, &other, sizeof(other), s);
+		HASH_FIND(hh, a->senders, &other, sizeof(other), s);
 		if (s != NULL)
 			return s;
 		key = &other;
@@ -98,17 +94,17 @@ sender_get(const struct sender_key *key)
 	s->key = *key;
 	sender_name(key, s->name, sizeof(s->name));
 	s->first_seen_ns = dicap_now_ns();
-	HASH_ADD(hh, senders, key, sizeof(s->key), s);
-	sender_count++;
+	HASH_ADD(hh, a->senders, key, sizeof(s->key), s);
+	a->sender_count++;
 	return s;
 }
 
 void
-sender_malformed(struct sender *s, const char *why)
+sender_malformed(struct analyzer *a, struct sender *s, const char *why)
 {
 	s->malformed++;
 	s->last_seen_ns = dicap_now_ns();
-	ctr.malformed++;
+	a->ctr.malformed++;
 	snprintf(s->last_error, sizeof(s->last_error), "%s", why);
 	if (s->malformed <= MALFORMED_LOG_FIRST || s->malformed % MALFORMED_LOG_EVERY == 0)
 		log_warnx("%s: malformed input (%llu so far): %s", s->name,
@@ -146,28 +142,29 @@ count_sequence(struct node *n, const struct dicap_batch_hdr *h, enum seq_verdict
 }
 
 static void
-records_in(struct node *n, const uint8_t *buf, size_t len, const struct dicap_batch_hdr *h)
+records_in(struct analyzer *a, struct node *n, const uint8_t *buf, size_t len,
+    const struct dicap_batch_hdr *h)
 {
 	struct dicap_batch_rec r;
 	size_t off = DICAP_BATCH_HDR_LEN;
 	uint32_t caplen;
 
-	if (h->linktype != conf.linktype) {
+	if (h->linktype != a->conf.linktype) {
 		if (n->linktype_mismatch == 0)
 			log_warnx("node 0x%08x: link type %u, the output has %u: records "
-			    "not written", n->id, h->linktype, conf.linktype);
+			    "not written", n->id, h->linktype, a->conf.linktype);
 		n->linktype_mismatch += h->count;
 		return;
 	}
 	while (dicap_batch_next(buf, len, &off, &r)) {
 		n->wire_bytes += r.wirelen;
-		caplen = r.caplen < conf.snaplen ? r.caplen : conf.snaplen;
-		reorder_push(n, r.ts_ns, r.wirelen, r.data, caplen);
+		caplen = r.caplen < a->conf.snaplen ? r.caplen : a->conf.snaplen;
+		reorder_push(a, n, r.ts_ns, r.wirelen, r.data, caplen);
 	}
 }
 
 void
-ingest_batch(const uint8_t *buf, size_t len, struct sender *s)
+ingest_batch(struct analyzer *a, const uint8_t *buf, size_t len, struct sender *s)
 {
 	struct dicap_batch_hdr h;
 	struct dicap_batch_rec first;
@@ -186,18 +183,18 @@ ingest_batch(const uint8_t *buf, size_t len, struct sender *s)
 		snprintf(msg, sizeof(msg), "%s (%s)", dicap_batch_strerror(err), why);
 		/* the decoder fills the header once the header itself is valid */
 		if (h.version == DICAP_BATCH_VERSION) {
-			if ((n = node_get(h.node_id, s, now)) != NULL)
+			if ((n = node_get(a, h.node_id, s, now)) != NULL)
 				n->malformed++;
 			snprintf(msg, sizeof(msg), "node 0x%08x seq %u: %s (%s)", h.node_id,
 			    h.seq, dicap_batch_strerror(err), why);
 		}
-		sender_malformed(s, msg);
+		sender_malformed(a, s, msg);
 		return;
 	}
 	s->batches++;
 	s->last_seen_ns = now;
-	ctr.batches++;
-	if ((n = node_get(h.node_id, s, now)) == NULL)
+	a->ctr.batches++;
+	if ((n = node_get(a, h.node_id, s, now)) == NULL)
 		return;
 	dicap_batch_next(buf, len, &off, &first);
 	v = seqwin_check(&n->seq, h.seq, first.ts_ns, &jump);
@@ -210,23 +207,23 @@ ingest_batch(const uint8_t *buf, size_t len, struct sender *s)
 	n->batches++;
 	n->records += h.count;
 	n->bytes += len;
-	records_in(n, buf, len, &h);
-	reorder_input_done();
+	records_in(a, n, buf, len, &h);
+	reorder_input_done(a);
 }
 
 void
-nodes_free(void)
+nodes_free(struct analyzer *a)
 {
 	struct node *n, *ntmp;
 	struct sender *s, *stmp;
 
-	HASH_ITER(hh, nodes, n, ntmp) {
-		HASH_DEL(nodes, n);
+	HASH_ITER(hh, a->nodes, n, ntmp) {
+		HASH_DEL(a->nodes, n);
 		free(n);
 	}
-	HASH_ITER(hh, senders, s, stmp) {
-		HASH_DEL(senders, s);
+	HASH_ITER(hh, a->senders, s, stmp) {
+		HASH_DEL(a->senders, s);
 		free(s);
 	}
-	sender_count = 0;
+	a->sender_count = 0;
 }

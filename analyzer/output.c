@@ -35,164 +35,156 @@
 #define PCAP_FILE_HDR_LEN	24
 #define PCAP_REC_HDR_LEN	16
 
-static pcap_t *dead;
-static pcap_dumper_t *dumper;
-static struct outname names;
-static char cur_name[sizeof(names.base) + 32];
-static uint64_t file_bytes;
-static uint64_t interval_start_ts;	/* -G: the current interval's first record */
-static int interval_started;
-static uint64_t file_records;
-static int first_file;		/* the file opened at start */
-
 const char *
-output_name(void)
+output_name(const struct analyzer *a)
 {
-	return cur_name;
+	return a->out_name;
 }
 
 static int
-to_stdout(void)
+to_stdout(const struct analyzer *a)
 {
-	return strcmp(conf.outfile, "-") == 0;
+	return strcmp(a->conf.outfile, "-") == 0;
 }
 
 static void
-output_failed(const char *what)
+output_failed(struct analyzer *a, const char *what)
 {
-	log_warnx("%s: %s; stopping", to_stdout() ? "standard output" : cur_name, what);
-	if (dumper != NULL)
-		pcap_dump_close(dumper);
-	dumper = NULL;
-	ana_stop(1);
+	log_warnx("%s: %s; stopping", to_stdout(a) ? "standard output" : a->out_name, what);
+	if (a->dumper != NULL)
+		pcap_dump_close(a->dumper);
+	a->dumper = NULL;
+	ana_stop(a, 1);
 }
 
 /* Flush and check: pcap_dump() itself reports nothing. */
 static int
-check_file(void)
+check_file(struct analyzer *a)
 {
-	FILE *f = pcap_dump_file(dumper);
+	FILE *f = pcap_dump_file(a->dumper);
 
 	errno = 0;
-	if (pcap_dump_flush(dumper) == -1 || ferror(f)) {
-		output_failed(strerror(errno ? errno : EIO));
+	if (pcap_dump_flush(a->dumper) == -1 || ferror(f)) {
+		output_failed(a, strerror(errno ? errno : EIO));
 		return -1;
 	}
 	return 0;
 }
 
 static int
-open_file(time_t start)
+open_file(struct analyzer *a, time_t start)
 {
-	if (outname_next(&names, start, cur_name, sizeof(cur_name)) == -1) {
-		log_warnx("-w %s: the file name is empty or too long", conf.outfile);
+	if (outname_next(&a->outnames, start, a->out_name, sizeof(a->out_name)) == -1) {
+		log_warnx("-w %s: the file name is empty or too long", a->conf.outfile);
 		return -1;
 	}
-	dumper = pcap_dump_open(dead, cur_name);
-	if (dumper == NULL) {
-		log_warnx("%s", pcap_geterr(dead));
+	a->dumper = pcap_dump_open(a->pcap_dead, a->out_name);
+	if (a->dumper == NULL) {
+		log_warnx("%s", pcap_geterr(a->pcap_dead));
 		return -1;
 	}
-	file_bytes = PCAP_FILE_HDR_LEN;
-	file_records = 0;
-	ctr.files++;
+	a->file_bytes = PCAP_FILE_HDR_LEN;
+	a->file_records = 0;
+	a->ctr.files++;
 	return 0;
 }
 
 int
-output_open(void)
+output_open(struct analyzer *a)
 {
-	dead = pcap_open_dead_with_tstamp_precision(conf.linktype, (int)conf.snaplen,
-	    PCAP_TSTAMP_PRECISION_NANO);
-	if (dead == NULL) {
+	a->pcap_dead = pcap_open_dead_with_tstamp_precision(a->conf.linktype,
+	    (int)a->conf.snaplen, PCAP_TSTAMP_PRECISION_NANO);
+	if (a->pcap_dead == NULL) {
 		log_warnx("pcap_open_dead failed");
 		return -1;
 	}
-	outname_init(&names, conf.outfile, conf.rotate_secs != 0);
-	if (!to_stdout()) {
-		first_file = 1;
-		return open_file((time_t)(dicap_now_ns() / NS_PER_SEC));
+	outname_init(&a->outnames, a->conf.outfile, a->conf.rotate_secs != 0);
+	if (!to_stdout(a)) {
+		a->first_file = 1;
+		return open_file(a, (time_t)(dicap_now_ns() / NS_PER_SEC));
 	}
-	snprintf(cur_name, sizeof(cur_name), "-");
-	dumper = pcap_dump_fopen(dead, stdout);
-	if (dumper == NULL) {
-		log_warnx("standard output: %s", pcap_geterr(dead));
+	snprintf(a->out_name, sizeof(a->out_name), "-");
+	a->dumper = pcap_dump_fopen(a->pcap_dead, stdout);
+	if (a->dumper == NULL) {
+		log_warnx("standard output: %s", pcap_geterr(a->pcap_dead));
 		return -1;
 	}
-	ctr.files++;
+	a->ctr.files++;
 	/* a reader (tcpdump -r -) waits for the file header: send it now */
-	return check_file();
+	return check_file(a);
 }
 
 enum rotation { ROT_NONE, ROT_SIZE, ROT_TIME };
 
 static enum rotation
-rotation_due(uint64_t ts)
+rotation_due(const struct analyzer *a, uint64_t ts)
 {
-	if (conf.rotate_secs && interval_started && ts >= interval_start_ts &&
-	    ts - interval_start_ts >= conf.rotate_secs * NS_PER_SEC)
+	if (a->conf.rotate_secs && a->interval_started && ts >= a->interval_start_ts &&
+	    ts - a->interval_start_ts >= a->conf.rotate_secs * NS_PER_SEC)
 		return ROT_TIME;
-	if (conf.rotate_bytes && file_records > 0 && file_bytes > conf.rotate_bytes)
+	if (a->conf.rotate_bytes && a->file_records > 0 &&
+	    a->file_bytes > a->conf.rotate_bytes)
 		return ROT_SIZE;
 	return ROT_NONE;
 }
 
 /* A -C rotation stays in the -G interval (and its name, plus a counter). */
 static int
-rotate(uint64_t ts, enum rotation why)
+rotate(struct analyzer *a, uint64_t ts, enum rotation why)
 {
-	char old[sizeof(cur_name)];
+	char old[sizeof(a->out_name)];
 
-	if (check_file() == -1)
+	if (check_file(a) == -1)
 		return -1;
-	pcap_dump_close(dumper);
-	dumper = NULL;
-	snprintf(old, sizeof(old), "%s", cur_name);
+	pcap_dump_close(a->dumper);
+	a->dumper = NULL;
+	snprintf(old, sizeof(old), "%s", a->out_name);
 	if (why == ROT_TIME)
-		interval_start_ts = ts;
-	first_file = 0;
-	if (open_file((time_t)(interval_start_ts / NS_PER_SEC)) == -1) {
-		ana_stop(1);
+		a->interval_start_ts = ts;
+	a->first_file = 0;
+	if (open_file(a, (time_t)(a->interval_start_ts / NS_PER_SEC)) == -1) {
+		ana_stop(a, 1);
 		return -1;
 	}
-	log_debug("rotated %s -> %s", old, cur_name);
+	log_debug("rotated %s -> %s", old, a->out_name);
 	return 0;
 }
 
 /* The first file named after its first record, as the later ones are. */
 static void
-rename_first(uint64_t ts)
+rename_first(struct analyzer *a, uint64_t ts)
 {
-	char name[sizeof(cur_name)];
+	char name[sizeof(a->out_name)];
 
-	first_file = 0;
-	if (!names.use_time)
+	a->first_file = 0;
+	if (!a->outnames.use_time)
 		return;
-	outname_init(&names, conf.outfile, 1);
-	if (outname_next(&names, (time_t)(ts / NS_PER_SEC), name, sizeof(name)) == -1 ||
-	    strcmp(name, cur_name) == 0)
+	outname_init(&a->outnames, a->conf.outfile, 1);
+	if (outname_next(&a->outnames, (time_t)(ts / NS_PER_SEC), name, sizeof(name)) == -1 ||
+	    strcmp(name, a->out_name) == 0)
 		return;
-	if (rename(cur_name, name) == -1) {
-		log_warn("rename %s to %s", cur_name, name);
+	if (rename(a->out_name, name) == -1) {
+		log_warn("rename %s to %s", a->out_name, name);
 		return;
 	}
-	snprintf(cur_name, sizeof(cur_name), "%s", name);
+	snprintf(a->out_name, sizeof(a->out_name), "%s", name);
 }
 
 void
-output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data)
+output_write(struct analyzer *a, uint64_t ts, uint32_t wirelen, uint32_t caplen,
+    const uint8_t *data)
 {
 	struct pcap_pkthdr ph;
 	enum rotation why;
 
-	if (dumper == NULL)
+	if (a->dumper == NULL)
 		return;
-	if (!interval_started) {
-		interval_started = 1;
-		interval_start_ts = ts;
+	if (!a->interval_started) {
+		a->interval_started = 1;
+		a->interval_start_ts = ts;
 	}
-	why = rotation_due(ts);
-	if (why != ROT_NONE && rotate(ts, why) == -1)
+	why = rotation_due(a, ts);
+	if (why != ROT_NONE && rotate(a, ts, why) == -1)
 		return;
 	memset(&ph, 0, sizeof(ph));
 	ph.ts.tv_sec = (time_t)(ts / NS_PER_SEC);
@@ -201,39 +193,39 @@ output_write(uint64_t ts, uint32_t wirelen, uint32_t caplen, const uint8_t *data
 	ph.caplen = caplen;
 	ph.len = wirelen;
 	errno = 0;
-	pcap_dump((u_char *)dumper, &ph, data);
-	if (ferror(pcap_dump_file(dumper))) {
-		output_failed(strerror(errno ? errno : EIO));
+	pcap_dump((u_char *)a->dumper, &ph, data);
+	if (ferror(pcap_dump_file(a->dumper))) {
+		output_failed(a, strerror(errno ? errno : EIO));
 		return;
 	}
-	if (file_records++ == 0 && first_file)
-		rename_first(ts);
-	file_bytes += PCAP_REC_HDR_LEN + caplen;
-	ctr.written++;
-	ctr.written_bytes += caplen;
+	if (a->file_records++ == 0 && a->first_file)
+		rename_first(a, ts);
+	a->file_bytes += PCAP_REC_HDR_LEN + caplen;
+	a->ctr.written++;
+	a->ctr.written_bytes += caplen;
 }
 
 int
-output_flush(void)
+output_flush(struct analyzer *a)
 {
-	if (dumper == NULL)
+	if (a->dumper == NULL)
 		return -1;
-	return check_file();
+	return check_file(a);
 }
 
 int
-output_close(void)
+output_close(struct analyzer *a)
 {
 	int rc = 0;
 
-	if (dumper != NULL) {
-		rc = check_file();
-		if (dumper != NULL)
-			pcap_dump_close(dumper);
-		dumper = NULL;
+	if (a->dumper != NULL) {
+		rc = check_file(a);
+		if (a->dumper != NULL)
+			pcap_dump_close(a->dumper);
+		a->dumper = NULL;
 	}
-	if (dead != NULL)
-		pcap_close(dead);
-	dead = NULL;
+	if (a->pcap_dead != NULL)
+		pcap_close(a->pcap_dead);
+	a->pcap_dead = NULL;
 	return rc;
 }

@@ -31,157 +31,148 @@ struct rec {
 	uint8_t data[];
 };
 
-static struct heap heap;
-static struct event *idle_ev;
-static uint64_t newest_ts;		/* T */
-static uint64_t newest_mono;		/* when T last grew */
-static uint64_t arrivals;		/* tie-break: arrival order */
-static uint64_t last_written_ts;
-static int any_written;
-static int newest_grew;
-
 static void idle_cb(evutil_socket_t, short, void *);
 
 void
-reorder_init(struct event_base *base)
+reorder_init(struct analyzer *a)
 {
-	heap_init(&heap);
-	idle_ev = evtimer_new(base, idle_cb, NULL);
-	if (idle_ev == NULL)
+	heap_init(&a->heap);
+	a->ev_idle = evtimer_new(a->base, idle_cb, a);
+	if (a->ev_idle == NULL)
 		fatalx("evtimer_new failed");
 }
 
 static void
-write_one(struct node *n, uint64_t ts, uint32_t wirelen, uint32_t caplen,
-    const uint8_t *data)
+write_one(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
+    uint32_t caplen, const uint8_t *data)
 {
-	if (any_written && ts < last_written_ts) {
+	if (a->any_written && ts < a->last_written_ts) {
 		n->late++;
-		ctr.late++;
+		a->ctr.late++;
 	} else {
-		last_written_ts = ts;
-		any_written = 1;
+		a->last_written_ts = ts;
+		a->any_written = 1;
 	}
 	n->written++;
-	output_write(ts, wirelen, caplen, data);
+	output_write(a, ts, wirelen, caplen, data);
 }
 
 static void
-pop_and_write(void)
+pop_and_write(struct analyzer *a)
 {
-	const struct heap_ent *top = heap_top(&heap);
+	const struct heap_ent *top = heap_top(&a->heap);
 	uint64_t ts = top->key;
-	struct rec *r = heap_pop(&heap);
+	struct rec *r = heap_pop(&a->heap);
 
-	write_one(r->node, ts, r->wirelen, r->caplen, r->data);
+	write_one(a, r->node, ts, r->wirelen, r->caplen, r->data);
 	free(r);
 }
 
 void
-reorder_push(struct node *n, uint64_t ts, uint32_t wirelen, const uint8_t *data,
-    uint32_t caplen)
+reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
+    const uint8_t *data, uint32_t caplen)
 {
 	struct rec *r;
 
-	if (ts > newest_ts) {
-		newest_ts = ts;
-		newest_grew = 1;
+	if (ts > a->newest_ts) {
+		a->newest_ts = ts;
+		a->newest_grew = 1;
 	}
 	r = malloc(sizeof(*r) + caplen);
-	if (r == NULL || heap_push(&heap, ts, arrivals++, r) == -1) {
+	if (r == NULL || heap_push(&a->heap, ts, a->arrivals++, r) == -1) {
 		/* out of memory: better out of place than lost */
 		free(r);
-		ctr.forced++;
-		write_one(n, ts, wirelen, caplen, data);
+		a->ctr.forced++;
+		write_one(a, n, ts, wirelen, caplen, data);
 		return;
 	}
 	r->node = n;
 	r->wirelen = wirelen;
 	r->caplen = caplen;
 	memcpy(r->data, data, caplen);
-	if (heap_len(&heap) > conf.reorder_max) {
-		ctr.forced++;
-		pop_and_write();
+	if (heap_len(&a->heap) > a->conf.reorder_max) {
+		a->ctr.forced++;
+		pop_and_write(a);
 	}
-	if (heap_len(&heap) > ctr.buffered_max)
-		ctr.buffered_max = heap_len(&heap);
+	if (heap_len(&a->heap) > a->ctr.buffered_max)
+		a->ctr.buffered_max = heap_len(&a->heap);
 }
 
 static void
-release_upto(uint64_t limit)
+release_upto(struct analyzer *a, uint64_t limit)
 {
 	const struct heap_ent *top;
 
-	while ((top = heap_top(&heap)) != NULL && top->key <= limit)
-		pop_and_write();
+	while ((top = heap_top(&a->heap)) != NULL && top->key <= limit)
+		pop_and_write(a);
 }
 
 static void
-arm_idle(uint64_t now)
+arm_idle(struct analyzer *a, uint64_t now)
 {
-	uint64_t window = conf.reorder_ms * NS_PER_MS, wait = 0;
+	uint64_t window = a->conf.reorder_ms * NS_PER_MS, wait = 0;
 	struct timeval tv;
 
-	if (heap_len(&heap) == 0 || evtimer_pending(idle_ev, NULL))
+	if (heap_len(&a->heap) == 0 || evtimer_pending(a->ev_idle, NULL))
 		return;
-	if (now - newest_mono < window)
-		wait = window - (now - newest_mono);
+	if (now - a->newest_mono < window)
+		wait = window - (now - a->newest_mono);
 	wait = (wait + 999) / 1000;	/* µs, rounded up: never early */
 	tv.tv_sec = (time_t)(wait / 1000000);
 	tv.tv_usec = (suseconds_t)(wait % 1000000);
-	evtimer_add(idle_ev, &tv);
+	evtimer_add(a->ev_idle, &tv);
 }
 
 static void
 idle_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct analyzer *a = arg;
 	uint64_t now = dicap_mono_ns();
 
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (now - newest_mono >= conf.reorder_ms * NS_PER_MS)
-		release_upto(UINT64_MAX);
+	if (now - a->newest_mono >= a->conf.reorder_ms * NS_PER_MS)
+		release_upto(a, UINT64_MAX);
 	else
-		arm_idle(now);
+		arm_idle(a, now);
 }
 
 void
-reorder_input_done(void)
+reorder_input_done(struct analyzer *a)
 {
-	uint64_t window = conf.reorder_ms * NS_PER_MS;
+	uint64_t window = a->conf.reorder_ms * NS_PER_MS;
 	uint64_t now = dicap_mono_ns();
 
-	if (newest_grew) {
-		newest_mono = now;
-		newest_grew = 0;
+	if (a->newest_grew) {
+		a->newest_mono = now;
+		a->newest_grew = 0;
 	}
-	if (newest_ts >= window)
-		release_upto(newest_ts - window);
-	arm_idle(now);
+	if (a->newest_ts >= window)
+		release_upto(a, a->newest_ts - window);
+	arm_idle(a, now);
 }
 
 void
-reorder_flush_all(void)
+reorder_flush_all(struct analyzer *a)
 {
-	release_upto(UINT64_MAX);
+	release_upto(a, UINT64_MAX);
 }
 
 size_t
-reorder_len(void)
+reorder_len(const struct analyzer *a)
 {
-	return heap_len(&heap);
+	return heap_len(&a->heap);
 }
 
 void
-reorder_free(void)
+reorder_free(struct analyzer *a)
 {
 	struct rec *r;
 
-	while ((r = heap_pop(&heap)) != NULL)
+	while ((r = heap_pop(&a->heap)) != NULL)
 		free(r);
-	heap_free(&heap);
-	if (idle_ev != NULL)
-		event_free(idle_ev);
-	idle_ev = NULL;
+	heap_free(&a->heap);
+	if (a->ev_idle != NULL)
+		event_free(a->ev_idle);
+	a->ev_idle = NULL;
 }

@@ -47,12 +47,12 @@ ratio(uint64_t part, uint64_t whole)
 }
 
 static void
-sum(struct totals *t)
+sum(const struct analyzer *a, struct totals *t)
 {
-	struct node *n;
+	const struct node *n;
 
 	memset(t, 0, sizeof(*t));
-	for (n = nodes; n != NULL; n = n->hh.next) {
+	for (n = a->nodes; n != NULL; n = n->hh.next) {
 		t->batches += n->batches;
 		t->records += n->records;
 		t->bytes += n->bytes;
@@ -100,44 +100,45 @@ json_sender(FILE *f, const struct sender *s)
 }
 
 void
-stats_print_json(FILE *f)
+stats_print_json(const struct analyzer *a, FILE *f)
 {
+	const struct ana_counters *ctr = &a->ctr;
 	struct totals t;
-	struct node *n;
-	struct sender *s;
+	const struct node *n;
+	const struct sender *s;
 	uint64_t now = dicap_now_ns();
 	const char *sep = "";
 
-	sum(&t);
+	sum(a, &t);
 	fprintf(f, "{\"version\":%d,\"time_ns\":%llu,\"uptime_ms\":%llu,\"listen\":",
-	    ANA_STATS_VERSION, U(now), U((dicap_mono_ns() - ctr.start_mono_ns) / NS_PER_MS));
-	jstr(f, dicap_addr_str(&conf.listen));
+	    ANA_STATS_VERSION, U(now), U((dicap_mono_ns() - ctr->start_mono_ns) / NS_PER_MS));
+	jstr(f, dicap_addr_str(&a->conf.listen));
 	fprintf(f, ",\"transport\":\"%s\",\"reorder_ms\":%u,\"output\":{\"file\":",
-	    conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", conf.reorder_ms);
-	jstr(f, output_name());
+	    a->conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", a->conf.reorder_ms);
+	jstr(f, output_name(a));
 	fprintf(f, ",\"files\":%llu,\"written\":%llu,\"written_bytes\":%llu,\"late\":%llu,"
 	    "\"forced\":%llu,\"buffered\":%llu,\"buffered_max\":%llu},",
-	    U(ctr.files), U(ctr.written), U(ctr.written_bytes), U(ctr.late), U(ctr.forced),
-	    U(reorder_len()), U(ctr.buffered_max));
+	    U(ctr->files), U(ctr->written), U(ctr->written_bytes), U(ctr->late),
+	    U(ctr->forced), U(reorder_len(a)), U(ctr->buffered_max));
 	fprintf(f, "\"totals\":{\"nodes\":%u,\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,"
 	    "\"wire_bytes\":%llu,\"gaps\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,"
 	    "\"restarts\":%llu,\"malformed\":%llu,\"malformed_with_node\":%llu,"
 	    "\"linktype_mismatch\":%llu,\"datagrams\":%llu,\"socket_drops\":%llu,"
 	    "\"tcp_accepted\":%llu,\"tcp_open\":%llu,\"tcp_refused\":%llu,"
 	    "\"nodes_refused\":%llu},",
-	    HASH_COUNT(nodes), U(t.batches), U(t.records), U(t.bytes), U(t.wire_bytes),
-	    U(t.gaps), U(t.duplicates), U(t.out_of_order), U(t.restarts), U(ctr.malformed),
-	    U(t.node_malformed), U(t.linktype_mismatch), U(ctr.datagrams),
-	    U(ctr.socket_drops), U(ctr.tcp_accepted), U(ctr.tcp_open), U(ctr.tcp_refused),
-	    U(ctr.nodes_refused));
+	    HASH_COUNT(a->nodes), U(t.batches), U(t.records), U(t.bytes), U(t.wire_bytes),
+	    U(t.gaps), U(t.duplicates), U(t.out_of_order), U(t.restarts), U(ctr->malformed),
+	    U(t.node_malformed), U(t.linktype_mismatch), U(ctr->datagrams),
+	    U(ctr->socket_drops), U(ctr->tcp_accepted), U(ctr->tcp_open), U(ctr->tcp_refused),
+	    U(ctr->nodes_refused));
 	fputs("\"nodes\":[", f);
-	for (n = nodes; n != NULL; n = n->hh.next, sep = ",") {
+	for (n = a->nodes; n != NULL; n = n->hh.next, sep = ",") {
 		fputs(sep, f);
 		json_node(f, n, t.records);
 	}
 	fputs("],\"senders\":[", f);
 	sep = "";
-	for (s = senders; s != NULL; s = s->hh.next, sep = ",") {
+	for (s = a->senders; s != NULL; s = s->hh.next, sep = ",") {
 		fputs(sep, f);
 		json_sender(f, s);
 	}
@@ -146,7 +147,7 @@ stats_print_json(FILE *f)
 
 /* Written beside the target and renamed over it: readers never see half. */
 int
-stats_write_file(const char *path)
+stats_write_file(const struct analyzer *a, const char *path)
 {
 	char tmp[4096];
 	FILE *f;
@@ -161,7 +162,7 @@ stats_write_file(const char *path)
 		log_warn("%s", tmp);
 		return -1;
 	}
-	stats_print_json(f);
+	stats_print_json(a, f);
 	if (ferror(f) | fclose(f)) {
 		log_warn("%s", tmp);
 		unlink(tmp);
@@ -188,14 +189,14 @@ by_rate(const void *a, const void *b)
 }
 
 static void
-live_line(uint64_t dt_ns)
+live_line(const struct analyzer *a, uint64_t dt_ns)
 {
 	struct node *n, **v;
 	char stamp[16];
 	time_t now = time(NULL);
 	struct tm tm;
 	uint64_t all = 0, rate, gaps, batches;
-	unsigned int i, count = HASH_COUNT(nodes);
+	unsigned int i, count = HASH_COUNT(a->nodes);
 	double secs = dt_ns ? (double)dt_ns / 1e9 : 1.0;
 
 	localtime_r(&now, &tm);
@@ -203,7 +204,7 @@ live_line(uint64_t dt_ns)
 	v = calloc(count ? count : 1, sizeof(*v));
 	if (v == NULL)
 		return;
-	for (i = 0, n = nodes; n != NULL; n = n->hh.next) {
+	for (i = 0, n = a->nodes; n != NULL; n = n->hh.next) {
 		v[i++] = n;
 		all += n->records - n->tick_records;
 	}
@@ -221,29 +222,27 @@ live_line(uint64_t dt_ns)
 	}
 	if (count > LIVE_MAX_NODES)
 		fprintf(stderr, " | +%u more", count - LIVE_MAX_NODES);
-	fprintf(stderr, " | buf %zu late %llu bad %llu\n", reorder_len(), U(ctr.late),
-	    U(ctr.malformed));
+	fprintf(stderr, " | buf %zu late %llu bad %llu\n", reorder_len(a), U(a->ctr.late),
+	    U(a->ctr.malformed));
 	free(v);
 }
 
 void
-stats_tick(void)
+stats_tick(struct analyzer *a)
 {
-	static uint64_t last_mono;
-	static int tty = -1;
 	uint64_t now = dicap_mono_ns();
 	struct node *n;
 
-	if (tty == -1)
-		tty = !conf.quiet && isatty(STDERR_FILENO);
-	if (tty)
-		live_line(last_mono ? now - last_mono : 0);
-	last_mono = now;
-	for (n = nodes; n != NULL; n = n->hh.next) {
+	if (a->live == -1)
+		a->live = !a->conf.quiet && isatty(STDERR_FILENO);
+	if (a->live)
+		live_line(a, a->tick_mono ? now - a->tick_mono : 0);
+	a->tick_mono = now;
+	for (n = a->nodes; n != NULL; n = n->hh.next) {
 		n->tick_records = n->records;
 		n->tick_missing = seqwin_missing(&n->seq);
 		n->tick_batches = n->batches;
 	}
-	if (conf.stats_file != NULL)
-		stats_write_file(conf.stats_file);
+	if (a->conf.stats_file != NULL)
+		stats_write_file(a, a->conf.stats_file);
 }

@@ -136,7 +136,6 @@ announce_fill(struct coord *c, struct dicap_msg *m)
 void
 announce_send(struct coord *c)
 {
-	static uint8_t buf[DICAP_CTL_MAX_LEN];
 	struct sockaddr_storage ss;
 	struct dicap_msg m;
 	socklen_t sslen;
@@ -145,10 +144,11 @@ announce_send(struct coord *c)
 	if (c->mfd == -1 || c->role != ROLE_ACTIVE)
 		return;
 	announce_fill(c, &m);
-	if ((len = net_encode(c, &m, buf, sizeof(buf))) < 0)
+	if ((len = net_encode(c, &m, c->announce_buf, sizeof(c->announce_buf))) < 0)
 		return;
 	sslen = dicap_addr_to_sockaddr(&c->conf.announce_group, 0, &ss);
-	if (sendto(c->mfd, buf, (size_t)len, 0, (struct sockaddr *)&ss, sslen) != -1) {
+	if (sendto(c->mfd, c->announce_buf, (size_t)len, 0, (struct sockaddr *)&ss,
+	    sslen) != -1) {
 		c->ctr[CC_TX_DATAGRAMS]++;
 		return;
 	}

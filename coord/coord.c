@@ -332,7 +332,6 @@ coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static unsigned int ticks;
 	struct coord *c = arg;
 
 	(void)fd;
@@ -343,7 +342,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	net_replay_gc(c);
 	status_table_ready(c);
-	if (++ticks % 10 == 0)
+	if (++c->ticks % 10 == 0)
 		net_log_drops(c);
 }
 

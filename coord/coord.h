@@ -5,8 +5,10 @@
  *   addr.c      address conversions
  *   net.c       the UDP control socket, codec with the key, replay checks
  *   nodes.c     the node table and JOIN/HEARTBEAT/LEAVE
- *   topology.c  epochs, the member list, TOPOLOGY fan-out and resends
- *   election.c  roles, terms, COORD_SYNC, candidacy, takeover, step-down
+ *   topology.c  term and epoch (their only writer), the member list,
+ *               TOPOLOGY fan-out and resends
+ *   election.c  roles, when to change term, COORD_SYNC, candidacy, takeover,
+ *               step-down
  *   announce.c  multicast announcements
  *   status.c    STATUS replies and the NODE_INFO records they share with syncs
  *   table.c     the bucket table behind the shares, built in a worker thread
@@ -240,8 +242,10 @@ struct coord {
 	struct event *ev_expire;
 	struct leaver *leavers;		/* left since the last publish */
 	uint32_t n_leavers, leavers_cap;
+	uint64_t log_second;		/* mono ns: start of the node log budget's second */
+	unsigned int log_used;		/* node events logged at info level in it */
 
-	/* topology.c */
+	/* topology.c; term and epoch change only there (election.c asks) */
 	uint32_t term, epoch;
 	int dirty;
 	uint32_t pub_joined, pub_left;	/* since the last publish, for the log */
@@ -253,6 +257,7 @@ struct coord {
 	uint32_t n_members, members_cap;
 	struct event *ev_publish, *ev_resend;
 	struct fanout fan;
+	uint64_t fan_warned;		/* mono ns of the last slow fan-out warning */
 
 	/* table.c */
 	struct table_state tbl;
@@ -273,6 +278,7 @@ struct coord {
 	int mfd;
 	int announce_failed;
 	struct dicap_addr announce_self;	/* COORD in announcements */
+	uint8_t announce_buf[DICAP_CTL_MAX_LEN];	/* 64 KiB: off the stack */
 
 	/* status.c */
 	struct status_job_list jobs;
@@ -280,6 +286,7 @@ struct coord {
 	struct event *ev_jobs;
 	struct status_wait_list waiting;
 	uint32_t n_waiting;
+	uint8_t status_part[DICAP_CTL_MAX_LEN];	/* 64 KiB: off the stack */
 
 	/* inject.c */
 	int pfd;			/* AF_PACKET on --inject-dev, or -1 */
@@ -291,6 +298,7 @@ struct coord {
 
 	/* coord.c */
 	struct event *ev_tick;
+	unsigned int ticks;
 	struct event *ev_sigterm, *ev_sigint, *ev_sighup;
 };
 
@@ -353,6 +361,11 @@ void	topology_send_leaver(struct coord *, const struct leaver *);
 void	topology_send_accept(struct coord *, struct node *);
 void	topology_stop(struct coord *);
 void	topology_resend_schedule(struct coord *);
+uint32_t topology_term_after(const struct coord *, uint32_t seen);
+void	topology_new_term(struct coord *, uint32_t seen);
+void	topology_adopt_term(struct coord *, uint32_t term);
+void	topology_raise_epoch(struct coord *, uint32_t epoch);
+void	topology_follow_epoch(struct coord *, uint32_t epoch);
 
 /* table.c */
 int	table_init(struct coord *);

@@ -57,13 +57,6 @@ election_free(struct coord *c)
 		event_free(c->ev_candidate);
 }
 
-/* The term above @t; the last term stays (it would take 2^32 elections). */
-static uint32_t
-next_term(uint32_t t)
-{
-	return t == UINT32_MAX ? t : t + 1;
-}
-
 static void
 timer_ms(struct event *ev, uint64_t ms)
 {
@@ -190,7 +183,6 @@ sync_send(struct coord *c, const struct dicap_addr *to, int n_to)
 static void
 become_active(struct coord *c, const char *why)
 {
-	uint32_t term = c->term > c->node_term_max ? c->term : c->node_term_max;
 	struct node *n, *tmp;
 
 	evtimer_del(c->ev_sync_timeout);
@@ -198,7 +190,7 @@ become_active(struct coord *c, const char *why)
 	if (c->conf.n_peers != 0)
 		c->ctr[CC_TAKEOVERS]++;
 	c->role = ROLE_ACTIVE;
-	c->term = next_term(term);
+	topology_new_term(c, c->node_term_max);
 	memset(&c->active, 0, sizeof(c->active));
 	HASH_ITER(hh, c->nodes, n, tmp) {
 		n->accept_pending = 0;
@@ -225,8 +217,7 @@ step_down(struct coord *c, uint32_t term, const char *why)
 		log_info("candidacy ended (term %u): %s", term, why);
 	}
 	c->role = ROLE_STANDBY;
-	if (term > c->term)
-		c->term = term;
+	topology_adopt_term(c, term);
 	topology_stop(c);
 	evtimer_del(c->ev_candidate);
 	evtimer_del(c->ev_expire);
@@ -299,7 +290,7 @@ sync_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	wait = backoff_ms(c);
 	log_info("no sync from an active coordinator for %llu ms: candidate for term %u,"
 	    " backing off %llu ms", (unsigned long long)((dicap_mono_ns() - c->last_sync) / MS(1)),
-	    next_term(c->term > c->node_term_max ? c->term : c->node_term_max),
+	    topology_term_after(c, c->node_term_max),
 	    (unsigned long long)wait);
 	send_vote_req(c);
 	timer_ms(c->ev_candidate, wait);
@@ -347,10 +338,10 @@ election_node_term(struct coord *c, uint32_t term, int has_epoch, uint32_t epoch
 		return 0;
 	log_warnx("node 0x%08x reports term %u epoch %u, beyond our term %u epoch %u:"
 	    " taking term %u", node_id, term, has_epoch ? epoch : 0, c->term, c->epoch,
-	    next_term(term));
-	c->term = next_term(term);
-	if (has_epoch && epoch > c->epoch)
-		c->epoch = epoch;
+	    topology_term_after(c, term));
+	topology_new_term(c, term);
+	if (has_epoch)
+		topology_raise_epoch(c, epoch);
 	topology_mark_dirty(c);
 	return 1;
 }
@@ -389,8 +380,7 @@ coord_term(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *
 		return 0;
 	}
 	if (c->role != ROLE_ACTIVE) {
-		if (m->term > c->term)
-			c->term = m->term;
+		topology_adopt_term(c, m->term);
 		return 1;
 	}
 	if (m->term > c->term) {
@@ -404,8 +394,8 @@ coord_term(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *
 		return 1;
 	}
 	log_warnx("another active coordinator (%s, id 0x%08x) has our term %u: taking term %u",
-	    dicap_addr_str(from), m->node_id, c->term, next_term(c->term));
-	c->term = next_term(c->term);
+	    dicap_addr_str(from), m->node_id, c->term, topology_term_after(c, c->term));
+	topology_new_term(c, c->term);
 	topology_publish_now(c);
 	sync_send(c, c->conf.peers, c->conf.n_peers);
 	sync_send(c, from, 1);
@@ -497,7 +487,7 @@ election_on_sync(struct coord *c, const struct dicap_msg *m, const struct dicap_
 	if (DICAP_HAS(m, DICAP_AVP_COORD))
 		c->active.addr = m->coord;
 	c->active.heard = dicap_mono_ns();
-	c->epoch = m->epoch;
+	topology_follow_epoch(c, m->epoch);
 	arm_sync_timeout(c);
 	if (DICAP_HAS(m, DICAP_AVP_SELECT))
 		warn_config(c, m, from);

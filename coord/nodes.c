@@ -32,21 +32,19 @@ static void expire_cb(evutil_socket_t, short, void *);
  * line counts them all.
  */
 static int
-node_log_budget(void)
+node_log_budget(struct coord *c)
 {
-	static uint64_t window;
-	static unsigned int used;
 	uint64_t now = dicap_mono_ns();
 
-	if (now - window >= MS(1000)) {
-		window = now;
-		used = 0;
+	if (now - c->log_second >= MS(1000)) {
+		c->log_second = now;
+		c->log_used = 0;
 	}
-	return used++ < NODE_LOG_BURST;
+	return c->log_used++ < NODE_LOG_BURST;
 }
 
-#define node_event(...) \
-	(node_log_budget() ? log_info(__VA_ARGS__) : log_debug(__VA_ARGS__))
+#define node_event(c, ...) \
+	(node_log_budget(c) ? log_info(__VA_ARGS__) : log_debug(__VA_ARGS__))
 
 int
 nodes_init(struct coord *c)
@@ -195,7 +193,7 @@ nodes_expire(struct coord *c)
 	struct node *n;
 
 	while ((n = TAILQ_FIRST(&c->by_age)) != NULL && now - n->last_heard > limit) {
-		node_event("node 0x%08x (%s) timed out: no heartbeat for %llu ms",
+		node_event(c, "node 0x%08x (%s) timed out: no heartbeat for %llu ms",
 		    n->id, dicap_addr_str(&n->addr),
 		    (unsigned long long)((now - n->last_heard) / MS(1)));
 		c->ctr[CC_TIMEOUTS]++;
@@ -260,7 +258,7 @@ join_conflict(struct coord *c, struct node *n, const struct dicap_msg *m,
 	if (dicap_addr_same_host(&n->addr, from))
 		return 0;
 	c->ctr[CC_ID_CONFLICTS]++;
-	if (node_log_budget())
+	if (node_log_budget(c))
 		log_warnx("refused JOIN of node 0x%08x from %s: the id is held by %s",
 		    m->node_id, dicap_addr_str(from), dicap_addr_str(&n->addr));
 	node_send_error(c, from, local, DICAP_CTLERR_ID_IN_USE, m->node_id,
@@ -277,7 +275,7 @@ rejoin(struct coord *c, struct node *n, const struct dicap_msg *m,
 
 	c->ctr[CC_REJOINS]++;
 	if (!dicap_addr_equal(&n->addr, from))
-		node_event("node 0x%08x rejoins from %s (was %s)", n->id, dicap_addr_str(from),
+		node_event(c, "node 0x%08x rejoins from %s (was %s)", n->id, dicap_addr_str(from),
 		    dicap_addr_str(&n->addr));
 	else
 		log_debug("node 0x%08x rejoins from %s", n->id, dicap_addr_str(from));
@@ -333,7 +331,8 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 	n->weight = coord_weight_for(c, n->id, n->join_weight);
 	n->accept_pending = 1;
 	c->pub_joined++;
-	node_event("node 0x%08x joins from %s, weight %u", n->id, dicap_addr_str(from), n->weight);
+	node_event(c, "node 0x%08x joins from %s, weight %u", n->id, dicap_addr_str(from),
+	    n->weight);
 	topology_mark_dirty(c);
 }
 
@@ -391,7 +390,7 @@ heartbeat_update(struct coord *c, struct node *n, const struct dicap_msg *m)
 	n->join_weight = m->weight;
 	w = coord_weight_for(c, n->id, m->weight);
 	if (w != n->weight) {
-		node_event("node 0x%08x changes its weight to %u", n->id, w);
+		node_event(c, "node 0x%08x changes its weight to %u", n->id, w);
 		n->weight = w;
 		topology_mark_dirty(c);
 	}
@@ -529,7 +528,7 @@ node_on_leave(struct coord *c, const struct dicap_msg *m, const struct dicap_add
 		    dicap_addr_str(from), dicap_addr_str(&n->addr));
 		return;
 	}
-	node_event("node 0x%08x (%s) leaves", n->id, dicap_addr_str(&n->addr));
+	node_event(c, "node 0x%08x (%s) leaves", n->id, dicap_addr_str(&n->addr));
 	c->ctr[CC_LEAVES]++;
 	c->pub_left++;
 	heartbeat_reply(c, n->id, from, local);

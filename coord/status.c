@@ -323,7 +323,6 @@ static struct status_job *
 job_build(struct coord *c, struct info_set *s, const struct dicap_addr *local)
 {
 	uint8_t counters[(CC_COUNTER_MAX + 1) * DICAP_COUNTER_WIRE_LEN];
-	static uint8_t part[DICAP_CTL_MAX_LEN];
 	uint32_t n_counters = status_counters(c, counters), p;
 	struct status_job *j;
 	struct dicap_msg m;
@@ -349,8 +348,8 @@ job_build(struct coord *c, struct info_set *s, const struct dicap_addr *local)
 		else
 			status_lean(c, &m);
 		info_set_part(s, p, &m);
-		if ((len = net_encode(c, &m, part, sizeof(part))) < 0 ||
-		    job_append(j, &cap, part, (size_t)len) == -1) {
+		if ((len = net_encode(c, &m, c->status_part, sizeof(c->status_part))) < 0 ||
+		    job_append(j, &cap, c->status_part, (size_t)len) == -1) {
 			free(j->buf);
 			free(j->off);
 			free(j);

@@ -50,6 +50,53 @@ topology_free(struct coord *c)
 	free(c->members);
 }
 
+/*
+ * Term and epoch name every topology; they change here only, so that a
+ * reader of this file sees every way a (term, epoch) can come about.
+ */
+
+/*
+ * The term a takeover takes: above ours and @seen.  The last term stays:
+ * reaching it would take 2^32 elections.
+ */
+uint32_t
+topology_term_after(const struct coord *c, uint32_t seen)
+{
+	uint32_t t = seen > c->term ? seen : c->term;
+
+	return t == UINT32_MAX ? t : t + 1;
+}
+
+/* No topology before had that term, so nodes follow ours over theirs. */
+void
+topology_new_term(struct coord *c, uint32_t seen)
+{
+	c->term = topology_term_after(c, seen);
+}
+
+/* Never lower: a message with a lower term must still look stale. */
+void
+topology_adopt_term(struct coord *c, uint32_t term)
+{
+	if (term > c->term)
+		c->term = term;
+}
+
+/* An epoch a node applied but we never published: ours must pass it. */
+void
+topology_raise_epoch(struct coord *c, uint32_t epoch)
+{
+	if (epoch > c->epoch)
+		c->epoch = epoch;
+}
+
+/* A standby mirrors the active's epoch: a takeover publishes the next one. */
+void
+topology_follow_epoch(struct coord *c, uint32_t epoch)
+{
+	c->epoch = epoch;
+}
+
 static uint32_t
 part_count(const struct coord *c)
 {
@@ -201,14 +248,14 @@ fanout_start(struct coord *c, int full)
 static void
 fanout_done(struct coord *c)
 {
-	static uint64_t last_warn;
 	struct fanout *f = &c->fan;
 	uint64_t took = dicap_mono_ns() - f->started;
 
 	log_debug("epoch %u sent to %u nodes in %llu ms", f->epoch, f->n,
 	    (unsigned long long)(took / MS(1)));
-	if (f->full && took > MS(c->conf.guard_ms) && f->started - last_warn > MS(60000)) {
-		last_warn = f->started;
+	if (f->full && took > MS(c->conf.guard_ms) &&
+	    f->started - c->fan_warned > MS(60000)) {
+		c->fan_warned = f->started;
 		log_warnx("sending epoch %u to %u nodes took %llu ms, more than --guard %u ms:"
 		    " nodes apply it late; raise --guard", f->epoch, f->n,
 		    (unsigned long long)(took / MS(1)), c->conf.guard_ms);

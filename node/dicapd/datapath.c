@@ -33,17 +33,15 @@ datapath_find(const char *name)
 }
 
 const char *
-datapath_names(void)
+datapath_names(char *buf, size_t len)
 {
-	static char names[128];
 	size_t i, off = 0;
 
-	if (names[0] != '\0')
-		return names;
-	for (i = 0; i < N_DATAPATHS && off < sizeof(names); i++)
-		off += snprintf(names + off, sizeof(names) - off, "%s%s",
-		    i ? ", " : "", datapaths[i]->name);
-	return names;
+	buf[0] = '\0';
+	for (i = 0; i < N_DATAPATHS && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+		    datapaths[i]->name);
+	return buf;
 }
 
 uint64_t

@@ -116,8 +116,9 @@ struct datapath {
 /* The datapath called @name, or NULL. */
 const struct datapath_ops *datapath_find(const char *name);
 
-/* "none, xdp" style list of the known datapaths, for messages. */
-const char *datapath_names(void);
+/* "none, xdp" style list of the known datapaths in @buf, for messages. */
+#define DATAPATH_NAMES_LEN	128
+const char *datapath_names(char *buf, size_t len);
 
 /* Now on clock @id, in ns. */
 uint64_t dp_clock_ns(clockid_t id);

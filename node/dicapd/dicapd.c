@@ -85,6 +85,8 @@ struct options {
 static void
 usage(FILE *f)
 {
+	char names[DATAPATH_NAMES_LEN];
+
 	fprintf(f,
 	    "usage: dicapd -i IFACE (-c ADDR:PORT ... | --discover) (-k KEYFILE | --insecure)\n"
 	    "              [--id N] [--weight W] [-s SOCKPATH] [--datapath xdp|kmod|none]\n"
@@ -124,7 +126,7 @@ usage(FILE *f)
 	    "  -d                      debug logging\n"
 	    "  -h, --help              this help\n",
 	    DICAP_CTL_DEFAULT_PORT, DICAPD_ANNOUNCE_GROUP, DICAPD_DEFAULT_SOCK_DIR,
-	    datapath_names(), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
+	    datapath_names(names, sizeof(names)), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
 }
 
 /* "ADDR:PORT", or a bare address with the default control port. */
@@ -362,6 +364,8 @@ check_kmod_options(struct dicapd *d)
 static void
 check_options(struct dicapd *d, struct options *o)
 {
+	char names[DATAPATH_NAMES_LEN];
+
 	if (d->iface == NULL)
 		opt_fail("-i IFACE is required: the interface this node captures on");
 	if (d->n_coords == 0 && !d->discover)
@@ -373,7 +377,7 @@ check_options(struct dicapd *d, struct options *o)
 		    "\"dicapctl keygen FILE\"), or --insecure to run without authentication");
 	if ((d->dp.ops = datapath_find(o->datapath)) == NULL)
 		opt_fail("--datapath %s: unknown; the datapaths are: %s", o->datapath,
-		    datapath_names());
+		    datapath_names(names, sizeof(names)));
 	if (d->dp.ops == &datapath_none && o->packet_option != NULL)
 		opt_fail("%s is an option of the packet datapaths, not of --datapath none",
 		    o->packet_option);
