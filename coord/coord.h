@@ -235,6 +235,10 @@ struct coord {
 	uint64_t ctr_logged[CC_COUNTER_MAX];
 	uint64_t drop_warned_ns[CC_COUNTER_MAX];	/* net_drop()'s last warning */
 
+	/* net.c: one datagram in, one out (one is longer than the largest) */
+	uint8_t rx_buf[DICAP_CTL_MAX_LEN + 1];
+	uint8_t tx_buf[DICAP_CTL_MAX_LEN];
+
 	/* nodes.c */
 	struct node *nodes;
 	uint32_t n_nodes;

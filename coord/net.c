@@ -32,8 +32,6 @@
 #define NET_SOCKBUF	(8 << 20)	/* bursts of topology parts and heartbeats */
 #define REPLAY_KEEP_NS	(2 * DICAP_REPLAY_MAX_SKEW_NS)
 
-static uint8_t rx_buf[DICAP_CTL_MAX_LEN + 1];
-static uint8_t tx_buf[DICAP_CTL_MAX_LEN];
 
 static void net_read_cb(evutil_socket_t, short, void *);
 
@@ -221,10 +219,10 @@ net_send(struct coord *c, struct dicap_msg *m, const struct dicap_addr *to,
 	socklen_t sslen;
 	int len;
 
-	if ((len = net_encode(c, m, tx_buf, sizeof(tx_buf))) < 0)
+	if ((len = net_encode(c, m, c->tx_buf, sizeof(c->tx_buf))) < 0)
 		return -1;
 	sslen = net_sockaddr(c, to, &ss);
-	return net_send_raw(c, tx_buf, (size_t)len, (struct sockaddr *)&ss, sslen, local);
+	return net_send_raw(c, c->tx_buf, (size_t)len, (struct sockaddr *)&ss, sslen, local);
 }
 
 /* Count a drop, and log it (lib/droplog.h). */
@@ -425,7 +423,7 @@ net_input(struct coord *c, size_t len, const struct sockaddr_storage *ss, sockle
 
 	if (dicap_addr_from_sockaddr((const struct sockaddr *)ss, &from) == -1)
 		return;
-	rc = dicap_msg_decode(rx_buf, len, &m, c->conf.have_key ? c->conf.key : NULL, &why);
+	rc = dicap_msg_decode(c->rx_buf, len, &m, c->conf.have_key ? c->conf.key : NULL, &why);
 	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {
 		net_drop(c, CC_RX_AUTH_FAIL, &from, dicap_msg_strerror(rc), why);
 		return;
@@ -488,8 +486,8 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (i = 0; i < NET_RX_BATCH; i++) {
 		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = rx_buf;
-		iov.iov_len = sizeof(rx_buf);
+		iov.iov_base = c->rx_buf;
+		iov.iov_len = sizeof(c->rx_buf);
 		mh.msg_name = &ss;
 		mh.msg_namelen = sizeof(ss);
 		mh.msg_iov = &iov;

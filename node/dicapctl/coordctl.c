@@ -37,6 +37,7 @@ struct collect {
 	size_t *len;
 	unsigned int auth_fail, malformed, replayed;
 	int error_seen;
+	uint8_t rx[DICAP_CTL_MAX_LEN + 1];	/* the datagram being read */
 };
 
 /* What the parts say, once collected. */
@@ -157,7 +158,6 @@ collect_input(struct collect *c, const uint8_t *buf, size_t len)
 static int
 collect_wait(struct collect *c, int timeout_ms)
 {
-	static uint8_t buf[DICAP_CTL_MAX_LEN + 1];
 	uint64_t deadline = dicap_mono_ns() + (uint64_t)timeout_ms * 1000000;
 	struct pollfd pfd = { c->fd, POLLIN, 0 };
 	uint64_t now;
@@ -170,10 +170,10 @@ collect_wait(struct collect *c, int timeout_ms)
 			continue;
 		if (rc <= 0)
 			break;
-		n = recv(c->fd, buf, sizeof(buf), 0);
+		n = recv(c->fd, c->rx, sizeof(c->rx), 0);
 		if (n == -1)
 			continue;	/* ICMP unreachable: keep waiting, then retry */
-		if ((rc = collect_input(c, buf, (size_t)n)) != 0)
+		if ((rc = collect_input(c, c->rx, (size_t)n)) != 0)
 			return rc;
 	}
 	return 0;

@@ -40,14 +40,10 @@ struct ctl_client {
 	int answered;
 };
 
-static TAILQ_HEAD(, ctl_client) clients = TAILQ_HEAD_INITIALIZER(clients);
-static gid_t sock_gid;
-static int sock_created;
-
 static void
 client_free(struct ctl_client *c)
 {
-	TAILQ_REMOVE(&clients, c, entry);
+	TAILQ_REMOVE(&c->d->ctl_client_list, c, entry);
 	c->d->ctl_clients--;
 	bufferevent_free(c->bev);
 	free(c);
@@ -259,7 +255,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 
 /* Root, our own user, and members of the socket's group may ask. */
 static int
-peer_allowed(int fd)
+peer_allowed(struct dicapd *d, int fd)
 {
 	gid_t groups[CTL_MAX_GROUPS];
 	struct ucred cred;
@@ -268,13 +264,13 @@ peer_allowed(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return 0;
-	if (cred.uid == 0 || cred.uid == geteuid() || cred.gid == sock_gid)
+	if (cred.uid == 0 || cred.uid == geteuid() || cred.gid == d->ctl_sock_gid)
 		return 1;
 	len = sizeof(groups);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
 		return 0;
 	for (i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == sock_gid)
+		if (groups[i] == d->ctl_sock_gid)
 			return 1;
 	log_info("control socket: refused uid %u gid %u (pid %d)", (unsigned)cred.uid,
 	    (unsigned)cred.gid, (int)cred.pid);
@@ -310,7 +306,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		refuse(fd, "error: busy: too many clients, try again\n");
 		return;
 	}
-	if (!peer_allowed(fd)) {
+	if (!peer_allowed(d, fd)) {
 		refuse(fd, "error: permission denied\n");
 		return;
 	}
@@ -325,7 +321,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 		free(c);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&clients, c, entry);
+	TAILQ_INSERT_TAIL(&d->ctl_client_list, c, entry);
 	d->ctl_clients++;
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
 	bufferevent_set_timeouts(c->bev, &rt, &wt);
@@ -382,6 +378,7 @@ ctlsock_open(struct dicapd *d, char *err, size_t errlen)
 	mode_t old_mask;
 	int fd, rc;
 
+	TAILQ_INIT(&d->ctl_client_list);
 	if (strlen(d->sock_path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "socket path %s is longer than %zu bytes", d->sock_path,
 		    sizeof(sun.sun_path) - 1);
@@ -411,8 +408,8 @@ ctlsock_open(struct dicapd *d, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	sock_created = 1;
-	sock_gid = st.st_gid;
+	d->ctl_sock_created = 1;
+	d->ctl_sock_gid = st.st_gid;
 	d->ctl_listener = evconnlistener_new(d->base, accept_cb, d,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
 	if (d->ctl_listener == NULL) {
@@ -427,12 +424,12 @@ ctlsock_open(struct dicapd *d, char *err, size_t errlen)
 void
 ctlsock_close(struct dicapd *d)
 {
-	while (!TAILQ_EMPTY(&clients))
-		client_free(TAILQ_FIRST(&clients));
+	while (!TAILQ_EMPTY(&d->ctl_client_list))
+		client_free(TAILQ_FIRST(&d->ctl_client_list));
 	if (d->ctl_listener != NULL)
 		evconnlistener_free(d->ctl_listener);
 	d->ctl_listener = NULL;
-	if (sock_created && d->sock_path != NULL)
+	if (d->ctl_sock_created && d->sock_path != NULL)
 		unlink(d->sock_path);
-	sock_created = 0;
+	d->ctl_sock_created = 0;
 }

@@ -9,7 +9,9 @@
 #ifndef DICAPD_H
 #define DICAPD_H
 
+#include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <stdint.h>
 
@@ -121,10 +123,17 @@ struct dicapd {
 
 	/* ctlsock.c */
 	struct evconnlistener *ctl_listener;
+	TAILQ_HEAD(, ctl_client) ctl_client_list;
 	int ctl_clients;
+	gid_t ctl_sock_gid;		/* the socket's group may ask too */
+	int ctl_sock_created;		/* ours to unlink */
 
 	uint64_t ctr[C_COUNTER_MAX];
 	uint64_t drop_warned_ns[C_COUNTER_MAX];	/* net_drop()'s last warning */
+
+	/* net.c: one datagram in, one out (one is longer than the largest) */
+	uint8_t rx_buf[DICAP_CTL_MAX_LEN + 1];
+	uint8_t tx_buf[DICAP_CTL_MAX_LEN];
 };
 
 /* dicapd.c */

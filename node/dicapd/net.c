@@ -28,7 +28,6 @@
 
 #define NET_RX_BATCH	64	/* datagrams per wakeup, so one socket cannot starve the rest */
 
-static uint8_t net_buf[DICAP_CTL_MAX_LEN + 1];
 
 static void net_read_cb(evutil_socket_t, short, void *);
 
@@ -206,7 +205,6 @@ net_close(struct dicapd *d)
 int
 net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 {
-	static uint8_t out[DICAP_CTL_MAX_LEN];
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	int fd, len;
@@ -215,7 +213,7 @@ net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 	m->timestamp_ns = dicap_now_ns();
 	DICAP_SET(m, DICAP_AVP_SEQ);
 	DICAP_SET(m, DICAP_AVP_TIMESTAMP);
-	len = dicap_msg_encode(m, out, sizeof(out), d->have_key ? d->key : NULL);
+	len = dicap_msg_encode(m, d->tx_buf, sizeof(d->tx_buf), d->have_key ? d->key : NULL);
 	if (len < 0) {
 		log_warnx("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
 		    dicap_msg_strerror(-len), dicap_msg_why());
@@ -227,7 +225,7 @@ net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 		return -1;
 	}
 	sslen = dicap_addr_to_sockaddr(to, 0, &ss);
-	if (sendto(fd, out, (size_t)len, 0, (struct sockaddr *)&ss, sslen) == -1) {
+	if (sendto(fd, d->tx_buf, (size_t)len, 0, (struct sockaddr *)&ss, sslen) == -1) {
 		log_debug("send %s to %s: %s", dicap_msg_type_name(m->type), dicap_addr_str(to),
 		    strerror(errno));
 		d->ctr[C_TX_ERRORS]++;
@@ -338,7 +336,7 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (i = 0; i < NET_RX_BATCH; i++) {
 		sslen = sizeof(ss);
-		n = recvfrom(fd, net_buf, sizeof(net_buf), 0, (struct sockaddr *)&ss, &sslen);
+		n = recvfrom(fd, d->rx_buf, sizeof(d->rx_buf), 0, (struct sockaddr *)&ss, &sslen);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_debug("recvfrom: %s", strerror(errno));
@@ -346,6 +344,6 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (dicap_addr_from_sockaddr((const struct sockaddr *)&ss, &from) == -1)
 			continue;
-		net_input(d, net_buf, (size_t)n, &from);
+		net_input(d, d->rx_buf, (size_t)n, &from);
 	}
 }
