@@ -45,21 +45,21 @@ struct dicap_batch_rec {
  * Validate the whole batch @buf of @len bytes strictly (every record is
  * checked before the caller sees any) and fill @h.  Returns 0 or an error.
  */
-int dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h,
-		       const char **why);
+int	dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h,
+	    const char **why);
 
 /*
  * For TCP framing: given at least DICAP_BATCH_HDR_LEN bytes, the length the
  * whole batch claims, or 0 if the header is already invalid.
  */
-uint32_t dicap_batch_peek_length(const uint8_t *buf, size_t len);
+uint32_t	dicap_batch_peek_length(const uint8_t *buf, size_t len);
 
 /*
  * Iterate records of a batch that dicap_batch_decode() accepted:
  * off starts at DICAP_BATCH_HDR_LEN; returns 1 and advances, 0 at the end.
  */
-int dicap_batch_next(const uint8_t *buf, size_t len, size_t *off, struct dicap_batch_rec *r);
+int	dicap_batch_next(const uint8_t *buf, size_t len, size_t *off, struct dicap_batch_rec *r);
 
-const char *dicap_batch_strerror(int err);
+const char	*dicap_batch_strerror(int err);
 
 #endif /* LIB_BATCH_H */

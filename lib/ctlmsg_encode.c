@@ -18,12 +18,14 @@
 #define ALL_V1_AVPS	(((1u << (DICAP_AVP_MAX + 1)) - 1) & ~1u)
 
 /* Wire form of an address: u8 family, u16 port, 4 or 16 address bytes. */
-static size_t addr_wire_len(const struct dicap_addr *a)
+static size_t
+addr_wire_len(const struct dicap_addr *a)
 {
 	return a->family == 6 ? DICAP_ADDR_WIRE_V6_LEN : DICAP_ADDR_WIRE_V4_LEN;
 }
 
-static void addr_put(uint8_t *p, const struct dicap_addr *a)
+static void
+addr_put(uint8_t *p, const struct dicap_addr *a)
 {
 	p[0] = a->family;
 	dicap_put_be16(p + 1, a->port);
@@ -32,26 +34,28 @@ static void addr_put(uint8_t *p, const struct dicap_addr *a)
 
 /* ---- NODE_INFO ---- */
 
-size_t dicap_node_info_size(const struct dicap_node_info *ni)
+size_t
+dicap_node_info_size(const struct dicap_node_info *ni)
 {
 	return DICAP_NODE_INFO_FIXED_LEN + (size_t)ni->n_counters * DICAP_COUNTER_WIRE_LEN;
 }
 
-int dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_t cap)
+int
+dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_t cap)
 {
 	size_t len = dicap_node_info_size(ni);
 	struct dicap_node_info check;
 
 	if (len > AVP_EXT_MAX || (ni->n_counters && !ni->counters_raw))
 		return -dicap_fail(DICAP_MSGERR_AVP_RANGE, "node info %u: bad counters",
-			     ni->node_id);
+		    ni->node_id);
 	if (ni->addr.family != 4 && ni->addr.family != 6)
 		return -dicap_fail(DICAP_MSGERR_AVP_RANGE,
-			     "node info %u: address family %u is not 4 or 6",
-			     ni->node_id, ni->addr.family);
+		    "node info %u: address family %u is not 4 or 6",
+		    ni->node_id, ni->addr.family);
 	if (len > cap)
 		return -dicap_fail(DICAP_MSGERR_NOSPACE, "node info needs %zu bytes, have %zu",
-			     len, cap);
+		    len, cap);
 	memset(buf, 0, DICAP_NODE_INFO_FIXED_LEN);
 	dicap_put_be32(buf, ni->node_id);
 	dicap_put_be16(buf + 4, ni->weight);
@@ -63,7 +67,7 @@ int dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_
 	dicap_put_be32(buf + 34, ni->epoch);
 	if (ni->n_counters)
 		memmove(buf + DICAP_NODE_INFO_FIXED_LEN, ni->counters_raw,
-			len - DICAP_NODE_INFO_FIXED_LEN);
+		    len - DICAP_NODE_INFO_FIXED_LEN);
 	if (dicap_node_info_decode(buf, len, &check, NULL))
 		return -DICAP_MSGERR_AVP_RANGE;
 	return (int)len;
@@ -71,7 +75,8 @@ int dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_
 
 /* ---- messages ---- */
 
-static uint32_t load_uint(const struct dicap_msg *m, const struct avp_spec *s)
+static uint32_t
+load_uint(const struct dicap_msg *m, const struct avp_spec *s)
 {
 	const uint8_t *field = (const uint8_t *)m + s->off;
 	uint32_t v32;
@@ -102,7 +107,8 @@ struct writer {
 	int err;
 };
 
-static uint8_t *w_reserve(struct writer *w, size_t n)
+static uint8_t *
+w_reserve(struct writer *w, size_t n)
 {
 	uint8_t *p;
 
@@ -110,7 +116,7 @@ static uint8_t *w_reserve(struct writer *w, size_t n)
 		return NULL;
 	if (n > w->cap - w->len) {
 		w->err = dicap_fail(DICAP_MSGERR_NOSPACE, "message needs more than %zu bytes",
-			      w->cap);
+		    w->cap);
 		return NULL;
 	}
 	p = w->buf ? w->buf + w->len : NULL;
@@ -118,7 +124,8 @@ static uint8_t *w_reserve(struct writer *w, size_t n)
 	return p;
 }
 
-static void w_short(struct writer *w, int num, uint32_t v)
+static void
+w_short(struct writer *w, int num, uint32_t v)
 {
 	uint8_t *p = w_reserve(w, AVP_SHORT_LEN);
 
@@ -130,15 +137,16 @@ static void w_short(struct writer *w, int num, uint32_t v)
 }
 
 /* Returns where the @len value bytes go, or NULL. */
-static uint8_t *w_ext(struct writer *w, int num, size_t len)
+static uint8_t *
+w_ext(struct writer *w, int num, size_t len)
 {
 	uint8_t *p;
 
 	if (len > AVP_EXT_MAX) {
 		if (!w->err)
 			w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE,
-				      "AVP %d (%s) value of %zu bytes is too long",
-				      num, dicap_avp_name(num), len);
+			    "AVP %d (%s) value of %zu bytes is too long",
+			    num, dicap_avp_name(num), len);
 		return NULL;
 	}
 	p = w_reserve(w, AVP_EXT_HDR_LEN + len);
@@ -150,15 +158,16 @@ static uint8_t *w_ext(struct writer *w, int num, size_t len)
 	return p + AVP_EXT_HDR_LEN;
 }
 
-static void w_addr(struct writer *w, int num, const struct dicap_addr *a)
+static void
+w_addr(struct writer *w, int num, const struct dicap_addr *a)
 {
 	uint8_t *p;
 
 	if (a->family != 4 && a->family != 6) {
 		if (!w->err)
 			w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE,
-				      "AVP %d (%s): address family %u is not 4 or 6",
-				      num, dicap_avp_name(num), a->family);
+			    "AVP %d (%s): address family %u is not 4 or 6",
+			    num, dicap_avp_name(num), a->family);
 		return;
 	}
 	p = w_ext(w, num, addr_wire_len(a));
@@ -166,7 +175,8 @@ static void w_addr(struct writer *w, int num, const struct dicap_addr *a)
 		addr_put(p, a);
 }
 
-static void w_members(struct writer *w, const struct dicap_msg *m)
+static void
+w_members(struct writer *w, const struct dicap_msg *m)
 {
 	size_t len = (size_t)m->n_members * DICAP_MEMBER_WIRE_LEN;
 	uint8_t *p;
@@ -174,7 +184,7 @@ static void w_members(struct writer *w, const struct dicap_msg *m)
 
 	if (m->n_members && !m->members && !m->members_raw) {
 		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "%u members and no member data",
-			      m->n_members);
+		    m->n_members);
 		return;
 	}
 	p = w_ext(w, DICAP_AVP_MEMBERS, len);
@@ -191,13 +201,14 @@ static void w_members(struct writer *w, const struct dicap_msg *m)
 	}
 }
 
-static void w_bytes(struct writer *w, int num, const void *data, size_t len)
+static void
+w_bytes(struct writer *w, int num, const void *data, size_t len)
 {
 	uint8_t *p;
 
 	if (len && !data) {
 		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %d (%s) has no data",
-			      num, dicap_avp_name(num));
+		    num, dicap_avp_name(num));
 		return;
 	}
 	p = w_ext(w, num, len);
@@ -205,7 +216,8 @@ static void w_bytes(struct writer *w, int num, const void *data, size_t len)
 		memcpy(p, data, len);
 }
 
-static void w_u64(struct writer *w, int num, uint64_t v)
+static void
+w_u64(struct writer *w, int num, uint64_t v)
 {
 	uint8_t *p = w_ext(w, num, 8);
 
@@ -213,14 +225,15 @@ static void w_u64(struct writer *w, int num, uint64_t v)
 		dicap_put_be64(p, v);
 }
 
-static void w_repeated(struct writer *w, const struct dicap_msg *m, int num)
+static void
+w_repeated(struct writer *w, const struct dicap_msg *m, int num)
 {
 	uint32_t i, n = num == DICAP_AVP_ANALYZER ? m->n_analyzers : m->n_node_info;
 	uint32_t max = num == DICAP_AVP_ANALYZER ? DICAP_MAX_ANALYZERS : DICAP_MAX_NODE_INFO;
 
 	if (n == 0 || n > max) {
 		w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "AVP %d (%s): %u entries, need 1..%u",
-			      num, dicap_avp_name(num), n, max);
+		    num, dicap_avp_name(num), n, max);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -231,7 +244,8 @@ static void w_repeated(struct writer *w, const struct dicap_msg *m, int num)
 	}
 }
 
-static void w_text(struct writer *w, const struct dicap_msg *m)
+static void
+w_text(struct writer *w, const struct dicap_msg *m)
 {
 	size_t len = strnlen(m->error_text, sizeof(m->error_text));
 
@@ -242,7 +256,8 @@ static void w_text(struct writer *w, const struct dicap_msg *m)
 	w_bytes(w, DICAP_AVP_ERROR_TEXT, m->error_text, len);
 }
 
-static void enc_avp(struct writer *w, const struct dicap_msg *m, int num)
+static void
+enc_avp(struct writer *w, const struct dicap_msg *m, int num)
 {
 	const struct avp_spec *s = &ctl_avp_specs[num];
 	uint64_t v64;
@@ -273,7 +288,7 @@ static void enc_avp(struct writer *w, const struct dicap_msg *m, int num)
 		break;
 	case K_COUNTERS:
 		w_bytes(w, num, m->counters_raw,
-			(size_t)m->n_counters * DICAP_COUNTER_WIRE_LEN);
+		    (size_t)m->n_counters * DICAP_COUNTER_WIRE_LEN);
 		break;
 	case K_TOKEN:
 		w_bytes(w, num, m->marker_token, DICAP_MARKER_TOKEN_LEN);
@@ -283,7 +298,8 @@ static void enc_avp(struct writer *w, const struct dicap_msg *m, int num)
 	}
 }
 
-static int encode_body(const struct dicap_msg *m, struct writer *w)
+static int
+encode_body(const struct dicap_msg *m, struct writer *w)
 {
 	uint32_t stray = m->present & ~ALL_V1_AVPS;
 	int num;
@@ -292,7 +308,7 @@ static int encode_body(const struct dicap_msg *m, struct writer *w)
 		return dicap_fail(DICAP_MSGERR_TYPE, "message type %u", m->type);
 	if (stray)
 		return dicap_fail(DICAP_MSGERR_AVP_UNKNOWN, "present bit %d is no attribute",
-			    __builtin_ctz(stray));
+		    __builtin_ctz(stray));
 	w_reserve(w, DICAP_CTL_HDR_LEN);
 	for (num = 1; num < DICAP_AVP_AUTH && !w->err; num++)
 		if (DICAP_HAS(m, num))
@@ -300,8 +316,9 @@ static int encode_body(const struct dicap_msg *m, struct writer *w)
 	return w->err;
 }
 
-static void write_header_and_tag(const struct dicap_msg *m, struct writer *w,
-				 const uint8_t *key)
+static void
+write_header_and_tag(const struct dicap_msg *m, struct writer *w,
+    const uint8_t *key)
 {
 	size_t auth_off = w->len;
 	uint8_t *tag = NULL;
@@ -321,8 +338,9 @@ static void write_header_and_tag(const struct dicap_msg *m, struct writer *w,
 	}
 }
 
-int dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
-		     const uint8_t *key)
+int
+dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
+    const uint8_t *key)
 {
 	struct writer w = { buf, cap < DICAP_CTL_MAX_LEN ? cap : DICAP_CTL_MAX_LEN, 0, 0, 0 };
 	struct dicap_msg check;
@@ -342,7 +360,8 @@ int dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
 	return (int)w.len;
 }
 
-int dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth)
+int
+dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth)
 {
 	struct writer w = { NULL, DICAP_CTL_MAX_LEN, 0, 0, 0 };
 	int err;
@@ -355,7 +374,8 @@ int dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth)
 	return w.err ? -w.err : (int)w.len;
 }
 
-uint32_t dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with_auth)
+uint32_t
+dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with_auth)
 {
 	struct dicap_msg empty = *m;
 	int len;

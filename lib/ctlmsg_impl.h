@@ -51,9 +51,9 @@ extern const struct avp_spec ctl_avp_specs[DICAP_AVP_MAX + 1];
  * dicap_msg_decode() without its handling of the detail string (cleared
  * first, "ok" on success): the encoder checks what it wrote with it.
  */
-int ctl_decode(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *key);
+int	ctl_decode(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *key);
 
 /* Call before any libsodium function; thread-safe, cheap after the first. */
-void ctl_sodium_init(void);
+void	ctl_sodium_init(void);
 
 #endif /* LIB_CTLMSG_IMPL_H */

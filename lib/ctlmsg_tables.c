@@ -21,9 +21,9 @@
 const struct avp_spec ctl_avp_specs[DICAP_AVP_MAX + 1] = {
 	[DICAP_AVP_NODE_ID] = U32("node_id", node_id, 0, UINT32_MAX),
 	[DICAP_AVP_COORD] = EXT("coord", K_ADDR, 0, coord,
-				DICAP_ADDR_WIRE_V4_LEN, DICAP_ADDR_WIRE_V6_LEN),
+	    DICAP_ADDR_WIRE_V4_LEN, DICAP_ADDR_WIRE_V6_LEN),
 	[DICAP_AVP_ANALYZER] = EXT("analyzer", K_ANALYZER, S_REPEAT, analyzers,
-				   DICAP_ADDR_WIRE_V4_LEN, DICAP_ADDR_WIRE_V6_LEN),
+	    DICAP_ADDR_WIRE_V4_LEN, DICAP_ADDR_WIRE_V6_LEN),
 	[DICAP_AVP_SELECT] = U32("select", mode, 0, DICAP_MODE_MAX),
 	[DICAP_AVP_VALIDITY] = EXT("validity", K_U64, 0, validity_ns, 8, 8),
 	[DICAP_AVP_EPOCH] = U32("epoch", epoch, 0, UINT32_MAX),
@@ -40,14 +40,14 @@ const struct avp_spec ctl_avp_specs[DICAP_AVP_MAX + 1] = {
 	[DICAP_AVP_MEMBER_COUNT] = U32("member_count", member_count, 0, DICAP_MAX_MEMBERS),
 	[DICAP_AVP_ERROR_CODE] = U32("error_code", error_code, 1, DICAP_CTLERR_MAX),
 	[DICAP_AVP_ERROR_TEXT] = EXT("error_text", K_TEXT, 0, error_text,
-				     1, DICAP_ERROR_TEXT_MAX),
+	    1, DICAP_ERROR_TEXT_MAX),
 	[DICAP_AVP_COUNTERS] = EXT("counters", K_COUNTERS, 0, counters_raw, 0, AVP_EXT_MAX),
 	[DICAP_AVP_MARKER_TOKEN] = EXT("marker_token", K_TOKEN, 0, marker_token,
-				       DICAP_MARKER_TOKEN_LEN, DICAP_MARKER_TOKEN_LEN),
+	    DICAP_MARKER_TOKEN_LEN, DICAP_MARKER_TOKEN_LEN),
 	[DICAP_AVP_NODE_INFO] = EXT("node_info", K_NODE_INFO, S_REPEAT, node_info,
-				    DICAP_NODE_INFO_FIXED_LEN, AVP_EXT_MAX),
+	    DICAP_NODE_INFO_FIXED_LEN, AVP_EXT_MAX),
 	[DICAP_AVP_AUTH] = EXT("auth", K_AUTH, 0, auth_tag,
-			       DICAP_AUTH_TAG_LEN, DICAP_AUTH_TAG_LEN),
+	    DICAP_AUTH_TAG_LEN, DICAP_AUTH_TAG_LEN),
 };
 
 #define B(a)	(1u << DICAP_AVP_##a)
@@ -67,12 +67,12 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 	[DICAP_MSG_ACCEPT] = { "accept",
 		ALWAYS | B(NODE_ID) | B(TERM) | B(EPOCH) | B(POSITION) | B(MEMBER_COUNT),
 		B(WEIGHT) | B(SELECT) | B(VALIDITY) | B(ANALYZER) | B(COORD) |
-		B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
+		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
 	[DICAP_MSG_TOPOLOGY] = { "topology",
 		ALWAYS | B(TERM) | B(EPOCH) | B(SELECT) | B(VALIDITY) | B(MEMBERS) |
-		B(PART) | B(MEMBER_COUNT),
+		    B(PART) | B(MEMBER_COUNT),
 		B(NODE_ID) | B(ANALYZER) | B(POSITION) | B(HEARTBEAT_MS) |
-		B(TIMEOUT_MS) | B(MARKER_TOKEN) | B(COORD) },
+		    B(TIMEOUT_MS) | B(MARKER_TOKEN) | B(COORD) },
 	[DICAP_MSG_HEARTBEAT] = { "heartbeat",
 		ALWAYS | B(NODE_ID),
 		B(EPOCH) | B(TERM) | B(WEIGHT) | B(COUNTERS) },
@@ -82,12 +82,12 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 	[DICAP_MSG_ANNOUNCE] = { "announce",
 		ALWAYS | B(COORD) | B(TERM),
 		B(NODE_ID) | B(EPOCH) | B(PRIORITY) | B(SELECT) | B(MEMBER_COUNT) |
-		B(ANALYZER) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) },
+		    B(ANALYZER) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) },
 	[DICAP_MSG_COORD_SYNC] = { "coord_sync",
 		ALWAYS | B(TERM) | B(EPOCH) | B(PART),
 		B(NODE_ID) | B(COORD) | B(PRIORITY) | B(SELECT) | B(VALIDITY) |
-		B(MEMBERS) | B(MEMBER_COUNT) | B(ANALYZER) | B(NODE_INFO) |
-		B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
+		    B(MEMBERS) | B(MEMBER_COUNT) | B(ANALYZER) | B(NODE_INFO) |
+		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
 	[DICAP_MSG_ERROR] = { "error",
 		ALWAYS | B(ERROR_CODE),
 		B(ERROR_TEXT) | B(NODE_ID) | B(TERM) | B(EPOCH) | B(COORD) },
@@ -97,8 +97,8 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 	[DICAP_MSG_STATUS] = { "status",
 		ALWAYS | B(TERM) | B(PART),
 		B(NODE_ID) | B(COORD) | B(PRIORITY) | B(EPOCH) | B(SELECT) |
-		B(VALIDITY) | B(MEMBERS) | B(MEMBER_COUNT) | B(ANALYZER) |
-		B(NODE_INFO) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(COUNTERS) },
+		    B(VALIDITY) | B(MEMBERS) | B(MEMBER_COUNT) | B(ANALYZER) |
+		    B(NODE_INFO) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(COUNTERS) },
 	[DICAP_MSG_VOTE_REQ] = { "vote_req",
 		ALWAYS | B(TERM) | B(NODE_ID) | B(PRIORITY),
 		B(EPOCH) | B(COORD) },
@@ -128,12 +128,14 @@ static const char *const err_names[DICAP_MSGERR_MAX + 1] = {
 	[DICAP_MSGERR_NOSPACE] = "message does not fit",
 };
 
-const char *dicap_msg_why(void)
+const char *
+dicap_msg_why(void)
 {
 	return dicap_why();
 }
 
-const char *dicap_msg_strerror(int err)
+const char *
+dicap_msg_strerror(int err)
 {
 	if (err < 0)
 		err = -err;
@@ -142,28 +144,32 @@ const char *dicap_msg_strerror(int err)
 	return err_names[err];
 }
 
-const char *dicap_msg_type_name(int type)
+const char *
+dicap_msg_type_name(int type)
 {
 	if (type <= 0 || type > DICAP_MSG_TYPE_MAX)
 		return "unknown";
 	return msg_specs[type].name;
 }
 
-const char *dicap_avp_name(int avp)
+const char *
+dicap_avp_name(int avp)
 {
 	if (avp <= 0 || avp > DICAP_AVP_MAX)
 		return "unknown";
 	return ctl_avp_specs[avp].name;
 }
 
-uint32_t dicap_msg_required(int type)
+uint32_t
+dicap_msg_required(int type)
 {
 	if (type <= 0 || type > DICAP_MSG_TYPE_MAX)
 		return 0;
 	return msg_specs[type].required;
 }
 
-uint32_t dicap_msg_allowed(int type)
+uint32_t
+dicap_msg_allowed(int type)
 {
 	if (type <= 0 || type > DICAP_MSG_TYPE_MAX)
 		return 0;

@@ -8,7 +8,7 @@
 
 socklen_t
 dicap_addr_to_sockaddr(const struct dicap_addr *a, int sock_family,
-		       struct sockaddr_storage *ss)
+    struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -89,7 +89,8 @@ dicap_addr_str(const struct dicap_addr *a)
 
 /* The text form; declared in ctlmsg.h beside struct dicap_addr. */
 
-static int port_parse(const char *s, uint16_t *port)
+static int
+port_parse(const char *s, uint16_t *port)
 {
 	unsigned long v = 0;
 	size_t i;
@@ -107,7 +108,8 @@ static int port_parse(const char *s, uint16_t *port)
 	return 0;
 }
 
-int dicap_addr_parse(const char *s, struct dicap_addr *a)
+int
+dicap_addr_parse(const char *s, struct dicap_addr *a)
 {
 	char host[INET6_ADDRSTRLEN + 1];
 	const char *colon, *start = s;
@@ -142,7 +144,8 @@ int dicap_addr_parse(const char *s, struct dicap_addr *a)
 	return 0;
 }
 
-const char *dicap_addr_format(const struct dicap_addr *a, char *buf, size_t len)
+const char *
+dicap_addr_format(const struct dicap_addr *a, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 	int n = -1;
