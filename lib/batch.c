@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "batch.h"
 #include "why.h"
+#include "batch.h"
 
 /* The smallest valid batch: the header and one record of zero bytes. */
 #define BATCH_MIN_LEN	(DICAP_BATCH_HDR_LEN + DICAP_BATCH_REC_HDR_LEN)

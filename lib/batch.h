@@ -6,10 +6,10 @@
 #ifndef LIB_BATCH_H
 #define LIB_BATCH_H
 
-#include "dicap/batch.h"
-
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dicap/batch.h"
 
 enum dicap_batch_err {
 	DICAP_BATCHERR_OK = 0,
@@ -18,7 +18,7 @@ enum dicap_batch_err {
 	DICAP_BATCHERR_VERSION,
 	DICAP_BATCHERR_FLAGS,		/* unknown flag bits */
 	DICAP_BATCHERR_LENGTH,		/* header length differs from the bytes given */
-	DICAP_BATCHERR_COUNT,		/* record count zero, or records do not fill the batch exactly */
+	DICAP_BATCHERR_COUNT,		/* count 0, or records do not fill the batch exactly */
 	DICAP_BATCHERR_REC_TRUNC,	/* a record runs past the end */
 	DICAP_BATCHERR_CAPLEN,		/* caplen > wirelen, or wirelen 0 */
 	DICAP_BATCHERR_MAX = DICAP_BATCHERR_CAPLEN,

@@ -5,8 +5,8 @@
  * the coordinator compute the same table from the same member list.
  * Userspace only; the datapaths receive the finished table.
  */
-#ifndef DICAP_BUCKET_TABLE_H
-#define DICAP_BUCKET_TABLE_H
+#ifndef LIB_BUCKET_TABLE_H
+#define LIB_BUCKET_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -77,4 +77,4 @@ uint32_t	dicap_table_count(const uint16_t *table, uint16_t idx);
 /* Index of @node_id in the normalized list, or -1. */
 int	dicap_members_find(const struct dicap_member *m, size_t n, uint32_t node_id);
 
-#endif /* DICAP_BUCKET_TABLE_H */
+#endif /* LIB_BUCKET_TABLE_H */

@@ -4,14 +4,14 @@
  * decoded form of a message.  The wire format itself is in
  * include/dicap/ctl.h and docs/protocol.md.
  */
-#ifndef DICAP_CTLMSG_H
-#define DICAP_CTLMSG_H
+#ifndef LIB_CTLMSG_H
+#define LIB_CTLMSG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bucket_table.h"
 #include "dicap/ctl.h"
+#include "bucket_table.h"
 
 /* Decoder results: 0 is success. */
 enum dicap_msg_err {
@@ -183,4 +183,4 @@ uint32_t	dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with
  */
 const char	*dicap_msg_why(void);
 
-#endif /* DICAP_CTLMSG_H */
+#endif /* LIB_CTLMSG_H */

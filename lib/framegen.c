@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Frame builder: see framegen.h.  Offsets are checked against the buffer
  * capacity before anything is written, so a spec that does not fit fails

@@ -11,8 +11,8 @@
  * dicap_frame_seq() finds it again.  Frames are padded with zeros to
  * DICAP_FRAME_MIN_LEN bytes (Ethernet minimum without FCS).
  */
-#ifndef DICAP_FRAMEGEN_H
-#define DICAP_FRAMEGEN_H
+#ifndef LIB_FRAMEGEN_H
+#define LIB_FRAMEGEN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -132,4 +132,4 @@ size_t	dicap_frame_l4_hdr(int ipver, uint8_t proto);
 /* Is @type an ICMP (@ipver 4) or ICMPv6 echo request or reply? */
 int	dicap_frame_is_echo(int ipver, uint8_t type);
 
-#endif /* DICAP_FRAMEGEN_H */
+#endif /* LIB_FRAMEGEN_H */

@@ -4,8 +4,8 @@
  * error as "PROG: message" (and, after a usage error, a hint where to
  * look), and whole numbers in a range with one set of rules and messages.
  */
-#ifndef DICAP_OPT_H
-#define DICAP_OPT_H
+#ifndef LIB_OPT_H
+#define LIB_OPT_H
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -54,4 +54,4 @@ uint64_t	opt_number(const char *opt, const char *s, uint64_t lo, uint64_t hi);
 uint64_t	opt_number_prefix(const char *opt, const char *s, const char **end, uint64_t lo,
 	    uint64_t hi);
 
-#endif /* DICAP_OPT_H */
+#endif /* LIB_OPT_H */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Names of the parser's classes and reasons, for logs and counters. */
 #include "dicap/packet.h"
 

@@ -11,8 +11,8 @@
  * TIMESTAMP is within the allowed clock skew of the receiver's clock; this
  * bounds how old a replayed first message can be.
  */
-#ifndef DICAP_REPLAY_H
-#define DICAP_REPLAY_H
+#ifndef LIB_REPLAY_H
+#define LIB_REPLAY_H
 
 #include <stdint.h>
 
@@ -50,4 +50,4 @@ uint64_t	dicap_now_ns(void);
 /* CLOCK_MONOTONIC in ns (timers and ages: immune to clock steps). */
 uint64_t	dicap_mono_ns(void);
 
-#endif /* DICAP_REPLAY_H */
+#endif /* LIB_REPLAY_H */

@@ -4,8 +4,8 @@
  * peers of an IPv6 socket are v4-mapped there and reported as the IPv4
  * address they are, so one peer has one identity whichever socket it used.
  */
-#ifndef DICAP_SOCKADDR_H
-#define DICAP_SOCKADDR_H
+#ifndef LIB_SOCKADDR_H
+#define LIB_SOCKADDR_H
 
 #include <sys/socket.h>
 
@@ -35,4 +35,4 @@ int	dicap_addr_equal(const struct dicap_addr *a, const struct dicap_addr *b);
  */
 const char	*dicap_addr_str(const struct dicap_addr *a);
 
-#endif /* DICAP_SOCKADDR_H */
+#endif /* LIB_SOCKADDR_H */
