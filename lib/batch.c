@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "batch.h"
 #include "why.h"
+#include "batch.h"
 
 /* The smallest valid batch: the header and one record of zero bytes. */
 #define BATCH_MIN_LEN	(DICAP_BATCH_HDR_LEN + DICAP_BATCH_REC_HDR_LEN)
@@ -25,7 +25,8 @@ static const char *const err_names[DICAP_BATCHERR_MAX + 1] = {
 	[DICAP_BATCHERR_CAPLEN] = "record lengths inconsistent",
 };
 
-const char *dicap_batch_strerror(int err)
+const char *
+dicap_batch_strerror(int err)
 {
 	if (err < 0)
 		err = -err;
@@ -34,58 +35,61 @@ const char *dicap_batch_strerror(int err)
 	return err_names[err];
 }
 
-static int check_header(const uint8_t *buf, size_t len)
+static int
+check_header(const uint8_t *buf, size_t len)
 {
 	uint32_t claimed;
 
 	if (len < DICAP_BATCH_HDR_LEN)
 		return dicap_fail(DICAP_BATCHERR_SHORT, "%zu bytes, the header needs %d",
-			    len, DICAP_BATCH_HDR_LEN);
+		    len, DICAP_BATCH_HDR_LEN);
 	if (dicap_get_be16(buf) != DICAP_BATCH_MAGIC)
 		return dicap_fail(DICAP_BATCHERR_MAGIC, "magic 0x%04x, expected 0x%04x",
-			    dicap_get_be16(buf), DICAP_BATCH_MAGIC);
+		    dicap_get_be16(buf), DICAP_BATCH_MAGIC);
 	if (buf[2] != DICAP_BATCH_VERSION)
 		return dicap_fail(DICAP_BATCHERR_VERSION, "version %u, expected %d",
-			    buf[2], DICAP_BATCH_VERSION);
+		    buf[2], DICAP_BATCH_VERSION);
 	if (buf[3] & ~DICAP_BF_MASK)
 		return dicap_fail(DICAP_BATCHERR_FLAGS, "flags 0x%02x, known 0x%02x",
-			    buf[3], DICAP_BF_MASK);
+		    buf[3], DICAP_BF_MASK);
 	claimed = dicap_get_be32(buf + 16);
 	if (claimed != len)
 		return dicap_fail(DICAP_BATCHERR_LENGTH, "header says %u bytes, have %zu",
-			    claimed, len);
+		    claimed, len);
 	if (claimed > DICAP_BATCH_MAX_LEN)
 		return dicap_fail(DICAP_BATCHERR_LENGTH, "length %u exceeds %d",
-			    claimed, DICAP_BATCH_MAX_LEN);
+		    claimed, DICAP_BATCH_MAX_LEN);
 	if (dicap_get_be16(buf + 12) == 0)
 		return dicap_fail(DICAP_BATCHERR_COUNT, "record count 0");
 	return DICAP_BATCHERR_OK;
 }
 
-static int check_record(const uint8_t *buf, size_t len, size_t off, uint32_t i,
-			uint32_t *size)
+static int
+check_record(const uint8_t *buf, size_t len, size_t off, uint32_t i,
+    uint32_t *size)
 {
 	uint16_t wirelen, caplen;
 
 	if (len - off < DICAP_BATCH_REC_HDR_LEN)
 		return dicap_fail(DICAP_BATCHERR_REC_TRUNC,
-			    "record %u at offset %zu: header runs past the end", i, off);
+		    "record %u at offset %zu: header runs past the end", i, off);
 	wirelen = dicap_get_be16(buf + off + 8);
 	caplen = dicap_get_be16(buf + off + 10);
 	if (len - off - DICAP_BATCH_REC_HDR_LEN < caplen)
 		return dicap_fail(DICAP_BATCHERR_REC_TRUNC,
-			    "record %u at offset %zu: %u captured bytes run past the end",
-			    i, off, caplen);
+		    "record %u at offset %zu: %u captured bytes run past the end",
+		    i, off, caplen);
 	if (wirelen == 0)
 		return dicap_fail(DICAP_BATCHERR_CAPLEN, "record %u: wire length 0", i);
 	if (caplen > wirelen)
 		return dicap_fail(DICAP_BATCHERR_CAPLEN, "record %u: caplen %u > wirelen %u",
-			    i, caplen, wirelen);
+		    i, caplen, wirelen);
 	*size = dicap_batch_rec_size(caplen);
 	return DICAP_BATCHERR_OK;
 }
 
-static int check_records(const uint8_t *buf, size_t len, uint16_t count)
+static int
+check_records(const uint8_t *buf, size_t len, uint16_t count)
 {
 	size_t off = DICAP_BATCH_HDR_LEN;
 	uint32_t i, size = 0;
@@ -94,7 +98,7 @@ static int check_records(const uint8_t *buf, size_t len, uint16_t count)
 	for (i = 0; i < count; i++) {
 		if (off == len)
 			return dicap_fail(DICAP_BATCHERR_COUNT,
-				    "header says %u records, batch holds %u", count, i);
+			    "header says %u records, batch holds %u", count, i);
 		err = check_record(buf, len, off, i, &size);
 		if (err)
 			return err;
@@ -102,13 +106,14 @@ static int check_records(const uint8_t *buf, size_t len, uint16_t count)
 	}
 	if (off != len)
 		return dicap_fail(DICAP_BATCHERR_COUNT,
-			    "%zu bytes left after the %u records the header counts",
-			    len - off, count);
+		    "%zu bytes left after the %u records the header counts",
+		    len - off, count);
 	return DICAP_BATCHERR_OK;
 }
 
-int dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h,
-		       const char **why)
+int
+dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h,
+    const char **why)
 {
 	int err;
 
@@ -132,7 +137,8 @@ int dicap_batch_decode(const uint8_t *buf, size_t len, struct dicap_batch_hdr *h
 	return DICAP_BATCHERR_OK;
 }
 
-uint32_t dicap_batch_peek_length(const uint8_t *buf, size_t len)
+uint32_t
+dicap_batch_peek_length(const uint8_t *buf, size_t len)
 {
 	uint32_t claimed;
 
@@ -147,7 +153,8 @@ uint32_t dicap_batch_peek_length(const uint8_t *buf, size_t len)
 	return claimed;
 }
 
-int dicap_batch_next(const uint8_t *buf, size_t len, size_t *off, struct dicap_batch_rec *r)
+int
+dicap_batch_next(const uint8_t *buf, size_t len, size_t *off, struct dicap_batch_rec *r)
 {
 	size_t at = *off;
 	uint16_t caplen;

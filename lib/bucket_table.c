@@ -62,12 +62,14 @@ static pthread_once_t log_table_once = PTHREAD_ONCE_INIT;
  * keeps the all-zero input off the fixed point 0.  Since the bucket fills
  * the low bits, the input is member_seed(node_id) + bucket.
  */
-static inline uint64_t member_seed(uint32_t node_id)
+static inline uint64_t
+member_seed(uint32_t node_id)
 {
 	return ((uint64_t)node_id << 32) + HASH_OFFSET;
 }
 
-static inline uint64_t pair_hash(uint64_t z)
+static inline uint64_t
+pair_hash(uint64_t z)
 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -80,7 +82,8 @@ static inline uint64_t pair_hash(uint64_t z)
  * the square reaches 2 the next fraction bit is 1.  Exact but for the
  * truncation of the last bit or two, and deterministic.
  */
-static uint64_t log2_q32(uint32_t i)
+static uint64_t
+log2_q32(uint32_t i)
 {
 	unsigned __int128 sq;
 	uint64_t y = (uint64_t)(LOG_TABLE_SIZE + i) << (62 - LOG_TABLE_BITS);
@@ -99,7 +102,8 @@ static uint64_t log2_q32(uint32_t i)
 	return r;
 }
 
-static void log_table_init(void)
+static void
+log_table_init(void)
 {
 	uint64_t cur = log2_q32(0), next;
 	uint32_t i;
@@ -113,7 +117,8 @@ static void log_table_init(void)
 	}
 }
 
-static void log_table_ready(void)
+static void
+log_table_ready(void)
 {
 	pthread_once(&log_table_once, log_table_init);
 }
@@ -135,7 +140,8 @@ static void log_table_ready(void)
  * chains every iteration to the one before (gcc 12 made the build twice as
  * slow that way).  Zeroing the destination first cuts the chain.
  */
-static inline unsigned int top_bit(uint64_t x)
+static inline unsigned int
+top_bit(uint64_t x)
 {
 #if defined(__x86_64__) && !defined(__LZCNT__)
 	uint64_t n;
@@ -147,42 +153,47 @@ static inline unsigned int top_bit(uint64_t x)
 #endif
 }
 
-static inline uint64_t neg_log2_u(uint64_t h)
+static inline uint64_t
+neg_log2_u(uint64_t h)
 {
 	uint64_t x = (h >> 11) << 1 | 1;
 	unsigned int n = top_bit(x);
 	uint64_t mant = x << (63 - n);
 	uint32_t idx = (uint32_t)(mant >> (63 - LOG_TABLE_BITS)) &
-		       (LOG_TABLE_SIZE - 1);
+	    (LOG_TABLE_SIZE - 1);
 	uint64_t rest = (mant >> (31 - LOG_TABLE_BITS)) & 0xffffffffull;
 	const struct log_point *p = &log_table[idx];
 	uint64_t frac = p->base + ((p->slope * rest) >> 32);
 
 	return ((uint64_t)U_BITS << FRAC_BITS) -
-	       (((uint64_t)n << FRAC_BITS) + frac);
+	    (((uint64_t)n << FRAC_BITS) + frac);
 }
 
-static inline uint64_t pair_key(uint64_t seed, uint32_t bucket, uint64_t w)
+static inline uint64_t
+pair_key(uint64_t seed, uint32_t bucket, uint64_t w)
 {
 	return neg_log2_u(pair_hash(seed + bucket)) << KEY_WEIGHT_BITS | w;
 }
 
-static int member_cmp(const void *a, const void *b)
+static int
+member_cmp(const void *a, const void *b)
 {
 	const struct dicap_member *x = a, *y = b;
 
 	return (x->node_id > y->node_id) - (x->node_id < y->node_id);
 }
 
-static int fail(const char **err, const char *why)
+static int
+fail(const char **err, const char *why)
 {
 	if (err != NULL)
 		*err = why;
 	return -1;
 }
 
-static int check_count(const struct dicap_member *m, size_t n,
-		       const char **err)
+static int
+check_count(const struct dicap_member *m, size_t n,
+    const char **err)
 {
 	if (m == NULL || n == 0)
 		return fail(err, "empty member list");
@@ -191,8 +202,9 @@ static int check_count(const struct dicap_member *m, size_t n,
 	return 0;
 }
 
-int dicap_members_normalize(struct dicap_member *m, size_t n,
-			    const char **err)
+int
+dicap_members_normalize(struct dicap_member *m, size_t n,
+    const char **err)
 {
 	size_t i;
 
@@ -208,8 +220,9 @@ int dicap_members_normalize(struct dicap_member *m, size_t n,
 	return 0;
 }
 
-static int check_normalized(const struct dicap_member *m, size_t n,
-			    const char **err)
+static int
+check_normalized(const struct dicap_member *m, size_t n,
+    const char **err)
 {
 	size_t i;
 
@@ -220,7 +233,7 @@ static int check_normalized(const struct dicap_member *m, size_t n,
 			return fail(err, "member with weight 0");
 		if (i > 0 && m[i].node_id <= m[i - 1].node_id)
 			return fail(err, "member list not normalized "
-					 "(unsorted or duplicate node id)");
+			    "(unsorted or duplicate node id)");
 	}
 	return 0;
 }
@@ -231,8 +244,9 @@ static int check_normalized(const struct dicap_member *m, size_t n,
  * to the lower node ID, @id against @best_id: in the order of the member
  * list, which the full build follows, the earlier member keeps the bucket.
  */
-static inline int beats(uint64_t nl, uint64_t w, uint32_t id, uint64_t best,
-			uint32_t best_id)
+static inline int
+beats(uint64_t nl, uint64_t w, uint32_t id, uint64_t best,
+    uint32_t best_id)
 {
 	uint64_t mine = nl * (best & KEY_WEIGHT_MASK);
 	uint64_t theirs = (best >> KEY_WEIGHT_BITS) * w;
@@ -247,8 +261,9 @@ static inline int beats(uint64_t nl, uint64_t w, uint32_t id, uint64_t best,
  * far are @table[] and @key[] (indexed from @first): it takes every bucket
  * it beats.
  */
-static void compete(const struct dicap_member *m, uint16_t j, uint32_t first,
-		    uint32_t count, uint16_t *table, uint64_t *key)
+static void
+compete(const struct dicap_member *m, uint16_t j, uint32_t first,
+    uint32_t count, uint16_t *table, uint64_t *key)
 {
 	uint64_t seed = member_seed(m[j].node_id) + first;
 	uint64_t w = m[j].weight, nl;
@@ -264,8 +279,9 @@ static void compete(const struct dicap_member *m, uint16_t j, uint32_t first,
 }
 
 /* The full build of the @count buckets from @first. */
-static void build_block(const struct dicap_member *m, size_t n, uint32_t first,
-			uint32_t count, uint16_t *table, uint64_t *key)
+static void
+build_block(const struct dicap_member *m, size_t n, uint32_t first,
+    uint32_t count, uint16_t *table, uint64_t *key)
 {
 	uint64_t seed = member_seed(m[0].node_id);
 	uint32_t i;
@@ -280,18 +296,19 @@ static void build_block(const struct dicap_member *m, size_t n, uint32_t first,
 }
 
 /* The winner of one bucket over all of @m, into @table and @key. */
-static void bucket_winner(const struct dicap_member *m, size_t n,
-			  uint32_t bucket, uint16_t *table, uint64_t *key)
+static void
+bucket_winner(const struct dicap_member *m, size_t n,
+    uint32_t bucket, uint16_t *table, uint64_t *key)
 {
 	uint64_t best = pair_key(member_seed(m[0].node_id), bucket,
-				 m[0].weight);
+	    m[0].weight);
 	uint64_t nl;
 	size_t best_i = 0, i;
 
 	for (i = 1; i < n; i++) {
 		nl = neg_log2_u(pair_hash(member_seed(m[i].node_id) + bucket));
 		if (beats(nl, m[i].weight, m[i].node_id, best,
-			  m[best_i].node_id)) {
+		    m[best_i].node_id)) {
 			best = nl << KEY_WEIGHT_BITS | m[i].weight;
 			best_i = i;
 		}
@@ -300,8 +317,9 @@ static void bucket_winner(const struct dicap_member *m, size_t n,
 	*key = best;
 }
 
-int dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
-		      const char **err)
+int
+dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
+    const char **err)
 {
 	uint64_t key[BLOCK_BUCKETS];
 	uint32_t b;
@@ -316,8 +334,9 @@ int dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
 	return 0;
 }
 
-int dicap_table_build_state(const struct dicap_member *m, size_t n,
-			    struct dicap_table_state *s, const char **err)
+int
+dicap_table_build_state(const struct dicap_member *m, size_t n,
+    struct dicap_table_state *s, const char **err)
 {
 	uint32_t b;
 
@@ -336,9 +355,10 @@ int dicap_table_build_state(const struct dicap_member *m, size_t n,
  * member that left or changed its weight; @joined[] = the new indices of
  * members that joined or changed their weight.  Returns their number.
  */
-static size_t diff_members(const struct dicap_member *old_m, size_t old_n,
-			   const struct dicap_member *new_m, size_t new_n,
-			   uint16_t *remap, uint16_t *joined)
+static size_t
+diff_members(const struct dicap_member *old_m, size_t old_n,
+    const struct dicap_member *new_m, size_t new_n,
+    uint16_t *remap, uint16_t *joined)
 {
 	size_t i = 0, j = 0, n_joined = 0;
 
@@ -363,8 +383,9 @@ static size_t diff_members(const struct dicap_member *old_m, size_t old_n,
 }
 
 /* Buckets whose winner left; -1 if @table names no member of the old list. */
-static int64_t count_orphans(const uint16_t *table, size_t old_n,
-			     const uint16_t *remap)
+static int64_t
+count_orphans(const uint16_t *table, size_t old_n,
+    const uint16_t *remap)
 {
 	int64_t orphans = 0;
 	uint32_t b;
@@ -377,10 +398,11 @@ static int64_t count_orphans(const uint16_t *table, size_t old_n,
 	return orphans;
 }
 
-static void update_block(const struct dicap_member *new_m, size_t new_n,
-			 const uint16_t *remap, const uint16_t *joined,
-			 size_t n_joined, uint32_t first, uint16_t *table,
-			 uint64_t *key)
+static void
+update_block(const struct dicap_member *new_m, size_t new_n,
+    const uint16_t *remap, const uint16_t *joined,
+    size_t n_joined, uint32_t first, uint16_t *table,
+    uint64_t *key)
 {
 	uint32_t i;
 	size_t j;
@@ -390,15 +412,16 @@ static void update_block(const struct dicap_member *new_m, size_t new_n,
 			table[i] = remap[table[i]];
 		else
 			bucket_winner(new_m, new_n, first + i, &table[i],
-				      &key[i]);
+			    &key[i]);
 	}
 	for (j = 0; j < n_joined; j++)
 		compete(new_m, joined[j], first, BLOCK_BUCKETS, table, key);
 }
 
-int dicap_table_update(const struct dicap_member *old_m, size_t old_n,
-		       const struct dicap_member *new_m, size_t new_n,
-		       struct dicap_table_state *s, const char **err)
+int
+dicap_table_update(const struct dicap_member *old_m, size_t old_n,
+    const struct dicap_member *new_m, size_t new_n,
+    struct dicap_table_state *s, const char **err)
 {
 	uint16_t *remap, *joined;
 	size_t n_joined;
@@ -432,14 +455,15 @@ int dicap_table_update(const struct dicap_member *old_m, size_t old_n,
 	log_table_ready();
 	for (b = 0; b < DICAP_BUCKETS; b += BLOCK_BUCKETS)
 		update_block(new_m, new_n, remap, joined, n_joined, b,
-			     s->table + b, s->key + b);
+		    s->table + b, s->key + b);
 out:
 	free(remap);
 	free(joined);
 	return rc;
 }
 
-uint32_t dicap_table_count(const uint16_t *table, uint16_t idx)
+uint32_t
+dicap_table_count(const uint16_t *table, uint16_t idx)
 {
 	uint32_t b, count = 0;
 
@@ -448,7 +472,8 @@ uint32_t dicap_table_count(const uint16_t *table, uint16_t idx)
 	return count;
 }
 
-int dicap_members_find(const struct dicap_member *m, size_t n, uint32_t node_id)
+int
+dicap_members_find(const struct dicap_member *m, size_t n, uint32_t node_id)
 {
 	size_t lo = 0, hi = n, mid;
 

@@ -5,8 +5,8 @@
  * the coordinator compute the same table from the same member list.
  * Userspace only; the datapaths receive the finished table.
  */
-#ifndef DICAP_BUCKET_TABLE_H
-#define DICAP_BUCKET_TABLE_H
+#ifndef LIB_BUCKET_TABLE_H
+#define LIB_BUCKET_TABLE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,15 +27,15 @@ struct dicap_member {
  * reject duplicates and zero weights.  Returns 0, or -1 with a reason in
  * @err (if not NULL).
  */
-int dicap_members_normalize(struct dicap_member *m, size_t n, const char **err);
+int	dicap_members_normalize(struct dicap_member *m, size_t n, const char **err);
 
 /*
  * Fill @table (DICAP_BUCKETS entries) for the normalized member list @m.
  * table[b] is the index into @m of the owner of bucket b.
  * Returns 0, or -1 with a reason in @err.
  */
-int dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
-		      const char **err);
+int	dicap_table_build(const struct dicap_member *m, size_t n, uint16_t *table,
+	    const char **err);
 
 /*
  * A table that can be updated incrementally: @table as dicap_table_build()
@@ -53,8 +53,8 @@ struct dicap_table_state {
  * dicap_table_build() into @s, keeping the keys.  Same result in @s->table,
  * same errors.
  */
-int dicap_table_build_state(const struct dicap_member *m, size_t n,
-			    struct dicap_table_state *s, const char **err);
+int	dicap_table_build_state(const struct dicap_member *m, size_t n,
+	    struct dicap_table_state *s, const char **err);
 
 /*
  * Update @s, built for the normalized list @old_m, to the normalized list
@@ -67,14 +67,14 @@ int dicap_table_build_state(const struct dicap_member *m, size_t n,
  * dicap_table_build_state().  Allocates O(@old_n + @new_n)
  * temporary memory.  Thread-safe for distinct states.
  */
-int dicap_table_update(const struct dicap_member *old_m, size_t old_n,
-		       const struct dicap_member *new_m, size_t new_n,
-		       struct dicap_table_state *s, const char **err);
+int	dicap_table_update(const struct dicap_member *old_m, size_t old_n,
+	    const struct dicap_member *new_m, size_t new_n,
+	    struct dicap_table_state *s, const char **err);
 
 /* Number of buckets in @table owned by index @idx. */
-uint32_t dicap_table_count(const uint16_t *table, uint16_t idx);
+uint32_t	dicap_table_count(const uint16_t *table, uint16_t idx);
 
 /* Index of @node_id in the normalized list, or -1. */
-int dicap_members_find(const struct dicap_member *m, size_t n, uint32_t node_id);
+int	dicap_members_find(const struct dicap_member *m, size_t n, uint32_t node_id);
 
-#endif /* DICAP_BUCKET_TABLE_H */
+#endif /* LIB_BUCKET_TABLE_H */

@@ -4,14 +4,14 @@
  * decoded form of a message.  The wire format itself is in
  * include/dicap/ctl.h and docs/protocol.md.
  */
-#ifndef DICAP_CTLMSG_H
-#define DICAP_CTLMSG_H
+#ifndef LIB_CTLMSG_H
+#define LIB_CTLMSG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bucket_table.h"
 #include "dicap/ctl.h"
+#include "bucket_table.h"
 
 /* Decoder results: 0 is success. */
 enum dicap_msg_err {
@@ -99,8 +99,8 @@ struct dicap_msg {
  * Encode @m into @buf.  With @key (DICAP_AUTH_KEY_LEN bytes) an AUTH AVP is
  * appended.  Returns the message length, or -enum dicap_msg_err.
  */
-int dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
-		     const uint8_t *key);
+int	dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
+	    const uint8_t *key);
 
 /*
  * Strictly decode @buf.  With @key, the message must carry a tag and it must
@@ -109,20 +109,20 @@ int dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
  * @why (if not NULL) gets a detail string valid until the next call in
  * this thread, e.g. "AVP 8 (members) length 7 is not a multiple of 6".
  */
-int dicap_msg_decode(const uint8_t *buf, size_t len, struct dicap_msg *m,
-		     const uint8_t *key, const char **why);
+int	dicap_msg_decode(const uint8_t *buf, size_t len, struct dicap_msg *m,
+	    const uint8_t *key, const char **why);
 
-const char *dicap_msg_strerror(int err);
-const char *dicap_msg_type_name(int type);
-const char *dicap_avp_name(int avp);
+const char	*dicap_msg_strerror(int err);
+const char	*dicap_msg_type_name(int type);
+const char	*dicap_avp_name(int avp);
 
 /* Accessors for list attributes of a decoded message. */
-void dicap_msg_member(const struct dicap_msg *m, uint32_t i, struct dicap_member *out);
-void dicap_msg_counter(const struct dicap_msg *m, uint32_t i, uint16_t *id, uint64_t *value);
+void	dicap_msg_member(const struct dicap_msg *m, uint32_t i, struct dicap_member *out);
+void	dicap_msg_counter(const struct dicap_msg *m, uint32_t i, uint16_t *id, uint64_t *value);
 
 /* "ADDR:PORT", "[V6ADDR]:PORT" <-> struct dicap_addr; 0 or -1. */
-int dicap_addr_parse(const char *s, struct dicap_addr *a);
-const char *dicap_addr_format(const struct dicap_addr *a, char *buf, size_t len);
+int	dicap_addr_parse(const char *s, struct dicap_addr *a);
+const char	*dicap_addr_format(const struct dicap_addr *a, char *buf, size_t len);
 
 #define DICAP_ADDR_STRLEN	56	/* "[" v6 "]:" port, NUL included */
 #define DICAP_MAX_NODE_INFO	64	/* capacity of dicap_msg.node_info[] */
@@ -143,37 +143,37 @@ struct dicap_node_info {
 };
 
 /* Bytes the NODE_INFO value of @ni takes. */
-size_t dicap_node_info_size(const struct dicap_node_info *ni);
+size_t	dicap_node_info_size(const struct dicap_node_info *ni);
 
 /*
  * Write the NODE_INFO value of @ni into @buf.  Returns its length (point
  * dicap_msg.node_info[i] at @buf and set node_info_len[i] to it), or
  * -DICAP_MSGERR_NOSPACE, or -DICAP_MSGERR_AVP_RANGE for a bad field.
  */
-int dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_t cap);
+int	dicap_node_info_encode(const struct dicap_node_info *ni, uint8_t *buf, size_t cap);
 
 /* Strictly decode one NODE_INFO value; DICAP_MSGERR_OK or _AVP_RANGE. */
-int dicap_node_info_decode(const uint8_t *buf, size_t len, struct dicap_node_info *ni,
-			   const char **why);
+int	dicap_node_info_decode(const uint8_t *buf, size_t len, struct dicap_node_info *ni,
+	    const char **why);
 
-void dicap_node_info_counter(const struct dicap_node_info *ni, uint32_t i, uint16_t *id,
-			     uint64_t *value);
+void	dicap_node_info_counter(const struct dicap_node_info *ni, uint32_t i, uint16_t *id,
+	    uint64_t *value);
 
 /* Attribute bit masks (1u << avp) a message type requires / allows. */
-uint32_t dicap_msg_required(int type);
-uint32_t dicap_msg_allowed(int type);
+uint32_t	dicap_msg_required(int type);
+uint32_t	dicap_msg_allowed(int type);
 
 /*
  * The length dicap_msg_encode() returns for @m if it accepts @m (with a tag
  * when @with_auth), or -enum dicap_msg_err.
  */
-int dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth);
+int	dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth);
 
 /*
  * How many MEMBERS entries fit beside the other attributes of @m in a
  * datagram of @limit bytes (the members @m already lists are not counted).
  */
-uint32_t dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with_auth);
+uint32_t	dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with_auth);
 
 /*
  * The detail of the last dicap_msg_encode()/_decode() failure in this
@@ -181,6 +181,6 @@ uint32_t dicap_msg_members_fit(const struct dicap_msg *m, size_t limit, int with
  * When encoding, @members may be NULL: @members_raw is used instead, so a
  * decoded message can be encoded again unchanged.
  */
-const char *dicap_msg_why(void);
+const char	*dicap_msg_why(void);
 
-#endif /* DICAP_CTLMSG_H */
+#endif /* LIB_CTLMSG_H */

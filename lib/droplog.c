@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <stdint.h>
 
-#include "droplog.h"
 #include "log.h"
 #include "replay.h"
 #include "sockaddr.h"
+#include "droplog.h"
 
 #define DROP_WARN_INTERVAL_NS	1000000000ULL
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Frame builder: see framegen.h.  Offsets are checked against the buffer
  * capacity before anything is written, so a spec that does not fit fails
@@ -12,7 +12,8 @@
 /* Room the builder keeps for one extension or L4 header before writing it. */
 #define HDR_ROOM	32
 
-uint32_t dicap_csum_add(uint32_t sum, const uint8_t *p, size_t n)
+uint32_t
+dicap_csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
 	size_t i;
 
@@ -23,7 +24,8 @@ uint32_t dicap_csum_add(uint32_t sum, const uint8_t *p, size_t n)
 	return sum;
 }
 
-uint16_t dicap_csum_fold(uint32_t sum)
+uint16_t
+dicap_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -33,7 +35,8 @@ uint16_t dicap_csum_fold(uint32_t sum)
 static uint32_t crc32c_table[256];
 static int crc32c_ready;
 
-static void crc32c_init(void)
+static void
+crc32c_init(void)
 {
 	uint32_t i, crc;
 	int k;
@@ -47,7 +50,8 @@ static void crc32c_init(void)
 	__atomic_store_n(&crc32c_ready, 1, __ATOMIC_RELEASE);
 }
 
-uint32_t dicap_crc32c(const uint8_t *p, size_t n)
+uint32_t
+dicap_crc32c(const uint8_t *p, size_t n)
 {
 	uint32_t crc = 0xffffffffu;
 	size_t i;
@@ -60,14 +64,16 @@ uint32_t dicap_crc32c(const uint8_t *p, size_t n)
 	return ~crc;
 }
 
-int dicap_frame_is_echo(int ipver, uint8_t type)
+int
+dicap_frame_is_echo(int ipver, uint8_t type)
 {
 	if (ipver == 4)
 		return type == 0 || type == 8;
 	return type == 128 || type == 129;
 }
 
-size_t dicap_frame_l4_hdr(int ipver, uint8_t proto)
+size_t
+dicap_frame_l4_hdr(int ipver, uint8_t proto)
 {
 	switch (proto) {
 	case 6:
@@ -84,7 +90,8 @@ size_t dicap_frame_l4_hdr(int ipver, uint8_t proto)
 	return 0;
 }
 
-static void put_mac(uint8_t *mac, const struct dicap_frame_spec *s, const uint8_t *addr)
+static void
+put_mac(uint8_t *mac, const struct dicap_frame_spec *s, const uint8_t *addr)
 {
 	const uint8_t *a = s->ipver == 6 ? addr + 12 : addr;
 
@@ -94,7 +101,8 @@ static void put_mac(uint8_t *mac, const struct dicap_frame_spec *s, const uint8_
 }
 
 /* Writes the L4 header at @l4 (checksum later); returns its length. */
-static size_t put_l4(const struct dicap_frame_spec *s, uint8_t *l4)
+static size_t
+put_l4(const struct dicap_frame_spec *s, uint8_t *l4)
 {
 	switch (s->proto) {
 	case 6:
@@ -134,7 +142,8 @@ static size_t put_l4(const struct dicap_frame_spec *s, uint8_t *l4)
 	return 0;
 }
 
-static void put_sctp_crc(uint8_t *l4, size_t l4len)
+static void
+put_sctp_crc(uint8_t *l4, size_t l4len)
 {
 	uint32_t crc = dicap_crc32c(l4, l4len);
 
@@ -146,7 +155,8 @@ static void put_sctp_crc(uint8_t *l4, size_t l4len)
 }
 
 /* Computes and stores the L4 checksum of an unfragmented packet. */
-static void put_l4_csum(const struct dicap_frame_spec *s, uint8_t *l4, size_t l4len)
+static void
+put_l4_csum(const struct dicap_frame_spec *s, uint8_t *l4, size_t l4len)
 {
 	size_t alen = s->ipver == 4 ? 4 : 16;
 	uint32_t sum = 0;
@@ -179,7 +189,8 @@ static void put_l4_csum(const struct dicap_frame_spec *s, uint8_t *l4, size_t l4
 }
 
 /* A fragment's L4 checksum covers bytes it does not have: take the spec's. */
-static void put_frag_csum(const struct dicap_frame_spec *s, uint8_t *l4)
+static void
+put_frag_csum(const struct dicap_frame_spec *s, uint8_t *l4)
 {
 	switch (s->proto) {
 	case 6:
@@ -198,7 +209,8 @@ static void put_frag_csum(const struct dicap_frame_spec *s, uint8_t *l4)
 	}
 }
 
-static uint16_t read_csum(uint8_t proto, const uint8_t *l4)
+static uint16_t
+read_csum(uint8_t proto, const uint8_t *l4)
 {
 	switch (proto) {
 	case 6:
@@ -212,14 +224,15 @@ static uint16_t read_csum(uint8_t proto, const uint8_t *l4)
 }
 
 /* Writes one IPv6 extension header of type @t; returns its length. */
-static size_t put_ext(const struct dicap_frame_spec *s, uint8_t t, uint8_t next, uint8_t *h)
+static size_t
+put_ext(const struct dicap_frame_spec *s, uint8_t t, uint8_t next, uint8_t *h)
 {
 	size_t len;
 
 	h[0] = next;
 	if (t == 44) {
 		uint16_t fo = s->frag == DICAP_FRAG_FIRST || s->frag == DICAP_FRAG_ATOMIC ?
-			      0 : s->frag_off;
+		    0 : s->frag_off;
 		int more = s->frag == DICAP_FRAG_FIRST || s->frag == DICAP_FRAG_MIDDLE;
 
 		dicap_put_be16(h + 2, (uint16_t)(fo << 3 | more));
@@ -243,7 +256,8 @@ static size_t put_ext(const struct dicap_frame_spec *s, uint8_t t, uint8_t next,
 	return len;
 }
 
-static int has_ext(const struct dicap_frame_spec *s, uint8_t t)
+static int
+has_ext(const struct dicap_frame_spec *s, uint8_t t)
 {
 	int i;
 
@@ -253,13 +267,15 @@ static int has_ext(const struct dicap_frame_spec *s, uint8_t t)
 	return 0;
 }
 
-static int is_nonfirst(const struct dicap_frame_spec *s)
+static int
+is_nonfirst(const struct dicap_frame_spec *s)
 {
 	return s->frag == DICAP_FRAG_MIDDLE || s->frag == DICAP_FRAG_LAST;
 }
 
 /* Ethernet header and VLAN tags; returns the L3 offset. */
-static size_t put_eth(const struct dicap_frame_spec *s, uint8_t *b)
+static size_t
+put_eth(const struct dicap_frame_spec *s, uint8_t *b)
 {
 	size_t pos = 12;
 	uint16_t et = s->ethertype;
@@ -283,7 +299,8 @@ static size_t put_eth(const struct dicap_frame_spec *s, uint8_t *b)
 }
 
 /* IPv4 header and options at @b; returns their length. */
-static size_t put_ipv4(const struct dicap_frame_spec *s, uint8_t *b)
+static size_t
+put_ipv4(const struct dicap_frame_spec *s, uint8_t *b)
 {
 	uint16_t fo = is_nonfirst(s) ? s->frag_off : 0;
 	uint16_t more = s->frag == DICAP_FRAG_FIRST || s->frag == DICAP_FRAG_MIDDLE;
@@ -291,7 +308,7 @@ static size_t put_ipv4(const struct dicap_frame_spec *s, uint8_t *b)
 	b[0] = (uint8_t)(0x40 | (5 + s->v4opt / 4));
 	dicap_put_be16(b + 4, (uint16_t)s->ip_id);
 	dicap_put_be16(b + 6, (uint16_t)(more << 13 | fo |
-				       (s->frag == DICAP_FRAG_NONE ? 0x4000 : 0)));
+	    (s->frag == DICAP_FRAG_NONE ? 0x4000 : 0)));
 	b[8] = s->ttl;
 	b[9] = s->proto;
 	memcpy(b + 12, s->saddr, 4);
@@ -304,8 +321,9 @@ static size_t put_ipv4(const struct dicap_frame_spec *s, uint8_t *b)
 }
 
 /* IPv6 header and extension headers; returns the end offset or 0. */
-static size_t put_ipv6(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
-		       size_t cap, struct dicap_frame_layout *lo)
+static size_t
+put_ipv6(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
+    size_t cap, struct dicap_frame_layout *lo)
 {
 	uint8_t ext[sizeof(s->ext) + 1];
 	int next = s->next, i;
@@ -331,7 +349,8 @@ static size_t put_ipv6(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
 	return pos <= cap ? pos : 0;
 }
 
-static int spec_sane(const struct dicap_frame_spec *s)
+static int
+spec_sane(const struct dicap_frame_spec *s)
 {
 	if (s->ntags < 0 || s->ntags > 8 || s->paylen < 0)
 		return 0;
@@ -343,8 +362,9 @@ static int spec_sane(const struct dicap_frame_spec *s)
 }
 
 /* IP lengths and checksums once the payload is in place. */
-static void finish_ip(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
-		      size_t l4, size_t l4len, struct dicap_frame_layout *lo)
+static void
+finish_ip(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
+    size_t l4, size_t l4len, struct dicap_frame_layout *lo)
 {
 	size_t l3 = lo->l3_off, iplen = pos - l3;
 
@@ -352,7 +372,7 @@ static void finish_ip(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
 	if (s->ipver == 4) {
 		dicap_put_be16(b + l3 + 2, (uint16_t)iplen);
 		dicap_put_be16(b + l3 + 10,
-			       dicap_csum_fold(dicap_csum_add(0, b + l3, 20 + (size_t)s->v4opt)));
+		    dicap_csum_fold(dicap_csum_add(0, b + l3, 20 + (size_t)s->v4opt)));
 	} else {
 		dicap_put_be16(b + l3 + 4, (uint16_t)(iplen - 40));
 	}
@@ -366,7 +386,8 @@ static void finish_ip(const struct dicap_frame_spec *s, uint8_t *b, size_t pos,
 		lo->l4_csum = read_csum(s->proto, b + l4);
 }
 
-static void put_payload(const struct dicap_frame_spec *s, uint8_t *b)
+static void
+put_payload(const struct dicap_frame_spec *s, uint8_t *b)
 {
 	int i;
 
@@ -377,8 +398,9 @@ static void put_payload(const struct dicap_frame_spec *s, uint8_t *b)
 		b[i] = (uint8_t)(s->seq * 31 + (uint32_t)i * 7);
 }
 
-int dicap_frame_build(const struct dicap_frame_spec *s, uint8_t *b, size_t cap,
-		      size_t *len, struct dicap_frame_layout *lo)
+int
+dicap_frame_build(const struct dicap_frame_spec *s, uint8_t *b, size_t cap,
+    size_t *len, struct dicap_frame_layout *lo)
 {
 	size_t pos, l4 = 0, l4len = 0;
 
@@ -433,7 +455,8 @@ int dicap_frame_build(const struct dicap_frame_spec *s, uint8_t *b, size_t cap,
 	return 0;
 }
 
-size_t dicap_frame_hdr_len(const struct dicap_frame_spec *s)
+size_t
+dicap_frame_hdr_len(const struct dicap_frame_spec *s)
 {
 	size_t pos = 14 + 4 * (size_t)(s->ntags > 0 ? s->ntags : 0);
 	int i;
@@ -458,7 +481,8 @@ size_t dicap_frame_hdr_len(const struct dicap_frame_spec *s)
 	return pos;
 }
 
-int dicap_frame_seq(const uint8_t *buf, size_t len, uint32_t *seq)
+int
+dicap_frame_seq(const uint8_t *buf, size_t len, uint32_t *seq)
 {
 	size_t i;
 
@@ -472,7 +496,8 @@ int dicap_frame_seq(const uint8_t *buf, size_t len, uint32_t *seq)
 }
 
 /* Byte offset @kind writes at, for the bounds check. */
-static size_t damage_at(const struct dicap_frame_layout *lo, int kind, int arg)
+static size_t
+damage_at(const struct dicap_frame_layout *lo, int kind, int arg)
 {
 	switch (kind) {
 	case DICAP_DMG_IHL:
@@ -494,21 +519,23 @@ static size_t damage_at(const struct dicap_frame_layout *lo, int kind, int arg)
 	return 0;
 }
 
-static void damage_grow(uint8_t *buf, const struct dicap_frame_layout *lo, int v)
+static void
+damage_grow(uint8_t *buf, const struct dicap_frame_layout *lo, int v)
 {
 	size_t at = lo->l3_off + ((buf[lo->l3_off] >> 4) == 6 ? 4 : 2);
 
 	dicap_put_be16(buf + at, (uint16_t)(dicap_get_be16(buf + at) + v));
 }
 
-int dicap_frame_damage(uint8_t *buf, size_t *len, size_t cap,
-		       const struct dicap_frame_layout *lo, int kind, int arg)
+int
+dicap_frame_damage(uint8_t *buf, size_t *len, size_t cap,
+    const struct dicap_frame_layout *lo, int kind, int arg)
 {
 	size_t i;
 
 	if (kind < 0 || kind >= DICAP_DMG_MAX || arg < 0 || damage_at(lo, kind, arg) >= cap ||
 	    ((kind == DICAP_DMG_DOFF || kind == DICAP_DMG_UDPLEN ||
-	      kind == DICAP_DMG_CUT_L4) && !lo->l4_off) ||
+	    kind == DICAP_DMG_CUT_L4) && !lo->l4_off) ||
 	    (kind == DICAP_DMG_EXT_BYTE && !lo->ext_off))
 		return -1;
 	switch (kind) {

@@ -11,8 +11,8 @@
  * dicap_frame_seq() finds it again.  Frames are padded with zeros to
  * DICAP_FRAME_MIN_LEN bytes (Ethernet minimum without FCS).
  */
-#ifndef DICAP_FRAMEGEN_H
-#define DICAP_FRAMEGEN_H
+#ifndef LIB_FRAMEGEN_H
+#define LIB_FRAMEGEN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -78,18 +78,18 @@ struct dicap_frame_layout {
  * bytes past the frame are left alone.  Returns 0, or -1 if the frame does
  * not fit or @cap is below DICAP_FRAME_MIN_LEN.
  */
-int dicap_frame_build(const struct dicap_frame_spec *s, uint8_t *buf, size_t cap,
-		      size_t *len, struct dicap_frame_layout *lo);
+int	dicap_frame_build(const struct dicap_frame_spec *s, uint8_t *buf, size_t cap,
+	    size_t *len, struct dicap_frame_layout *lo);
 
 /*
  * Header bytes before the payload (marker, sequence number, paylen bytes)
  * that dicap_frame_build() writes for @s: lets a caller pick paylen for a
  * wanted frame length.
  */
-size_t dicap_frame_hdr_len(const struct dicap_frame_spec *s);
+size_t	dicap_frame_hdr_len(const struct dicap_frame_spec *s);
 
 /* Finds the first marker in @buf and reads the sequence number after it. */
-int dicap_frame_seq(const uint8_t *buf, size_t len, uint32_t *seq);
+int	dicap_frame_seq(const uint8_t *buf, size_t len, uint32_t *seq);
 
 /*
  * Damage applied to a built frame (@lo from the build).  Each sets one
@@ -116,20 +116,20 @@ enum dicap_frame_damage {
  * header checksum is not recomputed (as in the tests' corpus).  Returns 0,
  * or -1 if @kind does not apply to this frame or would leave @cap.
  */
-int dicap_frame_damage(uint8_t *buf, size_t *len, size_t cap,
-		       const struct dicap_frame_layout *lo, int kind, int arg);
+int	dicap_frame_damage(uint8_t *buf, size_t *len, size_t cap,
+	    const struct dicap_frame_layout *lo, int kind, int arg);
 
 /* Internet checksum pieces: a 32-bit running sum and its folded complement. */
-uint32_t dicap_csum_add(uint32_t sum, const uint8_t *p, size_t n);
-uint16_t dicap_csum_fold(uint32_t sum);
+uint32_t	dicap_csum_add(uint32_t sum, const uint8_t *p, size_t n);
+uint16_t	dicap_csum_fold(uint32_t sum);
 
 /* CRC32c (Castagnoli) as SCTP uses it. */
-uint32_t dicap_crc32c(const uint8_t *p, size_t n);
+uint32_t	dicap_crc32c(const uint8_t *p, size_t n);
 
 /* L4 header bytes a parser reads for @proto over IP version @ipver; 0 if none. */
-size_t dicap_frame_l4_hdr(int ipver, uint8_t proto);
+size_t	dicap_frame_l4_hdr(int ipver, uint8_t proto);
 
 /* Is @type an ICMP (@ipver 4) or ICMPv6 echo request or reply? */
-int dicap_frame_is_echo(int ipver, uint8_t type);
+int	dicap_frame_is_echo(int ipver, uint8_t type);
 
-#endif /* DICAP_FRAMEGEN_H */
+#endif /* LIB_FRAMEGEN_H */

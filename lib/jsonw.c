@@ -6,8 +6,8 @@
  * off the network).
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/buffer.h>

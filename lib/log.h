@@ -3,8 +3,8 @@
  * Daemon logging in the OpenBSD style: to stderr in the foreground, to
  * syslog otherwise.  Debug messages only with log_init(1, ...).
  */
-#ifndef DICAP_LOG_H
-#define DICAP_LOG_H
+#ifndef LIB_LOG_H
+#define LIB_LOG_H
 
 #include <stdarg.h>
 
@@ -17,4 +17,4 @@ void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-#endif /* DICAP_LOG_H */
+#endif /* LIB_LOG_H */

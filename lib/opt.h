@@ -4,8 +4,8 @@
  * error as "PROG: message" (and, after a usage error, a hint where to
  * look), and whole numbers in a range with one set of rules and messages.
  */
-#ifndef DICAP_OPT_H
-#define DICAP_OPT_H
+#ifndef LIB_OPT_H
+#define LIB_OPT_H
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,14 +22,14 @@ enum {
  * the exit status of opt_fail().  Until then: "dicap", no hint, status 1.
  * The strings are kept, not copied.
  */
-void opt_program(const char *prog, const char *hint, int status);
+void	opt_program(const char *prog, const char *hint, int status);
 
 /* "PROG: message" on stderr. */
-void opt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void opt_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+void	opt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	opt_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* opt_error(), the hint if there is one, and exit. */
-void opt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	opt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /*
  * A whole decimal number, or 0x and hex digits, in [lo, hi]: OPT_OK,
@@ -38,20 +38,20 @@ void opt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
  * be followed by anything that is not a digit of its base (a unit suffix),
  * and *end is set there.  *out is only set on OPT_OK.
  */
-int opt_parse_number(const char *s, const char **end, uint64_t lo, uint64_t hi,
-		     uint64_t *out);
+int	opt_parse_number(const char *s, const char **end, uint64_t lo, uint64_t hi,
+	    uint64_t *out);
 
 /* opt_parse_number() of the whole of @s, into 32 bits. */
-int opt_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
+int	opt_parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out);
 
 /*
  * opt_parse_number() of the whole of @s, or opt_fail() with
  * "OPT S is not a number" or "OPT S is out of range (LO..HI)".
  */
-uint64_t opt_number(const char *opt, const char *s, uint64_t lo, uint64_t hi);
+uint64_t	opt_number(const char *opt, const char *s, uint64_t lo, uint64_t hi);
 
 /* The same with a suffix allowed after the number, as opt_parse_number(). */
-uint64_t opt_number_prefix(const char *opt, const char *s, const char **end, uint64_t lo,
-			   uint64_t hi);
+uint64_t	opt_number_prefix(const char *opt, const char *s, const char **end, uint64_t lo,
+	    uint64_t hi);
 
-#endif /* DICAP_OPT_H */
+#endif /* LIB_OPT_H */

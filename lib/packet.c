@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Names of the parser's classes and reasons, for logs and counters. */
 #include "dicap/packet.h"
 
@@ -25,14 +25,16 @@ static const char *const dicap_reason_names[] = {
 
 #define DICAP_NAMES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-const char *dicap_pkt_class_name(int cls)
+const char *
+dicap_pkt_class_name(int cls)
 {
 	if (cls < 0 || cls >= DICAP_NAMES(dicap_class_names) || !dicap_class_names[cls])
 		return "unknown";
 	return dicap_class_names[cls];
 }
 
-const char *dicap_pkt_reason_name(int reason)
+const char *
+dicap_pkt_reason_name(int reason)
 {
 	if (reason < 0 || reason >= DICAP_NAMES(dicap_reason_names) ||
 	    !dicap_reason_names[reason])

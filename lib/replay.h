@@ -11,8 +11,8 @@
  * TIMESTAMP is within the allowed clock skew of the receiver's clock; this
  * bounds how old a replayed first message can be.
  */
-#ifndef DICAP_REPLAY_H
-#define DICAP_REPLAY_H
+#ifndef LIB_REPLAY_H
+#define LIB_REPLAY_H
 
 #include <stdint.h>
 
@@ -36,18 +36,18 @@ enum dicap_replay_verdict {
  * @now_ns; on DICAP_REPLAY_OK the state is updated.  @max_skew_ns 0 means
  * DICAP_REPLAY_MAX_SKEW_NS.
  */
-int dicap_replay_check(struct dicap_replay *r, uint64_t seq, uint64_t ts_ns,
-		       uint64_t now_ns, uint64_t max_skew_ns);
+int	dicap_replay_check(struct dicap_replay *r, uint64_t seq, uint64_t ts_ns,
+	    uint64_t now_ns, uint64_t max_skew_ns);
 
-const char *dicap_replay_verdict_name(int v);
+const char	*dicap_replay_verdict_name(int v);
 
 /* The first SEQ of a process: CLOCK_REALTIME in ns. */
-uint64_t dicap_seq_start(void);
+uint64_t	dicap_seq_start(void);
 
 /* CLOCK_REALTIME in ns. */
-uint64_t dicap_now_ns(void);
+uint64_t	dicap_now_ns(void);
 
 /* CLOCK_MONOTONIC in ns (timers and ages: immune to clock steps). */
-uint64_t dicap_mono_ns(void);
+uint64_t	dicap_mono_ns(void);
 
-#endif /* DICAP_REPLAY_H */
+#endif /* LIB_REPLAY_H */

@@ -14,7 +14,8 @@ static const char *const mode_names[DICAP_MODE_MAX + 1] = {
 	[DICAP_MODE_FLOW] = "flow",
 };
 
-int dicap_mode_from_name(const char *name)
+int
+dicap_mode_from_name(const char *name)
 {
 	int mode;
 
@@ -26,7 +27,8 @@ int dicap_mode_from_name(const char *name)
 	return -1;
 }
 
-const char *dicap_mode_name(int mode)
+const char *
+dicap_mode_name(int mode)
 {
 	if (mode < 0 || mode > DICAP_MODE_MAX)
 		return "unknown";

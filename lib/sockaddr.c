@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <arpa/inet.h>
 #include <netinet/in.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -7,7 +9,7 @@
 
 socklen_t
 dicap_addr_to_sockaddr(const struct dicap_addr *a, int sock_family,
-		       struct sockaddr_storage *ss)
+    struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -84,4 +86,78 @@ dicap_addr_str(const struct dicap_addr *a)
 	if (dicap_addr_format(a, b, DICAP_ADDR_STRLEN) == NULL)
 		snprintf(b, DICAP_ADDR_STRLEN, "(bad address)");
 	return b;
+}
+
+/* The text form; declared in ctlmsg.h beside struct dicap_addr. */
+
+static int
+port_parse(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) > 5)
+		return -1;
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+dicap_addr_parse(const char *s, struct dicap_addr *a)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *colon, *start = s;
+	size_t hlen;
+	int family = 4;
+
+	memset(a, 0, sizeof(*a));
+	if (!s)
+		return -1;
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		start = s + 1;
+		family = 6;
+		if (!colon)
+			return -1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+	}
+	hlen = (size_t)(colon - start);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return -1;
+	memcpy(host, start, hlen);
+	host[hlen] = '\0';
+	if (port_parse(colon + (family == 6 ? 2 : 1), &a->port) < 0 ||
+	    inet_pton(family == 6 ? AF_INET6 : AF_INET, host, a->addr) != 1) {
+		memset(a, 0, sizeof(*a));
+		return -1;
+	}
+	a->family = (uint8_t)family;
+	return 0;
+}
+
+const char *
+dicap_addr_format(const struct dicap_addr *a, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	int n = -1;
+
+	if (!buf || len == 0)
+		return "";
+	if (a->family == 4 && inet_ntop(AF_INET, a->addr, host, sizeof(host)))
+		n = snprintf(buf, len, "%s:%u", host, a->port);
+	else if (a->family == 6 && inet_ntop(AF_INET6, a->addr, host, sizeof(host)))
+		n = snprintf(buf, len, "[%s]:%u", host, a->port);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(buf, len, "(invalid)");
+	return buf;
 }
