@@ -4,11 +4,8 @@
  * every record in it is well formed and the records fill it exactly, so the
  * iterator never has to report an error.
  */
-#include <stdarg.h>
-#include <stdio.h>
-
-#include "why.h"
 #include "batch.h"
+#include "why.h"
 
 /* The smallest valid batch: the header and one record of zero bytes. */
 #define BATCH_MIN_LEN	(DICAP_BATCH_HDR_LEN + DICAP_BATCH_REC_HDR_LEN)
