@@ -339,7 +339,7 @@ load_insns(const struct bpf_insn *insn, int n, char *log, size_t loglen)
 static int
 load_prog(int map_fd, char *log, size_t loglen)
 {
-	static struct bpf_asm a;
+	struct bpf_asm a;
 
 	memset(&a, 0, sizeof(a));
 	emit(&a, MOV_REG(6, 1));
