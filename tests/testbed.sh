@@ -51,7 +51,8 @@ TB_LIB_LOADED=1
 
 TB_REPO=${TB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$TB_REPO/tests/lib/wait.sh"
-DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}
+DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}	# the programs
+DICAP_TOOLS=${DICAP_TOOLS:-$TB_REPO/build/plain/tests/bin}	# tests/tools/
 
 # Protocol timers: shorter than the defaults to keep runs short, long
 # enough that a loaded 2-core machine does not miss heartbeats.
@@ -965,6 +966,6 @@ tb_mirror_verify() {
 # of FLOWKEY, 1 if it is the second.  TS: the record's time, ns.
 # tb_pcapinfo FILE [HASHBYTES]
 tb_pcapinfo() {
-	"$DICAP_BIN/dicap-pcapinfo" "$1" "${2:-0}"
+	"$DICAP_TOOLS/dicap-pcapinfo" "$1" "${2:-0}"
 }
 
