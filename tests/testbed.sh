@@ -136,9 +136,10 @@ tb_init() {
 
 	TB_WHY=
 	[ "$(id -u)" = 0 ] || { TB_WHY="needs root (network namespaces)"; return 2; }
-	# configure installs these: missing, the run fails rather than skips
-	for p in ip tc jq perl taskset tcpdump ethtool "${CC:-cc}"; do
-		command -v "$p" >/dev/null || { TB_WHY="$p not installed (./configure --install-deps)"; return 1; }
+	# configure --install-deps installs these (tests/check-tools.sh):
+	# missing, the run fails rather than skips
+	for p in ip tc ss jq perl taskset tcpdump ethtool sysctl "${CC:-cc}"; do
+		command -v "$p" >/dev/null || { TB_WHY="$p not installed (tests/check-tools.sh demo)"; return 1; }
 	done
 	for p in dicap-coord dicapd dicapctl; do
 		[ -x "$DICAP_BIN/$p" ] || { TB_WHY="$DICAP_BIN/$p not built (make programs)"; return 2; }
