@@ -110,7 +110,7 @@ wanted() {	# wanted GROUPS-FIELD: one of the groups asked for is in it
 	return 1
 }
 
-missing= pkgs= seen=
+missing='' pkgs='' seen=''
 while read -r grp tool pkg why; do
 	case $grp in ''|'#'*) continue ;; esac
 	wanted "$grp" || continue
