@@ -183,7 +183,8 @@ kmod_fetch_newer() (
 	kver=$(cat "kver-$KMOD_NEWER" 2>/dev/null || true)
 	[ -n "$kver" ] || kver=$(kmod_kver_newer)
 	if [ -z "$kver" ]; then
-		echo "kmod_fetch_newer: no linux-headers-$KMOD_NEWER ABI found (apt-get update?)" >&2
+		echo "kmod_fetch_newer: no linux-headers-$KMOD_NEWER ABI found (apt-get update?" \
+		    "Debian 12 carries $KMOD_NEWER in bookworm-security: is it in apt's sources?)" >&2
 		exit 1
 	fi
 	abi=${kver%-amd64}
