@@ -33,7 +33,7 @@ struct select_out {
 };
 
 static struct frame corpus[FRAMES_CORPUS_MAX];
-static const char *const mode_list[] = { "rr", "ipid", "packet", "flow" };
+static const char *const mode_list[] = { "rr", "ipid", "packet", "flow", "host" };
 
 /* How much of the verifier's budget the shared code takes. */
 static void

@@ -42,7 +42,7 @@ rng(void)
 	return frames_rand(&rng_state);
 }
 
-static const char *const mode_list[] = { "rr", "ipid", "packet", "flow" };
+static const char *const mode_list[] = { "rr", "ipid", "packet", "flow", "host" };
 
 static uint16_t
 bucket_of(int mode, const struct frame *f)

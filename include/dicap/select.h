@@ -23,8 +23,13 @@ enum dicap_mode {
 	DICAP_MODE_IPID = 1,	/* the paper's hash of the IPv4 identification */
 	DICAP_MODE_PACKET = 2,	/* per-packet uniform hash */
 	DICAP_MODE_FLOW = 3,	/* symmetric 5-tuple hash */
-	DICAP_MODE_MAX = DICAP_MODE_FLOW,
+	DICAP_MODE_HOST = 4,	/* symmetric hash of the address pair */
+	DICAP_MODE_MAX = DICAP_MODE_HOST,
 };
+
+/* Selection flags (the topology's SELECT_FLAGS): 0 hashes inner flows of tunnels. */
+#define DICAP_SEL_TUNNEL_OUTER	0x1	/* hash the outer headers of tunnels */
+#define DICAP_SEL_FLAGS_MASK	0x1
 
 #define DICAP_BUCKETS		65536
 #define DICAP_RAW_HASH_BYTES	64
