@@ -598,6 +598,39 @@ check_switch(void)
 	    rc3 == XDP_PASS, "rr without a token: switched at its time, C restarted at 0");
 }
 
+/* dicapd's selection flags reach the slot the program reads (lib/xdpctl.c). */
+static void
+check_sel_flags(void)
+{
+	struct dicap_xdp_slot slot;
+	struct dicap_xdp_topo t;
+	int pending = 1, rc;
+
+	set_actions(DICAP_DP_ACT_PASS, 0);
+	memset(&t, 0, sizeof(t));
+	t.mode = DICAP_MODE_HOST;
+	t.sel_flags = DICAP_SEL_TUNNEL_OUTER;
+	t.n = 1;
+	t.epoch = next_epoch++;
+	t.validity_tai_ns = past();
+	t.table = all_mine;
+	rc = dicap_xdp_stage(&ctl, &t);
+	ok(rc >= 0 && dicap_xdp_pending_slot(&ctl, &slot) == 0 && slot.epoch == t.epoch &&
+	    slot.mode == DICAP_MODE_HOST && slot.sel_flags == DICAP_SEL_TUNNEL_OUTER,
+	    "a staged slot holds mode host and the tunnel-outer flag");
+	run(some_frame());
+	ok(dicap_xdp_active_slot(&ctl, &slot, &pending) == 0 && slot.epoch == t.epoch &&
+	    !pending && slot.sel_flags == DICAP_SEL_TUNNEL_OUTER,
+	    "... and keeps the flag once the program switched to it");
+	t.mode = DICAP_MODE_FLOW;
+	t.sel_flags = 0;
+	t.epoch = next_epoch++;
+	rc = dicap_xdp_stage(&ctl, &t);
+	ok(rc >= 0 && dicap_xdp_pending_slot(&ctl, &slot) == 0 && slot.epoch == t.epoch &&
+	    slot.sel_flags == 0, "the next topology, tunnel inner, clears it in the other slot");
+	run(some_frame());
+}
+
 static void
 check_markers(void)
 {
@@ -786,6 +819,7 @@ main(void)
 	check_modes();
 	check_ring();
 	check_switch();
+	check_sel_flags();
 	check_markers();
 	check_lease();
 	report_cost(all_mine);
