@@ -44,7 +44,7 @@
 
 static struct frame corpus[FRAMES_CORPUS_MAX];
 static size_t n_corpus;
-static const char *const mode_list[] = { "rr", "ipid", "packet", "flow" };
+static const char *const mode_list[] = { "rr", "ipid", "packet", "flow", "host" };
 
 static struct bpf_object *obj;
 static struct dicap_xdp_ctl ctl;
