@@ -175,6 +175,7 @@ static int dicap_nl_stage(struct sk_buff *skb, struct genl_info *info)
 	slot->epoch = nla_get_u32(a[DICAP_A_EPOCH]);
 	slot->validity_ns = nla_get_u64(a[DICAP_A_VALIDITY_NS]);
 	slot->flags = 0;
+	slot->sel_flags = 0;	/* DICAP_SEL_*: not configurable yet */
 	memset(slot->token, 0, sizeof(slot->token));
 	if (a[DICAP_A_TOKEN]) {
 		nla_memcpy(slot->token, a[DICAP_A_TOKEN], sizeof(slot->token));
