@@ -327,8 +327,7 @@ expected_owner(int mode, const uint16_t *table, size_t k, uint64_t c)
 
 	if (mode == DICAP_MODE_RR)
 		return dicap_rr_owner(c, N_NODES);
-	dicap_parse(f->buf, f->buf + f->len, &p);
-	return table[dicap_bucket(mode, &p, f->buf, f->buf + f->len)];
+	return table[dicap_select_bucket(mode, 0, f->buf, f->buf + f->len, &p)];
 }
 
 static void
