@@ -62,7 +62,7 @@ declare -A VDESC=(
 )
 declare -A VEXPR=(
 	[clock]='s/if \(switch_at != DICAP_DP_NEVER\) \{/if (1) {/'
-	[noparse]='s/^\tdicap_parse\(data, end, &pkt\);/\tif (slot->mode == DICAP_MODE_RR)\n\t\tpkt.cls = DICAP_PKT_OK;\n\telse\n\t\tdicap_parse(data, end, &pkt);/m'
+	[noparse]='s/^\tbucket = dicap_select_bucket\(/\tpkt->cls = DICAP_PKT_OK;\n\tbucket = slot->mode == DICAP_MODE_RR ? 0 : dicap_select_bucket(/m'
 	[noatomic]='s/c = __sync_fetch_and_add\(rr, 1\);/c = (*rr)++;/'
 	[nocounters]='s/\bst->v\[DICAP_DP_[A-Z_]+\]\+\+;/;/g'
 )

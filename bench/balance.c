@@ -11,7 +11,9 @@
  *	frames TOTAL IPV4
  *	share MODE N MAX/MEAN MIN/MEAN	for ipid, packet, flow; N = 2, 4, 8, 16
  *					and ipid-paper: the paper's rule, hash(IP ID)
- *					for every IPv4 packet, ID 0 included
+ *					for every IPv4 packet, ID 0 included;
+ *					host; flow-outer: flow with
+ *					DICAP_SEL_TUNNEL_OUTER (tunnels not opened)
  *	top-flow SHARE			the largest flow bucket's share of frames
  *	ipid BIN COUNT			IPv4 IDs in 256 bins of 256 values
  */
@@ -25,13 +27,15 @@
 #include "dicap/packet.h"
 #include "dicap/select.h"
 
-#define N_MODES	4
+#define N_MODES	6
 #define MODE_IPID_PAPER	(-1)	/* the paper's rule, without DiCAP's ID-0 fallback */
+#define MODE_FLOW_OUTER	(-2)	/* flow, the outer headers of tunnels */
 #define IPID_BINS 256
 
 static const int modes[N_MODES] = { DICAP_MODE_IPID, DICAP_MODE_PACKET, DICAP_MODE_FLOW,
-    MODE_IPID_PAPER };
-static const char *const mode_names[N_MODES] = { "ipid", "packet", "flow", "ipid-paper" };
+    MODE_IPID_PAPER, DICAP_MODE_HOST, MODE_FLOW_OUTER };
+static const char *const mode_names[N_MODES] = { "ipid", "packet", "flow", "ipid-paper",
+    "host", "flow-outer" };
 static const size_t sizes[] = { 2, 4, 8, 16 };
 
 static unsigned long long buckets[N_MODES][DICAP_BUCKETS];
@@ -39,13 +43,18 @@ static unsigned long long ipid_bins[IPID_BINS];
 static unsigned long long total, ipv4;
 
 static uint16_t
-bucket(int mode, const struct dicap_pkt *p, const u_char *d, const u_char *end)
+bucket(int mode, const u_char *d, const u_char *end)
 {
+	struct dicap_pkt p;
+
+	if (mode == MODE_FLOW_OUTER)
+		return dicap_select_bucket(DICAP_MODE_FLOW, DICAP_SEL_TUNNEL_OUTER, d, end, &p);
 	if (mode != MODE_IPID_PAPER)
-		return dicap_bucket(mode, p, d, end);
-	if (p->cls == DICAP_PKT_OK && p->l3 == DICAP_L3_IPV4)
-		return dicap_mix16((uint16_t)p->ip_id);
-	return dicap_bucket(DICAP_MODE_PACKET, p, d, end);
+		return dicap_select_bucket(mode, 0, d, end, &p);
+	dicap_parse(d, end, &p);
+	if (p.cls == DICAP_PKT_OK && p.l3 == DICAP_L3_IPV4)
+		return dicap_mix16((uint16_t)p.ip_id);
+	return dicap_bucket(DICAP_MODE_PACKET, &p, d, end);
 }
 
 static void
@@ -71,7 +80,7 @@ count_file(const char *path)
 	while (pcap_next_ex(pc, &h, &d) == 1) {
 		dicap_parse(d, d + h->caplen, &p);
 		for (i = 0; i < N_MODES; i++)
-			buckets[i][bucket(modes[i], &p, d, d + h->caplen)]++;
+			buckets[i][bucket(modes[i], d, d + h->caplen)]++;
 		if (p.cls == DICAP_PKT_OK && p.l3 == DICAP_L3_IPV4) {
 			ipv4++;
 			ipid_bins[p.ip_id / (65536 / IPID_BINS)]++;

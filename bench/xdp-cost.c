@@ -435,8 +435,7 @@ owner(uint32_t mode, const struct frame *f)
 {
 	struct dicap_pkt p;
 
-	dicap_parse(f->buf, f->buf + f->len, &p);
-	return table[dicap_bucket((int)mode, &p, f->buf, f->buf + f->len)];
+	return table[dicap_select_bucket((int)mode, 0, f->buf, f->buf + f->len, &p)];
 }
 
 /* Check a verdict, so that a case measures what it says. */
@@ -453,7 +452,7 @@ expect(const struct frame *f, uint32_t want, const char *what)
 	}
 }
 
-#define MAX_CASES	16
+#define MAX_CASES	24
 
 static char case_name[MAX_CASES][32];
 static double case_sum[MAX_CASES];
@@ -477,7 +476,7 @@ add(const char *name, double ns)
 static void
 one_frame(const struct frame *f, uint32_t repeat)
 {
-	static const char *const names[] = { "rr", "ipid", "packet", "flow" };
+	static const char *const names[] = { "rr", "ipid", "packet", "flow", "host" };
 	static const uint8_t l2pad[14] = { [12] = 0x08, [13] = 0x00 };
 	char name[32];
 	uint32_t mode, o;
@@ -489,8 +488,8 @@ one_frame(const struct frame *f, uint32_t repeat)
 		for (mode = 0; mode < 3; mode++)
 			add(clock_name[mode], sample(clock_fd[mode], f, repeat, 0, NULL, 0));
 	}
-	for (mode = DICAP_MODE_IPID; mode <= DICAP_MODE_FLOW; mode++) {
-		if (quick && mode == DICAP_MODE_PACKET)
+	for (mode = DICAP_MODE_IPID; mode <= DICAP_MODE_MAX; mode++) {
+		if (quick && (mode == DICAP_MODE_PACKET || mode == DICAP_MODE_HOST))
 			continue;
 		o = owner(mode, f);
 		ctl.cfg->actions = DICAP_DP_ACT_PASS;

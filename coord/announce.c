@@ -114,6 +114,7 @@ announce_fill(struct coord *c, struct dicap_msg *m)
 	m->priority = c->conf.priority;
 	m->node_id = c->conf.id;
 	m->mode = (uint8_t)c->conf.mode;
+	m->sel_flags = c->conf.sel_flags;
 	m->member_count = c->n_members;
 	m->heartbeat_ms = c->conf.heartbeat_ms;
 	m->timeout_ms = c->conf.timeout_ms;
@@ -126,6 +127,7 @@ announce_fill(struct coord *c, struct dicap_msg *m)
 	DICAP_SET(m, DICAP_AVP_PRIORITY);
 	DICAP_SET(m, DICAP_AVP_NODE_ID);
 	DICAP_SET(m, DICAP_AVP_SELECT);
+	DICAP_SET(m, DICAP_AVP_SELECT_FLAGS);
 	DICAP_SET(m, DICAP_AVP_MEMBER_COUNT);
 	DICAP_SET(m, DICAP_AVP_HEARTBEAT_MS);
 	DICAP_SET(m, DICAP_AVP_TIMEOUT_MS);

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "opt.h"
 #include "options.h"
+#include "selflags.h"
 #include "dicap/select.h"
 
 #define PROG	"dicap-coord"
@@ -50,6 +51,7 @@ enum long_only {
 	OPT_ADVERTISE,
 	OPT_INJECT_DEV,
 	OPT_MARKER_INTERVAL,
+	OPT_TUNNEL,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "peer", required_argument, NULL, OPT_PEER },
 	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "select", required_argument, NULL, OPT_SELECT },
+	{ "tunnel", required_argument, NULL, OPT_TUNNEL },
 	{ "analyzer", required_argument, NULL, OPT_ANALYZER },
 	{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -84,13 +87,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: " PROG " [-fd] [-l addr:port] (-k keyfile | --insecure) [--id id]\n"
-	    "\t[--peer addr:port]... [--priority n] [--select rr|ipid|packet|flow]\n"
-	    "\t[--analyzer addr:port]... [--heartbeat ms] [--timeout ms] [--paper-timers]\n"
-	    "\t[--guard ms] [--resend ms] [--coalesce ms] [--weight id=w]...\n"
+	    "\t[--peer addr:port]... [--priority n] [--select rr|ipid|packet|flow|host]\n"
+	    "\t[--tunnel inner|outer] [--analyzer addr:port]... [--heartbeat ms]\n"
+	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
+	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
 	    "\t[--inject-dev iface] [--marker-interval ms]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
-	    "\t--resend %d, --coalesce %d, --priority %d, --select flow,\n"
+	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
 	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n",
 	    COORD_DEFAULT_HEARTBEAT_MS, COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_GUARD_MS,
@@ -215,7 +219,7 @@ static void
 parse_options(int argc, char **argv, struct coord_conf *conf)
 {
 	const char *keyfile = NULL;
-	int ch, insecure = 0, mode;
+	int ch, insecure = 0;
 
 	defaults(conf);
 	while ((ch = getopt_long(argc, argv, "l:k:fdh", long_opts, NULL)) != -1) {
@@ -249,9 +253,13 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			conf->priority = (uint32_t)opt_number("--priority", optarg, 0, UINT32_MAX);
 			break;
 		case OPT_SELECT:
-			if ((mode = dicap_mode_from_name(optarg)) < 0)
-				opt_fail("--select %s: use rr, ipid, packet or flow", optarg);
-			conf->mode = mode;
+			if (coord_parse_select(optarg, &conf->mode) != OPTVAL_OK)
+				opt_fail("--select %s: use rr, ipid, packet, flow or host", optarg);
+			break;
+		case OPT_TUNNEL:
+			if (coord_parse_tunnel(optarg, &conf->sel_flags) != OPTVAL_OK)
+				opt_fail("--tunnel %s: use inner (hash a tunnel's innermost"
+				    " flow) or outer (its outer headers)", optarg);
 			break;
 		case OPT_ANALYZER: {
 			int n = (int)conf->n_analyzers;
@@ -468,10 +476,11 @@ main(int argc, char **argv)
 	if (!c.conf.have_key)
 		log_warnx("running without a cluster key (--insecure): anyone who can reach"
 		    " %s can change what every capture node captures", dicap_addr_str(&c.conf.listen));
-	log_info("listening on %s: id 0x%08x, priority %u, select %s, heartbeat %u ms,"
-	    " timeout %u ms, %d peer(s)", dicap_addr_str(&c.conf.listen), c.conf.id,
-	    c.conf.priority, dicap_mode_name(c.conf.mode), c.conf.heartbeat_ms,
-	    c.conf.timeout_ms, c.conf.n_peers);
+	log_info("listening on %s: id 0x%08x, priority %u, select %s, tunnel %s,"
+	    " heartbeat %u ms, timeout %u ms, %d peer(s)", dicap_addr_str(&c.conf.listen),
+	    c.conf.id, c.conf.priority, dicap_mode_name(c.conf.mode),
+	    dicap_tunnel_name(c.conf.sel_flags), c.conf.heartbeat_ms, c.conf.timeout_ms,
+	    c.conf.n_peers);
 	log_markers(&c.conf);
 	start_events(&c);
 	election_start(&c);

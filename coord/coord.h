@@ -80,6 +80,7 @@ struct coord_conf {
 	struct dicap_addr peers[COORD_MAX_PEERS];
 	int n_peers;
 	int mode;
+	uint32_t sel_flags;		/* DICAP_SEL_*: --tunnel */
 	struct dicap_addr analyzers[DICAP_MAX_ANALYZERS];
 	uint32_t n_analyzers;
 	uint32_t heartbeat_ms, timeout_ms, guard_ms, resend_ms, coalesce_ms;

@@ -111,6 +111,7 @@ sync_head(struct coord *c, struct dicap_msg *m)
 
 	sync_lean(c, m);
 	m->mode = (uint8_t)c->conf.mode;
+	m->sel_flags = c->conf.sel_flags;
 	m->heartbeat_ms = c->conf.heartbeat_ms;
 	m->timeout_ms = c->conf.timeout_ms;
 	coord_self_addr(c, NULL, &m->coord);
@@ -118,6 +119,7 @@ sync_head(struct coord *c, struct dicap_msg *m)
 		m->analyzers[i] = c->conf.analyzers[i];
 	m->n_analyzers = c->conf.n_analyzers;
 	DICAP_SET(m, DICAP_AVP_SELECT);
+	DICAP_SET(m, DICAP_AVP_SELECT_FLAGS);
 	DICAP_SET(m, DICAP_AVP_HEARTBEAT_MS);
 	DICAP_SET(m, DICAP_AVP_TIMEOUT_MS);
 	DICAP_SET(m, DICAP_AVP_COORD);
@@ -407,12 +409,14 @@ warn_config(struct coord *c, const struct dicap_msg *m, const struct dicap_addr 
 {
 	if (c->warned_config)
 		return;
-	if (m->mode == c->conf.mode && m->n_analyzers == c->conf.n_analyzers &&
-	    m->heartbeat_ms == c->conf.heartbeat_ms && m->timeout_ms == c->conf.timeout_ms)
+	if (m->mode == c->conf.mode && m->sel_flags == c->conf.sel_flags &&
+	    m->n_analyzers == c->conf.n_analyzers && m->heartbeat_ms == c->conf.heartbeat_ms &&
+	    m->timeout_ms == c->conf.timeout_ms)
 		return;
 	c->warned_config = 1;
-	log_warnx("the active coordinator %s is configured differently (select, analyzers"
-	    " or timers); if we take over, nodes get our settings", dicap_addr_str(from));
+	log_warnx("the active coordinator %s is configured differently (select, tunnel,"
+	    " analyzers or timers); if we take over, nodes get our settings",
+	    dicap_addr_str(from));
 }
 
 /* Upsert the nodes of one sync part; after a complete round, drop the rest. */

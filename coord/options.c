@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dicap/select.h"
 #include "bucket_table.h"
+#include "selflags.h"
 #include "options.h"
 
 int
@@ -42,4 +44,21 @@ coord_parse_weight(const char *s, uint32_t *node_id, uint16_t *weight)
 		return rc;
 	*weight = (uint16_t)w;
 	return OPTVAL_OK;
+}
+
+int
+coord_parse_select(const char *s, int *mode)
+{
+	int m = dicap_mode_from_name(s);
+
+	if (m < 0)
+		return OPTVAL_NOT_MODE;
+	*mode = m;
+	return OPTVAL_OK;
+}
+
+int
+coord_parse_tunnel(const char *s, uint32_t *sel_flags)
+{
+	return dicap_tunnel_from_name(s, sel_flags) == 0 ? OPTVAL_OK : OPTVAL_NOT_TUNNEL;
 }

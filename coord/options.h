@@ -19,6 +19,8 @@ enum {
 	OPTVAL_PORT_ZERO = -3,
 	OPTVAL_NOT_ADDR = -4,
 	OPTVAL_NOT_WEIGHT = -5,
+	OPTVAL_NOT_MODE = -6,
+	OPTVAL_NOT_TUNNEL = -7,
 };
 
 /*
@@ -38,5 +40,17 @@ int coord_parse_address(const char *s, uint16_t port, struct dicap_addr *a);
  * OPTVAL_NOT_WEIGHT (no '=' or no ID), or the number error of either part.
  */
 int coord_parse_weight(const char *s, uint32_t *node_id, uint16_t *weight);
+
+/*
+ * --select rr|ipid|packet|flow|host: OPTVAL_OK with the enum dicap_mode in
+ * @mode, or OPTVAL_NOT_MODE.
+ */
+int coord_parse_select(const char *s, int *mode);
+
+/*
+ * --tunnel inner|outer: OPTVAL_OK with DICAP_SEL_TUNNEL_OUTER set in or
+ * cleared from @sel_flags, or OPTVAL_NOT_TUNNEL (@sel_flags unchanged).
+ */
+int coord_parse_tunnel(const char *s, uint32_t *sel_flags);
 
 #endif /* COORD_OPTIONS_H */

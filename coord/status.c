@@ -277,6 +277,7 @@ status_head(struct coord *c, struct dicap_msg *m, const struct dicap_addr *local
 
 	status_lean(c, m);
 	m->mode = (uint8_t)c->conf.mode;
+	m->sel_flags = c->conf.sel_flags;
 	m->priority = c->conf.priority;
 	m->heartbeat_ms = c->conf.heartbeat_ms;
 	m->timeout_ms = c->conf.timeout_ms;
@@ -287,6 +288,7 @@ status_head(struct coord *c, struct dicap_msg *m, const struct dicap_addr *local
 	m->counters_raw = counters;
 	m->n_counters = n_counters;
 	DICAP_SET(m, DICAP_AVP_SELECT);
+	DICAP_SET(m, DICAP_AVP_SELECT_FLAGS);
 	DICAP_SET(m, DICAP_AVP_PRIORITY);
 	DICAP_SET(m, DICAP_AVP_HEARTBEAT_MS);
 	DICAP_SET(m, DICAP_AVP_TIMEOUT_MS);

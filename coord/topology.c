@@ -114,6 +114,7 @@ common_fields(struct coord *c, struct dicap_msg *m, const struct node *n)
 	m->term = c->term;
 	m->epoch = c->epoch;
 	m->mode = (uint8_t)c->conf.mode;
+	m->sel_flags = c->conf.sel_flags;
 	m->validity_ns = c->validity_ns;
 	m->member_count = c->n_members;
 	m->heartbeat_ms = c->conf.heartbeat_ms;
@@ -126,6 +127,7 @@ common_fields(struct coord *c, struct dicap_msg *m, const struct node *n)
 	DICAP_SET(m, DICAP_AVP_TERM);
 	DICAP_SET(m, DICAP_AVP_EPOCH);
 	DICAP_SET(m, DICAP_AVP_SELECT);
+	DICAP_SET(m, DICAP_AVP_SELECT_FLAGS);
 	DICAP_SET(m, DICAP_AVP_VALIDITY);
 	DICAP_SET(m, DICAP_AVP_MEMBER_COUNT);
 	if (n->position >= 0) {

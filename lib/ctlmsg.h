@@ -56,6 +56,7 @@ struct dicap_msg {
 	struct dicap_addr analyzers[DICAP_MAX_ANALYZERS];
 	uint32_t n_analyzers;
 	uint8_t mode;
+	uint32_t sel_flags;	/* DICAP_SEL_* (SELECT_FLAGS) */
 	uint64_t validity_ns;
 	uint32_t epoch;
 	uint32_t term;

@@ -261,7 +261,9 @@ check_header(const uint8_t *buf, size_t len)
 		return dicap_fail(DICAP_MSGERR_SHORT, "%zu bytes, the header needs %d",
 		    len, DICAP_CTL_HDR_LEN);
 	if (buf[0] != DICAP_CTL_VERSION)
-		return dicap_fail(DICAP_MSGERR_VERSION, "version %u, expected %d",
+		return dicap_fail(DICAP_MSGERR_VERSION,
+		    "version %u, this program speaks %d: the sender runs another DiCAP release;"
+		    " run one release on every coordinator and node",
 		    buf[0], DICAP_CTL_VERSION);
 	if (buf[1] == 0 || buf[1] > DICAP_MSG_TYPE_MAX)
 		return dicap_fail(DICAP_MSGERR_TYPE, "message type %u", buf[1]);
@@ -374,6 +376,18 @@ dec_u32(struct dicap_msg *m, const struct avp_spec *s, const struct avp_view *a)
 }
 
 static int
+dec_flags(struct dicap_msg *m, const struct avp_spec *s, const struct avp_view *a)
+{
+	uint32_t v = dicap_get_be32(a->val);
+
+	if (v & ~s->max)
+		return dicap_fail(DICAP_MSGERR_AVP_RANGE,
+		    "AVP %u (%s) value 0x%x has bits outside 0x%x", a->num, s->name, v, s->max);
+	store_uint(m, s, v);
+	return DICAP_MSGERR_OK;
+}
+
+static int
 dec_part(struct dicap_msg *m, const struct avp_view *a)
 {
 	uint32_t v = dicap_get_be32(a->val);
@@ -478,6 +492,8 @@ dec_value(struct dicap_msg *m, const struct avp_view *a)
 	switch (s->kind) {
 	case K_U32:
 		return dec_u32(m, s, a);
+	case K_FLAGS:
+		return dec_flags(m, s, a);
 	case K_PART:
 		return dec_part(m, a);
 	case K_U64:
@@ -563,6 +579,12 @@ check_message(const struct dicap_msg *m)
 	if (missing) {
 		avp = __builtin_ctz(missing);
 		return dicap_fail(DICAP_MSGERR_AVP_MISSING, "%s requires AVP %d (%s)",
+		    dicap_msg_type_name(m->type), avp, dicap_avp_name(avp));
+	}
+	if (DICAP_HAS(m, DICAP_AVP_SELECT) != DICAP_HAS(m, DICAP_AVP_SELECT_FLAGS)) {
+		avp = DICAP_HAS(m, DICAP_AVP_SELECT) ? DICAP_AVP_SELECT_FLAGS : DICAP_AVP_SELECT;
+		return dicap_fail(DICAP_MSGERR_AVP_MISSING,
+		    "select and select_flags come together: %s has no AVP %d (%s)",
 		    dicap_msg_type_name(m->type), avp, dicap_avp_name(avp));
 	}
 	if (DICAP_HAS(m, DICAP_AVP_HEARTBEAT_MS) && DICAP_HAS(m, DICAP_AVP_TIMEOUT_MS) &&

@@ -15,7 +15,7 @@
 #include "ctlmsg_impl.h"
 
 #define AUTH_AVP_LEN	(AVP_EXT_HDR_LEN + DICAP_AUTH_TAG_LEN)
-#define ALL_V1_AVPS	(((1u << (DICAP_AVP_MAX + 1)) - 1) & ~1u)
+#define ALL_AVPS	(((1u << (DICAP_AVP_MAX + 1)) - 1) & ~1u)
 
 /* Wire form of an address: u8 family, u16 port, 4 or 16 address bytes. */
 static size_t
@@ -264,6 +264,7 @@ enc_avp(struct writer *w, const struct dicap_msg *m, int num)
 
 	switch (s->kind) {
 	case K_U32:
+	case K_FLAGS:
 		w_short(w, num, load_uint(m, s));
 		break;
 	case K_PART:
@@ -301,7 +302,7 @@ enc_avp(struct writer *w, const struct dicap_msg *m, int num)
 static int
 encode_body(const struct dicap_msg *m, struct writer *w)
 {
-	uint32_t stray = m->present & ~ALL_V1_AVPS;
+	uint32_t stray = m->present & ~ALL_AVPS;
 	int num;
 
 	if (m->type == 0 || m->type > DICAP_MSG_TYPE_MAX)
@@ -310,8 +311,9 @@ encode_body(const struct dicap_msg *m, struct writer *w)
 		return dicap_fail(DICAP_MSGERR_AVP_UNKNOWN, "present bit %d is no attribute",
 		    __builtin_ctz(stray));
 	w_reserve(w, DICAP_CTL_HDR_LEN);
-	for (num = 1; num < DICAP_AVP_AUTH && !w->err; num++)
-		if (DICAP_HAS(m, num))
+	/* In increasing number; AUTH, whose number is not the highest, comes last. */
+	for (num = 1; num <= DICAP_AVP_MAX && !w->err; num++)
+		if (num != DICAP_AVP_AUTH && DICAP_HAS(m, num))
 			enc_avp(w, m, num);
 	return w->err;
 }

@@ -18,6 +18,7 @@
 
 enum avp_kind {
 	K_U32,		/* short; stored in a field of spec->size bytes */
+	K_FLAGS,	/* short, like K_U32, but no bit outside spec->max */
 	K_PART,		/* short; index << 16 | total */
 	K_U64,		/* ext, 8 bytes */
 	K_ADDR,		/* ext, struct dicap_addr */
@@ -41,7 +42,7 @@ struct avp_spec {
 	uint16_t off;		/* K_U32, K_U64: offset of the field */
 	uint16_t min_len;	/* ext: value length bounds */
 	uint16_t max_len;
-	uint32_t min;		/* K_U32: value bounds */
+	uint32_t min;		/* K_U32: value bounds; K_FLAGS: max is the mask */
 	uint32_t max;
 };
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dicap/select.h"
 #include "why.h"
 #include "ctlmsg.h"
 #include "ctlmsg_impl.h"
@@ -48,11 +49,15 @@ const struct avp_spec ctl_avp_specs[DICAP_AVP_MAX + 1] = {
 	    DICAP_NODE_INFO_FIXED_LEN, AVP_EXT_MAX),
 	[DICAP_AVP_AUTH] = EXT("auth", K_AUTH, 0, auth_tag,
 	    DICAP_AUTH_TAG_LEN, DICAP_AUTH_TAG_LEN),
+	[DICAP_AVP_SELECT_FLAGS] = { "select_flags", K_FLAGS, 0, FIELD_SIZE(sel_flags),
+	    offsetof(struct dicap_msg, sel_flags), 4, 4, 0, DICAP_SEL_FLAGS_MASK },
 };
 
 #define B(a)	(1u << DICAP_AVP_##a)
 /* Every message carries SEQ and TIMESTAMP: the replay check needs both. */
 #define ALWAYS	(B(SEQ) | B(TIMESTAMP))
+/* The selection: SELECT and SELECT_FLAGS, allowed and required together. */
+#define SELECTION	(B(SELECT) | B(SELECT_FLAGS))
 
 struct msg_spec {
 	const char *name;
@@ -66,10 +71,10 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 		B(WEIGHT) | B(COORD) | B(TERM) | B(EPOCH) },
 	[DICAP_MSG_ACCEPT] = { "accept",
 		ALWAYS | B(NODE_ID) | B(TERM) | B(EPOCH) | B(POSITION) | B(MEMBER_COUNT),
-		B(WEIGHT) | B(SELECT) | B(VALIDITY) | B(ANALYZER) | B(COORD) |
+		B(WEIGHT) | SELECTION | B(VALIDITY) | B(ANALYZER) | B(COORD) |
 		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
 	[DICAP_MSG_TOPOLOGY] = { "topology",
-		ALWAYS | B(TERM) | B(EPOCH) | B(SELECT) | B(VALIDITY) | B(MEMBERS) |
+		ALWAYS | B(TERM) | B(EPOCH) | SELECTION | B(VALIDITY) | B(MEMBERS) |
 		    B(PART) | B(MEMBER_COUNT),
 		B(NODE_ID) | B(ANALYZER) | B(POSITION) | B(HEARTBEAT_MS) |
 		    B(TIMEOUT_MS) | B(MARKER_TOKEN) | B(COORD) },
@@ -81,11 +86,11 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 		B(EPOCH) | B(TERM) | B(COUNTERS) },
 	[DICAP_MSG_ANNOUNCE] = { "announce",
 		ALWAYS | B(COORD) | B(TERM),
-		B(NODE_ID) | B(EPOCH) | B(PRIORITY) | B(SELECT) | B(MEMBER_COUNT) |
+		B(NODE_ID) | B(EPOCH) | B(PRIORITY) | SELECTION | B(MEMBER_COUNT) |
 		    B(ANALYZER) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) },
 	[DICAP_MSG_COORD_SYNC] = { "coord_sync",
 		ALWAYS | B(TERM) | B(EPOCH) | B(PART),
-		B(NODE_ID) | B(COORD) | B(PRIORITY) | B(SELECT) | B(VALIDITY) |
+		B(NODE_ID) | B(COORD) | B(PRIORITY) | SELECTION | B(VALIDITY) |
 		    B(MEMBERS) | B(MEMBER_COUNT) | B(ANALYZER) | B(NODE_INFO) |
 		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
 	[DICAP_MSG_ERROR] = { "error",
@@ -96,7 +101,7 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 		B(NODE_ID) },
 	[DICAP_MSG_STATUS] = { "status",
 		ALWAYS | B(TERM) | B(PART),
-		B(NODE_ID) | B(COORD) | B(PRIORITY) | B(EPOCH) | B(SELECT) |
+		B(NODE_ID) | B(COORD) | B(PRIORITY) | B(EPOCH) | SELECTION |
 		    B(VALIDITY) | B(MEMBERS) | B(MEMBER_COUNT) | B(ANALYZER) |
 		    B(NODE_INFO) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(COUNTERS) },
 	[DICAP_MSG_VOTE_REQ] = { "vote_req",

@@ -12,6 +12,7 @@ static const char *const mode_names[DICAP_MODE_MAX + 1] = {
 	[DICAP_MODE_IPID] = "ipid",
 	[DICAP_MODE_PACKET] = "packet",
 	[DICAP_MODE_FLOW] = "flow",
+	[DICAP_MODE_HOST] = "host",
 };
 
 int

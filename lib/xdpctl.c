@@ -71,6 +71,7 @@ dicap_xdp_stage(struct dicap_xdp_ctl *c, const struct dicap_xdp_topo *t)
 		idle = (uint32_t)((s & DICAP_DP_ST_ACTIVE) ^ 1);
 		memset(&slot, 0, sizeof(slot));
 		slot.mode = t->mode;
+		slot.sel_flags = t->sel_flags;
 		slot.n = t->n;
 		slot.position = t->position;
 		slot.epoch = t->epoch;

@@ -22,6 +22,7 @@ struct dicap_xdp_ctl {
 /* A topology as dicapd hands it to the program. */
 struct dicap_xdp_topo {
 	uint32_t mode;			/* enum dicap_mode */
+	uint32_t sel_flags;		/* DICAP_SEL_* */
 	uint32_t n;
 	uint32_t position;		/* DICAP_DP_NOT_MEMBER if not a member */
 	uint32_t epoch;

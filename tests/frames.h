@@ -23,7 +23,7 @@
 
 #define FRAME_MIN_LEN		DICAP_FRAME_MIN_LEN
 #define FRAME_MARKER		DICAP_FRAME_MARKER
-#define FRAMES_CORPUS_MAX	4096		/* frames_corpus() never returns more */
+#define FRAMES_CORPUS_MAX	8192		/* frames_corpus() never returns more */
 
 /* The tests' names for the builder's types. */
 #define frame_spec		dicap_frame_spec
@@ -145,6 +145,7 @@ static inline void frame_expect_ok(const struct frame_spec *s, const struct fram
 		return;
 	}
 	e->cls = DICAP_PKT_OK;
+	e->flags |= DICAP_PF_ADDRS;
 	e->l3 = (uint8_t)s->ipver;
 	e->l3_off = (uint16_t)lo->l3_off;
 	e->l4_off = (uint16_t)lo->l4_off;
@@ -212,7 +213,7 @@ static inline const char *frame_pkt_insane(const struct dicap_pkt *p, size_t len
 		return "class or reason out of range";
 	if ((p->cls == DICAP_PKT_OK || p->cls == DICAP_PKT_NON_IP) != (p->reason == DICAP_PR_NONE))
 		return "reason given for OK/NON_IP, or missing";
-	if (p->flags & ~0x03ff)
+	if (p->flags & ~0x07ff)
 		return "unknown flag";
 	if (p->vlan_depth > DICAP_MAX_VLAN_TAGS || !p->vlan_depth != !(p->flags & DICAP_PF_VLAN))
 		return "vlan depth and flag disagree";
@@ -222,10 +223,10 @@ static inline const char *frame_pkt_insane(const struct dicap_pkt *p, size_t len
 	if ((p->flags & DICAP_PF_EXT_DEEP) &&
 	    (p->cls != DICAP_PKT_MALFORMED || p->reason != DICAP_PR_IPV6_EXT))
 		return "EXT_DEEP without MALFORMED/IPV6_EXT";
-	if ((p->flags & l4pf) && p->cls != DICAP_PKT_OK)
-		return "L4 fields on a frame that is not OK";
-	if ((p->flags & DICAP_PF_PORTS) && !(p->flags & DICAP_PF_L4CSUM))
-		return "ports without checksum";
+	if (!(p->flags & DICAP_PF_ADDRS) != (p->l3 == DICAP_L3_NONE))
+		return "ADDRS and l3 disagree";
+	if ((p->flags & l4pf) && !p->l4_off)
+		return "L4 fields without an L4 header";
 	if ((p->flags & DICAP_PF_FRAG_FIRST) && !(p->flags & DICAP_PF_FRAG))
 		return "FRAG_FIRST without FRAG";
 	if ((p->flags & DICAP_PF_FRAG) && !(p->flags & DICAP_PF_FRAG_FIRST) &&
@@ -266,8 +267,10 @@ static inline const char *frame_pkt_insane(const struct dicap_pkt *p, size_t len
 		return "l4_off out of range";
 	if (p->cls == DICAP_PKT_OK && p->l4_off > p->l3_off + p->ip_len)
 		return "l4_off beyond the IP packet";
-	if ((p->flags & DICAP_PF_PORTS) && (!p->l4_off || (size_t)p->l4_off + 8 > len))
-		return "ports without an L4 header";
+	if ((p->flags & DICAP_PF_PORTS) && (size_t)p->l4_off + 4 > len)
+		return "ports not captured";
+	if ((p->flags & (DICAP_PF_L4CSUM | DICAP_PF_TCPSEQ)) && (size_t)p->l4_off + 8 > len)
+		return "L4 header fields not captured";
 	return NULL;
 }
 
@@ -1037,6 +1040,359 @@ static inline void frames_add_flipped(struct frames_ctx *c, uint32_t *rng, int n
 }
 
 /*
+ * Tunnels and ICMP errors.  A packet is handled as its IP bytes (from the
+ * IP header to the end of the IP packet); frames_wrap() puts one tunnel
+ * around it and gives the outer IP packet, frames_frame() puts the link
+ * layer around an IP packet.  Headers are as on the wire (IPv4 header
+ * checksums included); the parser checks no checksum.
+ */
+enum frames_tun {
+	TUN_IPIP = 0,	/* IP in IP: protocol 4 or 41, by the inner version */
+	TUN_GRE,	/* GRE with key and sequence words, inner IP */
+	TUN_GRE_TEB,	/* GRE, transparent Ethernet bridging (0x6558) */
+	TUN_GRE_MPLS,	/* GRE, two MPLS labels, then IP */
+	TUN_VXLAN,	/* UDP 4789, inner Ethernet */
+	TUN_GENEVE,	/* UDP 6081, 8 bytes of options, inner Ethernet */
+	TUN_GENEVE_IP,	/* UDP 6081, inner IP */
+	TUN_GTPU,	/* UDP 2152, G-PDU with a PDU session container */
+	TUN_MAX,
+};
+
+static const char *const frames_tun_name[TUN_MAX] = {
+	"ipip", "gre", "gre-teb", "gre-mpls", "vxlan", "geneve", "geneve-ip", "gtpu",
+};
+
+/* The link layer of a frame: Ethernet, or MPLS or a PPPoE session on it. */
+enum frames_l2 {
+	L2_ETH = 0,
+	L2_MPLS,	/* three labels */
+	L2_PPPOE,
+	L2_MAX,
+};
+
+static const char *const frames_l2_name[L2_MAX] = { "eth", "mpls", "pppoe" };
+
+/* One tunnel: its kind and the outer header's fields. */
+struct frames_hop {
+	int kind;		/* enum frames_tun */
+	int ipver;		/* of the outer header */
+	uint8_t saddr[16];	/* the tunnel's endpoints */
+	uint8_t daddr[16];
+	uint16_t sport;		/* UDP tunnels: the source port */
+	uint32_t key;		/* GRE key, VXLAN/Geneve VNI, GTP-U TEID */
+};
+
+static inline size_t frames_put_ip(uint8_t *b, int ipver, uint8_t proto, const uint8_t *sa,
+				   const uint8_t *da, size_t paylen, uint16_t id)
+{
+	if (ipver == 6) {
+		memset(b, 0, 40);
+		b[0] = 0x60;
+		dicap_put_be16(b + 4, (uint16_t)paylen);
+		b[6] = proto;
+		b[7] = 64;
+		memcpy(b + 8, sa, 16);
+		memcpy(b + 24, da, 16);
+		return 40;
+	}
+	memset(b, 0, 20);
+	b[0] = 0x45;
+	dicap_put_be16(b + 2, (uint16_t)(20 + paylen));
+	dicap_put_be16(b + 4, id);
+	b[6] = 0x40;		/* DF */
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, sa, 4);
+	memcpy(b + 16, da, 4);
+	dicap_put_be16(b + 10, frames_fold(frames_sum(0, b, 20)));
+	return 20;
+}
+
+/* An Ethernet header for an IP packet of version @ipver; MACs from @seed. */
+static inline size_t frames_put_eth(uint8_t *b, int ipver, uint32_t seed)
+{
+	memset(b, 0, 14);
+	b[0] = 0x02;
+	dicap_put_be32(b + 2, seed);
+	b[6] = 0x02;
+	dicap_put_be32(b + 8, seed ^ 0x5a5a5a5au);
+	dicap_put_be16(b + 12, ipver == 6 ? 0x86dd : 0x0800);
+	return 14;
+}
+
+/* MPLS label stack entries: @n labels from @label on, the last one bottom. */
+static inline size_t frames_put_mpls(uint8_t *b, int n, uint32_t label)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		dicap_put_be32(b + 4 * i, (label + (uint32_t)i) << 12 | (i == n - 1 ? 0x100 : 0) | 64);
+	return 4 * (size_t)n;
+}
+
+static inline int frames_ipver_of(const uint8_t *ip)
+{
+	return ip[0] >> 4;
+}
+
+/*
+ * The outer IP packet of the tunnel @h around the IP packet @ip (@iplen
+ * bytes) into @out (@cap bytes).  Returns its length, 0 if it does not fit.
+ */
+static inline size_t frames_wrap(const struct frames_hop *h, const uint8_t *ip, size_t iplen,
+				 uint8_t *out, size_t cap)
+{
+	uint8_t t[128];
+	size_t tl = 0, hl = h->ipver == 6 ? 40 : 20, il = iplen;
+	uint8_t proto = 17;
+	int iv = frames_ipver_of(ip), eth = 0;
+
+	memset(t, 0, sizeof(t));
+	switch (h->kind) {
+	case TUN_IPIP:
+		proto = iv == 6 ? 41 : 4;
+		break;
+	case TUN_GRE:
+	case TUN_GRE_TEB:
+	case TUN_GRE_MPLS:
+		proto = 47;
+		dicap_put_be16(t, 0x3000);		/* K and S */
+		dicap_put_be16(t + 2, h->kind == TUN_GRE_TEB ? 0x6558 :
+			       h->kind == TUN_GRE_MPLS ? 0x8847 : iv == 6 ? 0x86dd : 0x0800);
+		dicap_put_be32(t + 4, h->key);
+		dicap_put_be32(t + 8, 7);
+		tl = 12;
+		if (h->kind == TUN_GRE_TEB)
+			eth = 1;
+		if (h->kind == TUN_GRE_MPLS)
+			tl += frames_put_mpls(t + tl, 2, 1000 + h->key % 1000);
+		break;
+	case TUN_VXLAN:
+		t[8] = 0x08;
+		dicap_put_be32(t + 12, h->key << 8);
+		tl = 16;
+		eth = 1;
+		break;
+	case TUN_GENEVE:
+	case TUN_GENEVE_IP:
+		t[8] = 2;				/* 2 words of options */
+		dicap_put_be16(t + 10, h->kind == TUN_GENEVE ? 0x6558 : iv == 6 ? 0x86dd : 0x0800);
+		dicap_put_be32(t + 12, h->key << 8);
+		dicap_put_be16(t + 16, 0x0104);	/* option class, type, length 1 */
+		t[18] = 0x80;
+		t[19] = 1;
+		dicap_put_be32(t + 20, 0xcafe);
+		tl = 24;
+		eth = h->kind == TUN_GENEVE;
+		break;
+	case TUN_GTPU:
+		t[8] = 0x34;				/* version 1, PT, E */
+		t[9] = 0xff;
+		dicap_put_be32(t + 12, h->key);
+		t[19] = 0x85;				/* PDU session container */
+		t[20] = 1;
+		t[21] = 0x10;
+		t[22] = 9;				/* QFI */
+		t[23] = 0;				/* no more */
+		tl = 24;
+		break;
+	}
+	if (eth)
+		il += 14;
+	if (hl + tl + il > cap)
+		return 0;
+	if (proto == 17) {
+		dicap_put_be16(t, h->sport);
+		dicap_put_be16(t + 2, h->kind == TUN_VXLAN ? 4789 : h->kind == TUN_GTPU ? 2152 : 6081);
+		dicap_put_be16(t + 4, (uint16_t)(tl + il));
+		if (h->kind == TUN_GTPU)
+			dicap_put_be16(t + 10, (uint16_t)(tl - 16 + il));
+	}
+	frames_put_ip(out, h->ipver, proto, h->saddr, h->daddr, tl + il, (uint16_t)h->key);
+	memcpy(out + hl, t, tl);
+	if (eth)
+		frames_put_eth(out + hl + tl, iv, h->key);
+	memcpy(out + hl + tl + (eth ? 14 : 0), ip, iplen);
+	return hl + tl + il;
+}
+
+/* The frame of the IP packet @ip with link layer @l2 and @ntags VLAN tags. */
+static inline int frames_frame(int l2, int ntags, const uint8_t *ip, size_t iplen, uint32_t seed,
+			       struct frame *f)
+{
+	size_t pos = 12;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	if (14 + 4 * (size_t)ntags + 16 + iplen > sizeof(f->buf))
+		return -1;
+	frames_put_eth(f->buf, frames_ipver_of(ip), seed);
+	for (i = 0; i < ntags; i++) {
+		dicap_put_be16(f->buf + pos, i == 0 && ntags > 1 ? 0x88a8 : 0x8100);
+		dicap_put_be16(f->buf + pos + 2, (uint16_t)(100 + i));
+		pos += 4;
+	}
+	if (l2 == L2_MPLS) {
+		dicap_put_be16(f->buf + pos, 0x8847);
+		pos += 2 + frames_put_mpls(f->buf + pos + 2, 3, 16 + seed % 1000);
+	} else if (l2 == L2_PPPOE) {
+		dicap_put_be16(f->buf + pos, 0x8864);
+		f->buf[pos + 2] = 0x11;
+		dicap_put_be16(f->buf + pos + 4, (uint16_t)seed);
+		dicap_put_be16(f->buf + pos + 6, (uint16_t)(iplen + 2));
+		dicap_put_be16(f->buf + pos + 8, frames_ipver_of(ip) == 6 ? 0x0057 : 0x0021);
+		pos += 10;
+	} else {
+		dicap_put_be16(f->buf + pos, frames_ipver_of(ip) == 6 ? 0x86dd : 0x0800);
+		pos += 2;
+	}
+	memcpy(f->buf + pos, ip, iplen);
+	f->len = pos + iplen < FRAME_MIN_LEN ? FRAME_MIN_LEN : pos + iplen;
+	return 0;
+}
+
+/* The IP packet of a frame built by frame_build(). */
+static inline size_t frames_ip_of(const struct frame *f, const struct frame_layout *lo,
+				  uint8_t *out)
+{
+	size_t n = lo->ip_end - lo->l3_off;
+
+	memcpy(out, f->buf + lo->l3_off, n);
+	return n;
+}
+
+/*
+ * An ICMP (IPv4) or ICMPv6 error of @type from @router about the IP packet
+ * @q (@qlen bytes), quoting its first @keep bytes, sent to @q's source.
+ */
+static inline size_t frames_icmp_error(const uint8_t *router, uint8_t type, const uint8_t *q,
+				       size_t qlen, size_t keep, uint8_t *out, size_t cap)
+{
+	int v6 = frames_ipver_of(q) == 6;
+	size_t hl = v6 ? 40 : 20, n = keep < qlen ? keep : qlen;
+	uint8_t *ic = out + hl;
+	uint32_t sum;
+
+	if (hl + 8 + n > cap)
+		return 0;
+	frames_put_ip(out, v6 ? 6 : 4, v6 ? 58 : 1, router, q + (v6 ? 8 : 12), 8 + n, 0x4242);
+	memset(ic, 0, 8);
+	ic[0] = type;
+	if ((!v6 && type == 3) || (v6 && type == 2))
+		dicap_put_be16(ic + 6, 1400);		/* next-hop MTU / packet too big */
+	memcpy(ic + 8, q, n);
+	sum = frames_sum(0, ic, 8 + n);
+	if (v6) {
+		uint8_t ph[8] = { 0 };
+
+		dicap_put_be32(ph, (uint32_t)(8 + n));
+		ph[7] = 58;
+		sum = frames_sum(frames_sum(frames_sum(sum, out + 8, 32), ph, 8), NULL, 0);
+	}
+	dicap_put_be16(ic + 2, frames_fold(sum));
+	return hl + 8 + n;
+}
+
+/*
+ * The IP packet of a well-formed flow frame: @ipver, @proto, addresses and
+ * ports from @rng, or as given when @a/@b are not NULL (then a = source).
+ */
+static inline size_t frames_flow_ip(uint32_t *rng, int ipver, uint8_t proto, const uint8_t *a,
+				    const uint8_t *b, uint16_t sport, uint16_t dport,
+				    uint8_t *out)
+{
+	struct frame_spec s;
+	struct frame_layout lo;
+	struct frame f;
+
+	frames_base(rng, &s, ipver, proto);
+	if (a) {
+		memcpy(s.saddr, a, 16);
+		memcpy(s.daddr, b, 16);
+		s.sport = sport;
+		s.dport = dport;
+	}
+	s.no_seq = 1;
+	if (frame_build(&s, &f, &lo))
+		return 0;
+	return frames_ip_of(&f, &lo, out);
+}
+
+/* Tunnels one and two deep, framed every way, and ICMP errors, for the corpus. */
+static inline void frames_add_tunnels(struct frames_ctx *c, uint32_t *rng)
+{
+	uint8_t in[160], mid[320], out[480], q[160];
+	struct frames_hop h1, h2;
+	struct frame f;
+	size_t n, m, k;
+	int t1, t2, l2;
+
+	for (t1 = 0; t1 < TUN_MAX; t1++) {
+		for (t2 = -1; t2 < TUN_MAX; t2++) {
+			n = frames_flow_ip(rng, (t1 + t2) % 2 ? 6 : 4, t2 % 3 ? 6 : 17, NULL, NULL,
+					   0, 0, in);
+			memset(&h1, 0, sizeof(h1));
+			h1.kind = t1;
+			h1.ipver = t1 % 2 ? 4 : 6;
+			frames_rand_addr(rng, h1.ipver, h1.saddr);
+			frames_rand_addr(rng, h1.ipver, h1.daddr);
+			h1.sport = frames_rand_port(rng);
+			h1.key = frames_rand(rng) & 0xffffff;
+			h2 = h1;
+			h2.kind = t2;
+			h2.ipver = t2 % 2 ? 6 : 4;
+			frames_rand_addr(rng, h2.ipver, h2.saddr);
+			frames_rand_addr(rng, h2.ipver, h2.daddr);
+			m = t2 < 0 ? 0 : frames_wrap(&h2, in, n, mid, sizeof(mid));
+			k = frames_wrap(&h1, t2 < 0 ? in : mid, t2 < 0 ? n : m, out, sizeof(out));
+			if (!n || (t2 >= 0 && !m) || !k)
+				continue;
+			l2 = (t1 + t2 + 1) % L2_MAX;
+			if (frames_frame(l2, t1 % 3, out, k, frames_rand(rng), &f))
+				continue;
+			if (t2 < 0)
+				frames_desc(&f, "tun-%s-%s", frames_l2_name[l2], frames_tun_name[t1]);
+			else
+				frames_desc(&f, "tun-%s-%s-%s", frames_l2_name[l2],
+					    frames_tun_name[t1], frames_tun_name[t2]);
+			frames_push_class(c, &f, l2 == L2_ETH ? DICAP_PKT_OK : DICAP_PKT_NON_IP,
+					  DICAP_PR_NONE, 0);
+			/* the same, sliced to 64, 96 and 128 bytes */
+			for (m = 64; m <= 128; m += 32) {
+				struct frame g = f;
+
+				if (g.len <= m)
+					break;
+				g.len = m;
+				frames_desc(&g, "%.40s cut %zu", f.desc, m);
+				frames_push_any(c, &g);
+			}
+		}
+	}
+	for (t1 = 0; t1 < 12; t1++) {
+		static const uint8_t v4types[] = { 3, 4, 5, 11, 12, 0 };
+		static const uint8_t v6types[] = { 1, 2, 3, 4, 128, 135 };
+		int v6 = t1 % 2;
+		uint8_t router[16];
+
+		n = frames_flow_ip(rng, v6 ? 6 : 4, t1 % 3 == 0 ? 1 : t1 % 3 == 1 ? 6 : 17, NULL,
+				   NULL, 0, 0, q);
+		if (v6 && q[6] == 1)
+			continue;
+		frames_rand_addr(rng, v6 ? 6 : 4, router);
+		k = frames_icmp_error(router, v6 ? v6types[t1 / 2 % 6] : v4types[t1 / 2 % 6], q, n,
+				      v6 ? 1232 : 28, out, sizeof(out));
+		if (!k || frames_frame(L2_ETH, t1 % 3, out, k, frames_rand(rng), &f))
+			continue;
+		frames_desc(&f, "icmp-error-v%d-%u", v6 ? 6 : 4, out[v6 ? 40 : 20]);
+		frames_push_class(c, &f, DICAP_PKT_OK, DICAP_PR_NONE, 0);
+		f.len = (v6 ? 54 + 48 : 34 + 24);	/* quote cut inside its header */
+		frames_desc(&f, "icmp-error-v%d-cut", v6 ? 6 : 4);
+		frames_push_any(c, &f);
+	}
+}
+
+/*
  * The corpus, with the expected result of each frame in @exp (may be NULL).
  * Hand-made kinds, malformed and truncated frames come first, then some
  * garbage, then a few thousand random well-formed frames.  Frames built
@@ -1060,6 +1416,7 @@ static inline size_t frames_corpus_ex(struct frame *out, struct frame_expect *ex
 	frames_add_ipv6_bad(&c, &rng);
 	frames_add_l4_bad(&c, &rng);
 	frames_add_prefix_set(&c, &rng);
+	frames_add_tunnels(&c, &rng);
 	frames_add_garbage(&c, &rng, 200);
 	frames_add_flipped(&c, &rng, 300);
 	for (i = 0; i < 2600; i++) {

@@ -23,17 +23,23 @@
 
 #define CORPUS_SEED	7
 
-/* Must match struct select_out in tests/bpf/select_test.bpf.c. */
+/* Must match struct select_in and select_out in tests/bpf/select_test.bpf.c. */
+struct select_in {
+	__u32 mode;
+	__u32 sel_flags;
+};
+
 struct select_out {
 	__u32 cls;
 	__u32 bucket;
 	__u32 runs;
 	__u32 mode;
+	__u32 sel_flags;
 	struct dicap_pkt pkt;
 };
 
 static struct frame corpus[FRAMES_CORPUS_MAX];
-static const char *const mode_list[] = { "rr", "ipid", "packet", "flow" };
+static const char *const mode_list[] = { "rr", "ipid", "packet", "flow", "host" };
 
 /* How much of the verifier's budget the shared code takes. */
 static void
@@ -91,22 +97,23 @@ load(const char *path, struct bpf_handles *h)
 	return 0;
 }
 
-/* Runs the program on @f in @mode; fills @res.  Returns 0 or -1. */
+/* Runs the program on @f in @mode with @sel_flags; fills @res.  Returns 0 or -1. */
 static int
-run_frame(const struct bpf_handles *h, int mode, const struct frame *f,
-    struct select_out *res)
+run_frame(const struct bpf_handles *h, int mode, uint32_t sel_flags,
+    const struct frame *f, struct select_out *res)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 	    .data_in = f->buf,
 	    .data_size_in = (__u32)f->len,
 	    .repeat = 1,
 	);
-	__u32 key = 0, m = (__u32)mode;
+	struct select_in in = { (__u32)mode, sel_flags };
 	struct select_out before;
+	__u32 key = 0;
 
 	memset(&before, 0xff, sizeof(before));
 	before.runs = 0;
-	if (bpf_map_update_elem(h->mode_fd, &key, &m, BPF_ANY) ||
+	if (bpf_map_update_elem(h->mode_fd, &key, &in, BPF_ANY) ||
 	    bpf_map_update_elem(h->out_fd, &key, &before, BPF_ANY)) {
 		diag("map update: %s", strerror(errno));
 		return -1;
@@ -123,7 +130,7 @@ run_frame(const struct bpf_handles *h, int mode, const struct frame *f,
 		diag("map lookup: %s", strerror(errno));
 		return -1;
 	}
-	if (res->runs != 1) {
+	if (res->runs != 1 || res->mode != (__u32)mode || res->sel_flags != sel_flags) {
 		diag("program did not store a result");
 		return -1;
 	}
@@ -131,19 +138,19 @@ run_frame(const struct bpf_handles *h, int mode, const struct frame *f,
 }
 
 static void
-check_mode(const struct bpf_handles *h, int mode, size_t n)
+check_mode(const struct bpf_handles *h, int mode, uint32_t sel_flags, size_t n)
 {
 	struct select_out res;
 	struct dicap_pkt p;
 	size_t k, short_frames = 0, runs = 0, cls_bad = 0, pkt_bad = 0;
 	size_t bucket_bad = 0, run_bad = 0, short_bad = 0;
+	const char *fl = sel_flags ? " outer" : "";
 	uint16_t bucket;
 
 	for (k = 0; k < n; k++) {
 		const struct frame *f = &corpus[k];
 
-		dicap_parse(f->buf, f->buf + f->len, &p);
-		bucket = dicap_bucket(mode, &p, f->buf, f->buf + f->len);
+		bucket = dicap_select_bucket(mode, sel_flags, f->buf, f->buf + f->len, &p);
 		if (f->len < ETH_HLEN) {
 			/* BPF_PROG_RUN refuses frames shorter than ETH_HLEN. */
 			short_frames++;
@@ -151,32 +158,32 @@ check_mode(const struct bpf_handles *h, int mode, size_t n)
 			    bucket != dicap_bucket_raw(f->buf, f->buf + f->len);
 			continue;
 		}
-		if (run_frame(h, mode, f, &res) == -1) {
+		if (run_frame(h, mode, sel_flags, f, &res) == -1) {
 			if (run_bad++ < 3)
 				diag("frame %zu (%s): run failed", k, f->desc);
 			continue;
 		}
 		runs++;
 		if (res.cls != p.cls && cls_bad++ < 3)
-			diag("%s frame %zu (%s): class %u in BPF, %u in userspace",
-			    mode_list[mode], k, f->desc, res.cls, p.cls);
+			diag("%s%s frame %zu (%s): class %u in BPF, %u in userspace",
+			    mode_list[mode], fl, k, f->desc, res.cls, p.cls);
 		if (memcmp(&res.pkt, &p, sizeof(p)) != 0 && pkt_bad++ < 3)
-			diag("%s frame %zu (%s): parse results differ",
-			    mode_list[mode], k, f->desc);
+			diag("%s%s frame %zu (%s): parse results differ",
+			    mode_list[mode], fl, k, f->desc);
 		if (res.bucket != bucket && bucket_bad++ < 3)
-			diag("%s frame %zu (%s): bucket %u in BPF, %u in userspace",
-			    mode_list[mode], k, f->desc, res.bucket, bucket);
+			diag("%s%s frame %zu (%s): bucket %u in BPF, %u in userspace",
+			    mode_list[mode], fl, k, f->desc, res.bucket, bucket);
 	}
-	ok(run_bad == 0, "%s: BPF_PROG_RUN on %zu frames", mode_list[mode], runs);
-	ok(cls_bad == 0, "%s: BPF parse class identical on every frame",
-	    mode_list[mode]);
-	ok(pkt_bad == 0, "%s: BPF parse result identical field by field",
-	    mode_list[mode]);
-	ok(bucket_bad == 0, "%s: BPF bucket identical on every frame",
-	    mode_list[mode]);
-	ok(short_bad == 0, "%s: %zu frames under %d bytes (not runnable in "
+	ok(run_bad == 0, "%s%s: BPF_PROG_RUN on %zu frames", mode_list[mode], fl, runs);
+	ok(cls_bad == 0, "%s%s: BPF parse class identical on every frame",
+	    mode_list[mode], fl);
+	ok(pkt_bad == 0, "%s%s: BPF parse result identical field by field",
+	    mode_list[mode], fl);
+	ok(bucket_bad == 0, "%s%s: BPF bucket identical on every frame",
+	    mode_list[mode], fl);
+	ok(short_bad == 0, "%s%s: %zu frames under %d bytes (not runnable in "
 	    "BPF_PROG_RUN): userspace gives TRUNCATED and the raw bucket",
-	    mode_list[mode], short_frames, ETH_HLEN);
+	    mode_list[mode], fl, short_frames, ETH_HLEN);
 }
 
 int
@@ -185,6 +192,7 @@ main(void)
 	struct bpf_handles h = { NULL, -1, -1, -1 };
 	const char *dir = getenv("DICAP_BPF_DIR");
 	char path[4096];
+	uint32_t fl;
 	size_t n;
 	int mode, probe;
 
@@ -205,7 +213,8 @@ main(void)
 	n = frames_corpus(corpus, FRAMES_CORPUS_MAX, CORPUS_SEED);
 	diag("%zu corpus frames", n);
 	for (mode = DICAP_MODE_IPID; mode <= DICAP_MODE_MAX; mode++)
-		check_mode(&h, mode, n);
+		for (fl = 0; fl <= DICAP_SEL_FLAGS_MASK; fl++)
+			check_mode(&h, mode, fl, n);
 	bpf_object__close(h.obj);
 	return done_testing();
 }

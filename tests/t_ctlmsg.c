@@ -2,7 +2,8 @@
 /*
  * Control protocol codec: round trips of every message type, one
  * hand-built malformed message per decoder error, tag tampering,
- * truncation, NODE_INFO records, addresses and the TOPOLOGY part size.
+ * truncation, NODE_INFO records, addresses and the TOPOLOGY part size;
+ * version 2's SELECT_FLAGS and the refusal of version 1.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -77,6 +78,7 @@ set_attr(struct dicap_msg *m, int num, int n_analyzers)
 		m->n_analyzers = (uint32_t)n_analyzers;
 		break;
 	case DICAP_AVP_SELECT: m->mode = DICAP_MODE_FLOW; break;
+	case DICAP_AVP_SELECT_FLAGS: m->sel_flags = DICAP_SEL_TUNNEL_OUTER; break;
 	case DICAP_AVP_VALIDITY: m->validity_ns = 1700000000123456789ULL; break;
 	case DICAP_AVP_EPOCH: m->epoch = 77; break;
 	case DICAP_AVP_TERM: m->term = 5; break;
@@ -125,7 +127,7 @@ fill(struct dicap_msg *m, int type, uint32_t mask, int n_analyzers)
 
 	memset(m, 0, sizeof(*m));
 	m->type = (uint8_t)type;
-	for (num = 1; num < DICAP_AVP_AUTH; num++)
+	for (num = 1; num <= DICAP_AVP_MAX; num++)
 		if ((mask >> num) & 1)
 			set_attr(m, num, n_analyzers);
 }
@@ -175,6 +177,7 @@ msg_diff(const struct dicap_msg *a, const struct dicap_msg *b)
 	SAME(DICAP_AVP_MARKER_TOKEN, !memcmp(a->marker_token, b->marker_token,
 	    DICAP_MARKER_TOKEN_LEN));
 	SAME(DICAP_AVP_NODE_INFO, a->n_node_info == b->n_node_info);
+	SAME(DICAP_AVP_SELECT_FLAGS, a->sel_flags == b->sel_flags);
 #undef SAME
 	for (i = 0; DICAP_HAS(a, DICAP_AVP_MEMBERS) && i < a->n_members; i++) {
 		dicap_msg_member(a, i, &ma);
@@ -195,7 +198,10 @@ msg_diff(const struct dicap_msg *a, const struct dicap_msg *b)
 	return NULL;
 }
 
-/* AVPs in increasing attribute order, each with the mandatory bit, AUTH last. */
+/*
+ * AVPs in increasing attribute order, each with the mandatory bit, AUTH
+ * last (after SELECT_FLAGS, whose number is higher).
+ */
 static int
 canonical_order(const uint8_t *buf, size_t len, int signed_)
 {
@@ -204,7 +210,7 @@ canonical_order(const uint8_t *buf, size_t len, int signed_)
 
 	while (off < len) {
 		num = buf[off] & DICAP_AVP_NUM_MASK;
-		if (!(buf[off] & DICAP_AVP_F_MANDATORY) || num < prev)
+		if (!(buf[off] & DICAP_AVP_F_MANDATORY) || (num != DICAP_AVP_AUTH && num < prev))
 			return 0;
 		prev = num;
 		last = num;
@@ -286,7 +292,9 @@ test_type_sets(void)
 	int type, num, bad_missing = 0, bad_foreign = 0, n_missing = 0, n_foreign = 0, r;
 
 	for (type = 1; type <= DICAP_MSG_TYPE_MAX; type++) {
-		for (num = 1; num < DICAP_AVP_AUTH; num++) {
+		for (num = 1; num <= DICAP_AVP_MAX; num++) {
+			if (num == DICAP_AVP_AUTH)
+				continue;
 			if ((dicap_msg_required(type) >> num) & 1) {
 				fill_all(&m, type);
 				m.present &= ~(1u << num);
@@ -481,6 +489,7 @@ base_topology(void)
 	r_u64(DICAP_AVP_SEQ, 1);
 	r_u64(DICAP_AVP_TIMESTAMP, 2);
 	r_u32(DICAP_AVP_MEMBER_COUNT, 5);
+	r_u32(DICAP_AVP_SELECT_FLAGS, 0);
 }
 
 static void
@@ -563,8 +572,15 @@ test_header_errors(void)
 		if (dicap_msg_decode(rbuf, i, &dm, NULL, NULL) != DICAP_MSGERR_SHORT)
 			bad++;
 	ok(bad == 0, "0..7 bytes: SHORT");
-	rbuf[0] = 2;
-	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 2");
+	is(DICAP_CTL_VERSION, 2, "the protocol is version 2");
+	expect_len(len, NULL, DICAP_MSGERR_OK, "version 2 is accepted");
+	rbuf[0] = 1;
+	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 1 (the release before SELECT_FLAGS)");
+	ok(strstr(dicap_msg_why(), "version 1, this program speaks 2") != NULL &&
+	    strstr(dicap_msg_why(), "another DiCAP release") != NULL,
+	    "... and the reason says which versions and why: %s", dicap_msg_why());
+	rbuf[0] = 3;
+	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 3");
 	rbuf[0] = 0;
 	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 0");
 	rm.type = 0;
@@ -660,6 +676,9 @@ test_form_unknown_dup(void)
 	r_add(M | 63, v, 4);
 	expect(DICAP_MSGERR_AVP_UNKNOWN, "mandatory attribute 63");
 	base_heartbeat();
+	r_add(M | (DICAP_AVP_MAX + 1), v, 4);
+	expect(DICAP_MSGERR_AVP_UNKNOWN, "mandatory attribute 25, the first unknown");
+	base_heartbeat();
 	r_add(DICAP_AVP_NODE_ID, v, 4);
 	rm.a[0].code &= (uint8_t)~DICAP_AVP_F_MANDATORY;
 	expect(DICAP_MSGERR_AVP_DUP, "known attributes are understood without the M bit too");
@@ -667,7 +686,7 @@ test_form_unknown_dup(void)
 	/* Unknown without the M bit: skipped; short ones are 5 bytes, ext 3 + len. */
 	base_heartbeat();
 	v[0] = 0x80 | 40;	/* would be an ext code if the decoder misjudged the size */
-	r_add(24, v, 4);
+	r_add(DICAP_AVP_MAX + 1, v, 4);
 	r_add(DICAP_AVP_F_EXT | 40, v, 0);
 	r_add(DICAP_AVP_F_EXT | 63, v, 16);
 	r_add(0, v, 4);
@@ -726,6 +745,9 @@ test_range_scalars(void)
 	base_topology();
 	r_set_u32(DICAP_AVP_SELECT, DICAP_MODE_MAX + 1);
 	expect(DICAP_MSGERR_AVP_RANGE, "SELECT above DICAP_MODE_MAX");
+	r_set_u32(DICAP_AVP_SELECT, DICAP_MODE_HOST);
+	expect(DICAP_MSGERR_OK, "SELECT host");
+	ok(dm.mode == DICAP_MODE_HOST, "... decoded");
 	base_heartbeat();
 	r_u32(DICAP_AVP_WEIGHT, 0);
 	expect(DICAP_MSGERR_AVP_RANGE, "WEIGHT 0");
@@ -777,6 +799,83 @@ test_range_scalars(void)
 	expect(DICAP_MSGERR_AVP_RANGE, "ERROR_CODE above DICAP_CTLERR_MAX");
 }
 
+/* Version 2's SELECT_FLAGS (24): where it may go, its range, its wire form. */
+static void
+test_select_flags(void)
+{
+	static uint8_t buf[BUFSZ];
+	uint32_t sel = 1u << DICAP_AVP_SELECT, flags = 1u << DICAP_AVP_SELECT_FLAGS;
+	struct dicap_msg m;
+	size_t off;
+	int type, bad = 0, n, found = 0, allowed = 0;
+
+	for (type = 1; type <= DICAP_MSG_TYPE_MAX; type++) {
+		if (!(dicap_msg_allowed(type) & flags) != !(dicap_msg_allowed(type) & sel) ||
+		    !(dicap_msg_required(type) & flags) != !(dicap_msg_required(type) & sel))
+			bad++;
+		allowed += !!(dicap_msg_allowed(type) & flags);
+	}
+	ok(bad == 0 && allowed == 5, "SELECT_FLAGS is allowed and required where SELECT is "
+	    "(%d types: accept, topology, announce, coord_sync, status)", allowed);
+	ok((dicap_msg_required(DICAP_MSG_TOPOLOGY) & flags) &&
+	    !(dicap_msg_required(DICAP_MSG_ACCEPT) & flags), "required in TOPOLOGY, optional in ACCEPT");
+
+	fill_all(&m, DICAP_MSG_TOPOLOGY);
+	m.sel_flags = DICAP_SEL_TUNNEL_OUTER;
+	n = dicap_msg_encode(&m, buf, sizeof(buf), key1);
+	for (off = DICAP_CTL_HDR_LEN; n > 0 && off < (size_t)n;
+	    off += (buf[off] & DICAP_AVP_F_EXT) ? 3u + dicap_get_be16(buf + off + 1) : 5u)
+		if (buf[off] == (DICAP_AVP_F_MANDATORY | DICAP_AVP_SELECT_FLAGS) &&
+		    dicap_get_be32(buf + off + 1) == DICAP_SEL_TUNNEL_OUTER &&
+		    buf[off + 5] == (DICAP_AVP_F_EXT | DICAP_AVP_F_MANDATORY | DICAP_AVP_AUTH))
+			found++;
+	ok(n > 0 && found == 1, "on the wire: 0x58, the u32 flags, then the AUTH AVP (0xd7)");
+	ok(dicap_msg_decode(buf, (size_t)n, &m, key1, NULL) == DICAP_MSGERR_OK &&
+	    m.sel_flags == DICAP_SEL_TUNNEL_OUTER && DICAP_HAS(&m, DICAP_AVP_SELECT_FLAGS),
+	    "tunnel outer decodes");
+	fill_all(&m, DICAP_MSG_ACCEPT);
+	m.sel_flags = DICAP_SEL_FLAGS_MASK + 1;
+	is(dicap_msg_encode(&m, buf, sizeof(buf), NULL), -DICAP_MSGERR_AVP_RANGE,
+	    "the encoder refuses a flag outside DICAP_SEL_FLAGS_MASK");
+	fill_all(&m, DICAP_MSG_STATUS);
+	m.present &= ~sel;
+	is(dicap_msg_encode(&m, buf, sizeof(buf), NULL), -DICAP_MSGERR_AVP_MISSING,
+	    "the encoder refuses SELECT_FLAGS without SELECT");
+
+	base_topology();
+	expect(DICAP_MSGERR_OK, "topology with SELECT_FLAGS 0 (inner)");
+	ok(dm.sel_flags == 0, "... decoded");
+	r_set_u32(DICAP_AVP_SELECT_FLAGS, DICAP_SEL_FLAGS_MASK);
+	expect(DICAP_MSGERR_OK, "SELECT_FLAGS of every known flag");
+	ok(dm.sel_flags == DICAP_SEL_FLAGS_MASK, "... decoded");
+	r_set_u32(DICAP_AVP_SELECT_FLAGS, DICAP_SEL_FLAGS_MASK + 1);
+	expect(DICAP_MSGERR_AVP_RANGE, "SELECT_FLAGS with an unknown bit");
+	r_set_u32(DICAP_AVP_SELECT_FLAGS, 0x80000000u);
+	expect(DICAP_MSGERR_AVP_RANGE, "SELECT_FLAGS 0x80000000");
+	base_topology();
+	r_find(DICAP_AVP_SELECT_FLAGS)->code |= DICAP_AVP_F_EXT;
+	expect(DICAP_MSGERR_AVP_FORM, "SELECT_FLAGS in extended form");
+	base_topology();
+	r_u32(DICAP_AVP_SELECT_FLAGS, 0);
+	expect(DICAP_MSGERR_AVP_DUP, "SELECT_FLAGS twice");
+	base_topology();
+	r_del(DICAP_AVP_SELECT_FLAGS);
+	expect(DICAP_MSGERR_AVP_MISSING, "topology without SELECT_FLAGS (what version 1 sent)");
+
+	base_accept();
+	expect(DICAP_MSGERR_OK, "accept without a selection");
+	r_u32(DICAP_AVP_SELECT, DICAP_MODE_HOST);
+	expect(DICAP_MSGERR_AVP_MISSING, "accept with SELECT, without SELECT_FLAGS");
+	r_u32(DICAP_AVP_SELECT_FLAGS, DICAP_SEL_TUNNEL_OUTER);
+	expect(DICAP_MSGERR_OK, "accept with both");
+	ok(dm.mode == DICAP_MODE_HOST && dm.sel_flags == DICAP_SEL_TUNNEL_OUTER, "... decoded");
+	r_del(DICAP_AVP_SELECT);
+	expect(DICAP_MSGERR_AVP_MISSING, "accept with SELECT_FLAGS, without SELECT");
+	base_heartbeat();
+	r_u32(DICAP_AVP_SELECT_FLAGS, 0);
+	expect(DICAP_MSGERR_AVP_NOT_ALLOWED, "SELECT_FLAGS in a heartbeat");
+}
+
 static void
 test_range_lengths(void)
 {
@@ -820,6 +919,7 @@ test_range_addr(void)
 	r_del(DICAP_AVP_MEMBER_COUNT);
 	rm.type = DICAP_MSG_ANNOUNCE;
 	r_del(DICAP_AVP_SELECT);
+	r_del(DICAP_AVP_SELECT_FLAGS);
 	r_del(DICAP_AVP_VALIDITY);
 	r_del(DICAP_AVP_PART);
 	r_addr(DICAP_AVP_COORD, 4, 7467, 7);
@@ -1098,9 +1198,9 @@ test_encoder(void)
 	is(dicap_msg_encode(&m, buf, sizeof(buf), NULL), -DICAP_MSGERR_AVP_UNKNOWN,
 	    "present bit 0 refused");
 	fill_all(&m, DICAP_MSG_HEARTBEAT);
-	m.present |= 1u << 24;
+	m.present |= 1u << (DICAP_AVP_MAX + 1);
 	is(dicap_msg_encode(&m, buf, sizeof(buf), NULL), -DICAP_MSGERR_AVP_UNKNOWN,
-	    "present bit 24 refused");
+	    "present bit 25 refused");
 	fill_all(&m, DICAP_MSG_HEARTBEAT);
 	m.present |= 1u << DICAP_AVP_AUTH;
 	ok(dicap_msg_encode(&m, buf, sizeof(buf), NULL) > 0, "present AUTH bit ignored: the key decides");
@@ -1163,8 +1263,8 @@ test_part_size(void)
 		mkaddr(&m.analyzers[i], "[2001:db8::2]:7468");
 	m.members = many;
 	m.member_count = DICAP_MAX_MEMBERS;
-	m.parts = 446;
-	m.part = 445;
+	m.parts = 449;
+	m.part = 448;
 	m.position = 0;
 	fit = dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 1);
 	is(fit, DICAP_TOPOLOGY_PART_MEMBERS, "worst-case TOPOLOGY part holds %d members",
@@ -1175,18 +1275,18 @@ test_part_size(void)
 	m.n_members = fit + 1;
 	n = dicap_msg_encode(&m, buf, sizeof(buf), key1);
 	ok(n > DICAP_CTL_PART_TARGET, "one more member takes %d bytes", n);
-	is(DICAP_TOPOLOGY_PART_MEMBERS * 446 >= DICAP_MAX_MEMBERS, 1,
-	    "446 parts carry the largest membership");
+	is(DICAP_TOPOLOGY_PART_MEMBERS * 449 >= DICAP_MAX_MEMBERS, 1,
+	    "449 parts carry the largest membership");
 
 	fill(&m, DICAP_MSG_TOPOLOGY, dicap_msg_required(DICAP_MSG_TOPOLOGY), 0);
-	is(dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 1), 216,
-	    "a TOPOLOGY part of required attributes and a tag holds 216 members");
+	is(dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 1), 215,
+	    "a TOPOLOGY part of required attributes and a tag holds 215 members");
 	is(dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 0), 221, "... 221 unsigned");
 	m.members = NULL;
 	m.n_members = 0;
-	is(dicap_msg_encoded_len(&m, 1), 104,
-	    "a signed TOPOLOGY part of required attributes, no members: 104 bytes");
-	is(dicap_msg_encoded_len(&m, 0), 69, "... 69 unsigned");
+	is(dicap_msg_encoded_len(&m, 1), 109,
+	    "a signed TOPOLOGY part of required attributes, no members: 109 bytes");
+	is(dicap_msg_encoded_len(&m, 0), 74, "... 74 unsigned");
 }
 
 static void
@@ -1277,7 +1377,8 @@ test_accessors(void)
 	    "every error has a name");
 	ok(!strcmp(dicap_msg_type_name(DICAP_MSG_VOTE), "vote") &&
 	    !strcmp(dicap_msg_type_name(0), "unknown") && !strcmp(dicap_avp_name(8), "members") &&
-	    !strcmp(dicap_avp_name(24), "unknown"), "type and attribute names");
+	    !strcmp(dicap_avp_name(24), "select_flags") && !strcmp(dicap_avp_name(25), "unknown"),
+	    "type and attribute names");
 }
 
 struct addr_case {
@@ -1398,6 +1499,7 @@ main(void)
 	test_form_unknown_dup();
 	test_missing_not_allowed();
 	test_range_scalars();
+	test_select_flags();
 	test_range_lengths();
 	test_range_addr();
 	test_range_analyzers();

@@ -125,7 +125,7 @@ static void spec_init(struct frame_spec *s, int ipver, uint8_t proto)
 	s->seq = 77;
 }
 
-/* What a table case expects, written out by hand. */
+/* What a table case expects, written out by hand (DICAP_PF_ADDRS added for OK). */
 struct want {
 	int cls;
 	uint16_t l3_off, l4_off, ethertype, flags;
@@ -155,7 +155,8 @@ static void check_want(const char *name, const struct frame_spec *s, const struc
 	parse_frame(&f, &p);
 	good = p.cls == w->cls && p.reason == DICAP_PR_NONE && p.l3_off == w->l3_off &&
 	       p.l4_off == w->l4_off && p.ethertype == w->ethertype &&
-	       p.flags == w->flags && p.l4proto == w->l4proto &&
+	       p.flags == (w->flags | (w->cls == DICAP_PKT_OK ? DICAP_PF_ADDRS : 0)) &&
+	       p.l4proto == w->l4proto &&
 	       p.vlan_depth == w->vlan_depth && p.sport == w->sport &&
 	       p.dport == w->dport && p.frag_off == w->frag_off &&
 	       p.ip_id == w->ip_id && p.tcp_seq == w->tcp_seq;
@@ -374,18 +375,21 @@ static void test_literal_frames(void)
 	   p.ip_len == 44 && p.ip_id == 0xabcd && p.ttl == 64 && p.l4proto == 6 &&
 	   p.sport == 50000 && p.dport == 80 && p.tcp_seq == 0x11223344 &&
 	   p.l4_csum == 0x1234 && p.vlan_depth == 1 &&
-	   p.flags == (DICAP_PF_VLAN | PF_TCP) &&
+	   p.flags == (DICAP_PF_ADDRS | DICAP_PF_VLAN | PF_TCP) &&
 	   !memcmp(p.saddr, "\x0a\x01\x02\x03", 4) && !memcmp(p.daddr, "\x0a\x04\x05\x06", 4),
 	   "literal: IPv4 TCP SYN in 802.1Q, options and padding");
 	parse_exact(dns6, sizeof(dns6), &p);
 	ok(p.cls == DICAP_PKT_OK && p.l3 == 6 && p.l3_off == 14 && p.l4_off == 54 &&
 	   p.ip_len == 53 && p.ttl == 255 && p.l4proto == 17 && p.sport == 5353 &&
-	   p.dport == 5353 && p.l4_csum == 0xabcd && p.flags == PF_UDP && p.ip_id == 0 &&
+	   p.dport == 5353 && p.l4_csum == 0xabcd && p.flags == (DICAP_PF_ADDRS | PF_UDP) &&
+	   p.ip_id == 0 &&
 	   p.saddr[0] == 0xfe && p.daddr[15] == 0xfb,
 	   "literal: IPv6 UDP mDNS, 13 payload bytes, no padding");
 	parse_exact(dns6, sizeof(dns6) - 1, &p);
-	ok(p.cls == DICAP_PKT_TRUNCATED && p.reason == DICAP_PR_IP_TOTLEN && !p.sport &&
-	   !(p.flags & DICAP_PF_PORTS), "literal: one byte short is TRUNCATED without ports");
+	ok(p.cls == DICAP_PKT_TRUNCATED && p.reason == DICAP_PR_IP_TOTLEN && p.sport == 5353 &&
+	   p.dport == 5353 && p.l4_csum == 0xabcd && p.l4_off == 54 &&
+	   p.flags == (DICAP_PF_ADDRS | PF_UDP),
+	   "literal: one byte short is TRUNCATED, with its addresses and ports");
 }
 
 /* Every frame of the corpus gets the class the builder predicted. */
@@ -594,6 +598,249 @@ static void test_names(void)
 	   !strcmp(dicap_pkt_reason_name(DICAP_PR_IPV6_EXT), "ipv6_ext"), "names");
 }
 
+/*
+ * The second pass: a sliced frame, or one whose length fields lie, keeps
+ * what of its identity is captured, and its class says what is wrong.
+ */
+struct idcase {
+	const char *name;
+	int ipver, proto, frag, next;
+	int dmg, arg;		/* a frames_damage() kind and argument, or -1 */
+	size_t cut;		/* frame length after, 0: as built */
+	int cls, reason;
+	uint16_t flags;		/* expected, beside VLAN and IPv6 ext. flags */
+	uint16_t l4_off;
+};
+
+#define PF_ID	DICAP_PF_ADDRS
+#define PF_P	(DICAP_PF_ADDRS | DICAP_PF_PORTS)
+
+static void test_identity_over_lengths(void)
+{
+	static const struct idcase cases[] = {
+		{ "v4 tcp sliced to 64", 4, 6, 0, 0, -1, 0, 64, DICAP_PKT_TRUNCATED,
+		  DICAP_PR_IP_TOTLEN, PF_ID | PF_TCP, 34 },
+		{ "v4 tcp cut 6 bytes into tcp", 4, 6, 0, 0, -1, 0, 40, DICAP_PKT_TRUNCATED,
+		  DICAP_PR_SHORT_L4, PF_P, 34 },
+		{ "v4 tcp cut 2 bytes into tcp", 4, 6, 0, 0, -1, 0, 36, DICAP_PKT_TRUNCATED,
+		  DICAP_PR_SHORT_L4, PF_ID, 34 },
+		{ "v4 cut inside the fixed header", 4, 6, 0, 0, -1, 0, 30, DICAP_PKT_TRUNCATED,
+		  DICAP_PR_SHORT_IP, 0, 0 },
+		{ "v4 total length 0", 4, 6, 0, 0, DICAP_DMG_TOTLEN, 0, 0, DICAP_PKT_MALFORMED,
+		  DICAP_PR_IP_TOTLEN, PF_ID | PF_TCP, 34 },
+		{ "v4 total length past the frame", 4, 17, 0, 0, DICAP_DMG_GROW, 1000, 0,
+		  DICAP_PKT_TRUNCATED, DICAP_PR_IP_TOTLEN, PF_ID | PF_UDP, 34 },
+		{ "v4 total length ends in the udp ports", 4, 17, 0, 0, DICAP_DMG_TOTLEN, 22, 0,
+		  DICAP_PKT_MALFORMED, DICAP_PR_L4_HDR, PF_ID | PF_UDP, 34 },
+		{ "v4 ihl 4: no l4 header", 4, 6, 0, 0, DICAP_DMG_IHL, 4, 0, DICAP_PKT_MALFORMED,
+		  DICAP_PR_IP_IHL, PF_ID, 0 },
+		{ "v4 tcp data offset 3", 4, 6, 0, 0, DICAP_DMG_DOFF, 3, 0, DICAP_PKT_MALFORMED,
+		  DICAP_PR_L4_HDR, PF_ID | PF_TCP, 34 },
+		{ "v4 udp length 3000", 4, 17, 0, 0, DICAP_DMG_UDPLEN, 3000, 0,
+		  DICAP_PKT_MALFORMED, DICAP_PR_L4_HDR, PF_ID | PF_UDP, 34 },
+		{ "v4 first fragment cut 6 bytes into udp", 4, 17, FRAG_FIRST, 0, -1, 0, 40,
+		  DICAP_PKT_TRUNCATED, DICAP_PR_SHORT_L4, PF_P | PF_F1, 34 },
+		{ "v4 non-first fragment sliced", 4, 17, FRAG_MIDDLE, 0, -1, 0, 40,
+		  DICAP_PKT_TRUNCATED, DICAP_PR_IP_TOTLEN, PF_ID | DICAP_PF_FRAG, 0 },
+		{ "v6 tcp sliced to 96", 6, 6, 0, 0, -1, 0, 96, DICAP_PKT_TRUNCATED,
+		  DICAP_PR_IP_TOTLEN, PF_ID | PF_TCP, 54 },
+		{ "v6 payload length 0, behind hop-by-hop", 6, 17, 0, 1, DICAP_DMG_PLEN, 0, 0,
+		  DICAP_PKT_MALFORMED, DICAP_PR_IPV6_EXT, PF_ID | PF_UDP, 62 },
+		{ "v6 payload length ends in the tcp header", 6, 6, 0, 0, DICAP_DMG_PLEN, 10, 0,
+		  DICAP_PKT_MALFORMED, DICAP_PR_L4_HDR, PF_ID | PF_TCP, 54 },
+		{ "v6 cut in the hop-by-hop header", 6, 6, 0, 1, -1, 0, 58, DICAP_PKT_TRUNCATED,
+		  DICAP_PR_IPV6_EXT, PF_ID, 0 },
+		{ "v6 first fragment sliced in sctp", 6, 132, FRAG_FIRST, 0, -1, 0, 70,
+		  DICAP_PKT_TRUNCATED, DICAP_PR_SHORT_L4, PF_P | PF_X6 | PF_F1, 62 },
+	};
+	struct frame_spec s;
+	struct frame_layout lo;
+	struct frame f;
+	struct dicap_pkt p;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct idcase *c = &cases[i];
+		uint16_t want = c->flags;
+		int good;
+
+		spec_init(&s, c->ipver, (uint8_t)c->proto);
+		s.frag = c->frag;
+		s.next = c->next;
+		s.paylen = 120;
+		if (frame_build(&s, &f, &lo)) {
+			ok(0, "%s: builds", c->name);
+			continue;
+		}
+		if (c->dmg >= 0)
+			frames_damage(&f, &lo, c->dmg, c->arg);
+		if (c->cut)
+			f.len = c->cut;
+		parse_frame(&f, &p);
+		good = p.cls == c->cls && p.reason == c->reason && p.flags == want &&
+		       p.l4_off == c->l4_off && !frame_pkt_insane(&p, f.len);
+		if (want & DICAP_PF_ADDRS)
+			good = good && !memcmp(p.saddr, s.saddr, 16) &&
+			       !memcmp(p.daddr, s.daddr, 16) &&
+			       (p.l4proto == c->proto || !p.l4_off);
+		if (want & DICAP_PF_PORTS)
+			good = good && p.sport == s.sport && p.dport == s.dport;
+		if (want & DICAP_PF_TCPSEQ)
+			good = good && p.tcp_seq == s.tcp_seq;
+		if (!ok(good, "second pass: %s -> %s/%s, flags %#x", c->name,
+			dicap_pkt_class_name(c->cls), dicap_pkt_reason_name(c->reason), want))
+			diag("got %s/%s flags %#x l4_off %u ports %u %u",
+			     dicap_pkt_class_name(p.cls), dicap_pkt_reason_name(p.reason),
+			     p.flags, p.l4_off, p.sport, p.dport);
+	}
+}
+
+/* What dicap_parse_at() reads must be what dicap_parse() reads. */
+static int ident_equal(const struct dicap_pkt *a, const struct dicap_pkt *b)
+{
+	uint16_t m = DICAP_PF_ADDRS | DICAP_PF_PORTS | DICAP_PF_FRAG | DICAP_PF_FRAG_FIRST;
+
+	return (a->flags & m) == (b->flags & m) && a->l3 == b->l3 &&
+	       a->l3_off == b->l3_off && a->l4_off == b->l4_off &&
+	       a->l4proto == b->l4proto && a->sport == b->sport && a->dport == b->dport &&
+	       !memcmp(a->saddr, b->saddr, 16) && !memcmp(a->daddr, b->daddr, 16);
+}
+
+static void test_parse_at(void)
+{
+	struct dicap_pkt p, q;
+	struct frame f;
+	size_t n, i, ip = 0, bad = 0;
+	uint8_t pkt[160], *mpls;
+	uint32_t r = 17;
+	int got;
+
+	n = frames_corpus_ex(corpus, expect, FRAMES_CORPUS_MAX, 4);
+	for (i = 0; i < n; i++) {
+		const struct frame *c = &corpus[i];
+
+		if (c->len < 14)
+			continue;
+		parse_frame(c, &p);
+		if (p.ethertype != 0x0800 && p.ethertype != 0x86dd)
+			continue;
+		ip++;
+		got = dicap_parse_at(c->buf, c->buf + c->len, 0, DICAP_HDR_ETH, &q);
+		if (got != !!(p.flags & DICAP_PF_ADDRS) || !ident_equal(&p, &q)) {
+			if (bad++ < 5)
+				diag("%s: parse_at %d flags %#x l4_off %u, parse flags %#x "
+				     "l4_off %u", c->desc, got, q.flags, q.l4_off, p.flags,
+				     p.l4_off);
+		}
+	}
+	ok(!bad, "parse_at: on the %zu IP frames of the corpus it reads the identity "
+	   "dicap_parse() reads", ip);
+
+	/* under MPLS and PPPoE, where dicap_parse() stops */
+	n = frames_flow_ip(&r, 4, 6, v4_a, v4_b, 40000, 443, pkt);
+	frames_frame(L2_MPLS, 1, pkt, n, 5, &f);
+	parse_frame(&f, &p);
+	got = dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &q);
+	ok(p.cls == DICAP_PKT_NON_IP && got == 1 && q.l3 == 4 && q.l3_off == 18 + 2 + 12 - 2 &&
+	   q.sport == 40000 && q.dport == 443 && !memcmp(q.saddr, v4_a, 4),
+	   "parse_at: IPv4 TCP under a VLAN tag and three MPLS labels (NON_IP for dicap_parse)");
+	mpls = f.buf + 18;
+	mpls[6] &= (uint8_t)~1;		/* no bottom of stack within 3 labels */
+	mpls[10] &= (uint8_t)~1;
+	ok(dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &q) == 0 &&
+	   !(q.flags & DICAP_PF_ADDRS), "parse_at: a label stack without its bottom: nothing");
+	n = frames_flow_ip(&r, 6, 17, v6_a, v6_b, 53, 5353, pkt);
+	frames_frame(L2_PPPOE, 0, pkt, n, 5, &f);
+	got = dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &q);
+	ok(got == 1 && q.l3 == 6 && q.l3_off == 22 && q.sport == 53 && q.dport == 5353 &&
+	   !memcmp(q.daddr, v6_b, 16), "parse_at: IPv6 UDP in a PPPoE session");
+	dicap_put_be16(f.buf + 20, 0xc021);	/* LCP */
+	ok(dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &q) == 0,
+	   "parse_at: PPPoE carrying LCP: nothing");
+	ok(dicap_parse_at(f.buf, f.buf + f.len, DICAP_ENCAP_OFF_MAX + 1, DICAP_HDR_IP, &q) == 0 &&
+	   !q.flags && !q.l3, "parse_at: an offset past DICAP_ENCAP_OFF_MAX reads nothing");
+	f.len = 22 + 10;
+	frames_frame(L2_ETH, 0, pkt, n, 5, &f);
+	f.len = 14 + 30;
+	ok(dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &q) == 0,
+	   "parse_at: an IPv6 header cut short: nothing");
+}
+
+/* Where dicap_encap() finds each tunnel's inner packet, and its kind. */
+static void test_encap(void)
+{
+	static const int want_hdr[TUN_MAX] = {
+		DICAP_HDR_IPV4, DICAP_HDR_IPV4, DICAP_HDR_ETH, DICAP_HDR_MPLS,
+		DICAP_HDR_ETH, DICAP_HDR_ETH, DICAP_HDR_IPV4, DICAP_HDR_IP,
+	};
+	static const size_t want_off[TUN_MAX] = {
+		/* from the outer IPv4 header: its 20 bytes, then the tunnel header */
+		20, 20 + 12, 20 + 12, 20 + 12, 20 + 16, 20 + 24, 20 + 24, 20 + 24,
+	};
+	struct frames_hop h;
+	struct dicap_pkt p;
+	uint8_t in[160], out[480];
+	struct frame f;
+	uint32_t r = 23;
+	size_t n, k;
+	int t, hdr, bad = 0;
+	__u32 off;
+
+	n = frames_flow_ip(&r, 4, 17, v4_a, v4_b, 1, 2, in);
+	for (t = 0; t < TUN_MAX; t++) {
+		memset(&h, 0, sizeof(h));
+		h.kind = t;
+		h.ipver = 4;
+		memcpy(h.saddr, v4_b, 4);
+		memcpy(h.daddr, v4_a, 4);
+		h.sport = 999;
+		h.key = 77;
+		k = frames_wrap(&h, in, n, out, sizeof(out));
+		frames_frame(L2_ETH, 0, out, k, 5, &f);
+		dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &p);
+		hdr = -1;
+		off = dicap_encap(f.buf, f.buf + f.len, 0, &p, &hdr);
+		if (!ok(off == 14 + want_off[t] && hdr == want_hdr[t], "encap: %s at %zu, %s",
+			frames_tun_name[t], 14 + want_off[t],
+			want_hdr[t] == DICAP_HDR_ETH ? "Ethernet" : "IP"))
+			diag("got offset %u kind %d", off, hdr);
+		/* the same from the tunnel's inner packet on: nothing more */
+		dicap_parse_at(f.buf, f.buf + f.len, 14 + (__u32)k - (__u32)n, DICAP_HDR_IPV4, &p);
+		bad += dicap_encap(f.buf, f.buf + f.len, 14 + (__u32)k - (__u32)n, &p, &hdr) != 0;
+	}
+	ok(!bad, "encap: a plain UDP packet inside is no tunnel");
+}
+
+/* Which ICMP messages dicap_icmp_quote() opens. */
+static void test_icmp_quote(void)
+{
+	struct dicap_pkt p;
+	uint8_t q[160], out[512];
+	struct frame f;
+	uint32_t r = 29;
+	size_t n, k;
+	int t, v6, opened, want, bad = 0;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		n = frames_flow_ip(&r, v6 ? 6 : 4, 6, v6 ? v6_a : v4_a, v6 ? v6_b : v4_b, 5, 6, q);
+		for (t = 0; t < 256; t++) {
+			k = frames_icmp_error(v6 ? v6_b : v4_b, (uint8_t)t, q, n, 48, out,
+					      sizeof(out));
+			frames_frame(L2_ETH, 0, out, k, 5, &f);
+			dicap_parse_at(f.buf, f.buf + f.len, 0, DICAP_HDR_ETH, &p);
+			opened = dicap_icmp_quote(f.buf, f.buf + f.len, 0, &p) ==
+				 (__u32)(14 + (v6 ? 40 : 20) + 8);
+			want = v6 ? t >= 1 && t <= 4 :
+			       t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+			if (opened != want && bad++ < 3)
+				diag("ICMP%s type %d: %s", v6 ? "v6" : "", t,
+				     opened ? "opened" : "not opened");
+		}
+	}
+	ok(!bad, "icmp quote: ICMPv4 types 3, 4, 5, 11, 12 and ICMPv6 types 1-4 only, "
+	   "all 256 types of each");
+}
+
 int main(void)
 {
 	test_table_ipv4();
@@ -606,5 +853,9 @@ int main(void)
 	test_padding_ignored();
 	test_flow_pairs();
 	test_names();
+	test_identity_over_lengths();
+	test_parse_at();
+	test_encap();
+	test_icmp_quote();
 	return done_testing();
 }

@@ -44,7 +44,7 @@
 
 static struct frame corpus[FRAMES_CORPUS_MAX];
 static size_t n_corpus;
-static const char *const mode_list[] = { "rr", "ipid", "packet", "flow" };
+static const char *const mode_list[] = { "rr", "ipid", "packet", "flow", "host" };
 
 static struct bpf_object *obj;
 static struct dicap_xdp_ctl ctl;
@@ -327,8 +327,7 @@ expected_owner(int mode, const uint16_t *table, size_t k, uint64_t c)
 
 	if (mode == DICAP_MODE_RR)
 		return dicap_rr_owner(c, N_NODES);
-	dicap_parse(f->buf, f->buf + f->len, &p);
-	return table[dicap_bucket(mode, &p, f->buf, f->buf + f->len)];
+	return table[dicap_select_bucket(mode, 0, f->buf, f->buf + f->len, &p)];
 }
 
 static void
@@ -598,6 +597,101 @@ check_switch(void)
 	    rc3 == XDP_PASS, "rr without a token: switched at its time, C restarted at 0");
 }
 
+/*
+ * The flag staged with lib/xdpctl.c is the one the program selects with:
+ * position 0 of 3 in @mode, tunnel outer and then inner, passes exactly the
+ * frames userspace gives it with the same flag, and some tunnelled frames
+ * of the corpus change owner between the two.
+ */
+static void
+check_flag_owners(int mode)
+{
+	static const uint32_t flag_set[] = { DICAP_SEL_TUNNEL_OUTER, 0 };
+	struct dicap_member m[N_NODES] = { { 0x1001, 1 }, { 0x2002, 1 }, { 0x3003, 1 } };
+	static uint16_t table[DICAP_BUCKETS];
+	struct dicap_xdp_topo t;
+	struct dicap_pkt p;
+	const struct frame *f;
+	size_t k, wrong = 0, moved = 0, runs = 0;
+	uint16_t own[2];
+	const char *why = NULL;
+	int i, rc;
+
+	if (dicap_members_normalize(m, N_NODES, &why) != 0 ||
+	    dicap_table_build(m, N_NODES, table, &why) != 0) {
+		ok(0, "bucket table for 3 members: %s", why ? why : "?");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		memset(&t, 0, sizeof(t));
+		t.mode = (uint32_t)mode;
+		t.sel_flags = flag_set[i];
+		t.n = N_NODES;
+		t.epoch = next_epoch++;
+		t.validity_tai_ns = past();
+		t.table = table;
+		if (dicap_xdp_stage(&ctl, &t) < 0) {
+			ok(0, "%s: stage with selection flags %u", mode_list[mode], flag_set[i]);
+			return;
+		}
+		for (k = 0; k < n_corpus; k++) {
+			f = &corpus[k];
+			if (f->len < ETH_HLEN)
+				continue;
+			own[i] = table[dicap_select_bucket(mode, flag_set[i], f->buf,
+			    f->buf + f->len, &p)];
+			rc = run(f);
+			runs++;
+			if ((rc == XDP_PASS) != (own[i] == 0) && wrong++ < 3)
+				diag("%s, tunnel %s, frame %zu (%s): %s, userspace owner %u",
+				    mode_list[mode], flag_set[i] ? "outer" : "inner", k, f->desc,
+				    rc == XDP_PASS ? "PASS" : "DROP", own[i]);
+			if (i == 1 && own[1] != table[dicap_select_bucket(mode, flag_set[0], f->buf,
+			    f->buf + f->len, &p)])
+				moved++;
+		}
+	}
+	ok(wrong == 0 && runs > 0, "%s: with tunnel outer, then inner, the program passes what "
+	    "userspace owns with the same flag (%zu runs)", mode_list[mode], runs);
+	ok(moved > 0, "%s: %zu corpus frames change owner between tunnel outer and inner",
+	    mode_list[mode], moved);
+}
+
+/* dicapd's selection flags reach the slot the program reads (lib/xdpctl.c). */
+static void
+check_sel_flags(void)
+{
+	struct dicap_xdp_slot slot;
+	struct dicap_xdp_topo t;
+	int pending = 1, rc;
+
+	set_actions(DICAP_DP_ACT_PASS, 0);
+	memset(&t, 0, sizeof(t));
+	t.mode = DICAP_MODE_HOST;
+	t.sel_flags = DICAP_SEL_TUNNEL_OUTER;
+	t.n = 1;
+	t.epoch = next_epoch++;
+	t.validity_tai_ns = past();
+	t.table = all_mine;
+	rc = dicap_xdp_stage(&ctl, &t);
+	ok(rc >= 0 && dicap_xdp_pending_slot(&ctl, &slot) == 0 && slot.epoch == t.epoch &&
+	    slot.mode == DICAP_MODE_HOST && slot.sel_flags == DICAP_SEL_TUNNEL_OUTER,
+	    "a staged slot holds mode host and the tunnel-outer flag");
+	run(some_frame());
+	ok(dicap_xdp_active_slot(&ctl, &slot, &pending) == 0 && slot.epoch == t.epoch &&
+	    !pending && slot.sel_flags == DICAP_SEL_TUNNEL_OUTER,
+	    "... and keeps the flag once the program switched to it");
+	t.mode = DICAP_MODE_FLOW;
+	t.sel_flags = 0;
+	t.epoch = next_epoch++;
+	rc = dicap_xdp_stage(&ctl, &t);
+	ok(rc >= 0 && dicap_xdp_pending_slot(&ctl, &slot) == 0 && slot.epoch == t.epoch &&
+	    slot.sel_flags == 0, "the next topology, tunnel inner, clears it in the other slot");
+	run(some_frame());
+	check_flag_owners(DICAP_MODE_FLOW);
+	check_flag_owners(DICAP_MODE_HOST);
+}
+
 static void
 check_markers(void)
 {
@@ -786,6 +880,7 @@ main(void)
 	check_modes();
 	check_ring();
 	check_switch();
+	check_sel_flags();
 	check_markers();
 	check_lease();
 	report_cost(all_mine);

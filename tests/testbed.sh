@@ -842,7 +842,7 @@ tb_seq_compare() {
 
 # tb_owner_counts MODE INFO I...: how many frames of INFO (a tb_pcapinfo
 # output) each of nodes I... owns by its current table (dicapctl owned) in
-# hash mode MODE (ipid, packet, flow); one "I COUNT" line per node, then
+# hash mode MODE (ipid, packet, flow, host); one "I COUNT" line per node, then
 # "none COUNT" for frames in nobody's buckets.
 tb_owner_counts() {
 	local mode=$1 info=$2 i col
@@ -920,29 +920,33 @@ tb_mirror_verify() {
 # own parser and selection code (include/dicap/packet.h, include/dicap/select.h), so a test can
 # tell which node must own each frame:
 #
-#	SEQ CLASS FRAG IPID FLOWKEY B_IPID B_PACKET B_FLOW HASH WIRELEN DIR TS
+#	SEQ CLASS FRAG IPID FLOWKEY B_IPID B_PACKET B_FLOW HASH WIRELEN DIR TS B_HOST
 #
 # SEQ: the number after "DCAP", or "none".  CLASS: ok, non-ip, truncated,
-# malformed.  FRAG: 1 for a fragment.  FLOWKEY: the conversation with its
-# endpoints in a canonical order, both directions alike ("-" for frames
-# that are not OK IP); fragments have no ports in it (select.h's rule).
-# B_*: the frame's bucket in each hash mode.  HASH: FNV-1a 64 of the
-# first HASHBYTES (default: all) captured bytes, with WIRELEN to compare
-# captures frame for frame.  DIR: 0 if the source is the first endpoint
-# of FLOWKEY, 1 if it is the second.  TS: the record's time, ns.
+# malformed.  FRAG: 1 for a fragment.  FLOWKEY: the conversation FLOW mode
+# hashes (select.h's dicap_select_ident(): a tunnel's inner flow, the
+# packet an ICMP error quotes, the addresses and ports a truncated or
+# malformed frame still shows), with its endpoints in a canonical order,
+# both directions alike; "-" for frames without readable addresses (the
+# raw rule); fragments have no ports in it.  B_*: the frame's bucket in
+# each hash mode (selection flags 0: tunnels opened).  HASH: FNV-1a 64 of
+# the first HASHBYTES (default: all) captured bytes, with WIRELEN to
+# compare captures frame for frame.  DIR: 0 if the source is the first
+# endpoint of FLOWKEY, 1 if it is the second.  TS: the record's time, ns.
 # tb_pcapinfo FILE [HASHBYTES]
 tb_pcapinfo() {
 	"$DICAP_TOOLS/dicap-pcapinfo" "$1" "${2:-0}"
 }
 
-# tb_bucket_col MODE: the column of B_IPID, B_PACKET or B_FLOW in
-# tb_pcapinfo's lines for hash mode MODE (ipid, packet, flow); 1 for any
-# other MODE.
+# tb_bucket_col MODE: the column of B_IPID, B_PACKET, B_FLOW or B_HOST in
+# tb_pcapinfo's lines for hash mode MODE (ipid, packet, flow, host); fails
+# for any other MODE.
 tb_bucket_col() {
 	case $1 in
 	ipid) echo 6 ;;
 	packet) echo 7 ;;
 	flow) echo 8 ;;
+	host) echo 13 ;;
 	*) return 1 ;;
 	esac
 }

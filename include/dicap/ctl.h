@@ -25,7 +25,7 @@
 
 #include "marker.h"	/* DICAP_MARKER_TOKEN_LEN */
 
-#define DICAP_CTL_VERSION	1
+#define DICAP_CTL_VERSION	2	/* 2: SELECT_FLAGS, and the selection rules of issue 12 */
 #define DICAP_CTL_HDR_LEN	8
 #define DICAP_CTL_MAX_LEN	65507	/* largest UDP payload over IPv4 */
 #define DICAP_CTL_DEFAULT_PORT	7467	/* documented default control port */
@@ -59,6 +59,8 @@ enum dicap_msg_type {
 /*
  * Attribute numbers.  "short" attributes carry a u32; "ext" ones a byte
  * string whose layout is given.  Singular attributes may appear once.
+ * AUTH is the last AVP of a message whatever its number: SELECT_FLAGS (24)
+ * goes before it.
  */
 enum dicap_avp {
 	DICAP_AVP_NODE_ID = 1,		/* short: u32 */
@@ -84,7 +86,8 @@ enum dicap_avp {
 	DICAP_AVP_MARKER_TOKEN = 21,	/* ext: DICAP_MARKER_TOKEN_LEN bytes */
 	DICAP_AVP_NODE_INFO = 22,	/* ext: node record for STATUS/COORD_SYNC (docs/protocol.md); repeatable */
 	DICAP_AVP_AUTH = 23,		/* ext: DICAP_AUTH_TAG_LEN bytes, must be the last AVP */
-	DICAP_AVP_MAX = DICAP_AVP_AUTH,
+	DICAP_AVP_SELECT_FLAGS = 24,	/* short: DICAP_SEL_* bits; only where SELECT is */
+	DICAP_AVP_MAX = DICAP_AVP_SELECT_FLAGS,
 };
 
 /* Error codes carried in DICAP_MSG_ERROR. */
@@ -107,10 +110,10 @@ enum dicap_ctl_error {
  * MEMBERS entries a TOPOLOGY part can always carry within
  * DICAP_CTL_PART_TARGET bytes, even with every allowed attribute present
  * (16 IPv6 analyzers, an IPv6 COORD, a marker token) and a tag:
- * (1400 - 517) / 6.  dicap_msg_members_fit() gives the exact room for a
+ * (1400 - 522) / 6.  dicap_msg_members_fit() gives the exact room for a
  * given message.
  */
-#define DICAP_TOPOLOGY_PART_MEMBERS	147
+#define DICAP_TOPOLOGY_PART_MEMBERS	146
 
 /* NODE_INFO value (docs/protocol.md): the coordinator's record of one node. */
 #define DICAP_NODE_INFO_FIXED_LEN	38

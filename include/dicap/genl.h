@@ -3,7 +3,8 @@
  * The generic netlink interface of dicap.ko, shared by the module, dicapd
  * (node/dicapd/datapath_kmod.c) and the qemu test tool.  __u types only.
  *
- * Family "dicap", version 1.  Every command but DICAP_CMD_GET needs
+ * Family "dicap", version 2 (2 added DICAP_A_SEL_FLAGS with the selection
+ * rules of issue 12, and mode host).  Every command but DICAP_CMD_GET needs
  * CAP_NET_ADMIN.  A topology is staged like the XDP datapath's
  * (include/dicap/xdp_kern_user.h): STAGE writes the idle slot's parameters,
  * TABLE fills its bucket table in chunks, COMMIT makes it pending with
@@ -17,20 +18,20 @@
 #include <linux/types.h>
 
 #define DICAP_GENL_NAME		"dicap"
-#define DICAP_GENL_VERSION	1
+#define DICAP_GENL_VERSION	2
 
 enum dicap_cmd {
 	DICAP_CMD_UNSPEC,
 	DICAP_CMD_ATTACH,	/* IFINDEX, HOOK */
 	DICAP_CMD_DETACH,
 	DICAP_CMD_SET,		/* any of ACTIONS, SNAPLEN, NODE_ID, LEASE_POLICY */
-	DICAP_CMD_STAGE,	/* EPOCH, MODE, N, POSITION, VALIDITY_NS; TOKEN, AT_MARKER */
+	DICAP_CMD_STAGE,	/* EPOCH, MODE, N, POSITION, VALIDITY_NS; SEL_FLAGS, TOKEN, AT_MARKER */
 	DICAP_CMD_TABLE,	/* EPOCH, TABLE_OFFSET, TABLE */
 	DICAP_CMD_COMMIT,	/* EPOCH */
 	DICAP_CMD_ACTIVATE,	/* EPOCH */
 	DICAP_CMD_LEASE,	/* LEASE_MS */
 	DICAP_CMD_ANALYZERS,	/* ANALYZER... (none: no analyzers) */
-	DICAP_CMD_GET,		/* reply: STATE, epochs, IFINDEX, COUNTERS */
+	DICAP_CMD_GET,		/* reply: STATE, epochs, IFINDEX, COUNTERS; MODE, SEL_FLAGS */
 	__DICAP_CMD_MAX,
 };
 #define DICAP_CMD_MAX (__DICAP_CMD_MAX - 1)
@@ -59,6 +60,7 @@ enum dicap_attr {
 	DICAP_A_PENDING_EPOCH,	/* u32 */
 	DICAP_A_COUNTERS,	/* nested: u64 attributes, type = counter + 1 */
 	DICAP_A_PAD,
+	DICAP_A_SEL_FLAGS,	/* u32, DICAP_SEL_* (within DICAP_SEL_FLAGS_MASK); 0 if absent */
 	__DICAP_A_MAX,
 };
 #define DICAP_A_MAX (__DICAP_A_MAX - 1)

@@ -20,7 +20,7 @@
 #endif
 
 /*
- * The three hash rules are BPF subprograms (BPF-to-BPF calls) rather than
+ * The hash rules are BPF subprograms (BPF-to-BPF calls) rather than
  * inlined: they then read the parse result through a pointer, so clang
  * cannot carry every field in registers from the parse to the hash and
  * spill them.  Inlined, a parse plus a bucket took over 500 of the 512
@@ -47,6 +47,7 @@
 #define DICAP_HASH_SEED		0x44694341u	/* "DiCA" */
 #define DICAP_HASH_FLOW_SEED	0x50464c57u	/* distinct seeds keep modes */
 #define DICAP_HASH_RAW_SEED	0x52415721u	/* from sharing collisions */
+#define DICAP_HASH_HOST_SEED	0x484f5354u	/* "HOST" */
 
 DICAP_INLINE __u32 dicap_rotl32(__u32 x, unsigned int r)
 {
@@ -228,11 +229,13 @@ DICAP_INLINE __u32 dicap_hash_endpoint(const __u8 *addr, __u16 port)
  * FLOW mode: both directions of a conversation in one bucket.  Each
  * endpoint is hashed on its own and the two are added, which is
  * commutative, so swapping source and destination changes nothing; the
- * protocol is mixed in after.  Fragments (IPv4 MF/offset, IPv6 fragment
- * header, including the first fragment that still shows the ports) hash
- * without ports, so every fragment of a datagram lands on one node.  The
- * price: the fragments of a datagram may land on another node than the
- * unfragmented packets of the same 5-tuple.
+ * protocol is mixed in after.  The ports count when the parser could read
+ * them (DICAP_PF_PORTS), whatever the class.  Fragments (IPv4 MF/offset,
+ * IPv6 fragment header, including the first fragment that still shows the
+ * ports) hash without ports, so every fragment of a datagram lands on one
+ * node.  The price: the fragments of a datagram may land on another node
+ * than the unfragmented packets of the same 5-tuple (HOST mode keeps them
+ * together; docs/design.md says why no per-node state can).
  */
 DICAP_SELECT_SUBPROG __u16 dicap_bucket_flow(const struct dicap_pkt *p)
 {
@@ -247,20 +250,171 @@ DICAP_SELECT_SUBPROG __u16 dicap_bucket_flow(const struct dicap_pkt *p)
 }
 
 /*
- * Any mode other than IPID and FLOW takes the PACKET rule, so an unexpected
- * value still yields a defined, identical result on every node.
+ * HOST mode: the address pair alone, symmetric as in FLOW mode, with its
+ * own seed.  Every protocol between two hosts, fragments included, lands
+ * in one bucket.
+ */
+DICAP_SELECT_SUBPROG __u16 dicap_bucket_host(const struct dicap_pkt *p)
+{
+	__u32 h;
+
+	h = dicap_fmix32(dicap_hash_addr(DICAP_HASH_HOST_SEED, p->saddr)) +
+	    dicap_fmix32(dicap_hash_addr(DICAP_HASH_HOST_SEED, p->daddr));
+	h = dicap_hash_word(h, p->l3);
+	return dicap_hash_to_bucket(h);
+}
+
+/*
+ * Any mode other than IPID, FLOW and HOST takes the PACKET rule, so an
+ * unexpected value still yields a defined, identical result on every node.
  */
 DICAP_INLINE __u16 dicap_bucket(int mode, const struct dicap_pkt *p,
 				const void *data, const void *end)
 {
-	if (p->cls != DICAP_PKT_OK ||
-	    (p->l3 != DICAP_L3_IPV4 && p->l3 != DICAP_L3_IPV6))
+	if (!(p->flags & DICAP_PF_ADDRS))
 		return dicap_bucket_raw(data, end);
 	if (mode == DICAP_MODE_IPID)
 		return dicap_bucket_ipid(p);
 	if (mode == DICAP_MODE_FLOW)
 		return dicap_bucket_flow(p);
+	if (mode == DICAP_MODE_HOST)
+		return dicap_bucket_host(p);
 	return dicap_bucket_packet(p);
+}
+
+DICAP_INLINE int dicap_is_shim(__u16 ethertype)
+{
+	return ethertype == DICAP_ETH_P_MPLS_UC || ethertype == DICAP_ETH_P_MPLS_MC ||
+	       ethertype == DICAP_ETH_P_PPPOE_SES;
+}
+
+/* FLOW or HOST (any other @mode: FLOW) on one identity: a subprogram in BPF. */
+DICAP_SELECT_SUBPROG __u16 dicap_bucket_ident(int mode, const struct dicap_pkt *p)
+{
+	if (mode == DICAP_MODE_HOST)
+		return dicap_bucket_host(p);
+	return dicap_bucket_flow(p);
+}
+
+/*
+ * In BPF every call of dicap_parse_at() passes an offset the verifier
+ * knows only as 0..DICAP_ENCAP_OFF_MAX: the calls then start from like
+ * states, and the verifier walks the parser once per header kind rather
+ * than once per path that led to the call.
+ */
+DICAP_INLINE int dicap_ident_level(const void *data, const void *end, __u32 off, int hdr,
+				   struct dicap_pkt *p)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	if (!off || off > DICAP_ENCAP_OFF_MAX)
+		return 0;
+	DICAP_WIDEN(off, DICAP_ENCAP_OFF_MAX);
+	return dicap_parse_at(data, end, off, hdr, p);
+}
+
+_Static_assert(DICAP_MAX_ENCAP == 2, "dicap_select_walk() follows two levels");
+
+/*
+ * What dicap_select_walk() carries from one level to the next, all
+ * scalars: the bucket so far, where the packet it last read starts, and
+ * where that packet's ICMP error quote starts (0 if none).
+ */
+struct dicap_walk {
+	__u32 base;
+	__u32 qoff;
+	__u16 bucket;
+};
+
+/* One more tunnel level into @lv: 1 if read (and hashed), else 0. */
+DICAP_INLINE int dicap_walk_level(int mode, const void *data, const void *end,
+				  struct dicap_walk *w, struct dicap_pkt *lv,
+				  struct dicap_pkt *id)
+{
+	int hdr = DICAP_HDR_ETH;
+	__u32 next = dicap_encap(data, end, w->base, lv, &hdr);
+
+	if (!dicap_ident_level(data, end, next, hdr, lv))
+		return 0;
+	w->bucket = dicap_bucket_ident(mode, lv);
+	if (id)
+		__builtin_memcpy(id, lv, sizeof(*id));
+	w->base = next;
+	w->qoff = dicap_icmp_quote(data, end, next, lv);
+	return 1;
+}
+
+/*
+ * The walk of dicap_select_ident(), and FLOW or HOST mode's bucket of what
+ * it finds.  One parse buffer: each level is hashed as soon as it is read,
+ * and what the next level needs (where it starts, and where the quote of
+ * an ICMP error starts) is taken from it before the next parse overwrites
+ * it.  So in BPF only scalars go from one level to the next, and the
+ * verifier's work adds up over the levels instead of multiplying.  @id,
+ * if not NULL, gets a copy of the identity hashed (zeros: the raw rule).
+ */
+DICAP_INLINE __u16 dicap_select_walk(int mode, __u32 sel_flags, const void *data,
+				     const void *end, struct dicap_pkt *id)
+{
+	struct dicap_walk w = { 0, 0, 0 };
+	const __u8 *d = (const __u8 *)data;
+	struct dicap_pkt lv;
+
+	if (id)
+		__builtin_memset(id, 0, sizeof(*id));
+	if (d + 1 > (const __u8 *)end)
+		return dicap_bucket_raw(data, end);
+	DICAP_PKT_FRESH(d, d[0]);
+	if (!dicap_parse_at(d, end, 0, DICAP_HDR_ETH, &lv))
+		return dicap_bucket_raw(data, end);
+	w.bucket = dicap_bucket_ident(mode, &lv);
+	if (id)
+		__builtin_memcpy(id, &lv, sizeof(*id));
+	w.qoff = dicap_icmp_quote(d, end, 0, &lv);
+	/* DICAP_MAX_ENCAP levels, written out: clang unrolls no loop with a break here */
+	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
+	    dicap_walk_level(mode, d, end, &w, &lv, id))
+		dicap_walk_level(mode, d, end, &w, &lv, id);
+	if (dicap_ident_level(d, end, w.qoff, DICAP_HDR_IP, &lv)) {
+		w.bucket = dicap_bucket_ident(mode, &lv);
+		if (id)
+			__builtin_memcpy(id, &lv, sizeof(*id));
+	}
+	return w.bucket;
+}
+
+DICAP_INLINE int dicap_select_ident(__u32 sel_flags, const void *data, const void *end,
+				    struct dicap_pkt *id)
+{
+	dicap_select_walk(DICAP_MODE_FLOW, sel_flags, data, end, id);
+	return (id->flags & DICAP_PF_ADDRS) != 0;
+}
+
+/* FLOW and HOST mode: dicap_select_walk(), a subprogram in BPF. */
+DICAP_SELECT_SUBPROG __u16 dicap_bucket_deep(int mode, __u32 sel_flags, const void *data,
+					     const void *end)
+{
+	return dicap_select_walk(mode, sel_flags, data, end, (struct dicap_pkt *)0);
+}
+
+/*
+ * FLOW and HOST mode take the bucket from the walk for every frame, before
+ * the outer parse: one code path for the identity of plain and tunnelled
+ * frames alike, and in BPF the walk's subprogram is then called from one
+ * state, ahead of the parser's paths, so that the verifier walks it once.
+ * The outer parse follows for @p (the counters).
+ */
+DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *data,
+				       const void *end, struct dicap_pkt *p)
+{
+	__u16 bucket = 0;
+
+	/* one range test, not two compares: @mode stays unknown to the verifier */
+	if ((__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW)
+		bucket = dicap_bucket_deep(mode, sel_flags, data, end);
+	dicap_parse(data, end, p);
+	if (mode == DICAP_MODE_RR || (__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW)
+		return bucket;
+	return dicap_bucket(mode, p, data, end);
 }
 
 DICAP_INLINE __u32 dicap_rr_owner(__u64 c, __u32 n)

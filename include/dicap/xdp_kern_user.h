@@ -60,7 +60,7 @@ struct dicap_xdp_slot {
 	__u32 epoch;
 	__u64 validity_tai_ns;	/* validity start, CLOCK_TAI */
 	__u32 flags;		/* DICAP_DP_SLOT_* */
-	__u32 reserved;
+	__u32 sel_flags;	/* DICAP_SEL_* (select.h), beside mode */
 	__u8 token[16];		/* marker token (DICAP_MARKER_TOKEN_LEN) */
 };
 

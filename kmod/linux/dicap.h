@@ -31,6 +31,7 @@ struct dicap_slot {
 	u32 epoch;
 	u64 validity_ns;	/* CLOCK_REALTIME */
 	u32 flags;		/* DICAP_DP_SLOT_* */
+	u32 sel_flags;		/* DICAP_SEL_* (dicap/select.h), from STAGE */
 	u8 token[16];
 	u16 *table;		/* DICAP_BUCKETS owners, allocated at load */
 };

@@ -60,6 +60,7 @@ static const struct nla_policy dicap_policy[DICAP_A_MAX + 1] = {
 	[DICAP_A_TABLE] = NLA_POLICY_RANGE(NLA_BINARY, 2 * DICAP_K_TABLE_BLOCK,
 					   2 * DICAP_K_TABLE_CHUNK_MAX),
 	[DICAP_A_ANALYZER] = NLA_POLICY_NESTED(dicap_an_policy),
+	[DICAP_A_SEL_FLAGS] = NLA_POLICY_MASK(NLA_U32, DICAP_SEL_FLAGS_MASK),
 };
 
 static struct dicap_cfg *dicap_cfg_locked(void)
@@ -174,6 +175,7 @@ static int dicap_nl_stage(struct sk_buff *skb, struct genl_info *info)
 	slot->position = pos;
 	slot->epoch = nla_get_u32(a[DICAP_A_EPOCH]);
 	slot->validity_ns = nla_get_u64(a[DICAP_A_VALIDITY_NS]);
+	slot->sel_flags = a[DICAP_A_SEL_FLAGS] ? nla_get_u32(a[DICAP_A_SEL_FLAGS]) : 0;
 	slot->flags = 0;
 	memset(slot->token, 0, sizeof(slot->token));
 	if (a[DICAP_A_TOKEN]) {
@@ -406,6 +408,7 @@ static int dicap_put_counters(struct sk_buff *msg)
 
 static int dicap_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
+	struct dicap_slot *active;
 	struct sk_buff *msg;
 	void *hdr;
 	u64 s;
@@ -418,10 +421,13 @@ static int dicap_nl_get(struct sk_buff *skb, struct genl_info *info)
 		goto nospace;
 	mutex_lock(&dicap_cfg_lock);
 	s = atomic64_read(&dicap.state);
+	active = &dicap.slot[s & DICAP_DP_ST_ACTIVE];
 	if (nla_put_u64_64bit(msg, DICAP_A_STATE, s, DICAP_A_PAD) ||
 	    nla_put_u32(msg, DICAP_A_IFINDEX, dicap_attached_ifindex()) ||
 	    ((s & DICAP_DP_ST_HAVE) &&
-	     nla_put_u32(msg, DICAP_A_ACTIVE_EPOCH, dicap.slot[s & DICAP_DP_ST_ACTIVE].epoch)) ||
+	     (nla_put_u32(msg, DICAP_A_ACTIVE_EPOCH, active->epoch) ||
+	      nla_put_u8(msg, DICAP_A_MODE, active->mode) ||
+	      nla_put_u32(msg, DICAP_A_SEL_FLAGS, active->sel_flags))) ||
 	    ((s & DICAP_DP_ST_PENDING) &&
 	     nla_put_u32(msg, DICAP_A_PENDING_EPOCH,
 			 dicap.slot[(s & DICAP_DP_ST_ACTIVE) ^ 1].epoch))) {

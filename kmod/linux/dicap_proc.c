@@ -79,12 +79,15 @@ static int dicap_marker(const u8 *d, unsigned int len)
 	return DICAP_RX_DROP;
 }
 
+/* The owner of the frame; @pkt gets its outer parse, for the counters. */
 static u32 dicap_owner(const struct dicap_slot *slot, u64 c,
-		       const struct dicap_pkt *pkt, const u8 *data, const u8 *end)
+		       struct dicap_pkt *pkt, const u8 *data, const u8 *end)
 {
+	u16 bucket = dicap_select_bucket((int)slot->mode, slot->sel_flags, data, end, pkt);
+
 	if (slot->mode == DICAP_MODE_RR)
 		return dicap_rr_owner(c, slot->n);
-	return slot->table[dicap_bucket((int)slot->mode, pkt, data, end)];
+	return slot->table[bucket];
 }
 
 /*
@@ -99,6 +102,7 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 	struct dicap_pkt pkt;
 	u64 s, now, switch_at, c = 0;
 	unsigned int cap;
+	u32 owner;
 	int rc;
 
 	dicap_count(DICAP_DP_SEEN);
@@ -136,13 +140,13 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 		return DICAP_RX_DROP;
 	}
 
-	dicap_parse(data, data + len, &pkt);
+	owner = dicap_owner(slot, c, &pkt, data, data + len);
 	if (pkt.cls == DICAP_PKT_NON_IP)
 		dicap_count(DICAP_DP_NON_IP);
 	else if (pkt.cls != DICAP_PKT_OK)
 		dicap_count(DICAP_DP_MALFORMED);
 
-	if (dicap_owner(slot, c, &pkt, data, data + len) != slot->position) {
+	if (owner != slot->position) {
 		dicap_count(DICAP_DP_NOT_MINE);
 		return DICAP_RX_DROP;
 	}

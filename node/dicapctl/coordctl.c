@@ -25,6 +25,7 @@
 #include "dicapctl.h"
 #include "keyfile.h"
 #include "replay.h"
+#include "selflags.h"
 
 
 struct collect {
@@ -209,8 +210,9 @@ static void
 merge_head(struct status *st, const struct dicap_msg *m)
 {
 	static const int singular[] = { DICAP_AVP_TERM, DICAP_AVP_EPOCH, DICAP_AVP_SELECT,
-	    DICAP_AVP_NODE_ID, DICAP_AVP_PRIORITY, DICAP_AVP_HEARTBEAT_MS,
-	    DICAP_AVP_TIMEOUT_MS, DICAP_AVP_COORD, DICAP_AVP_MEMBER_COUNT };
+	    DICAP_AVP_SELECT_FLAGS, DICAP_AVP_NODE_ID, DICAP_AVP_PRIORITY,
+	    DICAP_AVP_HEARTBEAT_MS, DICAP_AVP_TIMEOUT_MS, DICAP_AVP_COORD,
+	    DICAP_AVP_MEMBER_COUNT };
 	struct dicap_msg *h = &st->head;
 	size_t i;
 
@@ -222,6 +224,7 @@ merge_head(struct status *st, const struct dicap_msg *m)
 		case DICAP_AVP_TERM: h->term = m->term; break;
 		case DICAP_AVP_EPOCH: h->epoch = m->epoch; break;
 		case DICAP_AVP_SELECT: h->mode = m->mode; break;
+		case DICAP_AVP_SELECT_FLAGS: h->sel_flags = m->sel_flags; break;
 		case DICAP_AVP_NODE_ID: h->node_id = m->node_id; break;
 		case DICAP_AVP_PRIORITY: h->priority = m->priority; break;
 		case DICAP_AVP_HEARTBEAT_MS: h->heartbeat_ms = m->heartbeat_ms; break;
@@ -403,6 +406,9 @@ print_json(const struct status *st, const struct dicap_addr *asked)
 	json_opt(&w, "epoch", h, DICAP_AVP_EPOCH, h->epoch);
 	jw_key(&w, "mode");
 	DICAP_HAS(h, DICAP_AVP_SELECT) ? jw_str(&w, dicap_mode_name(h->mode)) : jw_null(&w);
+	jw_key(&w, "tunnel");
+	DICAP_HAS(h, DICAP_AVP_SELECT_FLAGS) ? jw_str(&w, dicap_tunnel_name(h->sel_flags)) :
+	    jw_null(&w);
 	json_opt(&w, "heartbeat_ms", h, DICAP_AVP_HEARTBEAT_MS, h->heartbeat_ms);
 	json_opt(&w, "timeout_ms", h, DICAP_AVP_TIMEOUT_MS, h->timeout_ms);
 	jw_key(&w, "analyzers");
@@ -445,8 +451,9 @@ print_table(const struct status *st, const struct dicap_addr *asked)
 	printf("coordinator 0x%08x at %s: %s, priority %u\n", h->node_id,
 	    dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked),
 	    role_name(st->role) ? role_name(st->role) : "role unknown", h->priority);
-	printf("term %u, epoch %u, mode %s, heartbeat %u ms, timeout %u ms\n", h->term,
-	    h->epoch, DICAP_HAS(h, DICAP_AVP_SELECT) ? dicap_mode_name(h->mode) : "?",
+	printf("term %u, epoch %u, mode %s, tunnel %s, heartbeat %u ms, timeout %u ms\n",
+	    h->term, h->epoch, DICAP_HAS(h, DICAP_AVP_SELECT) ? dicap_mode_name(h->mode) : "?",
+	    DICAP_HAS(h, DICAP_AVP_SELECT_FLAGS) ? dicap_tunnel_name(h->sel_flags) : "?",
 	    h->heartbeat_ms, h->timeout_ms);
 	printf("analyzers:");
 	if (h->n_analyzers == 0)

@@ -174,9 +174,9 @@ print_topology(const struct jv *v)
 		printf("%-14s none yet\n", "topology");
 		return;
 	}
-	printf("%-14s %.0f (%s), valid since %s\n", "epoch", jv_num(v, "epoch", 0),
-	    jv_str(v, "mode", "?"), ns_to_local(jv_num(v, "validity_start_ns", 0), when,
-	    sizeof(when)));
+	printf("%-14s %.0f (%s, tunnel %s), valid since %s\n", "epoch",
+	    jv_num(v, "epoch", 0), jv_str(v, "mode", "?"), jv_str(v, "tunnel", "?"),
+	    ns_to_local(jv_num(v, "validity_start_ns", 0), when, sizeof(when)));
 	if (jv_is_null(v, "position"))
 		printf("%-14s %.0f, this node is not one of them\n", "members",
 		    jv_num(v, "members", 0));
@@ -218,7 +218,13 @@ print_node(const struct jv *v)
 	else
 		printf("%-14s epoch %.0f from %s\n", "pending", jv_num(v, "pending_epoch", 0),
 		    ns_to_local(jv_num(v, "pending_validity_start_ns", 0), when, sizeof(when)));
-	printf("%-14s %s\n", "datapath", jv_str(dp, "name", "?"));
+	printf("%-14s %s", "datapath", jv_str(dp, "name", "?"));
+	/* What the packet path selects with: it differs after a stage error. */
+	if (!jv_is_null(dp, "program_epoch"))
+		printf(", selecting with epoch %.0f (%s, tunnel %s)",
+		    jv_num(dp, "program_epoch", 0), jv_str(dp, "program_mode", "?"),
+		    jv_str(dp, "program_tunnel", "?"));
+	printf("\n");
 	print_counters(jv_get(dp, "counters"), "datapath counters");
 	print_counters(jv_get(v, "counters"), "agent counters");
 }

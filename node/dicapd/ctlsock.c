@@ -26,6 +26,7 @@
 #include "dicapd.h"
 #include "jsonw.h"
 #include "log.h"
+#include "selflags.h"
 
 #define CTL_MAX_CLIENTS		32
 #define CTL_MAX_LINE		256
@@ -72,6 +73,8 @@ json_topology(struct jsonw *w, const struct node_topology *t)
 	t ? jw_u64(w, t->epoch) : jw_null(w);
 	jw_key(w, "mode");
 	t ? jw_str(w, dicap_mode_name(t->mode)) : jw_null(w);
+	jw_key(w, "tunnel");
+	t ? jw_str(w, dicap_tunnel_name(t->sel_flags)) : jw_null(w);
 	jw_key(w, "members");
 	jw_u64(w, t ? t->n_members : 0);
 	jw_key(w, "position");

@@ -6,7 +6,10 @@
  *   open()           once at start, before anything else;
  *   load_topology()  when a topology has been assembled and built, at
  *                    receipt, so the datapath can stage it (for XDP: write
- *                    the idle slot) ahead of its validity start;
+ *                    the idle slot) ahead of its validity start; a
+ *                    topology the datapath cannot apply (a mode or
+ *                    selection flag it does not know) is not staged,
+ *                    counted in stage_errors, and -1 returned;
  *   activate()       at the validity start of the staged topology;
  *   refresh_lease()  at every heartbeat tick while the agent follows a
  *                    coordinator that answers: it proves that both the
@@ -38,6 +41,7 @@ struct node_topology {
 	uint32_t term;
 	uint32_t epoch;
 	uint8_t mode;			/* enum dicap_mode */
+	uint32_t sel_flags;		/* DICAP_SEL_*: how @mode treats tunnels */
 	uint64_t validity_ns;		/* CLOCK_REALTIME */
 	uint32_t n_members;
 	struct dicap_member *members;	/* normalized: sorted by node id */

@@ -53,6 +53,7 @@
 #include "jsonw.h"
 #include "kmod_nl.h"
 #include "log.h"
+#include "selflags.h"
 
 #define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
 #define KMOD_LEASE_FACTOR	3
@@ -432,6 +433,7 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
 	mnl_attr_put_u32(nlh, DICAP_A_N, n);
 	mnl_attr_put_u32(nlh, DICAP_A_POSITION, pos);
 	mnl_attr_put_u64(nlh, DICAP_A_VALIDITY_NS, validity_ns);	/* UTC, as the module */
+	mnl_attr_put_u32(nlh, DICAP_A_SEL_FLAGS, t->sel_flags);
 	if (t->has_marker_token)
 		mnl_attr_put(nlh, DICAP_A_TOKEN, DICAP_MARKER_TOKEN_LEN, t->marker_token);
 	if (at_marker)
@@ -469,6 +471,12 @@ kmod_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t 
 	const char *what = "";
 	int rc;
 
+	if (t->mode > DICAP_MODE_MAX || (t->sel_flags & ~DICAP_SEL_FLAGS_MASK) != 0) {
+		k->stage_errors++;
+		log_warnx("epoch %u: mode %u with selection flags 0x%x: not one dicap.ko"
+		    " applies; keeping the previous topology", t->epoch, t->mode, t->sel_flags);
+		return -1;
+	}
 	if ((rc = sync_node_id(k)) != 0)
 		log_warnx("%s", kmod_nl_strerror(&k->nl, rc, "setting the node id"));
 	if (k->opt.capture && (rc = send_analyzers(k, t)) != 0)
@@ -637,6 +645,10 @@ kmod_status_json(struct datapath *dp, struct jsonw *w)
 	have && g.have_active ? jw_u64(w, g.active_epoch) : jw_null(w);
 	jw_key(w, "program_pending");
 	jw_bool(w, have && g.have_pending);
+	jw_key(w, "program_mode");
+	have && g.have_active ? jw_str(w, dicap_mode_name(g.active_mode)) : jw_null(w);
+	jw_key(w, "program_tunnel");
+	have && g.have_active ? jw_str(w, dicap_tunnel_name(g.active_sel_flags)) : jw_null(w);
 	jw_key(w, "hook_frames");
 	have ? jw_u64(w, g.ctr[DICAP_K_HOOK_FRAMES] - k->base[DICAP_K_HOOK_FRAMES]) : jw_null(w);
 	jw_key(w, "rxh_frames");

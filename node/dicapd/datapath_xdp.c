@@ -39,6 +39,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "replay.h"
+#include "selflags.h"
 #include "dicap/select.h"
 
 #define XDP_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
@@ -337,9 +338,16 @@ xdp_load_topology(struct datapath *dp, const struct node_topology *t, uint64_t v
 	struct dicap_xdp_topo topo;
 	int slot;
 
+	if (t->mode > DICAP_MODE_MAX || (t->sel_flags & ~DICAP_SEL_FLAGS_MASK) != 0) {
+		x->stage_errors++;
+		log_warnx("epoch %u: mode %u with selection flags 0x%x: not one the XDP program"
+		    " applies; keeping the previous topology", t->epoch, t->mode, t->sel_flags);
+		return -1;
+	}
 	resample_clock(x);
 	memset(&topo, 0, sizeof(topo));
 	topo.mode = t->mode;
+	topo.sel_flags = t->sel_flags;
 	topo.n = t->n_members;
 	topo.position = t->position >= 0 ? (uint32_t)t->position : DICAP_DP_NOT_MEMBER;
 	topo.epoch = t->epoch;
@@ -501,6 +509,10 @@ xdp_status_json(struct datapath *dp, struct jsonw *w)
 	have ? jw_u64(w, slot.epoch) : jw_null(w);
 	jw_key(w, "program_pending");
 	jw_bool(w, pending);
+	jw_key(w, "program_mode");
+	have ? jw_str(w, dicap_mode_name((int)slot.mode)) : jw_null(w);
+	jw_key(w, "program_tunnel");
+	have ? jw_str(w, dicap_tunnel_name(slot.sel_flags)) : jw_null(w);
 	if (have && slot.mode == DICAP_MODE_RR) {
 		bpf_map_lookup_elem(x->ctl.rr_fd, &key, &c);
 		jw_key(w, "rr_counter");

@@ -233,6 +233,14 @@ get_attr_cb(const struct nlattr *a, void *data)
 			g->have_pending = 1;
 		}
 		break;
+	case DICAP_A_MODE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			g->active_mode = mnl_attr_get_u8(a);
+		break;
+	case DICAP_A_SEL_FLAGS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			g->active_sel_flags = mnl_attr_get_u32(a);
+		break;
 	case DICAP_A_COUNTERS:
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
 			mnl_attr_parse_nested(a, get_ctr_cb, g);

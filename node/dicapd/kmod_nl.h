@@ -28,6 +28,8 @@ struct kmod_get {
 	uint32_t ifindex;		/* 0: not attached */
 	int have_active, have_pending;
 	uint32_t active_epoch, pending_epoch;
+	uint8_t active_mode;		/* enum dicap_mode, with have_active */
+	uint32_t active_sel_flags;	/* DICAP_SEL_*, with have_active */
 	uint64_t ctr[DICAP_K_CTR_MAX];
 };
 

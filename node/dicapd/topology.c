@@ -36,6 +36,7 @@
 
 #include "dicapd.h"
 #include "log.h"
+#include "selflags.h"
 
 /*
  * While @busy, the worker owns @job and the fields after it; the event
@@ -92,9 +93,11 @@ fnv64(uint64_t h, const uint8_t *p, size_t n)
 }
 
 /*
- * FNV-1a 64 over the mode, the member list (big-endian id and weight) and,
- * in hash modes, the table (big-endian u16 per bucket): equal digests on
- * two nodes mean they split the traffic the same way.
+ * FNV-1a 64 over the mode, the selection flags when any is set (big-endian
+ * u32; leaving out 0 keeps the digests of flag-less topologies as they
+ * were), the member list (big-endian id and weight) and, in hash modes,
+ * the table (big-endian u16 per bucket): equal digests on two nodes mean
+ * they split the traffic the same way.
  */
 static uint64_t
 topology_digest(const struct node_topology *t)
@@ -104,6 +107,10 @@ topology_digest(const struct node_topology *t)
 	uint32_t i;
 
 	h = fnv64(h, &t->mode, 1);
+	if (t->sel_flags != 0) {
+		dicap_put_be32(b, t->sel_flags);
+		h = fnv64(h, b, 4);
+	}
 	dicap_put_be32(b, t->n_members);
 	h = fnv64(h, b, 4);
 	for (i = 0; i < t->n_members; i++) {
@@ -202,6 +209,7 @@ assembly_start(struct dicapd *d, const struct dicap_msg *m, const struct dicap_a
 	h->term = m->term;
 	h->epoch = m->epoch;
 	h->mode = m->mode;
+	h->sel_flags = m->sel_flags;
 	h->validity_ns = m->validity_ns;
 	h->n_analyzers = m->n_analyzers;
 	memcpy(h->analyzers, m->analyzers, sizeof(h->analyzers));
@@ -222,8 +230,9 @@ assembly_add(struct dicapd *d, const struct dicap_msg *m, const struct dicap_add
 	uint32_t i;
 
 	if (parts != as->parts || m->member_count != as->member_count ||
-	    m->mode != as->hdr.mode || m->validity_ns != as->hdr.validity_ns) {
-		reject(d, from, "parts disagree on count, members, mode or validity");
+	    m->mode != as->hdr.mode || m->sel_flags != as->hdr.sel_flags ||
+	    m->validity_ns != as->hdr.validity_ns) {
+		reject(d, from, "parts disagree on count, members, mode, flags or validity");
 		return -1;
 	}
 	if (as->got[part])
@@ -284,9 +293,10 @@ apply_pending(struct dicapd *d)
 		log_info("epoch %u (term %u) active: %s, position %d of %u",
 		    t->epoch, t->term, dicap_mode_name(t->mode), t->position, t->n_members);
 	else
-		log_info("epoch %u (term %u) active: %s, %u of %u buckets (%.2f%%), %u members",
-		    t->epoch, t->term, dicap_mode_name(t->mode), t->owned_buckets,
-		    DICAP_BUCKETS, topology_share(t), t->n_members);
+		log_info("epoch %u (term %u) active: %s (tunnel %s), %u of %u buckets (%.2f%%),"
+		    " %u members", t->epoch, t->term, dicap_mode_name(t->mode),
+		    dicap_tunnel_name(t->sel_flags), t->owned_buckets, DICAP_BUCKETS,
+		    topology_share(t), t->n_members);
 }
 
 static void
@@ -516,13 +526,14 @@ static int
 has_required(const struct dicap_msg *m)
 {
 	static const int need[] = { DICAP_AVP_TERM, DICAP_AVP_EPOCH, DICAP_AVP_SELECT,
-	    DICAP_AVP_VALIDITY, DICAP_AVP_MEMBER_COUNT };
+	    DICAP_AVP_SELECT_FLAGS, DICAP_AVP_VALIDITY, DICAP_AVP_MEMBER_COUNT };
 	size_t i;
 
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!DICAP_HAS(m, need[i]))
 			return 0;
-	return m->mode <= DICAP_MODE_MAX && m->member_count <= DICAP_MAX_MEMBERS;
+	return m->mode <= DICAP_MODE_MAX && (m->sel_flags & ~DICAP_SEL_FLAGS_MASK) == 0 &&
+	    m->member_count <= DICAP_MAX_MEMBERS;
 }
 
 /* The part belongs to the assembly under way, or to an older topology. */

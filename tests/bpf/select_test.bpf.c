@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * XDP test program: the shared parser and selection code, compiled for BPF
- * unchanged.  For each frame it parses, computes the bucket for the mode in
- * select_mode[0] and stores both in select_out[0]; tests/t_bpf_select.c
- * runs it with BPF_PROG_RUN and compares with userspace.
+ * unchanged.  For each frame it calls dicap_select_bucket() with the mode
+ * and selection flags in select_mode[0] and stores the bucket and the
+ * outer parse in select_out[0]; tests/t_bpf_select.c runs it with
+ * BPF_PROG_RUN and compares with userspace.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -11,11 +12,17 @@
 #include "dicap/select.h"
 
 /* Shared with tests/t_bpf_select.c. */
+struct select_in {
+	__u32 mode;
+	__u32 sel_flags;
+};
+
 struct select_out {
 	__u32 cls;
 	__u32 bucket;
 	__u32 runs;		/* incremented on every run */
 	__u32 mode;		/* the mode that was used */
+	__u32 sel_flags;	/* and the flags */
 	struct dicap_pkt pkt;
 };
 
@@ -23,7 +30,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct select_in);
 } select_mode SEC(".maps");
 
 struct {
@@ -39,18 +46,18 @@ int select_test(struct xdp_md *ctx)
 	const void *data = (const void *)(long)ctx->data;
 	const void *end = (const void *)(long)ctx->data_end;
 	struct select_out *out;
+	struct select_in *in;
 	struct dicap_pkt pkt;
 	__u32 key = 0;
-	__u32 *mode;
 
-	mode = bpf_map_lookup_elem(&select_mode, &key);
+	in = bpf_map_lookup_elem(&select_mode, &key);
 	out = bpf_map_lookup_elem(&select_out, &key);
-	if (!mode || !out)
+	if (!in || !out)
 		return XDP_ABORTED;
-	dicap_parse(data, end, &pkt);
-	out->bucket = dicap_bucket((int)*mode, &pkt, data, end);
+	out->bucket = dicap_select_bucket((int)in->mode, in->sel_flags, data, end, &pkt);
 	out->cls = pkt.cls;
-	out->mode = *mode;
+	out->mode = in->mode;
+	out->sel_flags = in->sel_flags;
 	out->runs++;
 	__builtin_memcpy(&out->pkt, &pkt, sizeof(pkt));
 	return XDP_PASS;

@@ -5,7 +5,7 @@
 # buckets, and the coordinator's status --json has the contract's fields.
 . "$(dirname "$0")/lib.sh"
 e2e_init
-plan 22
+plan 23
 
 NODES="n1 n2 n3 n4 n5"
 alloc_port analyzer_port
@@ -57,6 +57,8 @@ is "$(jq -r '[.term, .epoch] | map(type) | join(",")' "$CJ")" "number,number" "t
 is "$(jq -r '.term' "$CJ") $(jq -r '.epoch' "$CJ")" "$OWN_TERM $OWN_EPOCH" \
 	"the coordinator's term and epoch are the nodes'"
 is "$(jq -r '.mode' "$CJ")" flow "mode is flow"
+is "$(jq -r '.tunnel' "$CJ") $(node_json n1 .tunnel)" "inner inner" \
+	"tunnel is inner (the default) at the coordinator and the nodes"
 is "$(jq -c '.analyzers' "$CJ")" "[\"$ANALYZER\"]" "analyzers lists the configured analyzer"
 is "$(jq -r '.coordinator.role' "$CJ")" active "the coordinator is active"
 is "$(jq -r '[.nodes[] | (.id | type == "string" and test("^0x[0-9a-f]{8}$")) and

@@ -47,7 +47,8 @@ same(const struct dicap_msg *a, const struct dicap_msg *b)
 
 	return a->type == b->type && (a->present & ~auth) == (b->present & ~auth) &&
 	    a->node_id == b->node_id && !memcmp(&a->coord, &b->coord, sizeof(a->coord)) &&
-	    a->mode == b->mode && a->validity_ns == b->validity_ns && a->epoch == b->epoch &&
+	    a->mode == b->mode && a->sel_flags == b->sel_flags &&
+	    a->validity_ns == b->validity_ns && a->epoch == b->epoch &&
 	    a->term == b->term && a->part == b->part && a->parts == b->parts &&
 	    a->seq == b->seq && a->timestamp_ns == b->timestamp_ns && a->weight == b->weight &&
 	    a->priority == b->priority && a->heartbeat_ms == b->heartbeat_ms &&
@@ -80,6 +81,8 @@ check_invariants(const struct dicap_msg *m, const uint8_t *data, size_t size)
 	CHECK(!DICAP_HAS(m, DICAP_AVP_PART) || m->part < m->parts);
 	CHECK(!DICAP_HAS(m, DICAP_AVP_WEIGHT) || m->weight > 0);
 	CHECK(m->mode <= DICAP_MODE_MAX);
+	CHECK((m->sel_flags & ~DICAP_SEL_FLAGS_MASK) == 0);
+	CHECK(DICAP_HAS(m, DICAP_AVP_SELECT) == DICAP_HAS(m, DICAP_AVP_SELECT_FLAGS));
 	CHECK(!m->n_members || inside(m->members_raw, (size_t)m->n_members * 6, data, size));
 	CHECK(!m->n_counters || inside(m->counters_raw, (size_t)m->n_counters * 10, data, size));
 	for (i = 0; i < m->n_node_info; i++)

@@ -2,7 +2,8 @@
 /*
  * Option values the daemons take as free text: the whole numbers every
  * program reads (lib/opt.c, and dicap-coord's use of it), dicap-coord's
- * addresses and --weight ID=WEIGHT (coord/options.c), dicap-analyzer's -w FILE pattern with rotation
+ * addresses, --weight ID=WEIGHT, --select and --tunnel (coord/options.c),
+ * dicap-analyzer's -w FILE pattern with rotation
  * (analyzer/outname.c), and dicap-gen's --mix list (gen/synth.c).  The
  * first input byte picks the parser; the rest is the option's text.
  * Numbers are checked against a reference reader written here.
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dicap/select.h"
 #include "analyzer/outname.h"
 #include "coord/options.h"
 #include "gen/gen.h"
@@ -131,6 +133,32 @@ fuzz_weight(const char *s)
 	CHECK(ref_number(idtext, 0, UINT32_MAX, &want_id) == OPTVAL_OK && id == want_id);
 }
 
+/* --select and --tunnel take exactly their words, and --tunnel one bit only. */
+static void
+fuzz_selection(const uint8_t *p, size_t n, const char *s)
+{
+	static const char *const modes[] = { "rr", "ipid", "packet", "flow", "host" };
+	uint32_t flags = 0, before;
+	int mode = -1, rc, i, want = -1;
+
+	if (n >= 4)
+		memcpy(&flags, p, 4);
+	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++)
+		if (strcmp(s, modes[i]) == 0)
+			want = i;
+	rc = coord_parse_select(s, &mode);
+	CHECK(rc == (want >= 0 ? OPTVAL_OK : OPTVAL_NOT_MODE));
+	CHECK(mode == want && mode <= DICAP_MODE_MAX);
+	before = flags;
+	rc = coord_parse_tunnel(s, &flags);
+	if (strcmp(s, "inner") == 0)
+		CHECK(rc == OPTVAL_OK && flags == (before & ~(uint32_t)DICAP_SEL_TUNNEL_OUTER));
+	else if (strcmp(s, "outer") == 0)
+		CHECK(rc == OPTVAL_OK && flags == (before | DICAP_SEL_TUNNEL_OUTER));
+	else
+		CHECK(rc == OPTVAL_NOT_TUNNEL && flags == before);
+}
+
 static void
 fuzz_outname(const uint8_t *p, size_t n, const char *s)
 {
@@ -188,7 +216,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(s != NULL);
 	memcpy(s, p + skip, n - skip);
 	s[n - skip] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0:
 		fuzz_number(p, skip, s);
 		break;
@@ -201,8 +229,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 3:
 		fuzz_outname(p, skip, s);
 		break;
-	default:
+	case 4:
 		fuzz_mix(s);
+		break;
+	default:
+		fuzz_selection(p, skip, s);
 		break;
 	}
 	free(s);

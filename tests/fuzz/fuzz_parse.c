@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * libFuzzer harness for dicap_parse().  The input is one captured frame,
- * copied into a heap buffer of exactly its size so that ASan reports any
- * read past the end.  Besides memory safety it checks the result's
- * invariants (frame_pkt_insane()), that parsing is deterministic, that an
- * OK packet parses the same without its trailing padding, and that a
- * shorter capture never gets further than a longer one.
+ * libFuzzer harness for dicap_parse() and dicap_select_bucket().  The
+ * input is one captured frame, copied into a heap buffer of exactly its
+ * size so that ASan reports any read past the end.  Besides memory safety
+ * it checks the result's invariants (frame_pkt_insane()), that parsing is
+ * deterministic, that an OK packet parses the same without its trailing
+ * padding, and that a shorter capture never gets further than a longer
+ * one.  dicap_select_bucket() runs in every mode (and one unknown), with
+ * and without DICAP_SEL_TUNNEL_OUTER, so tunnels, MPLS, PPPoE and ICMP
+ * errors are walked on every input: it must fill in the same outer parse,
+ * give the same bucket twice, and the identity FLOW mode hashed must hold
+ * the invariants of a parse.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +18,7 @@
 #include <string.h>
 
 #include "dicap/packet.h"
+#include "dicap/select.h"
 #include "frames.h"
 
 static void fail(const char *what, const struct dicap_pkt *p, size_t len)
@@ -49,6 +55,45 @@ static void check_shorter(const uint8_t *buf, size_t len, const struct dicap_pkt
 		fail("a shorter capture changed the class", &p, len);
 }
 
+/* Every mode and both flag values on @buf: no overread, the same answers. */
+static void check_select(const uint8_t *buf, size_t len, const struct dicap_pkt *outer)
+{
+	struct dicap_pkt p, q, id;
+	const char *insane;
+	uint32_t fl;
+	int mode, got;
+
+	for (mode = 0; mode <= DICAP_MODE_MAX + 1; mode++) {
+		for (fl = 0; fl <= DICAP_SEL_FLAGS_MASK; fl++) {
+			uint16_t b1, b2;
+
+			memset(&p, 0x5a, sizeof(p));
+			b1 = dicap_select_bucket(mode, fl, buf, buf + len, &p);
+			b2 = dicap_select_bucket(mode, fl, buf, buf + len, &q);
+			if (b1 != b2 || memcmp(&p, &q, sizeof(p)))
+				fail("dicap_select_bucket() is not deterministic", &p, len);
+			if (memcmp(&p, outer, sizeof(p)))
+				fail("dicap_select_bucket() gave another outer parse", &p, len);
+		}
+	}
+	for (fl = 0; fl <= DICAP_SEL_FLAGS_MASK; fl++) {
+		memset(&id, 0xa5, sizeof(id));
+		got = dicap_select_ident(fl, buf, buf + len, &id);
+		if (got != !!(id.flags & DICAP_PF_ADDRS))
+			fail("dicap_select_ident() result and flags disagree", &id, len);
+		if (id.flags & ~(DICAP_PF_ADDRS | DICAP_PF_PORTS | DICAP_PF_FRAG |
+				 DICAP_PF_FRAG_FIRST))
+			fail("identity with a flag dicap_parse_at() does not set", &id, len);
+		if (id.l3 != DICAP_L3_NONE && id.l3 != DICAP_L3_IPV4 && id.l3 != DICAP_L3_IPV6)
+			fail("identity with a bad l3", &id, len);
+		if (!got && (id.l3 || id.l4_off))
+			fail("no identity, yet fields", &id, len);
+		insane = (id.flags & DICAP_PF_PORTS) && !id.l4_off ? "ports without L4" : NULL;
+		if (insane)
+			fail(insane, &id, len);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dicap_pkt p, q;
@@ -76,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_shorter(buf, size - 1, &p);
 		check_shorter(buf, size / 2, &p);
 	}
+	check_select(buf, size, &p);
 	free(buf);
 	return 0;
 }

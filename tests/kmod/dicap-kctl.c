@@ -7,7 +7,9 @@
  *   attach IFNAME [driver|rxh]   detach   get
  *   set ACTIONS SNAPLEN LEASE_POLICY [NODE_ID]
  *   analyzer IPV4 PORT           the one analyzer (none: no arguments)
- *   topo EPOCH MODE N POSITION DELAY_MS   (table: bucket b -> b % N)
+ *   topo EPOCH MODE N POSITION DELAY_MS [SEL_FLAGS]
+ *                                (table: bucket b -> b % N; SEL_FLAGS 0:
+ *                                tunnel inner, 1: outer)
  *   activate EPOCH               lease MS
  *   recv IFNAME COUNT SECS       frames that got an sk_buff, as a bitmap
  *                                over kmod_frames.h's indices
@@ -192,6 +194,14 @@ get_u32(uint16_t type)
 	return v;
 }
 
+static uint8_t
+get_u8(uint16_t type)
+{
+	struct nlattr *a = find_attr(get_reply.buf, get_reply.len, type);
+
+	return a ? *((uint8_t *)a + NLA_HDRLEN) : 0;
+}
+
 static uint64_t
 counters(uint64_t *v)
 {
@@ -231,8 +241,9 @@ cmd_get(void)
 	printf("COUNTERS");
 	for (i = 0; i < DICAP_K_CTR_MAX; i++)
 		printf(" %s=%llu", ctr_names[i], (unsigned long long)v[i]);
-	printf("\nSTATE ifindex=%u active=%u pending=%u\n", get_u32(DICAP_A_IFINDEX),
-	    get_u32(DICAP_A_ACTIVE_EPOCH), get_u32(DICAP_A_PENDING_EPOCH));
+	printf("\nSTATE ifindex=%u active=%u pending=%u mode=%u sel_flags=%u\n",
+	    get_u32(DICAP_A_IFINDEX), get_u32(DICAP_A_ACTIVE_EPOCH),
+	    get_u32(DICAP_A_PENDING_EPOCH), get_u8(DICAP_A_MODE), get_u32(DICAP_A_SEL_FLAGS));
 	return 0;
 }
 
@@ -245,10 +256,10 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A STAGE request with the five attributes every stage carries. */
+/* A STAGE request with the six attributes dicapd's stages carry. */
 static void
 msg_stage(struct msg *m, uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos,
-	  uint64_t validity_ns)
+	  uint64_t validity_ns, uint32_t sel_flags)
 {
 	msg_init(m, family, DICAP_CMD_STAGE);
 	put_u32(m, DICAP_A_EPOCH, epoch);
@@ -256,16 +267,18 @@ msg_stage(struct msg *m, uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos,
 	put_u32(m, DICAP_A_N, n);
 	put_u32(m, DICAP_A_POSITION, pos);
 	put_u64(m, DICAP_A_VALIDITY_NS, validity_ns);
+	put_u32(m, DICAP_A_SEL_FLAGS, sel_flags);
 }
 
 static int
-cmd_topo(uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos, uint32_t delay_ms)
+cmd_topo(uint32_t epoch, uint8_t mode, uint32_t n, uint32_t pos, uint32_t delay_ms,
+	 uint32_t sel_flags)
 {
 	static struct msg m;
 	static uint16_t chunk[DICAP_K_TABLE_CHUNK_MAX];
 	uint32_t off, i;
 
-	msg_stage(&m, epoch, mode, n, pos, now_ns() + (uint64_t)delay_ms * 1000000u);
+	msg_stage(&m, epoch, mode, n, pos, now_ns() + (uint64_t)delay_ms * 1000000u, sel_flags);
 	if (run(&m, "stage"))
 		return 1;
 	for (off = 0; mode != 0 && off < 65536; off += DICAP_K_TABLE_CHUNK_MAX) {
@@ -407,22 +420,33 @@ cmd_badnl(const char *ifname)
 	msg_init(&m, family, DICAP_CMD_SET);
 	put_u32(&m, DICAP_A_ACTIONS, 0x10);
 	expect_fail(&m, "unknown action bits", NULL);
-	msg_stage(&m, 5, 1, 3, 3, 0);
+	msg_stage(&m, 5, 1, 3, 3, 0, 0);
 	expect_fail(&m, "position not below N", "position");
-	msg_stage(&m, 5, 9, 3, 0, 0);
+	msg_stage(&m, 5, 9, 3, 0, 0, 0);
 	expect_fail(&m, "mode out of range", NULL);
-	msg_stage(&m, 5, 1, 0, 0, 0);
+	msg_stage(&m, 5, 1, 0, 0, 0, 0);
 	expect_fail(&m, "N of 0", NULL);
-	msg_stage(&m, 5, 0, 3, 0, 0);
+	msg_stage(&m, 5, 0, 3, 0, 0, 0);
 	put_attr(&m, DICAP_A_TOKEN, "short", 5);
 	expect_fail(&m, "token of 5 bytes", NULL);
+	msg_stage(&m, 5, 4, 3, 0, 0, 2);
+	expect_fail(&m, "selection flags outside DICAP_SEL_FLAGS_MASK", NULL);
+	msg_init(&m, family, DICAP_CMD_STAGE);
+	put_u32(&m, DICAP_A_EPOCH, 5);
+	put_u8(&m, DICAP_A_MODE, 4);
+	put_u32(&m, DICAP_A_N, 3);
+	put_u32(&m, DICAP_A_POSITION, 0);
+	put_u64(&m, DICAP_A_VALIDITY_NS, 0);
+	put_u16(&m, DICAP_A_SEL_FLAGS, 1);
+	expect_fail(&m, "selection flags of the wrong size", NULL);
 	msg_init(&m, family, DICAP_CMD_TABLE);
 	put_u32(&m, DICAP_A_EPOCH, 77);
 	put_u32(&m, DICAP_A_TABLE_OFFSET, 0);
 	put_attr(&m, DICAP_A_TABLE, chunk, 512);
 	expect_fail(&m, "table for an epoch not staged", "STAGE first");
-	msg_stage(&m, 6, 1, 2, 0, 0);
-	printf("%s %d - stage epoch 6\n", transact(&m, NULL) ? "not ok" : "ok", ++tap_n);
+	msg_stage(&m, 6, 4, 2, 0, 0, 1);
+	printf("%s %d - stage epoch 6 (host, tunnel outer)\n", transact(&m, NULL) ? "not ok" : "ok",
+	    ++tap_n);
 	msg_init(&m, family, DICAP_CMD_TABLE);
 	put_u32(&m, DICAP_A_EPOCH, 6);
 	put_u32(&m, DICAP_A_TABLE_OFFSET, 100);
@@ -512,10 +536,10 @@ main(int argc, char **argv)
 		}
 		return run(&m, "analyzer");
 	}
-	if (strcmp(argv[1], "topo") == 0 && argc == 7)
+	if (strcmp(argv[1], "topo") == 0 && (argc == 7 || argc == 8))
 		return cmd_topo((uint32_t)atoi(argv[2]), (uint8_t)atoi(argv[3]),
 		    (uint32_t)atoi(argv[4]), (uint32_t)strtoul(argv[5], NULL, 0),
-		    (uint32_t)atoi(argv[6]));
+		    (uint32_t)atoi(argv[6]), argc == 8 ? (uint32_t)strtoul(argv[7], NULL, 0) : 0);
 	if (strcmp(argv[1], "activate") == 0 && argc == 3) {
 		msg_init(&m, family, DICAP_CMD_ACTIVATE);
 		put_u32(&m, DICAP_A_EPOCH, (uint32_t)atoi(argv[2]));

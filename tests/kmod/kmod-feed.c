@@ -128,8 +128,7 @@ owners(int mode, unsigned n, size_t minlen)
 		if (mode == DICAP_MODE_RR) {
 			o = dicap_rr_owner(i, n);
 		} else {
-			dicap_parse(frames[i], frames[i] + len, &pkt);
-			o = dicap_bucket(mode, &pkt, frames[i], frames[i] + len) % n;
+			o = dicap_select_bucket(mode, 0, frames[i], frames[i] + len, &pkt) % n;
 		}
 		putchar('0' + (int)o);
 	}

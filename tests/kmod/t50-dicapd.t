@@ -10,7 +10,8 @@
 #    (AF_PACKET) are disjoint and together the whole set;
 #  - capture: the analyzer in the guest got exactly the frames that the
 #    same position passed in distribution, once each, byte for byte;
-#  - dicapctl status shows the datapath "kmod" and its counters, which
+#  - dicapctl status shows the datapath "kmod", the mode and tunnel setting
+#    the module selects with (DICAP_CMD_GET), and its counters, which
 #    add up (seen = selected + not_mine = 600, records_sent = selected);
 #  - dicapd's errors: --distribute with the rx_handler, no module, a
 #    loopback, a second dicapd, an unpatched driver; the takeover after a
@@ -170,8 +171,10 @@ for mode in modes:
         ok(dp.get("name") == "kmod" and dp.get("hook") == "driver" and
            c.get("seen") == 600 and c.get("selected") == sel and
            c.get("not_mine") == 600 - sel and dp.get("hook_frames") == 600 and
+           dp.get("program_mode") == mode and dp.get("program_tunnel") == "inner" and
            b["text"].get(mode) == ["1", "1"],
-           f"{mode}: position {pos}: dicapctl status shows datapath kmod (driver hook) "
+           f"{mode}: position {pos}: dicapctl status shows datapath kmod (driver hook, "
+           f"selecting with {dp.get('program_mode')}, tunnel {dp.get('program_tunnel')}) "
            f"with its counters: seen {c.get('seen')}, selected {c.get('selected')} "
            f"(AF_PACKET {sel}), not_mine {c.get('not_mine')}, hook_frames {dp.get('hook_frames')}")
         data = b["pcap"].get(mode)

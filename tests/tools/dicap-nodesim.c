@@ -1183,6 +1183,7 @@ build_inject(const char *type, uint32_t node_id, struct dicap_msg *m,
 		DICAP_SET(m, DICAP_AVP_TERM);
 		DICAP_SET(m, DICAP_AVP_EPOCH);
 		DICAP_SET(m, DICAP_AVP_SELECT);
+		DICAP_SET(m, DICAP_AVP_SELECT_FLAGS);
 		DICAP_SET(m, DICAP_AVP_VALIDITY);
 		DICAP_SET(m, DICAP_AVP_MEMBERS);
 		DICAP_SET(m, DICAP_AVP_PART);

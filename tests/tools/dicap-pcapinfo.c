@@ -35,6 +35,11 @@ endpoint(char *buf, size_t len, const struct dicap_pkt *p, const uint8_t *a,
 	snprintf(buf + off, len - off, ".%u", port);
 }
 
+/*
+ * The conversation FLOW mode hashes (dicap_select_ident(): the inner flow
+ * of a tunnel, the quote of an ICMP error), "-" when the frame has no
+ * readable addresses (the raw rule).
+ */
 static int
 flow_key(char *buf, size_t len, const struct dicap_pkt *p)
 {
@@ -42,7 +47,7 @@ flow_key(char *buf, size_t len, const struct dicap_pkt *p)
 	int ports = (p->flags & DICAP_PF_PORTS) && !frag;
 	char a[48], b[48];
 
-	if (p->cls != DICAP_PKT_OK || p->l3 == DICAP_L3_NONE) {
+	if (!(p->flags & DICAP_PF_ADDRS)) {
 		snprintf(buf, len, "-");
 		return 0;
 	}
@@ -62,7 +67,7 @@ main(int argc, char **argv)
 	char err[PCAP_ERRBUF_SIZE], key[128], seq[16];
 	struct pcap_pkthdr *h;
 	const u_char *d;
-	struct dicap_pkt p;
+	struct dicap_pkt p, id;
 	pcap_t *pc;
 	uint64_t fnv;
 	uint32_t i, hashlen;
@@ -82,6 +87,7 @@ main(int argc, char **argv)
 		const u_char *end = d + h->caplen;
 
 		dicap_parse(d, end, &p);
+		dicap_select_ident(0, d, end, &id);
 		snprintf(seq, sizeof(seq), "none");
 		for (i = 0; i + 8 <= h->caplen; i++) {
 			if (memcmp(d + i, "DCAP", 4) == 0) {
@@ -93,13 +99,14 @@ main(int argc, char **argv)
 		fnv = 0xcbf29ce484222325ULL;
 		for (i = 0; i < h->caplen && (hashlen == 0 || i < hashlen); i++)
 			fnv = (fnv ^ d[i]) * 0x100000001b3ULL;
-		dir = flow_key(key, sizeof(key), &p);
-		printf("%s %s %d %u %s %u %u %u %016" PRIx64 " %u %d %llu\n", seq, cls_name(p.cls),
-		    (p.flags & DICAP_PF_FRAG) != 0, p.ip_id, key,
-		    dicap_bucket(DICAP_MODE_IPID, &p, d, end),
-		    dicap_bucket(DICAP_MODE_PACKET, &p, d, end),
-		    dicap_bucket(DICAP_MODE_FLOW, &p, d, end), fnv, h->len, dir,
-		    (unsigned long long)h->ts.tv_sec * 1000000000ULL + (unsigned long long)h->ts.tv_usec);
+		dir = flow_key(key, sizeof(key), &id);
+		printf("%s %s %d %u %s %u %u %u %016" PRIx64 " %u %d %llu %u\n", seq,
+		    cls_name(p.cls), (p.flags & DICAP_PF_FRAG) != 0, p.ip_id, key,
+		    dicap_select_bucket(DICAP_MODE_IPID, 0, d, end, &p),
+		    dicap_select_bucket(DICAP_MODE_PACKET, 0, d, end, &p),
+		    dicap_select_bucket(DICAP_MODE_FLOW, 0, d, end, &p), fnv, h->len, dir,
+		    (unsigned long long)h->ts.tv_sec * 1000000000ULL + (unsigned long long)h->ts.tv_usec,
+		    dicap_select_bucket(DICAP_MODE_HOST, 0, d, end, &p));
 	}
 	if (rc == -1) {
 		fprintf(stderr, "dicap-pcapinfo: %s\n", pcap_geterr(pc));

@@ -160,7 +160,8 @@ for mode in $modes; do
 		dicap-kctl recv eth0 600 60
 		st=$(dicapctl -i eth0 status --json)
 		echo "STATUS dist $mode $st"
-		echo "STATUS-TEXT dist $mode $(dicapctl -i eth0 status | grep -c '^datapath *kmod$') \
+		echo "STATUS-TEXT dist $mode $(dicapctl -i eth0 status |
+		    grep -c "^datapath *kmod, selecting with epoch [0-9]* ($mode, tunnel inner)\$") \
 $(dicapctl -i eth0 status | grep -c '^datapath counters:')"
 	else
 		check "dist-$mode-ready" 0 "$st"
