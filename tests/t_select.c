@@ -1184,6 +1184,47 @@ test_ident(void)
 	    !(id.flags & DICAP_PF_ADDRS), "ident: ARP has none (the raw rule)");
 }
 
+/*
+ * dicap_select_bucket() walks only frames dicap_maybe_deep() says may need
+ * it; for all others the rule on dicap_parse()'s fields must be exactly
+ * what the walk would give.  Every corpus frame, its every prefix, every
+ * mode and flag: the walk and dicap_select_bucket() agree.
+ */
+static void
+test_maybe_deep(void)
+{
+	struct dicap_pkt p;
+	size_t k, len, frames = 0, walked = 0, bad = 0;
+	uint32_t fl;
+	int mode;
+
+	for (k = 0; k < ncorpus; k++) {
+		const struct frame *f = &corpus[k];
+
+		for (len = f->len; len + 64 >= f->len && len > 0; len -= 7) {
+			frames++;
+			for (fl = 0; fl <= DICAP_SEL_FLAGS_MASK; fl++) {
+				walked += dicap_maybe_deep(fl, f->buf, f->buf + len);
+				for (mode = DICAP_MODE_FLOW; mode <= DICAP_MODE_HOST; mode++) {
+					if (dicap_select_bucket(mode, fl, f->buf, f->buf + len,
+					    &p) == dicap_select_walk(mode, fl, f->buf,
+					    f->buf + len, NULL))
+						continue;
+					if (bad++ < 3)
+						diag("%s cut %zu %s%s: not the walk's bucket",
+						    f->desc, len, mode_list[mode],
+						    fl ? " outer" : "");
+				}
+			}
+			if (len < 7)
+				break;
+		}
+	}
+	ok(bad == 0, "maybe_deep: %zu frames and prefixes, FLOW and HOST, both "
+	    "flags: the bucket is the walk's (%zu of %zu looks walked)", frames,
+	    walked, 2 * frames);
+}
+
 int
 main(void)
 {
@@ -1206,5 +1247,6 @@ main(void)
 	test_tunnel_fallback();
 	test_fragment_orders();
 	test_ident();
+	test_maybe_deep();
 	return done_testing();
 }

@@ -305,9 +305,10 @@ DICAP_SELECT_SUBPROG __u16 dicap_bucket_ident(int mode, const struct dicap_pkt *
 DICAP_INLINE int dicap_ident_level(const void *data, const void *end, __u32 off, int hdr,
 				   struct dicap_pkt *p)
 {
-	__builtin_memset(p, 0, sizeof(*p));
 	if (!off || off > DICAP_ENCAP_OFF_MAX)
 		return 0;
+	/* @p as the verifier saw it at the other calls: all zero */
+	__builtin_memset(p, 0, sizeof(*p));
 	DICAP_WIDEN(off, DICAP_ENCAP_OFF_MAX);
 	return dicap_parse_at(data, end, off, hdr, p);
 }
@@ -397,22 +398,88 @@ DICAP_SELECT_SUBPROG __u16 dicap_bucket_deep(int mode, __u32 sel_flags, const vo
 }
 
 /*
- * FLOW and HOST mode take the bucket from the walk for every frame, before
- * the outer parse: one code path for the identity of plain and tunnelled
- * frames alike, and in BPF the walk's subprogram is then called from one
- * state, ahead of the parser's paths, so that the verifier walks it once.
- * The outer parse follows for @p (the counters).
+ * Could the walk find anything but dicap_parse()'s own identity in the
+ * frame?  A conservative look at a few bytes: MPLS or PPPoE, ICMP or
+ * ICMPv6, an IPv6 extension header, and unless DICAP_SEL_TUNNEL_OUTER a
+ * tunnel protocol (4, 41, 47) or UDP destination port (4789, 6081, 2152).
+ * 0 promises that the walk would hash exactly the fields dicap_parse()
+ * reads (dicap_parse_at() reads the same ones the same way: t_parse checks
+ * it on every corpus frame); 1 is only a maybe.  It reads through its own
+ * pointer, so what it proves about the frame does not split the verifier's
+ * walk of the parser after it.
+ */
+DICAP_INLINE int dicap_maybe_deep(__u32 sel_flags, const void *data, const void *end)
+{
+	const __u8 *e = (const __u8 *)end;
+	const __u8 *d = (const __u8 *)data;
+	const __u8 *ip, *l4;
+	__u32 l3 = 0, hlen = DICAP_IPV6_HLEN;
+	__u16 type;
+	__u8 proto;
+
+	if (d + 1 > e)
+		return 0;
+	DICAP_PKT_FRESH(d, d[0]);
+	type = dicap_eth_type(d, e, &l3);
+	if (type == DICAP_ETH_P_MPLS_UC || type == DICAP_ETH_P_MPLS_MC ||
+	    type == DICAP_ETH_P_PPPOE_SES)
+		return 1;
+	if (type != DICAP_ETH_P_IPV4 && type != DICAP_ETH_P_IPV6)
+		return 0;
+	ip = d + l3;
+	DICAP_PKT_PTR(ip);
+	if (ip + DICAP_IPV6_HLEN > e && (type == DICAP_ETH_P_IPV6 || ip + DICAP_IPV4_HLEN > e))
+		return 0;	/* no addresses: the raw rule either way */
+	if (type == DICAP_ETH_P_IPV4) {
+		proto = ip[9];
+		hlen = (__u32)(ip[0] & 0x0f) * 4;
+	} else {
+		proto = ip[6];
+		if (dicap_ipv6_is_ext(proto))
+			return 1;
+	}
+	if (proto == DICAP_NH_ICMP || proto == DICAP_NH_ICMPV6)
+		return 1;
+	if (sel_flags & DICAP_SEL_TUNNEL_OUTER)
+		return 0;
+	if (proto == DICAP_NH_IPIP || proto == DICAP_NH_IPV6 || proto == DICAP_NH_GRE)
+		return 1;
+	if (proto != DICAP_NH_UDP)
+		return 0;
+	l4 = ip + hlen;
+	DICAP_PKT_PTR(l4);
+	if (l4 + 4 > e)
+		return 0;	/* no ports: no UDP tunnel either way */
+	type = dicap_get_be16(l4 + 2);
+	return type == DICAP_UDP_VXLAN || type == DICAP_UDP_GENEVE || type == DICAP_UDP_GTPU;
+}
+
+/*
+ * FLOW and HOST mode: the walk (dicap_select_walk()) for a frame that may
+ * hold a deeper identity, the rule on dicap_parse()'s fields for the
+ * others.  The walk runs before the parse: in BPF its subprogram is then
+ * called from one state, ahead of the parser's paths, and the verifier
+ * walks it once rather than once per parser path.
  */
 DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *data,
 				       const void *end, struct dicap_pkt *p)
 {
+	const __u8 *d = (const __u8 *)data;
+	__u32 deep = 0, x = 0;
 	__u16 bucket = 0;
 
 	/* one range test, not two compares: @mode stays unknown to the verifier */
-	if ((__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW)
-		bucket = dicap_bucket_deep(mode, sel_flags, data, end);
+	if ((__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW) {
+		deep = dicap_maybe_deep(sel_flags, data, end);
+		if (deep)
+			bucket = dicap_bucket_deep(mode, sel_flags, data, end);
+	}
+	/* the parser is then walked once, not once for each answer */
+	if (d + 1 <= (const __u8 *)end)
+		x = d[0];
+	DICAP_FORGET(deep, 1, x);
 	dicap_parse(data, end, p);
-	if (mode == DICAP_MODE_RR || (__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW)
+	if (mode == DICAP_MODE_RR || deep)
 		return bucket;
 	return dicap_bucket(mode, p, data, end);
 }
