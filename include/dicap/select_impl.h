@@ -305,9 +305,10 @@ DICAP_SELECT_SUBPROG __u16 dicap_bucket_ident(int mode, const struct dicap_pkt *
 DICAP_INLINE int dicap_ident_level(const void *data, const void *end, __u32 off, int hdr,
 				   struct dicap_pkt *p)
 {
-	__builtin_memset(p, 0, sizeof(*p));
 	if (!off || off > DICAP_ENCAP_OFF_MAX)
 		return 0;
+	/* @p as the verifier saw it at the other calls: all zero */
+	__builtin_memset(p, 0, sizeof(*p));
 	DICAP_WIDEN(off, DICAP_ENCAP_OFF_MAX);
 	return dicap_parse_at(data, end, off, hdr, p);
 }
