@@ -80,7 +80,7 @@ else
 		sim_stop
 		tb_alive node1 && tb_stop_node 1
 		if [ "$n" -gt 1 ]; then
-			ip netns exec "${TB_PFX}ana" "$DICAP_BIN/dicap-nodesim" --nodes $((n - 1)) \
+			ip netns exec "${TB_PFX}ana" "$DICAP_TOOLS/dicap-nodesim" --nodes $((n - 1)) \
 				--coord "$TB_COORD_ADDR" -k "$TB_KEY" --bind "$TB_ANA_IP" \
 				--id-base 0x20000000 --heartbeat "$TB_HB_MS" --others 1 \
 				>"$TB_DIR/sim.$n.json" 2>"$TB_DIR/sim.$n.log" &
@@ -102,7 +102,7 @@ else
 		if [ "$CONSUMER" = tshark ]; then
 			tb_spawn "$name" node1 taskset -c "$CPU_CONS" sh -c \
 				"DICAP_SOCKET_DIR='$TB_DIR/node1' '$DICAP_BIN/dicap-run' dumpcap -q -i dicap:eth0 -w - 2>'$TB_DIR/$name.dumpcap' | tshark -r - -V >/dev/null"
-			tb_wait_until "grep -q 'File: -\\|Capturing on' '$TB_DIR/$name.dumpcap' 2>/dev/null" 15000 ||
+			tb_wait_until "grep -q 'File: -' '$TB_DIR/$name.dumpcap' 2>/dev/null" 15000 ||
 				{ bench_log "dumpcap did not start: $(tail -2 "$TB_DIR/$name.dumpcap")"; return 1; }
 		else
 			# exec all the way down: the spawned pid is the consumer's

@@ -42,7 +42,7 @@ count() {
 		ss -Hlnt "sport = :$port" | grep -q . && break
 		sleep 0.1
 	done
-	"$DICAP_BIN/dicap-batchsend" -s "127.0.0.1:$port" --tcp --nodes 4 --count "$n" \
+	"$DICAP_TOOLS/dicap-batchsend" -s "127.0.0.1:$port" --tcp --nodes 4 --count "$n" \
 		--snaplen 96 --size 128 >/dev/null
 	sleep 2
 	kill -TERM "$apid"

@@ -15,8 +15,8 @@ RECORDS=${RECORDS:-10000000}
 REPEATS=${REPEATS:-5}
 COORD=${COORD:-1}
 [ "$SMOKE" = 1 ] && RECORDS=100000 REPEATS=1
-for p in dicap-analyzer dicap-batchsend; do
-	[ -x "$DICAP_BIN/$p" ] || bench_die "$DICAP_BIN/$p not built"
+for p in "$DICAP_BIN/dicap-analyzer" "$DICAP_TOOLS/dicap-batchsend"; do
+	[ -x "$p" ] || bench_die "$p not built"
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicap-b5.XXXXXX")
 apid=
@@ -49,7 +49,7 @@ one() {
 	t0=$(ticks "$apid")
 	w0=${EPOCHREALTIME/./}
 	# shellcheck disable=SC2086
-	sent=$(taskset -c 0 "$DICAP_BIN/dicap-batchsend" -s "127.0.0.1:$port" $([ "$tr" = tcp ] && echo --tcp) \
+	sent=$(taskset -c 0 "$DICAP_TOOLS/dicap-batchsend" -s "127.0.0.1:$port" $([ "$tr" = tcp ] && echo --tcp) \
 		--nodes 4 --count "$RECORDS" --snaplen 96 --size 128 | jq -r .sent_records)
 	sleep 0.5	# the analyzer drains its socket
 	t1=$(ticks "$apid")

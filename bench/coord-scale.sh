@@ -13,11 +13,13 @@
 # Writes the results as markdown to OUT (default bench/results/coord-scale.md).
 #
 # Environment: NODES (4096), CPU_SECONDS (30), CHURN (5), DICAP_BIN
-# (build/plain/bin), OUT.  Run from anywhere; needs jq; root is not needed.
+# (build/plain/bin), DICAP_TOOLS (build/plain/tests/bin), OUT.  Run from
+# anywhere; needs jq; root is not needed.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${DICAP_BIN:-$repo/build/plain/bin}
+TOOLS=${DICAP_TOOLS:-$repo/build/plain/tests/bin}
 NODES=${NODES:-4096}
 CPU_SECONDS=${CPU_SECONDS:-30}
 CHURN=${CHURN:-5}
@@ -25,8 +27,8 @@ OUT=${OUT:-$repo/bench/results/coord-scale.md}
 HB_MS=1000
 TIMEOUT_MS=3000
 
-for p in dicap-coord dicapctl dicap-nodesim; do
-	[ -x "$BIN/$p" ] || { echo "coord-scale: $BIN/$p not built (make programs)" >&2; exit 1; }
+for p in "$BIN/dicap-coord" "$BIN/dicapctl" "$TOOLS/dicap-nodesim"; do
+	[ -x "$p" ] || { echo "coord-scale: $p not built (make)" >&2; exit 1; }
 done
 command -v jq >/dev/null || { echo "coord-scale: needs jq" >&2; exit 1; }
 
@@ -69,7 +71,7 @@ REPORT=$work/sim.json
 sim_cmd="dicap-nodesim --nodes $NODES --coord $COORD -k KEY --id-base 0x10000000 --churn $CHURN --churn-delay $((CPU_SECONDS + 15)) --churn-settle 5 --duration 900 --report FILE"
 log "starting $NODES simulated nodes against $COORD"
 t_start=$(now_ms)
-"$BIN/dicap-nodesim" --nodes "$NODES" --coord "$COORD" -k "$work/key" --id-base 0x10000000 \
+"$TOOLS/dicap-nodesim" --nodes "$NODES" --coord "$COORD" -k "$work/key" --id-base 0x10000000 \
 	--churn "$CHURN" --churn-delay $((CPU_SECONDS + 15)) --churn-settle 5 --duration 900 \
 	--report "$REPORT" \
 	-v 2>"$work/sim.log" &

@@ -12,7 +12,8 @@
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/lib/ports.sh
 . "$BENCH_REPO/tests/lib/ports.sh"
-DICAP_BIN=${DICAP_BIN:-$BENCH_REPO/build/plain/bin}
+DICAP_BIN=${DICAP_BIN:-$BENCH_REPO/build/plain/bin}	# the programs
+DICAP_TOOLS=${DICAP_TOOLS:-$BENCH_REPO/build/plain/tests/bin}	# tests/tools/
 BENCH_BUILD=$BENCH_REPO/build/bench
 SMOKE=${SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then

@@ -17,7 +17,7 @@ case ${1:-} in
 *) echo "usage: bench/run-all.sh [--smoke]" >&2; exit 2 ;;
 esac
 [ "$(id -u)" = 0 ] || { echo "run-all: run as root (namespaces, XDP, BPF_PROG_RUN)" >&2; exit 1; }
-[ -x "$here/../build/plain/bin/dicapd" ] || { echo "run-all: build first (make)" >&2; exit 1; }
+[ -x "${DICAP_BIN:-$here/../build/plain/bin}/dicapd" ] || { echo "run-all: build first (make)" >&2; exit 1; }
 
 ONLY=${ONLY:-b4 b4cg b3 b1 b2 b2spin b5}
 failed=

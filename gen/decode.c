@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * --decode FILE: one line per frame of a capture, as DiCAP's parser sees it,
  * with the sequence number dicap-gen put in it.  Tests match captured
@@ -15,7 +15,8 @@
 #include "gen.h"
 #include "dicap/packet.h"
 
-static const char *l4_name(uint8_t proto)
+static const char *
+l4_name(uint8_t proto)
 {
 	switch (proto) {
 	case 6:
@@ -32,7 +33,8 @@ static const char *l4_name(uint8_t proto)
 }
 
 /* The generator kind a parsed frame looks like. */
-static const char *kind_of(const struct dicap_pkt *p)
+static const char *
+kind_of(const struct dicap_pkt *p)
 {
 	static char name[32];
 	const char *l4;
@@ -54,7 +56,8 @@ static const char *kind_of(const struct dicap_pkt *p)
 	return name;
 }
 
-static void put_addr(FILE *f, const struct dicap_pkt *p, const uint8_t *a, uint16_t port)
+static void
+put_addr(FILE *f, const struct dicap_pkt *p, const uint8_t *a, uint16_t port)
 {
 	char buf[INET6_ADDRSTRLEN];
 
@@ -66,7 +69,8 @@ static void put_addr(FILE *f, const struct dicap_pkt *p, const uint8_t *a, uint1
 	fprintf(f, " %s %u", buf, (unsigned)port);
 }
 
-int gen_decode_pcap(struct pcap *pc, FILE *out, const char *name)
+int
+gen_decode_pcap(struct pcap *pc, FILE *out, const char *name)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
@@ -87,8 +91,8 @@ int gen_decode_pcap(struct pcap *pc, FILE *out, const char *name)
 			fprintf(out, "%u", seq);
 		else
 			fprintf(out, "-");
-		fprintf(out, " %u %s %s %u", h->len, kind_of(&p), dicap_pkt_class_name(p.cls),
-			p.ip_id);
+		fprintf(out, " %u %s %s %u", h->len, kind_of(&p),
+		    dicap_pkt_class_name(p.cls), p.ip_id);
 		put_addr(out, &p, p.saddr, p.sport);
 		put_addr(out, &p, p.daddr, p.dport);
 		fprintf(out, "\n");
@@ -98,7 +102,8 @@ int gen_decode_pcap(struct pcap *pc, FILE *out, const char *name)
 	return rc == PCAP_ERROR ? GEN_EXIT_FAIL : GEN_EXIT_OK;
 }
 
-int gen_decode(const char *path)
+int
+gen_decode(const char *path)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc;

@@ -90,14 +90,14 @@ struct synth {
 };
 
 /* Parses "kind=w,kind,...", "all" or a single kind into @w.  0 or -1 (@err). */
-int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen);
-int synth_parse_ipid(const char *name);
+int	synth_parse_mix(const char *spec, double *w, char *err, size_t errlen);
+int	synth_parse_ipid(const char *name);
 const char *synth_ipid_name(int ipid);
-void synth_init(struct synth *s, const struct synth_cfg *cfg);
+void	synth_init(struct synth *s, const struct synth_cfg *cfg);
 /* Builds the next frame into @buf (GEN_SLOT bytes); returns its length. */
-size_t synth_next(struct synth *s, uint8_t *buf);
+size_t	synth_next(struct synth *s, uint8_t *buf);
 /* Counts @n more frames like the last one (xdp-live sends copies of it). */
-void synth_skip(struct synth *s, unsigned n);
+void	synth_skip(struct synth *s, unsigned n);
 /* Smallest frame of @kind (marker and sequence number included). */
 unsigned synth_kind_min(int kind);
 
@@ -107,8 +107,9 @@ struct replay;
 
 struct replay *replay_open(const char *path, unsigned loops, char *err, size_t errlen);
 /* Next frame into @buf (GEN_SLOT bytes); 0 at the end, -1 on error (@err). */
-int replay_next(struct replay *r, uint8_t *buf, size_t *len, char *err, size_t errlen);
-void replay_close(struct replay *r);
+int	replay_next(struct replay *r, uint8_t *buf, size_t *len, char *err,
+	    size_t errlen);
+void	replay_close(struct replay *r);
 /* Frames skipped because they were longer than GEN_FRAME_MAX; short ones padded. */
 uint64_t replay_skipped(const struct replay *r);
 uint64_t replay_padded(const struct replay *r);
@@ -117,7 +118,7 @@ uint64_t replay_truncated(const struct replay *r);
 /* ---- --decode (decode.c) ---- */
 
 /* Lists the frames of a capture with their sequence numbers; an exit code. */
-int gen_decode(const char *path);
+int	gen_decode(const char *path);
 
 /* ---- senders (tx.c) ---- */
 
@@ -139,21 +140,22 @@ struct tx;
 struct xdplive_tmpl;
 
 struct tx *tx_open(const char *ifname, int engine, int bypass, unsigned batch,
-		   char *err, size_t errlen);
+	    char *err, size_t errlen);
 /* Interface MTU, for the frame size check. */
 unsigned tx_mtu(const struct tx *t);
-int tx_has_carrier(const struct tx *t);
+int	tx_has_carrier(const struct tx *t);
 /*
  * Sends @n frames; sets ok[i] for each frame that went out.  Returns 0,
  * or -1 on a fatal error (@err), e.g. the interface went away.
  */
-int tx_send(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
+int	tx_send(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
 	    struct gen_stats *st, char *err, size_t errlen);
 /* xdp-live: @n copies of @frame numbered from tm->seq on (see xdplive.h). */
-int tx_send_copies(struct tx *t, const struct iovec *frame, const struct xdplive_tmpl *tm,
-		   unsigned n, struct gen_stats *st, char *err, size_t errlen);
-void tx_close(struct tx *t);
-int gen_engine_parse(const char *name);
+int	tx_send_copies(struct tx *t, const struct iovec *frame,
+	    const struct xdplive_tmpl *tm, unsigned n, struct gen_stats *st, char *err,
+	    size_t errlen);
+void	tx_close(struct tx *t);
+int	gen_engine_parse(const char *name);
 const char *gen_engine_name(int engine);
 
 /* ---- pacing and clocks (pace.c) ---- */
@@ -167,7 +169,7 @@ struct pace {
 
 uint64_t gen_mono_ns(void);
 uint64_t gen_real_ns(void);
-void pace_init(struct pace *p, double rate, unsigned batch);
+void	pace_init(struct pace *p, double rate, unsigned batch);
 /* Waits until at least one frame may go; returns how many (<= @want), 0 if stopped. */
 unsigned pace_take(struct pace *p, unsigned want);
 /* Waits until @n frames may go at once; returns @n, or 0 if stopped. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * dicap-gen: a traffic generator for DiCAP's tests and benchmarks.  It
  * sends synthetic frames (a mix of kinds over a set of flows, each frame
@@ -59,83 +59,86 @@ struct run {
 	char err[512];
 };
 
-static void usage(FILE *f)
+static void
+usage(FILE *f)
 {
 	int k;
 
 	fprintf(f,
-"usage: dicap-gen -i IFACE [options]          send synthetic frames\n"
-"       dicap-gen -i IFACE -r FILE [options]  replay a capture file\n"
-"       dicap-gen --dry-run -w FILE [options] write the frames to a pcap file\n"
-"\n"
-"Where frames go:\n"
-"  -i, --interface IFACE  send out of IFACE (needs root or CAP_NET_RAW)\n"
-"  -w, --write FILE       also write every frame sent to the pcap FILE ('-': stdout)\n"
-"      --dry-run          do not send: only write the frames (-w), at full speed;\n"
-"                         timestamps follow --rate as if they had been sent\n"
-"  -r, --read FILE        replay the frames of FILE (pcap/pcapng, Ethernet) as they\n"
-"                         are; frames under 60 bytes are padded with zeros\n"
-"      --loop N           replay FILE N times (default 1; 0: until stopped)\n"
-"\n"
-"How much and how fast:\n"
-"  -c, --count N          stop after N frames (default: no limit; -r: the file)\n"
-"  -d, --duration S       stop after S seconds (decimals allowed)\n"
-"  -R, --rate PPS         frames per second, suffix k or M allowed (default 0:\n"
-"                         as fast as possible); a token bucket on CLOCK_MONOTONIC\n"
-"      --batch N          frames per system call, 1-%d (default %d; xdp-live:\n"
-"                         copies per run, up to %d, default %d)\n"
-"      --engine E         af_packet (sendmmsg, default), tx_ring (PACKET_TX_RING)\n"
-"                         or xdp-live (BPF_PROG_RUN live frames: each batch is\n"
-"                         one frame sent --batch times, numbered in turn)\n"
-"      --no-bypass        send through the qdisc (default: PACKET_QDISC_BYPASS,\n"
-"                         which taps on IFACE itself do not see)\n"
-"      --cpu N            run on CPU N\n"
-"\n"
-"What to send (synthetic traffic only):\n"
-"  -s, --size N|A-B       frame length in bytes, Ethernet header included, FCS\n"
-"                         excluded: 60-%d, or uniform in A-B (default %d); a kind\n"
-"                         whose headers need more is sent at its minimum (noted)\n"
-"  -m, --mix SPEC         kinds and weights: KIND[=W],... (default %s); weights\n"
-"                         are shares of frames; 'all' is a mix of everything\n"
-"  -f, --flows N          number of flows, each sent in both directions in turn\n"
-"                         (default %d); hosts in 198.18.0.0/15, 2001:db8::/32\n"
-"      --ipid MODE        IPv4 ID (and IPv6 fragment ID): random (default), seq\n"
-"                         (low 16 bits of the sequence number), zero, or\n"
-"                         mostly-zero (90%% of unfragmented packets 0, as Linux\n"
-"                         sends DF traffic; the rest and fragments random)\n"
-"      --seq-start N      first payload sequence number (default 0)\n"
-"      --seed N           random seed (default 1): same options, same frames\n"
-"\n"
-"Output:\n"
-"  -v, --verbose          a line per second, and frames per kind at the end\n"
-"  -q, --quiet            no notes and no summary (errors only)\n"
-"      --json             the final numbers as one JSON object on stdout\n"
-"      --decode FILE      list the frames of a capture: number, sequence number,\n"
-"                         length, kind, parser class, IP ID, addresses, ports\n"
-"  -h, --help             this text\n"
-"\n"
-"Kinds for --mix:\n", GEN_BATCH_MAX, DEFAULT_BATCH, GEN_LIVE_BATCH_MAX, GEN_LIVE_BATCH,
-		GEN_FRAME_MAX, DEFAULT_SIZE,
-		DEFAULT_MIX, DEFAULT_FLOWS);
+	    "usage: dicap-gen -i IFACE [options]          send synthetic frames\n"
+	    "       dicap-gen -i IFACE -r FILE [options]  replay a capture file\n"
+	    "       dicap-gen --dry-run -w FILE [options] write the frames to a pcap file\n"
+	    "\n"
+	    "Where frames go:\n"
+	    "  -i, --interface IFACE  send out of IFACE (needs root or CAP_NET_RAW)\n"
+	    "  -w, --write FILE       also write every frame sent to the pcap FILE ('-': stdout)\n"
+	    "      --dry-run          do not send: only write the frames (-w), at full speed;\n"
+	    "                         timestamps follow --rate as if they had been sent\n"
+	    "  -r, --read FILE        replay the frames of FILE (pcap/pcapng, Ethernet) as they\n"
+	    "                         are; frames under 60 bytes are padded with zeros\n"
+	    "      --loop N           replay FILE N times (default 1; 0: until stopped)\n"
+	    "\n"
+	    "How much and how fast:\n"
+	    "  -c, --count N          stop after N frames (default: no limit; -r: the file)\n"
+	    "  -d, --duration S       stop after S seconds (decimals allowed)\n"
+	    "  -R, --rate PPS         frames per second, suffix k or M allowed (default 0:\n"
+	    "                         as fast as possible); a token bucket on CLOCK_MONOTONIC\n"
+	    "      --batch N          frames per system call, 1-%d (default %d; xdp-live:\n"
+	    "                         copies per run, up to %d, default %d)\n"
+	    "      --engine E         af_packet (sendmmsg, default), tx_ring (PACKET_TX_RING)\n"
+	    "                         or xdp-live (BPF_PROG_RUN live frames: each batch is\n"
+	    "                         one frame sent --batch times, numbered in turn)\n"
+	    "      --no-bypass        send through the qdisc (default: PACKET_QDISC_BYPASS,\n"
+	    "                         which taps on IFACE itself do not see)\n"
+	    "      --cpu N            run on CPU N\n"
+	    "\n"
+	    "What to send (synthetic traffic only):\n"
+	    "  -s, --size N|A-B       frame length in bytes, Ethernet header included, FCS\n"
+	    "                         excluded: 60-%d, or uniform in A-B (default %d); a kind\n"
+	    "                         whose headers need more is sent at its minimum (noted)\n"
+	    "  -m, --mix SPEC         kinds and weights: KIND[=W],... (default %s); weights\n"
+	    "                         are shares of frames; 'all' is a mix of everything\n"
+	    "  -f, --flows N          number of flows, each sent in both directions in turn\n"
+	    "                         (default %d); hosts in 198.18.0.0/15, 2001:db8::/32\n"
+	    "      --ipid MODE        IPv4 ID (and IPv6 fragment ID): random (default), seq\n"
+	    "                         (low 16 bits of the sequence number), zero, or\n"
+	    "                         mostly-zero (90%% of unfragmented packets 0, as Linux\n"
+	    "                         sends DF traffic; the rest and fragments random)\n"
+	    "      --seq-start N      first payload sequence number (default 0)\n"
+	    "      --seed N           random seed (default 1): same options, same frames\n"
+	    "\n"
+	    "Output:\n"
+	    "  -v, --verbose          a line per second, and frames per kind at the end\n"
+	    "  -q, --quiet            no notes and no summary (errors only)\n"
+	    "      --json             the final numbers as one JSON object on stdout\n"
+	    "      --decode FILE      list the frames of a capture: number, sequence number,\n"
+	    "                         length, kind, parser class, IP ID, addresses, ports\n"
+	    "  -h, --help             this text\n"
+	    "\n"
+	    "Kinds for --mix:\n",
+	    GEN_BATCH_MAX, DEFAULT_BATCH, GEN_LIVE_BATCH_MAX, GEN_LIVE_BATCH,
+	    GEN_FRAME_MAX, DEFAULT_SIZE,
+	    DEFAULT_MIX, DEFAULT_FLOWS);
 	for (k = 0; k < K_MAX; k++)
 		fprintf(f, "  %-10s %s\n", gen_kinds[k].name, gen_kinds[k].help);
 	fprintf(f,
-"  tcp, udp, sctp, icmp, frag: the IPv4 and IPv6 kinds, half each;\n"
-"  ipv4, ipv6: TCP and UDP of that version, half each\n"
-"  all        ipv4-tcp=30,ipv4-udp=15,ipv4-sctp=2,ipv4-icmp=3,ipv6-tcp=12,\n"
-"             ipv6-udp=8,ipv6-sctp=2,ipv6-icmp=2,vlan=6,qinq=3,ipv4-frag=4,\n"
-"             ipv6-frag=2,ipv4-opt=2,ipv6-ext=3,malformed=4,arp=2\n"
-"\n"
-"Every synthetic frame carries \"DCAP\" and a 32-bit big-endian sequence number\n"
-"right after its L4 header (after the IP header in later fragments, after the\n"
-"ARP body in ARP frames).\n"
-"\n"
-"Exit status: 0 all frames sent, 1 error, 2 bad command line, 3 some frames\n"
-"could not be sent.\n");
+	    "  tcp, udp, sctp, icmp, frag: the IPv4 and IPv6 kinds, half each;\n"
+	    "  ipv4, ipv6: TCP and UDP of that version, half each\n"
+	    "  all        ipv4-tcp=30,ipv4-udp=15,ipv4-sctp=2,ipv4-icmp=3,ipv6-tcp=12,\n"
+	    "             ipv6-udp=8,ipv6-sctp=2,ipv6-icmp=2,vlan=6,qinq=3,ipv4-frag=4,\n"
+	    "             ipv6-frag=2,ipv4-opt=2,ipv6-ext=3,malformed=4,arp=2\n"
+	    "\n"
+	    "Every synthetic frame carries \"DCAP\" and a 32-bit big-endian sequence number\n"
+	    "right after its L4 header (after the IP header in later fragments, after the\n"
+	    "ARP body in ARP frames).\n"
+	    "\n"
+	    "Exit status: 0 all frames sent, 1 error, 2 bad command line, 3 some frames\n"
+	    "could not be sent.\n");
 }
 
 /* A non-negative number with an optional k/M/G suffix (powers of 1000). */
-static double parse_num(const char *opt, const char *s, int suffix)
+static double
+parse_num(const char *opt, const char *s, int suffix)
 {
 	char *end;
 	double v;
@@ -155,17 +158,19 @@ static double parse_num(const char *opt, const char *s, int suffix)
 	return v;
 }
 
-static uint64_t parse_uint(const char *opt, const char *s, int suffix, uint64_t max)
+static uint64_t
+parse_uint(const char *opt, const char *s, int suffix, uint64_t max)
 {
 	double v = parse_num(opt, s, suffix);
 
 	if (v != floor(v) || v > (double)max)
 		opt_fail("%s: '%s' must be a whole number up to %llu", opt, s,
-			 (unsigned long long)max);
+		    (unsigned long long)max);
 	return (uint64_t)v;
 }
 
-static void parse_size(struct opts *o, const char *s)
+static void
+parse_size(struct opts *o, const char *s)
 {
 	const char *dash = strchr(s, '-');
 	char lo[32];
@@ -173,16 +178,20 @@ static void parse_size(struct opts *o, const char *s)
 	if (dash && (size_t)(dash - s) < sizeof(lo)) {
 		memcpy(lo, s, (size_t)(dash - s));
 		lo[dash - s] = 0;
-		o->synth.size_min = (unsigned)parse_uint("--size", lo, 0, GEN_FRAME_MAX + 1);
-		o->synth.size_max = (unsigned)parse_uint("--size", dash + 1, 0, GEN_FRAME_MAX + 1);
+		o->synth.size_min = (unsigned)parse_uint("--size", lo, 0,
+		    GEN_FRAME_MAX + 1);
+		o->synth.size_max = (unsigned)parse_uint("--size", dash + 1, 0,
+		    GEN_FRAME_MAX + 1);
 	} else {
-		o->synth.size_min = (unsigned)parse_uint("--size", s, 0, GEN_FRAME_MAX + 1);
+		o->synth.size_min = (unsigned)parse_uint("--size", s, 0,
+		    GEN_FRAME_MAX + 1);
 		o->synth.size_max = o->synth.size_min;
 	}
-	if (o->synth.size_min < DICAP_FRAME_MIN_LEN || o->synth.size_max > GEN_FRAME_MAX ||
+	if (o->synth.size_min < DICAP_FRAME_MIN_LEN ||
+	    o->synth.size_max > GEN_FRAME_MAX ||
 	    o->synth.size_min > o->synth.size_max)
 		opt_fail("--size: '%s' must be N or A-B with %d <= A <= B <= %d", s,
-			 DICAP_FRAME_MIN_LEN, GEN_FRAME_MAX);
+		    DICAP_FRAME_MIN_LEN, GEN_FRAME_MAX);
 	o->size_set = 1;
 }
 
@@ -218,7 +227,8 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void parse_synth_opt(struct opts *o, int c, const char *arg)
+static void
+parse_synth_opt(struct opts *o, int c, const char *arg)
 {
 	char err[256];
 
@@ -240,10 +250,12 @@ static void parse_synth_opt(struct opts *o, int c, const char *arg)
 	case OPT_IPID:
 		o->synth.ipid = synth_parse_ipid(arg);
 		if (o->synth.ipid < 0)
-			opt_fail("--ipid: '%s' is not random, seq, zero or mostly-zero", arg);
+			opt_fail("--ipid: '%s' is not random, seq, zero or mostly-zero",
+			    arg);
 		break;
 	case OPT_SEQ_START:
-		o->synth.seq_start = (uint32_t)parse_uint("--seq-start", arg, 0, UINT32_MAX);
+		o->synth.seq_start = (uint32_t)parse_uint("--seq-start", arg, 0,
+		    UINT32_MAX);
 		break;
 	case OPT_SEED:
 		o->synth.seed = parse_uint("--seed", arg, 0, UINT64_MAX >> 11);
@@ -251,22 +263,48 @@ static void parse_synth_opt(struct opts *o, int c, const char *arg)
 	}
 }
 
-static void parse_opt(struct opts *o, int c, const char *arg)
+static void
+parse_opt(struct opts *o, int c, const char *arg)
 {
 	switch (c) {
-	case 'i': o->ifname = arg; break;
-	case 'w': o->wfile = arg; break;
-	case 'r': o->rfile = arg; break;
-	case 'c': o->count = parse_uint("--count", arg, 1, UINT64_MAX >> 11); break;
-	case 'd': o->duration = parse_num("--duration", arg, 0); break;
-	case 'R': o->rate = parse_num("--rate", arg, 1); break;
-	case 'v': o->verbose++; break;
-	case 'q': o->quiet = 1; break;
-	case 'h': usage(stdout); exit(GEN_EXIT_OK);
-	case OPT_DECODE: exit(gen_decode(arg));
-	case OPT_DRY_RUN: o->dry_run = 1; break;
-	case OPT_NO_BYPASS: o->bypass = 0; break;
-	case OPT_JSON: o->json = 1; break;
+	case 'i':
+		o->ifname = arg;
+		break;
+	case 'w':
+		o->wfile = arg;
+		break;
+	case 'r':
+		o->rfile = arg;
+		break;
+	case 'c':
+		o->count = parse_uint("--count", arg, 1, UINT64_MAX >> 11);
+		break;
+	case 'd':
+		o->duration = parse_num("--duration", arg, 0);
+		break;
+	case 'R':
+		o->rate = parse_num("--rate", arg, 1);
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case 'h':
+		usage(stdout);
+		exit(GEN_EXIT_OK);
+	case OPT_DECODE:
+		exit(gen_decode(arg));
+	case OPT_DRY_RUN:
+		o->dry_run = 1;
+		break;
+	case OPT_NO_BYPASS:
+		o->bypass = 0;
+		break;
+	case OPT_JSON:
+		o->json = 1;
+		break;
 	case OPT_LOOP:
 		o->loops = (unsigned)parse_uint("--loop", arg, 0, UINT32_MAX);
 		o->loops_set = 1;
@@ -279,7 +317,8 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 	case OPT_ENGINE:
 		o->engine = gen_engine_parse(arg);
 		if (o->engine < 0)
-			opt_fail("--engine: '%s' is not af_packet, tx_ring or xdp-live", arg);
+			opt_fail("--engine: '%s' is not af_packet, tx_ring or xdp-live",
+			    arg);
 		break;
 	case OPT_CPU:
 		o->cpu = (int)parse_uint("--cpu", arg, 0, CPU_SETSIZE - 1);
@@ -290,7 +329,8 @@ static void parse_opt(struct opts *o, int c, const char *arg)
 	}
 }
 
-static void check_opts(struct opts *o)
+static void
+check_opts(struct opts *o)
 {
 	if (o->dry_run && !o->wfile)
 		opt_fail("--dry-run needs -w FILE");
@@ -298,7 +338,7 @@ static void check_opts(struct opts *o)
 		opt_fail("no interface: give -i IFACE (or --dry-run -w FILE)");
 	if (o->rfile && o->synth_set)
 		opt_fail("--size, --mix, --flows, --ipid, --seq-start and --seed "
-			 "make synthetic traffic; they do not go with -r");
+		    "make synthetic traffic; they do not go with -r");
 	if (o->loops_set && !o->rfile)
 		opt_fail("--loop only applies to -r");
 	if (o->wfile && !strcmp(o->wfile, "-") && o->json)
@@ -306,15 +346,18 @@ static void check_opts(struct opts *o)
 	if (o->rate > 1e9)
 		opt_fail("--rate: at most 1G frames per second");
 	if (!o->batch)
-		o->batch = o->engine == GEN_ENGINE_XDP_LIVE ? GEN_LIVE_BATCH : DEFAULT_BATCH;
+		o->batch = o->engine == GEN_ENGINE_XDP_LIVE ? GEN_LIVE_BATCH :
+		    DEFAULT_BATCH;
 	if (o->engine == GEN_ENGINE_XDP_LIVE && o->synth.size_max > GEN_LIVE_FRAME_MAX)
 		opt_fail("--size: xdp-live frames must fit in a page with the kernel's "
-			 "headroom: at most %d bytes", GEN_LIVE_FRAME_MAX);
+		    "headroom: at most %d bytes", GEN_LIVE_FRAME_MAX);
 	if (o->engine != GEN_ENGINE_XDP_LIVE && o->batch > GEN_BATCH_MAX)
-		opt_fail("--batch: at most %d (more only with --engine xdp-live)", GEN_BATCH_MAX);
+		opt_fail("--batch: at most %d (more only with --engine xdp-live)",
+		    GEN_BATCH_MAX);
 }
 
-static void parse_args(struct opts *o, int argc, char **argv)
+static void
+parse_args(struct opts *o, int argc, char **argv)
 {
 	int c;
 
@@ -326,7 +369,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	o->synth.flows = DEFAULT_FLOWS;
 	o->synth.seed = 1;
 	synth_parse_mix(DEFAULT_MIX, o->synth.weight, NULL, 0);
-	while ((c = getopt_long(argc, argv, "i:w:r:c:d:R:s:m:f:vqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:w:r:c:d:R:s:m:f:vqh", long_opts,
+	    NULL)) != -1) {
 		if (c == '?')
 			opt_fail("bad option");
 		parse_opt(o, c, optarg);
@@ -336,13 +380,15 @@ static void parse_args(struct opts *o, int argc, char **argv)
 	check_opts(o);
 }
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	(void)sig;
 	gen_stop = 1;
 }
 
-static void setup_signals(void)
+static void
+setup_signals(void)
 {
 	struct sigaction sa;
 
@@ -355,7 +401,8 @@ static void setup_signals(void)
 }
 
 /* Notes on kinds that cannot be as small as asked; errors if too big to send. */
-static int check_sizes(struct run *r)
+static int
+check_sizes(struct run *r)
 {
 	struct opts *o = r->o;
 	unsigned limit = r->tx ? tx_mtu(r->tx) + 14 : GEN_FRAME_MAX;
@@ -366,8 +413,8 @@ static int check_sizes(struct run *r)
 		return 0;
 	if (o->synth.size_max > limit) {
 		fprintf(stderr, "dicap-gen: --size %u is more than the MTU of %s allows "
-			"(%u + 14 = %u bytes)\n", o->synth.size_max, o->ifname,
-			tx_mtu(r->tx), limit);
+		    "(%u + 14 = %u bytes)\n", o->synth.size_max, o->ifname,
+		    tx_mtu(r->tx), limit);
 		return -1;
 	}
 	for (k = 0; k < K_MAX; k++) {
@@ -375,22 +422,25 @@ static int check_sizes(struct run *r)
 			continue;
 		need = synth_kind_min(k);
 		if (need > limit) {
-			fprintf(stderr, "dicap-gen: %s frames need %u bytes, more than the MTU "
-				"of %s allows (%u)\n", gen_kinds[k].name, need, o->ifname, limit);
+			fprintf(stderr,
+			    "dicap-gen: %s frames need %u bytes, more than the MTU "
+			    "of %s allows (%u)\n", gen_kinds[k].name, need, o->ifname,
+			    limit);
 			return -1;
 		}
 		if (need > o->synth.size_min && !o->quiet)
 			fprintf(stderr, "dicap-gen: note: %s frames need up to %u bytes "
-				"(headers, \"DCAP\" and the sequence number); below that they "
-				"are sent at their smallest\n", gen_kinds[k].name, need);
+			    "(headers, \"DCAP\" and the sequence number); below that they "
+			    "are sent at their smallest\n", gen_kinds[k].name, need);
 	}
 	return 0;
 }
 
-static int open_output(struct run *r)
+static int
+open_output(struct run *r)
 {
 	r->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535,
-						       PCAP_TSTAMP_PRECISION_NANO);
+	    PCAP_TSTAMP_PRECISION_NANO);
 	if (!r->dead) {
 		fprintf(stderr, "dicap-gen: pcap_open_dead failed\n");
 		return -1;
@@ -398,23 +448,26 @@ static int open_output(struct run *r)
 	r->dump = pcap_dump_open(r->dead, r->o->wfile);
 	if (!r->dump) {
 		fprintf(stderr, "dicap-gen: cannot write %s: %s\n", r->o->wfile,
-			pcap_geterr(r->dead));
+		    pcap_geterr(r->dead));
 		return -1;
 	}
 	return 0;
 }
 
-static void pin_cpu(int cpu)
+static void
+pin_cpu(int cpu)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		fprintf(stderr, "dicap-gen: cannot run on CPU %d: %s\n", cpu, strerror(errno));
+		fprintf(stderr, "dicap-gen: cannot run on CPU %d: %s\n", cpu,
+		    strerror(errno));
 }
 
-static int setup(struct run *r)
+static int
+setup(struct run *r)
 {
 	struct opts *o = r->o;
 
@@ -424,29 +477,32 @@ static int setup(struct run *r)
 	/* Sleeps of a few microseconds must not turn into 50. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	r->slots = aligned_alloc(64, (size_t)(o->batch < GEN_BATCH_MAX ? o->batch + 1 :
-					      GEN_BATCH_MAX) * GEN_SLOT);
+	    GEN_BATCH_MAX) * GEN_SLOT);
 	if (!r->slots) {
 		fprintf(stderr, "dicap-gen: out of memory\n");
 		return -1;
 	}
 	if (!o->dry_run) {
-		r->tx = tx_open(o->ifname, o->engine, o->bypass, o->batch, r->err, sizeof(r->err));
+		r->tx = tx_open(o->ifname, o->engine, o->bypass, o->batch, r->err,
+		    sizeof(r->err));
 		if (!r->tx) {
 			fprintf(stderr, "dicap-gen: %s\n", r->err);
 			return -1;
 		}
 		if (!tx_has_carrier(r->tx) && !o->quiet)
-			fprintf(stderr, "dicap-gen: warning: %s has no carrier (is its peer "
-				"up?); frames will be dropped\n", o->ifname);
+			fprintf(stderr,
+			    "dicap-gen: warning: %s has no carrier (is its peer "
+			    "up?); frames will be dropped\n", o->ifname);
 		if (o->engine == GEN_ENGINE_XDP_LIVE && !o->quiet)
-			fprintf(stderr, "dicap-gen: note: xdp-live frames reach a veth peer only "
-				"if it has GRO on (ethtool -K PEER gro on) or an XDP program\n");
+			fprintf(stderr,
+			    "dicap-gen: note: xdp-live frames reach a veth peer only "
+			    "if it has GRO on (ethtool -K PEER gro on) or an XDP program\n");
 	}
 	if (check_sizes(r))
 		return -1;
 	if (o->rfile) {
 		r->replay = replay_open(o->rfile, o->loops_set ? o->loops : 1, r->err,
-					sizeof(r->err));
+		    sizeof(r->err));
 		if (!r->replay) {
 			fprintf(stderr, "dicap-gen: %s\n", r->err);
 			return -1;
@@ -458,7 +514,8 @@ static int setup(struct run *r)
 }
 
 /* Fills up to @n slots; returns how many (fewer at the end of a replay), -1 on error. */
-static int fill(struct run *r, unsigned n)
+static int
+fill(struct run *r, unsigned n)
 {
 	unsigned i;
 	size_t len;
@@ -483,7 +540,8 @@ static int fill(struct run *r, unsigned n)
 }
 
 /* Writes one frame, the @index-th of the run, to the -w file. */
-static void dump_one(struct run *r, const struct iovec *f, uint64_t index)
+static void
+dump_one(struct run *r, const struct iovec *f, uint64_t index)
 {
 	struct pcap_pkthdr h;
 	uint64_t ts;
@@ -498,7 +556,8 @@ static void dump_one(struct run *r, const struct iovec *f, uint64_t index)
 	pcap_dump((u_char *)r->dump, &h, f->iov_base);
 }
 
-static void dump_frames(struct run *r, unsigned n, uint64_t first)
+static void
+dump_frames(struct run *r, unsigned n, uint64_t first)
 {
 	unsigned i;
 
@@ -511,27 +570,30 @@ static void dump_frames(struct run *r, unsigned n, uint64_t first)
  * Seconds from @from to @to on CLOCK_MONOTONIC; 0 if @to is not later (a
  * time never taken), never a difference wrapped around 2^64.
  */
-static double elapsed_s(uint64_t from, uint64_t to)
+static double
+elapsed_s(uint64_t from, uint64_t to)
 {
 	return to > from ? (double)(to - from) / 1e9 : 0;
 }
 
-static void report_second(struct run *r, uint64_t now, struct gen_stats *last,
-			  uint64_t *last_ns)
+static void
+report_second(struct run *r, uint64_t now, struct gen_stats *last,
+    uint64_t *last_ns)
 {
 	double dt = elapsed_s(*last_ns, now);
 
 	fprintf(stderr, "dicap-gen: %7.1f s %12llu frames %10.0f pps %9.2f Mbit/s "
-		"%llu errors %llu retries\n", elapsed_s(r->t0_mono, now),
-		(unsigned long long)r->st.packets,
-		dt > 0 ? (double)(r->st.packets - last->packets) / dt : 0,
-		dt > 0 ? (double)(r->st.bytes - last->bytes) * 8 / dt / 1e6 : 0,
-		(unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
+	    "%llu errors %llu retries\n", elapsed_s(r->t0_mono, now),
+	    (unsigned long long)r->st.packets,
+	    dt > 0 ? (double)(r->st.packets - last->packets) / dt : 0,
+	    dt > 0 ? (double)(r->st.bytes - last->bytes) * 8 / dt / 1e6 : 0,
+	    (unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
 	*last = r->st;
 	*last_ns = now;
 }
 
-static int send_batch(struct run *r, unsigned n)
+static int
+send_batch(struct run *r, unsigned n)
 {
 	unsigned i;
 
@@ -547,7 +609,8 @@ static int send_batch(struct run *r, unsigned n)
 }
 
 /* Writes @n copies of the frame in slot 0, as the BPF program numbers them. */
-static void live_dump(struct run *r, const struct xdplive_tmpl *tm, unsigned n)
+static void
+live_dump(struct run *r, const struct xdplive_tmpl *tm, unsigned n)
 {
 	struct iovec copy = { r->slots + GEN_SLOT, r->iov[0].iov_len };
 	unsigned i;
@@ -563,7 +626,8 @@ static void live_dump(struct run *r, const struct xdplive_tmpl *tm, unsigned n)
  * xdp-live with synthetic frames: one frame, sent @n times with numbers
  * S..S+n-1 (and spread over the flows) by the BPF program.
  */
-static int live_batch(struct run *r, unsigned n)
+static int
+live_batch(struct run *r, unsigned n)
 {
 	struct opts *o = r->o;
 	struct xdplive_tmpl tm;
@@ -571,7 +635,7 @@ static int live_batch(struct run *r, unsigned n)
 	if (fill(r, 1) != 1)
 		return -1;
 	xdplive_template(r->iov[0].iov_base, r->iov[0].iov_len, o->synth.flows,
-			 o->synth.ipid == GEN_IPID_SEQ, &tm);
+	    o->synth.ipid == GEN_IPID_SEQ, &tm);
 	synth_skip(&r->synth, n - 1);
 	if (r->dump)
 		live_dump(r, &tm, n);
@@ -584,7 +648,8 @@ static int live_batch(struct run *r, unsigned n)
 }
 
 /* One batch from the source to the sender; returns frames done or -1. */
-static int do_batch(struct run *r, unsigned n)
+static int
+do_batch(struct run *r, unsigned n)
 {
 	int got;
 
@@ -596,7 +661,8 @@ static int do_batch(struct run *r, unsigned n)
 	return got;
 }
 
-static int run_loop(struct run *r)
+static int
+run_loop(struct run *r)
 {
 	struct opts *o = r->o;
 	struct pace pace;
@@ -646,7 +712,8 @@ static int run_loop(struct run *r)
 	return rc;
 }
 
-static void print_kinds(struct run *r, FILE *f, int json)
+static void
+print_kinds(struct run *r, FILE *f, int json)
 {
 	int k, first = 1;
 
@@ -655,15 +722,16 @@ static void print_kinds(struct run *r, FILE *f, int json)
 			continue;
 		if (json)
 			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", gen_kinds[k].name,
-				(unsigned long long)r->synth.frames[k]);
+			    (unsigned long long)r->synth.frames[k]);
 		else
 			fprintf(f, "%s%s %llu", first ? "" : ", ", gen_kinds[k].name,
-				(unsigned long long)r->synth.frames[k]);
+			    (unsigned long long)r->synth.frames[k]);
 		first = 0;
 	}
 }
 
-static void print_json(struct run *r, double secs)
+static void
+print_json(struct run *r, double secs)
 {
 	struct opts *o = r->o;
 	FILE *f = r->report;
@@ -671,28 +739,29 @@ static void print_json(struct run *r, double secs)
 	fprintf(f, "{\"mode\":\"%s\",", o->dry_run ? "dry-run" : "send");
 	if (o->ifname && !o->dry_run)
 		fprintf(f, "\"interface\":\"%s\",\"engine\":\"%s\",", o->ifname,
-			gen_engine_name(o->engine));
+		    gen_engine_name(o->engine));
 	fprintf(f, "\"packets\":%llu,\"bytes\":%llu,\"elapsed_s\":%.6f,"
-		"\"rate_pps\":%.1f,\"rate_mbps\":%.3f,\"send_errors\":%llu,"
-		"\"enobufs_retries\":%llu",
-		(unsigned long long)r->st.packets, (unsigned long long)r->st.bytes, secs,
-		secs > 0 ? (double)r->st.packets / secs : 0,
-		secs > 0 ? (double)r->st.bytes * 8 / secs / 1e6 : 0,
-		(unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
+	    "\"rate_pps\":%.1f,\"rate_mbps\":%.3f,\"send_errors\":%llu,"
+	    "\"enobufs_retries\":%llu",
+	    (unsigned long long)r->st.packets, (unsigned long long)r->st.bytes, secs,
+	    secs > 0 ? (double)r->st.packets / secs : 0,
+	    secs > 0 ? (double)r->st.bytes * 8 / secs / 1e6 : 0,
+	    (unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
 	if (r->replay) {
 		fprintf(f, ",\"padded\":%llu,\"skipped\":%llu",
-			(unsigned long long)replay_padded(r->replay),
-			(unsigned long long)replay_skipped(r->replay));
+		    (unsigned long long)replay_padded(r->replay),
+		    (unsigned long long)replay_skipped(r->replay));
 	} else {
 		fprintf(f, ",\"seq_first\":%u,\"seq_next\":%u,\"kinds\":{",
-			o->synth.seq_start, r->synth.seq);
+		    o->synth.seq_start, r->synth.seq);
 		print_kinds(r, f, 1);
 		fprintf(f, "}");
 	}
 	fprintf(f, "}\n");
 }
 
-static void print_summary(struct run *r)
+static void
+print_summary(struct run *r)
 {
 	struct opts *o = r->o;
 	double secs = elapsed_s(r->t0_mono, r->t_end);
@@ -702,21 +771,22 @@ static void print_summary(struct run *r)
 	if (o->quiet)
 		return;
 	fprintf(stderr, "dicap-gen: %s %llu frames, %llu bytes in %.3f s: %.0f pps, "
-		"%.2f Mbit/s; %llu send errors, %llu ENOBUFS retries\n",
-		o->dry_run ? "wrote" : "sent", (unsigned long long)r->st.packets,
-		(unsigned long long)r->st.bytes, secs,
-		secs > 0 ? (double)r->st.packets / secs : 0,
-		secs > 0 ? (double)r->st.bytes * 8 / secs / 1e6 : 0,
-		(unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
+	    "%.2f Mbit/s; %llu send errors, %llu ENOBUFS retries\n",
+	    o->dry_run ? "wrote" : "sent", (unsigned long long)r->st.packets,
+	    (unsigned long long)r->st.bytes, secs,
+	    secs > 0 ? (double)r->st.packets / secs : 0,
+	    secs > 0 ? (double)r->st.bytes * 8 / secs / 1e6 : 0,
+	    (unsigned long long)r->st.errors, (unsigned long long)r->st.retries);
 	if (r->st.errors && r->st.last_errno)
-		fprintf(stderr, "dicap-gen: last send error: %s\n", strerror(r->st.last_errno));
+		fprintf(stderr, "dicap-gen: last send error: %s\n",
+		    strerror(r->st.last_errno));
 	if (r->replay && (replay_padded(r->replay) || replay_skipped(r->replay) ||
-			  replay_truncated(r->replay)))
+	    replay_truncated(r->replay)))
 		fprintf(stderr, "dicap-gen: replay: %llu frames padded to 60 bytes, %llu "
-			"longer than %d bytes skipped, %llu captured truncated\n",
-			(unsigned long long)replay_padded(r->replay),
-			(unsigned long long)replay_skipped(r->replay), GEN_FRAME_MAX,
-			(unsigned long long)replay_truncated(r->replay));
+		    "longer than %d bytes skipped, %llu captured truncated\n",
+		    (unsigned long long)replay_padded(r->replay),
+		    (unsigned long long)replay_skipped(r->replay), GEN_FRAME_MAX,
+		    (unsigned long long)replay_truncated(r->replay));
 	if (o->verbose && !r->replay) {
 		fprintf(stderr, "dicap-gen: frames by kind: ");
 		print_kinds(r, stderr, 0);
@@ -724,7 +794,8 @@ static void print_summary(struct run *r)
 	}
 }
 
-static int finish_output(struct run *r)
+static int
+finish_output(struct run *r)
 {
 	int rc = 0;
 
@@ -740,7 +811,8 @@ static int finish_output(struct run *r)
 	return rc;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static struct run run;
 	struct opts opts;

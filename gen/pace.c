@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Rate control: a token bucket on CLOCK_MONOTONIC.  The sender asks for a
  * batch and gets as many frames as have accrued, so at low rates frames go
@@ -10,7 +10,8 @@
 
 #include "gen.h"
 
-uint64_t gen_mono_ns(void)
+uint64_t
+gen_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -18,7 +19,8 @@ uint64_t gen_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t gen_real_ns(void)
+uint64_t
+gen_real_ns(void)
 {
 	struct timespec ts;
 
@@ -26,7 +28,8 @@ uint64_t gen_real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t gen_hash64(uint64_t x)
+uint64_t
+gen_hash64(uint64_t x)
 {
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ull;
@@ -36,13 +39,15 @@ uint64_t gen_hash64(uint64_t x)
 	return x;
 }
 
-uint64_t gen_rand(uint64_t *state)
+uint64_t
+gen_rand(uint64_t *state)
 {
 	*state += 0x9e3779b97f4a7c15ull;
 	return gen_hash64(*state);
 }
 
-void pace_init(struct pace *p, double rate, unsigned batch)
+void
+pace_init(struct pace *p, double rate, unsigned batch)
 {
 	p->rate = rate;
 	p->tokens = 1;
@@ -56,7 +61,8 @@ void pace_init(struct pace *p, double rate, unsigned batch)
 	p->last_ns = gen_mono_ns();
 }
 
-static void sleep_ns(uint64_t ns)
+static void
+sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 
@@ -64,7 +70,8 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
-unsigned pace_take(struct pace *p, unsigned want)
+unsigned
+pace_take(struct pace *p, unsigned want)
 {
 	uint64_t now;
 	unsigned n;
@@ -87,7 +94,8 @@ unsigned pace_take(struct pace *p, unsigned want)
 	return 0;
 }
 
-unsigned pace_take_all(struct pace *p, unsigned n)
+unsigned
+pace_take_all(struct pace *p, unsigned n)
 {
 	unsigned got = 0;
 

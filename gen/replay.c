@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Replay of a capture file: frames as they are, in file order, read with
  * libpcap (pcap and pcapng).  Only Ethernet captures make sense on an
@@ -22,28 +22,33 @@ struct replay {
 	uint64_t skipped, padded, truncated;
 };
 
-static pcap_t *open_file(const char *path, char *err, size_t errlen)
+static pcap_t *
+open_file(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
 	int dlt;
 
-	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
+	    ebuf);
 	if (!p) {
 		snprintf(err, errlen, "cannot read %s: %s", path, ebuf);
 		return NULL;
 	}
 	dlt = pcap_datalink(p);
 	if (dlt != DLT_EN10MB) {
-		snprintf(err, errlen, "%s: link type %s, only Ethernet (EN10MB) can be replayed",
-			 path, pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
+		snprintf(err, errlen,
+		    "%s: link type %s, only Ethernet (EN10MB) can be replayed", path,
+		    pcap_datalink_val_to_name(dlt) ?
+		    pcap_datalink_val_to_name(dlt) : "?");
 		pcap_close(p);
 		return NULL;
 	}
 	return p;
 }
 
-struct replay *replay_open(const char *path, unsigned loops, char *err, size_t errlen)
+struct replay *
+replay_open(const char *path, unsigned loops, char *err, size_t errlen)
 {
 	struct replay *r = calloc(1, sizeof(*r));
 
@@ -64,7 +69,8 @@ struct replay *replay_open(const char *path, unsigned loops, char *err, size_t e
 }
 
 /* Starts the next pass over the file; 0 when there is none. */
-static int rewind_file(struct replay *r, char *err, size_t errlen)
+static int
+rewind_file(struct replay *r, char *err, size_t errlen)
 {
 	if (!r->in_pass)
 		return 0;		/* an empty file would loop forever */
@@ -78,7 +84,8 @@ static int rewind_file(struct replay *r, char *err, size_t errlen)
 	return r->pcap ? 1 : -1;
 }
 
-int replay_next(struct replay *r, uint8_t *buf, size_t *len, char *err, size_t errlen)
+int
+replay_next(struct replay *r, uint8_t *buf, size_t *len, char *err, size_t errlen)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
@@ -116,7 +123,8 @@ int replay_next(struct replay *r, uint8_t *buf, size_t *len, char *err, size_t e
 	}
 }
 
-void replay_close(struct replay *r)
+void
+replay_close(struct replay *r)
 {
 	if (!r)
 		return;
@@ -126,17 +134,20 @@ void replay_close(struct replay *r)
 	free(r);
 }
 
-uint64_t replay_skipped(const struct replay *r)
+uint64_t
+replay_skipped(const struct replay *r)
 {
 	return r->skipped;
 }
 
-uint64_t replay_padded(const struct replay *r)
+uint64_t
+replay_padded(const struct replay *r)
 {
 	return r->padded;
 }
 
-uint64_t replay_truncated(const struct replay *r)
+uint64_t
+replay_truncated(const struct replay *r)
 {
 	return r->truncated;
 }

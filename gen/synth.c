@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Synthetic traffic: a weighted mix of frame kinds over a set of flows,
  * each frame carrying "DCAP" and a 32-bit sequence number (framegen.h).
@@ -25,18 +25,21 @@ const struct gen_kind_info gen_kinds[K_MAX] = {
 	[K_IPV4_TCP] = { "ipv4-tcp", "IPv4 TCP segment (PSH|ACK)" },
 	[K_IPV4_UDP] = { "ipv4-udp", "IPv4 UDP datagram" },
 	[K_IPV4_SCTP] = { "ipv4-sctp", "IPv4 SCTP common header (CRC32c)" },
-	[K_IPV4_ICMP] = { "ipv4-icmp", "ICMP echo request (client to server), reply (back)" },
+	[K_IPV4_ICMP] = { "ipv4-icmp",
+	    "ICMP echo request (client to server), reply (back)" },
 	[K_IPV6_TCP] = { "ipv6-tcp", "IPv6 TCP segment" },
 	[K_IPV6_UDP] = { "ipv6-udp", "IPv6 UDP datagram" },
 	[K_IPV6_SCTP] = { "ipv6-sctp", "IPv6 SCTP common header" },
 	[K_IPV6_ICMP] = { "ipv6-icmp", "ICMPv6 echo request and reply" },
 	[K_VLAN] = { "vlan", "802.1Q tag + IPv4/IPv6 TCP/UDP" },
 	[K_QINQ] = { "qinq", "802.1ad + 802.1Q tags + IPv4/IPv6 TCP/UDP" },
-	[K_IPV4_FRAG] = { "ipv4-frag", "IPv4 UDP fragment trains: first, [middle], last" },
+	[K_IPV4_FRAG] = { "ipv4-frag",
+	    "IPv4 UDP fragment trains: first, [middle], last" },
 	[K_IPV6_FRAG] = { "ipv6-frag", "IPv6 UDP fragment trains (fragment header)" },
 	[K_IPV4_OPT] = { "ipv4-opt", "IPv4 TCP/UDP with 4-40 bytes of options" },
 	[K_IPV6_EXT] = { "ipv6-ext", "IPv6 TCP/UDP behind 1-3 extension headers" },
-	[K_MALFORMED] = { "malformed", "damaged frames the parser classes MALFORMED/TRUNCATED" },
+	[K_MALFORMED] = { "malformed",
+	    "damaged frames the parser classes MALFORMED/TRUNCATED" },
 	[K_ARP] = { "arp", "ARP request and reply (not IP)" },
 };
 
@@ -72,7 +75,8 @@ static const struct {
 	[K_IPV6_SCTP] = { 6, 132 }, [K_IPV6_ICMP] = { 6, 58 },
 };
 
-static int add_weight(double *w, const char *name, size_t len, double weight)
+static int
+add_weight(double *w, const char *name, size_t len, double weight)
 {
 	size_t i;
 	int k;
@@ -83,13 +87,15 @@ static int add_weight(double *w, const char *name, size_t len, double weight)
 		return 0;
 	}
 	for (k = 0; k < K_MAX; k++) {
-		if (strlen(gen_kinds[k].name) == len && !strncmp(name, gen_kinds[k].name, len)) {
+		if (strlen(gen_kinds[k].name) == len &&
+		    !strncmp(name, gen_kinds[k].name, len)) {
 			w[k] += weight;
 			return 0;
 		}
 	}
 	for (i = 0; i < sizeof(mix_alias) / sizeof(mix_alias[0]); i++) {
-		if (strlen(mix_alias[i].name) == len && !strncmp(name, mix_alias[i].name, len)) {
+		if (strlen(mix_alias[i].name) == len &&
+		    !strncmp(name, mix_alias[i].name, len)) {
 			w[mix_alias[i].kinds[0]] += weight / 2;
 			w[mix_alias[i].kinds[1]] += weight / 2;
 			return 0;
@@ -98,7 +104,8 @@ static int add_weight(double *w, const char *name, size_t len, double weight)
 	return -1;
 }
 
-int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
+int
+synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
 {
 	const char *p = spec, *end, *eq;
 	double weight, total = 0;
@@ -117,14 +124,15 @@ int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
 			weight = strtod(eq + 1, &stop);
 			if (stop != end || eq + 1 + digits < end || eq + 1 == end ||
 			    !(weight >= 0) || weight > 1e9) {
-				snprintf(err, errlen, "bad weight in '%.*s': want a number >= 0",
-					 (int)(end - p), p);
+				snprintf(err, errlen,
+				    "bad weight in '%.*s': want a number >= 0",
+				    (int)(end - p), p);
 				return -1;
 			}
 		}
 		if (add_weight(w, p, (size_t)((eq ? eq : end) - p), weight)) {
 			snprintf(err, errlen, "unknown kind '%.*s' (see --help)",
-				 (int)((eq ? eq : end) - p), p);
+			    (int)((eq ? eq : end) - p), p);
 			return -1;
 		}
 		p = *end ? end + 1 : end;
@@ -133,13 +141,14 @@ int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
 		/* "all" and repeated kinds multiply and add weights. */
 		if (w[k] > 1e9) {
 			snprintf(err, errlen, "the mix '%s' gives %s a weight above 1e9",
-				 spec, gen_kinds[k].name);
+			    spec, gen_kinds[k].name);
 			return -1;
 		}
 		total += w[k];
 	}
 	if (total <= 0) {
-		snprintf(err, errlen, "the mix '%s' has no kind with a weight above 0", spec);
+		snprintf(err, errlen,
+		    "the mix '%s' has no kind with a weight above 0", spec);
 		return -1;
 	}
 	return 0;
@@ -147,7 +156,8 @@ int synth_parse_mix(const char *spec, double *w, char *err, size_t errlen)
 
 static const char *const ipid_names[] = { "random", "seq", "zero", "mostly-zero" };
 
-int synth_parse_ipid(const char *name)
+int
+synth_parse_ipid(const char *name)
 {
 	int i;
 
@@ -157,17 +167,20 @@ int synth_parse_ipid(const char *name)
 	return -1;
 }
 
-const char *synth_ipid_name(int ipid)
+const char *
+synth_ipid_name(int ipid)
 {
 	return ipid >= 0 && ipid < 4 ? ipid_names[ipid] : "?";
 }
 
-static int is_frag_kind(int k)
+static int
+is_frag_kind(int k)
 {
 	return k == K_IPV4_FRAG || k == K_IPV6_FRAG;
 }
 
-void synth_init(struct synth *s, const struct synth_cfg *cfg)
+void
+synth_init(struct synth *s, const struct synth_cfg *cfg)
 {
 	double sum = 0, acc = 0;
 	int k;
@@ -188,12 +201,14 @@ void synth_init(struct synth *s, const struct synth_cfg *cfg)
 	s->cum[K_MAX - 1] = 1.0;
 }
 
-static uint32_t rnd(struct synth *s, uint32_t n)
+static uint32_t
+rnd(struct synth *s, uint32_t n)
 {
 	return (uint32_t)(gen_rand(&s->rng) % n);
 }
 
-static int pick_kind(struct synth *s)
+static int
+pick_kind(struct synth *s)
 {
 	double x = (double)(gen_rand(&s->rng) >> 11) / 9007199254740992.0;
 	int k;
@@ -207,7 +222,8 @@ static int pick_kind(struct synth *s)
 	return k;
 }
 
-static uint32_t next_ipid(struct synth *s, int frag)
+static uint32_t
+next_ipid(struct synth *s, int frag)
 {
 	switch (s->cfg.ipid) {
 	case GEN_IPID_SEQ:
@@ -224,7 +240,8 @@ static uint32_t next_ipid(struct synth *s, int frag)
 }
 
 /* Addresses of flow @f: client and server, from 198.18.0.0/15 and 2001:db8::/32. */
-static void flow_addrs(uint64_t f, int ipver, uint8_t *cli, uint8_t *srv)
+static void
+flow_addrs(uint64_t f, int ipver, uint8_t *cli, uint8_t *srv)
 {
 	uint32_t idx = (uint32_t)(f % 65534) + 1;
 
@@ -246,7 +263,8 @@ static void flow_addrs(uint64_t f, int ipver, uint8_t *cli, uint8_t *srv)
 	dicap_put_be32(srv + 12, (uint32_t)f + 1);
 }
 
-static uint16_t server_port(uint8_t proto, uint64_t h)
+static uint16_t
+server_port(uint8_t proto, uint64_t h)
 {
 	static const uint16_t tcp_udp[] = { 80, 443, 53, 22, 123, 5060, 8080, 9899 };
 	static const uint16_t sctp[] = { 2905, 3868, 36412, 38412 };
@@ -257,8 +275,9 @@ static uint16_t server_port(uint8_t proto, uint64_t h)
 }
 
 /* The frame of unit @unit with @ipver/@proto, fields from its flow. */
-static void flow_spec(struct synth *s, struct dicap_frame_spec *sp, int ipver,
-		      uint8_t proto, uint64_t unit)
+static void
+flow_spec(struct synth *s, struct dicap_frame_spec *sp, int ipver,
+    uint8_t proto, uint64_t unit)
 {
 	uint64_t f = unit % s->cfg.flows;
 	int rev = (int)(unit / s->cfg.flows % 2);
@@ -287,7 +306,8 @@ static void flow_spec(struct synth *s, struct dicap_frame_spec *sp, int ipver,
 	sp->seq = s->seq;
 }
 
-static unsigned target_size(struct synth *s)
+static unsigned
+target_size(struct synth *s)
 {
 	if (s->cfg.size_max <= s->cfg.size_min)
 		return s->cfg.size_min;
@@ -295,20 +315,23 @@ static unsigned target_size(struct synth *s)
 }
 
 /* Payload length that makes the frame @size bytes, or as small as it gets. */
-static void fit(struct dicap_frame_spec *sp, unsigned size)
+static void
+fit(struct dicap_frame_spec *sp, unsigned size)
 {
 	size_t hdr = dicap_frame_hdr_len(sp) + 8;
 
 	sp->paylen = size > hdr ? (int)(size - hdr) : 0;
 }
 
-static int frame_fits(const struct dicap_frame_spec *sp, unsigned size)
+static int
+frame_fits(const struct dicap_frame_spec *sp, unsigned size)
 {
 	return dicap_frame_hdr_len(sp) + 8 <= size;
 }
 
-static size_t build(struct synth *s, const struct dicap_frame_spec *sp, uint8_t *buf,
-		    struct dicap_frame_layout *lo)
+static size_t
+build(struct synth *s, const struct dicap_frame_spec *sp, uint8_t *buf,
+    struct dicap_frame_layout *lo)
 {
 	size_t len = 0;
 
@@ -321,7 +344,8 @@ static size_t build(struct synth *s, const struct dicap_frame_spec *sp, uint8_t 
 	return len;
 }
 
-static void tcp_or_udp(struct synth *s, int *ipver, uint8_t *proto)
+static void
+tcp_or_udp(struct synth *s, int *ipver, uint8_t *proto)
 {
 	uint32_t r = rnd(s, 4);
 
@@ -329,7 +353,8 @@ static void tcp_or_udp(struct synth *s, int *ipver, uint8_t *proto)
 	*proto = r % 2 ? 17 : 6;
 }
 
-static size_t make_tagged(struct synth *s, uint8_t *buf, int ntags, uint64_t unit)
+static size_t
+make_tagged(struct synth *s, uint8_t *buf, int ntags, uint64_t unit)
 {
 	struct dicap_frame_spec sp;
 	struct dicap_frame_layout lo;
@@ -344,7 +369,8 @@ static size_t make_tagged(struct synth *s, uint8_t *buf, int ntags, uint64_t uni
 	return build(s, &sp, buf, &lo);
 }
 
-static size_t make_ipv4_opt(struct synth *s, uint8_t *buf, uint64_t unit)
+static size_t
+make_ipv4_opt(struct synth *s, uint8_t *buf, uint64_t unit)
 {
 	struct dicap_frame_spec sp;
 	struct dicap_frame_layout lo;
@@ -359,7 +385,8 @@ static size_t make_ipv4_opt(struct synth *s, uint8_t *buf, uint64_t unit)
 	return build(s, &sp, buf, &lo);
 }
 
-static size_t make_ipv6_ext(struct synth *s, uint8_t *buf, uint64_t unit)
+static size_t
+make_ipv6_ext(struct synth *s, uint8_t *buf, uint64_t unit)
 {
 	static const uint8_t later[] = { 60, 43 };
 	struct dicap_frame_spec sp;
@@ -383,7 +410,8 @@ static size_t make_ipv6_ext(struct synth *s, uint8_t *buf, uint64_t unit)
 	return build(s, &sp, buf, &lo);
 }
 
-static size_t make_plain(struct synth *s, uint8_t *buf, int kind, uint64_t unit)
+static size_t
+make_plain(struct synth *s, uint8_t *buf, int kind, uint64_t unit)
 {
 	struct dicap_frame_spec sp;
 	struct dicap_frame_layout lo;
@@ -394,14 +422,16 @@ static size_t make_plain(struct synth *s, uint8_t *buf, int kind, uint64_t unit)
 	return build(s, &sp, buf, &lo);
 }
 
-static void put_mac(uint8_t *mac, const uint8_t *ip4)
+static void
+put_mac(uint8_t *mac, const uint8_t *ip4)
 {
 	mac[0] = 0x02;
 	mac[1] = 0x00;
 	memcpy(mac + 2, ip4, 4);
 }
 
-static size_t make_arp(struct synth *s, uint8_t *buf, uint64_t unit)
+static size_t
+make_arp(struct synth *s, uint8_t *buf, uint64_t unit)
 {
 	struct dicap_frame_spec sp, ip;
 	struct dicap_frame_layout lo;
@@ -440,7 +470,8 @@ static size_t make_arp(struct synth *s, uint8_t *buf, uint64_t unit)
 
 /* ---- fragments ---- */
 
-static size_t frag_next(struct synth *s, uint8_t *buf)
+static size_t
+frag_next(struct synth *s, uint8_t *buf)
 {
 	struct synth_train *t = &s->train;
 	struct dicap_frame_spec sp;
@@ -452,7 +483,7 @@ static size_t frag_next(struct synth *s, uint8_t *buf)
 	sp.ip_id = t->ip_id;
 	sp.frag_csum = t->csum;
 	sp.frag = t->next_off == 0 ? DICAP_FRAG_FIRST :
-		  t->left == 1 ? DICAP_FRAG_LAST : DICAP_FRAG_MIDDLE;
+	    t->left == 1 ? DICAP_FRAG_LAST : DICAP_FRAG_MIDDLE;
 	sp.frag_off = t->next_off;
 	fit(&sp, target_size(s));
 	len = build(s, &sp, buf, &lo);
@@ -465,7 +496,8 @@ static size_t frag_next(struct synth *s, uint8_t *buf)
 	return len;
 }
 
-static void frag_start(struct synth *s, int kind, uint64_t unit)
+static void
+frag_start(struct synth *s, int kind, uint64_t unit)
 {
 	struct synth_train *t = &s->train;
 
@@ -485,22 +517,29 @@ enum {
 	MV_EXT_DEEP, MV_MAX,
 };
 
-static void malformed_spec(struct synth *s, struct dicap_frame_spec *sp, int v,
-			   uint64_t unit)
+static void
+malformed_spec(struct synth *s, struct dicap_frame_spec *sp, int v,
+    uint64_t unit)
 {
 	static const uint8_t v6ext[] = { 0, 60, 43, 60, 43, 60, 43 };
 	int ipver = rnd(s, 2) ? 4 : 6;
 	uint8_t proto = 17;
 
 	switch (v) {
-	case MV_IHL: case MV_TOTLEN_SHORT: case MV_TOTLEN_LONG: case MV_V4_VERSION:
+	case MV_IHL:
+	case MV_TOTLEN_SHORT:
+	case MV_TOTLEN_LONG:
+	case MV_V4_VERSION:
 		ipver = 4;
 		break;
-	case MV_V6_VERSION: case MV_V6_PLEN_LONG: case MV_EXT_DEEP:
+	case MV_V6_VERSION:
+	case MV_V6_PLEN_LONG:
+	case MV_EXT_DEEP:
 		ipver = 6;
 		break;
 	}
-	if (v == MV_IHL || v == MV_TOTLEN_LONG || v == MV_V6_PLEN_LONG || v == MV_TCP_DOFF)
+	if (v == MV_IHL || v == MV_TOTLEN_LONG || v == MV_V6_PLEN_LONG ||
+	    v == MV_TCP_DOFF)
 		proto = 6;
 	flow_spec(s, sp, ipver, proto, unit);
 	sp->ip_id = next_ipid(s, 0);
@@ -512,8 +551,9 @@ static void malformed_spec(struct synth *s, struct dicap_frame_spec *sp, int v,
 	}
 }
 
-static void malformed_damage(struct synth *s, uint8_t *buf, size_t *len,
-			     const struct dicap_frame_layout *lo, int v)
+static void
+malformed_damage(struct synth *s, uint8_t *buf, size_t *len,
+    const struct dicap_frame_layout *lo, int v)
 {
 	static const int kind[MV_MAX] = {
 		[MV_IHL] = DICAP_DMG_IHL, [MV_TOTLEN_SHORT] = DICAP_DMG_TOTLEN,
@@ -554,7 +594,8 @@ static void malformed_damage(struct synth *s, uint8_t *buf, size_t *len,
 	dicap_frame_damage(buf, len, GEN_SLOT, lo, kind[v], arg);
 }
 
-static size_t make_malformed(struct synth *s, uint8_t *buf, uint64_t unit)
+static size_t
+make_malformed(struct synth *s, uint8_t *buf, uint64_t unit)
 {
 	struct dicap_frame_spec sp;
 	struct dicap_frame_layout lo;
@@ -580,7 +621,8 @@ static size_t make_malformed(struct synth *s, uint8_t *buf, uint64_t unit)
 	return len;
 }
 
-size_t synth_next(struct synth *s, uint8_t *buf)
+size_t
+synth_next(struct synth *s, uint8_t *buf)
 {
 	uint64_t unit;
 	int kind;
@@ -622,13 +664,15 @@ size_t synth_next(struct synth *s, uint8_t *buf)
 	return len;
 }
 
-void synth_skip(struct synth *s, unsigned n)
+void
+synth_skip(struct synth *s, unsigned n)
 {
 	s->seq += n;
 	s->frames[s->last_kind] += n;
 }
 
-static unsigned hdr_min(int ipver, uint8_t proto, int ntags)
+static unsigned
+hdr_min(int ipver, uint8_t proto, int ntags)
 {
 	struct dicap_frame_spec sp;
 	size_t n;
@@ -641,7 +685,8 @@ static unsigned hdr_min(int ipver, uint8_t proto, int ntags)
 	return n < DICAP_FRAME_MIN_LEN ? DICAP_FRAME_MIN_LEN : (unsigned)n;
 }
 
-unsigned synth_kind_min(int kind)
+unsigned
+synth_kind_min(int kind)
 {
 	/* The largest of the kind's variants at their smallest. */
 	switch (kind) {

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Senders.  All use an AF_PACKET socket bound to the interface with
  * protocol 0, so it never receives anything, and by default
@@ -51,7 +51,8 @@ struct tx {
 
 static const char *const engine_names[] = { "af_packet", "tx_ring", "xdp-live" };
 
-int gen_engine_parse(const char *name)
+int
+gen_engine_parse(const char *name)
 {
 	int i;
 
@@ -61,12 +62,14 @@ int gen_engine_parse(const char *name)
 	return -1;
 }
 
-const char *gen_engine_name(int engine)
+const char *
+gen_engine_name(int engine)
 {
 	return engine >= 0 && engine < 3 ? engine_names[engine] : "?";
 }
 
-static int if_query(struct tx *t, char *err, size_t errlen)
+static int
+if_query(struct tx *t, char *err, size_t errlen)
 {
 	struct ifreq ifr;
 
@@ -74,35 +77,37 @@ static int if_query(struct tx *t, char *err, size_t errlen)
 	memcpy(ifr.ifr_name, t->ifname, sizeof(t->ifname));
 	if (ioctl(t->fd, SIOCGIFFLAGS, &ifr) < 0) {
 		snprintf(err, errlen, "%s: cannot read the interface flags: %s",
-			 t->ifname, strerror(errno));
+		    t->ifname, strerror(errno));
 		return -1;
 	}
 	t->ifflags = (unsigned)ifr.ifr_flags & 0xffff;
 	if (!(t->ifflags & IFF_UP)) {
 		snprintf(err, errlen, "interface %s is down (ip link set %s up)",
-			 t->ifname, t->ifname);
+		    t->ifname, t->ifname);
 		return -1;
 	}
 	if (ioctl(t->fd, SIOCGIFMTU, &ifr) < 0) {
-		snprintf(err, errlen, "%s: cannot read the MTU: %s", t->ifname, strerror(errno));
+		snprintf(err, errlen, "%s: cannot read the MTU: %s", t->ifname,
+		    strerror(errno));
 		return -1;
 	}
 	t->mtu = (unsigned)ifr.ifr_mtu;
 	if (ioctl(t->fd, SIOCGIFHWADDR, &ifr) < 0) {
 		snprintf(err, errlen, "%s: cannot read the link type: %s",
-			 t->ifname, strerror(errno));
+		    t->ifname, strerror(errno));
 		return -1;
 	}
 	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER &&
 	    ifr.ifr_hwaddr.sa_family != ARPHRD_LOOPBACK) {
 		snprintf(err, errlen, "%s is not an Ethernet interface (link type %u)",
-			 t->ifname, (unsigned)ifr.ifr_hwaddr.sa_family);
+		    t->ifname, (unsigned)ifr.ifr_hwaddr.sa_family);
 		return -1;
 	}
 	return 0;
 }
 
-static int open_socket(struct tx *t, int bypass, char *err, size_t errlen)
+static int
+open_socket(struct tx *t, int bypass, char *err, size_t errlen)
 {
 	struct sockaddr_ll sll;
 	int one = 1, sndbuf = SNDBUF_BYTES;
@@ -111,9 +116,10 @@ static int open_socket(struct tx *t, int bypass, char *err, size_t errlen)
 	if (t->fd < 0) {
 		if (errno == EPERM || errno == EACCES)
 			snprintf(err, errlen, "cannot open a packet socket: %s "
-				 "(dicap-gen needs root or CAP_NET_RAW)", strerror(errno));
+			    "(dicap-gen needs root or CAP_NET_RAW)", strerror(errno));
 		else
-			snprintf(err, errlen, "cannot open a packet socket: %s", strerror(errno));
+			snprintf(err, errlen, "cannot open a packet socket: %s",
+			    strerror(errno));
 		return -1;
 	}
 	if (if_query(t, err, errlen))
@@ -122,11 +128,14 @@ static int open_socket(struct tx *t, int bypass, char *err, size_t errlen)
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = t->ifindex;
 	if (bind(t->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		snprintf(err, errlen, "cannot bind to %s: %s", t->ifname, strerror(errno));
+		snprintf(err, errlen, "cannot bind to %s: %s", t->ifname,
+		    strerror(errno));
 		return -1;
 	}
-	if (bypass && setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0) {
-		snprintf(err, errlen, "PACKET_QDISC_BYPASS: %s (try --no-bypass)", strerror(errno));
+	if (bypass && setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+	    sizeof(one)) < 0) {
+		snprintf(err, errlen, "PACKET_QDISC_BYPASS: %s (try --no-bypass)",
+		    strerror(errno));
 		return -1;
 	}
 	if (setsockopt(t->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0)
@@ -134,7 +143,8 @@ static int open_socket(struct tx *t, int bypass, char *err, size_t errlen)
 	return 0;
 }
 
-static int ring_setup(struct tx *t, char *err, size_t errlen)
+static int
+ring_setup(struct tx *t, char *err, size_t errlen)
 {
 	struct tpacket_req req;
 	int version = TPACKET_V2;
@@ -164,8 +174,9 @@ static int ring_setup(struct tx *t, char *err, size_t errlen)
 	return 0;
 }
 
-struct tx *tx_open(const char *ifname, int engine, int bypass, unsigned batch,
-		   char *err, size_t errlen)
+struct tx *
+tx_open(const char *ifname, int engine, int bypass, unsigned batch,
+    char *err, size_t errlen)
 {
 	struct tx *t;
 
@@ -184,7 +195,8 @@ struct tx *tx_open(const char *ifname, int engine, int bypass, unsigned batch,
 	strcpy(t->ifname, ifname);
 	t->ifindex = (int)if_nametoindex(ifname);
 	if (!t->ifindex) {
-		snprintf(err, errlen, "no interface %s in this network namespace", ifname);
+		snprintf(err, errlen, "no interface %s in this network namespace",
+		    ifname);
 		goto fail;
 	}
 	if (open_socket(t, bypass, err, errlen))
@@ -200,23 +212,27 @@ fail:
 	return NULL;
 }
 
-unsigned tx_mtu(const struct tx *t)
+unsigned
+tx_mtu(const struct tx *t)
 {
 	return t->mtu;
 }
 
-int tx_has_carrier(const struct tx *t)
+int
+tx_has_carrier(const struct tx *t)
 {
 	return (t->ifflags & IFF_RUNNING) != 0;
 }
 
-static int fatal_errno(int e)
+static int
+fatal_errno(int e)
 {
 	return e == ENETDOWN || e == ENXIO || e == ENODEV || e == EBADF;
 }
 
-static int send_mmsg(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
-		     struct gen_stats *st, char *err, size_t errlen)
+static int
+send_mmsg(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
+    struct gen_stats *st, char *err, size_t errlen)
 {
 	unsigned i, off = 0;
 	uint64_t refused_since = 0;
@@ -243,7 +259,8 @@ static int send_mmsg(struct tx *t, const struct iovec *frames, unsigned n, uint8
 		if (errno == EINTR)
 			continue;
 		if (fatal_errno(errno)) {
-			snprintf(err, errlen, "sending on %s: %s", t->ifname, strerror(errno));
+			snprintf(err, errlen, "sending on %s: %s", t->ifname,
+			    strerror(errno));
 			return -1;
 		}
 		if (errno == ENOBUFS || errno == EAGAIN) {
@@ -268,13 +285,15 @@ static int send_mmsg(struct tx *t, const struct iovec *frames, unsigned n, uint8
 	return 0;
 }
 
-static volatile struct tpacket2_hdr *ring_frame(struct tx *t, unsigned i)
+static volatile struct tpacket2_hdr *
+ring_frame(struct tx *t, unsigned i)
 {
 	return (volatile struct tpacket2_hdr *)(t->ring + (size_t)i * t->frame_size);
 }
 
 /* Waits until slot @t->head may be written again. */
-static int ring_wait(struct tx *t, struct gen_stats *st, char *err, size_t errlen)
+static int
+ring_wait(struct tx *t, struct gen_stats *st, char *err, size_t errlen)
 {
 	volatile struct tpacket2_hdr *h = ring_frame(t, t->head);
 	struct pollfd pfd = { t->fd, POLLOUT, 0 };
@@ -289,11 +308,13 @@ static int ring_wait(struct tx *t, struct gen_stats *st, char *err, size_t errle
 			st->packets--;
 			st->bytes -= h->tp_len;
 			st->last_errno = EINVAL;
-			__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+			__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE,
+			    __ATOMIC_RELEASE);
 			return 0;
 		}
 		if (send(t->fd, NULL, 0, MSG_DONTWAIT) < 0 && fatal_errno(errno)) {
-			snprintf(err, errlen, "sending on %s: %s", t->ifname, strerror(errno));
+			snprintf(err, errlen, "sending on %s: %s", t->ifname,
+			    strerror(errno));
 			return -1;
 		}
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
@@ -303,8 +324,9 @@ static int ring_wait(struct tx *t, struct gen_stats *st, char *err, size_t errle
 	}
 }
 
-static int send_ring(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
-		     struct gen_stats *st, char *err, size_t errlen)
+static int
+send_ring(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
+    struct gen_stats *st, char *err, size_t errlen)
 {
 	size_t data_off = TPACKET_ALIGN(sizeof(struct tpacket2_hdr));
 	volatile struct tpacket2_hdr *h;
@@ -326,7 +348,8 @@ static int send_ring(struct tx *t, const struct iovec *frames, unsigned n, uint8
 		if (errno == EINTR)
 			continue;
 		if (fatal_errno(errno)) {
-			snprintf(err, errlen, "sending on %s: %s", t->ifname, strerror(errno));
+			snprintf(err, errlen, "sending on %s: %s", t->ifname,
+			    strerror(errno));
 			return -1;
 		}
 		/* The ring does not say which frame failed: count one, go on. */
@@ -341,8 +364,9 @@ static int send_ring(struct tx *t, const struct iovec *frames, unsigned n, uint8
 }
 
 /* xdp-live, frames that differ: one run each, nothing stamped. */
-static int send_live(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
-		     struct gen_stats *st, char *err, size_t errlen)
+static int
+send_live(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
+    struct gen_stats *st, char *err, size_t errlen)
 {
 	struct xdplive_tmpl none;
 	unsigned i;
@@ -351,7 +375,7 @@ static int send_live(struct tx *t, const struct iovec *frames, unsigned n, uint8
 	for (i = 0; i < n; i++) {
 		ok[i] = 0;
 		if (xdplive_send(t->xdp, frames[i].iov_base, frames[i].iov_len, &none, 1,
-				 err, errlen))
+		    err, errlen))
 			return -1;
 		ok[i] = 1;
 		st->packets++;
@@ -360,8 +384,9 @@ static int send_live(struct tx *t, const struct iovec *frames, unsigned n, uint8
 	return 0;
 }
 
-int tx_send_copies(struct tx *t, const struct iovec *frame, const struct xdplive_tmpl *tm,
-		   unsigned n, struct gen_stats *st, char *err, size_t errlen)
+int
+tx_send_copies(struct tx *t, const struct iovec *frame, const struct xdplive_tmpl *tm,
+    unsigned n, struct gen_stats *st, char *err, size_t errlen)
 {
 	if (xdplive_send(t->xdp, frame->iov_base, frame->iov_len, tm, n, err, errlen))
 		return -1;
@@ -370,8 +395,9 @@ int tx_send_copies(struct tx *t, const struct iovec *frame, const struct xdplive
 	return 0;
 }
 
-int tx_send(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
-	    struct gen_stats *st, char *err, size_t errlen)
+int
+tx_send(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
+    struct gen_stats *st, char *err, size_t errlen)
 {
 	switch (t->engine) {
 	case GEN_ENGINE_TX_RING:
@@ -382,7 +408,8 @@ int tx_send(struct tx *t, const struct iovec *frames, unsigned n, uint8_t *ok,
 	return send_mmsg(t, frames, n, ok, st, err, errlen);
 }
 
-void tx_close(struct tx *t)
+void
+tx_close(struct tx *t)
 {
 	if (!t)
 		return;

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: BSD-2-Clause
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The xdp-live engine (see xdplive.h).  dicap-gen does not link libbpf, and
  * the program is some 90 instructions, so it is assembled here and loaded
@@ -31,37 +31,43 @@ struct xdplive {
 	int ifindex;
 };
 
-static long sys_bpf(int cmd, union bpf_attr *attr)
+static long
+sys_bpf(int cmd, union bpf_attr *attr)
 {
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static uint16_t fold(uint32_t sum)
+static uint16_t
+fold(uint32_t sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
 }
 
-static uint16_t csum_with(uint32_t base, uint32_t add)
+static uint16_t
+csum_with(uint32_t base, uint32_t add)
 {
 	return (uint16_t)~fold(base + (add >> 16) + (add & 0xffff));
 }
 
-static uint32_t ones_minus(uint32_t sum, uint16_t v)
+static uint32_t
+ones_minus(uint32_t sum, uint16_t v)
 {
 	return sum + (uint16_t)~v;
 }
 
 /* The parse of @frame if copies of it may have their L4 fields changed. */
-static int plain_ip(const uint8_t *frame, size_t len, struct dicap_pkt *p)
+static int
+plain_ip(const uint8_t *frame, size_t len, struct dicap_pkt *p)
 {
 	dicap_parse(frame, frame + len, p);
 	return p->cls == DICAP_PKT_OK && !(p->flags & DICAP_PF_FRAG);
 }
 
-static void template_l4(const uint8_t *frame, const struct dicap_pkt *p, uint32_t nflows,
-			struct xdplive_tmpl *t)
+static void
+template_l4(const uint8_t *frame, const struct dicap_pkt *p, uint32_t nflows,
+    struct xdplive_tmpl *t)
 {
 	uint32_t sum;
 
@@ -94,8 +100,9 @@ static void template_l4(const uint8_t *frame, const struct dicap_pkt *p, uint32_
 	t->csum_base = fold(sum);
 }
 
-void xdplive_template(const uint8_t *frame, size_t len, uint32_t nflows, int vary_id,
-		      struct xdplive_tmpl *t)
+void
+xdplive_template(const uint8_t *frame, size_t len, uint32_t nflows, int vary_id,
+    struct xdplive_tmpl *t)
 {
 	struct dicap_pkt p;
 	const uint8_t *m;
@@ -114,12 +121,14 @@ void xdplive_template(const uint8_t *frame, size_t len, uint32_t nflows, int var
 	if (vary_id && p.l3 == DICAP_L3_IPV4) {
 		t->id_off = p.l3_off + 4u;
 		t->ipcsum_off = p.l3_off + 10u;
-		t->ipcsum_base = fold(ones_minus(ones_minus(0, dicap_get_be16(frame + t->ipcsum_off)),
-					      dicap_get_be16(frame + t->id_off)));
+		t->ipcsum_base = fold(ones_minus(
+		    ones_minus(0, dicap_get_be16(frame + t->ipcsum_off)),
+		    dicap_get_be16(frame + t->id_off)));
 	}
 }
 
-void xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uint32_t seq)
+void
+xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uint32_t seq)
 {
 	uint32_t sum;
 	uint16_t port, c;
@@ -139,14 +148,16 @@ void xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uin
 	}
 	if (t->id_off && t->ipcsum_off + 2 <= len) {
 		dicap_put_be16(frame + t->id_off, (uint16_t)seq);
-		dicap_put_be16(frame + t->ipcsum_off, csum_with(t->ipcsum_base, seq & 0xffff));
+		dicap_put_be16(frame + t->ipcsum_off,
+		    csum_with(t->ipcsum_base, seq & 0xffff));
 	}
 }
 
 /* ---- the program: a small assembler with forward labels ---- */
 
 #define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
+	    .off = (o), .imm = (i) })
 #define MOV_REG(d, s)		INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define MOV_IMM(d, i)		INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define ALU_IMM(op, d, i)	INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
@@ -163,7 +174,8 @@ void xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uin
 #define TO_BE(d, bits)		INSN(BPF_ALU | BPF_END | BPF_TO_BE, d, 0, 0, bits)
 #define CALL(f)			INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define EXIT()			INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
-#define FETCH_ADD_W(d, s, o)	INSN(BPF_STX | BPF_ATOMIC | BPF_W, d, s, o, BPF_ADD | BPF_FETCH)
+#define FETCH_ADD_W(d, s, o) \
+	INSN(BPF_STX | BPF_ATOMIC | BPF_W, d, s, o, BPF_ADD | BPF_FETCH)
 
 #define LABEL_BASE	0x7f00
 #define PROG_MAX	128
@@ -176,19 +188,22 @@ struct bpf_asm {
 	int label[L_MAX];
 };
 
-static void emit(struct bpf_asm *a, struct bpf_insn insn)
+static void
+emit(struct bpf_asm *a, struct bpf_insn insn)
 {
 	if (a->n < PROG_MAX)
 		a->insn[a->n] = insn;
 	a->n++;
 }
 
-static void label(struct bpf_asm *a, int l)
+static void
+label(struct bpf_asm *a, int l)
 {
 	a->label[l] = a->n;
 }
 
-static void resolve(struct bpf_asm *a)
+static void
+resolve(struct bpf_asm *a)
 {
 	int i, l;
 
@@ -204,7 +219,8 @@ static void resolve(struct bpf_asm *a)
  * @bytes readable; to L_TX if the offset is 0 or the frame too short.
  * Registers: r2 data, r3 data_end, r7 map value, r4/r0 scratch.
  */
-static void field_ptr(struct bpf_asm *a, int field, int bytes, int if_zero)
+static void
+field_ptr(struct bpf_asm *a, int field, int bytes, int if_zero)
 {
 	emit(a, LDX_W(4, 7, field));
 	emit(a, JEQ_IMM(4, 0, if_zero));
@@ -217,7 +233,8 @@ static void field_ptr(struct bpf_asm *a, int field, int bytes, int if_zero)
 }
 
 /* r1 = ~fold(r1), 16 bits; r0 scratch. */
-static void emit_fold_not(struct bpf_asm *a)
+static void
+emit_fold_not(struct bpf_asm *a)
 {
 	int i;
 
@@ -233,7 +250,8 @@ static void emit_fold_not(struct bpf_asm *a)
 #define OFF(f)	((int)offsetof(struct xdplive_tmpl, f))
 
 /* Number, port, L4 checksum; r8 = the number, r1 = the L4 sum. */
-static void emit_l4(struct bpf_asm *a)
+static void
+emit_l4(struct bpf_asm *a)
 {
 	field_ptr(a, OFF(seq_off), 4, L_TX);
 	emit(a, MOV_REG(9, 8));
@@ -268,7 +286,8 @@ static void emit_l4(struct bpf_asm *a)
 }
 
 /* bpf_xdp_store_bytes(ctx, 0, value->head, value->head_len). */
-static void emit_head(struct bpf_asm *a)
+static void
+emit_head(struct bpf_asm *a)
 {
 	emit(a, LDX_W(4, 7, OFF(head_len)));
 	emit(a, JLT_IMM(4, 1, L_NO_HEAD));
@@ -282,7 +301,8 @@ static void emit_head(struct bpf_asm *a)
 }
 
 /* IPv4 ID and header checksum. */
-static void emit_ipid(struct bpf_asm *a)
+static void
+emit_ipid(struct bpf_asm *a)
 {
 	field_ptr(a, OFF(id_off), 2, L_TX);
 	emit(a, MOV_REG(9, 8));
@@ -298,7 +318,8 @@ static void emit_ipid(struct bpf_asm *a)
 	emit(a, STX_H(5, 1, 0));
 }
 
-static int load_insns(const struct bpf_insn *insn, int n, char *log, size_t loglen)
+static int
+load_insns(const struct bpf_insn *insn, int n, char *log, size_t loglen)
 {
 	union bpf_attr attr;
 
@@ -315,9 +336,10 @@ static int load_insns(const struct bpf_insn *insn, int n, char *log, size_t logl
 	return (int)sys_bpf(BPF_PROG_LOAD, &attr);
 }
 
-static int load_prog(int map_fd, char *log, size_t loglen)
+static int
+load_prog(int map_fd, char *log, size_t loglen)
 {
-	static struct bpf_asm a;
+	struct bpf_asm a;
 
 	memset(&a, 0, sizeof(a));
 	emit(&a, MOV_REG(6, 1));
@@ -352,8 +374,9 @@ static int load_prog(int map_fd, char *log, size_t loglen)
 }
 
 /* BPF_PROG_RUN of @prog_fd over @repeat live copies of @frame, in from @ifindex. */
-static int run_live(int prog_fd, int ifindex, const uint8_t *frame, size_t len,
-		    unsigned repeat)
+static int
+run_live(int prog_fd, int ifindex, const uint8_t *frame, size_t len,
+    unsigned repeat)
 {
 	struct xdp_md ctx;
 	union bpf_attr attr;
@@ -375,7 +398,8 @@ static int run_live(int prog_fd, int ifindex, const uint8_t *frame, size_t len,
 	return 0;
 }
 
-static const char *errno_name(int e)
+static const char *
+errno_name(int e)
 {
 	const char *name = strerrorname_np(e);
 
@@ -388,7 +412,8 @@ static const char *errno_name(int e)
  * EPERM, to root too; kernels before 5.18 EINVAL).  Asks with a one-frame
  * live run of a program that drops the frame, so nothing is sent.
  */
-static int probe_live(int ifindex, char *err, size_t errlen)
+static int
+probe_live(int ifindex, char *err, size_t errlen)
 {
 	static const uint8_t frame[DICAP_FRAME_MIN_LEN];
 	const struct bpf_insn drop[] = { MOV_IMM(0, XDP_DROP), EXIT() };
@@ -396,8 +421,9 @@ static int probe_live(int ifindex, char *err, size_t errlen)
 
 	fd = load_insns(drop, 2, NULL, 0);
 	if (fd < 0) {
-		snprintf(err, errlen, "xdp-live: the kernel refused the probe program: %s",
-			 strerror(errno));
+		snprintf(err, errlen,
+		    "xdp-live: the kernel refused the probe program: %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (run_live(fd, ifindex, frame, sizeof(frame), 1) == 0) {
@@ -406,13 +432,15 @@ static int probe_live(int ifindex, char *err, size_t errlen)
 	}
 	e = errno;
 	close(fd);
-	snprintf(err, errlen, "xdp-live: this kernel refuses BPF_PROG_RUN with live frames "
-		 "(%s%s); use --engine af_packet", errno_name(e),
-		 e == EINVAL ? ": live frames need Linux 5.18 or later" : "");
+	snprintf(err, errlen,
+	    "xdp-live: this kernel refuses BPF_PROG_RUN with live frames "
+	    "(%s%s); use --engine af_packet", errno_name(e),
+	    e == EINVAL ? ": live frames need Linux 5.18 or later" : "");
 	return -1;
 }
 
-struct xdplive *xdplive_open(int ifindex, char *err, size_t errlen)
+struct xdplive *
+xdplive_open(int ifindex, char *err, size_t errlen)
 {
 	static char log[16384];
 	struct xdplive *x = calloc(1, sizeof(*x));
@@ -431,14 +459,16 @@ struct xdplive *xdplive_open(int ifindex, char *err, size_t errlen)
 	attr.max_entries = 1;
 	x->map_fd = (int)sys_bpf(BPF_MAP_CREATE, &attr);
 	if (x->map_fd < 0) {
-		snprintf(err, errlen, "xdp-live: cannot create a BPF map: %s", strerror(errno));
+		snprintf(err, errlen, "xdp-live: cannot create a BPF map: %s",
+		    strerror(errno));
 		goto fail;
 	}
 	log[0] = 0;
 	x->prog_fd = load_prog(x->map_fd, log, sizeof(log));
 	if (x->prog_fd < 0) {
-		snprintf(err, errlen, "xdp-live: the kernel refused the program: %s%s%.300s",
-			 strerror(errno), log[0] ? "\n" : "", log);
+		snprintf(err, errlen,
+		    "xdp-live: the kernel refused the program: %s%s%.300s",
+		    strerror(errno), log[0] ? "\n" : "", log);
 		goto fail;
 	}
 	if (probe_live(ifindex, err, errlen))
@@ -449,8 +479,9 @@ fail:
 	return NULL;
 }
 
-int xdplive_send(struct xdplive *x, const uint8_t *frame, size_t len,
-		 const struct xdplive_tmpl *t, unsigned repeat, char *err, size_t errlen)
+int
+xdplive_send(struct xdplive *x, const uint8_t *frame, size_t len,
+    const struct xdplive_tmpl *t, unsigned repeat, char *err, size_t errlen)
 {
 	union bpf_attr attr;
 	uint32_t key = 0;
@@ -467,13 +498,14 @@ int xdplive_send(struct xdplive *x, const uint8_t *frame, size_t len,
 	if (run_live(x->prog_fd, x->ifindex, frame, len, repeat)) {
 		e = errno;
 		snprintf(err, errlen, "xdp-live: BPF_PROG_RUN: %s%s", strerror(e),
-			 e == EINVAL ? " (a live frame may be at most about 3 KB)" : "");
+		    e == EINVAL ? " (a live frame may be at most about 3 KB)" : "");
 		return -1;
 	}
 	return 0;
 }
 
-void xdplive_close(struct xdplive *x)
+void
+xdplive_close(struct xdplive *x)
 {
 	if (!x)
 		return;

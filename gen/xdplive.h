@@ -45,10 +45,11 @@ struct xdplive_tmpl {
 struct xdplive;
 
 /* The fields of @frame copies may vary in: @nflows source ports, the ID if @vary_id. */
-void xdplive_template(const uint8_t *frame, size_t len, uint32_t nflows, int vary_id,
-		      struct xdplive_tmpl *t);
+void	xdplive_template(const uint8_t *frame, size_t len, uint32_t nflows, int vary_id,
+	    struct xdplive_tmpl *t);
 /* Writes @seq into @frame (a copy of the template) as the program does. */
-void xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uint32_t seq);
+void	xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t,
+	    uint32_t seq);
 
 /*
  * Loads the program and asks the kernel whether it runs live frames in from
@@ -57,8 +58,8 @@ void xdplive_stamp(uint8_t *frame, size_t len, const struct xdplive_tmpl *t, uin
  */
 struct xdplive *xdplive_open(int ifindex, char *err, size_t errlen);
 /* Sends @repeat copies of @frame numbered from t->seq. */
-int xdplive_send(struct xdplive *x, const uint8_t *frame, size_t len,
-		 const struct xdplive_tmpl *t, unsigned repeat, char *err, size_t errlen);
-void xdplive_close(struct xdplive *x);
+int	xdplive_send(struct xdplive *x, const uint8_t *frame, size_t len,
+	    const struct xdplive_tmpl *t, unsigned repeat, char *err, size_t errlen);
+void	xdplive_close(struct xdplive *x);
 
 #endif /* DICAP_GEN_XDPLIVE_H */

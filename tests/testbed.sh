@@ -53,7 +53,8 @@ TB_REPO=${TB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 . "$TB_REPO/tests/lib/wait.sh"
 . "$TB_REPO/tests/lib/procs.sh"
 . "$TB_REPO/tests/lib/rundir.sh"
-DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}
+DICAP_BIN=${DICAP_BIN:-$TB_REPO/build/plain/bin}	# the programs
+DICAP_TOOLS=${DICAP_TOOLS:-$TB_REPO/build/plain/tests/bin}	# tests/tools/
 
 # Protocol timers: shorter than the defaults to keep runs short, long
 # enough that a loaded 2-core machine does not miss heartbeats.
@@ -135,9 +136,10 @@ tb_init() {
 
 	TB_WHY=
 	[ "$(id -u)" = 0 ] || { TB_WHY="needs root (network namespaces)"; return 2; }
-	# configure installs these: missing, the run fails rather than skips
-	for p in ip tc jq perl taskset tcpdump ethtool "${CC:-cc}"; do
-		command -v "$p" >/dev/null || { TB_WHY="$p not installed (./configure --install-deps)"; return 1; }
+	# configure --install-deps installs these (tests/check-tools.sh):
+	# missing, the run fails rather than skips
+	for p in ip tc ss jq perl taskset tcpdump ethtool sysctl "${CC:-cc}"; do
+		command -v "$p" >/dev/null || { TB_WHY="$p not installed (tests/check-tools.sh demo)"; return 1; }
 	done
 	for p in dicap-coord dicapd dicapctl; do
 		[ -x "$DICAP_BIN/$p" ] || { TB_WHY="$DICAP_BIN/$p not built (make programs)"; return 2; }
@@ -933,7 +935,7 @@ tb_mirror_verify() {
 # endpoint of FLOWKEY, 1 if it is the second.  TS: the record's time, ns.
 # tb_pcapinfo FILE [HASHBYTES]
 tb_pcapinfo() {
-	"$DICAP_BIN/dicap-pcapinfo" "$1" "${2:-0}"
+	"$DICAP_TOOLS/dicap-pcapinfo" "$1" "${2:-0}"
 }
 
 # tb_bucket_col MODE: the column of B_IPID, B_PACKET, B_FLOW or B_HOST in

@@ -15,9 +15,10 @@ ANA_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ANA_REPO/tests/lib/ports.sh"
 . "$ANA_REPO/tests/lib/rundir.sh"
 
-DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}
+DICAP_BIN=${DICAP_BIN:-$ANA_REPO/build/plain/bin}	# the programs
+DICAP_TOOLS=${DICAP_TOOLS:-$ANA_REPO/build/plain/tests/bin}	# tests/tools/
 ANALYZER=$DICAP_BIN/dicap-analyzer
-BATCHSEND=$DICAP_BIN/dicap-batchsend
+BATCHSEND=$DICAP_TOOLS/dicap-batchsend
 
 declare -a ANA_PIDS=()
 declare -A PID=()
@@ -46,7 +47,7 @@ ana_init() {
 	local t
 
 	[ -x "$ANALYZER" ] || skip_all "$ANALYZER not built (make programs)"
-	[ -x "$BATCHSEND" ] || skip_all "$BATCHSEND not built (make programs)"
+	[ -x "$BATCHSEND" ] || skip_all "$BATCHSEND not built (make tests)"
 	for t in jq ss "$@"; do
 		command -v "$t" >/dev/null || skip_all "$t is not installed"
 	done

@@ -20,11 +20,12 @@ E2E_REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$E2E_REPO/tests/lib/procs.sh"
 . "$E2E_REPO/tests/lib/rundir.sh"
 
-DICAP_BIN=${DICAP_BIN:-$E2E_REPO/build/plain/bin}
+DICAP_BIN=${DICAP_BIN:-$E2E_REPO/build/plain/bin}	# the programs
+DICAP_TOOLS=${DICAP_TOOLS:-$E2E_REPO/build/plain/tests/bin}	# tests/tools/
 COORD_BIN=$DICAP_BIN/dicap-coord
 DICAPD_BIN=$DICAP_BIN/dicapd
 DICAPCTL_BIN=$DICAP_BIN/dicapctl
-NODESIM_BIN=$DICAP_BIN/dicap-nodesim
+NODESIM_BIN=$DICAP_TOOLS/dicap-nodesim
 
 # Protocol timers used by the tests: shorter than the defaults to keep the
 # suite quick, long enough that a busy machine does not miss heartbeats.
@@ -59,13 +60,17 @@ e2e_cleanup() {
 	exit $rc
 }
 
-# e2e_init [PROGRAM...]: skip unless the programs are built; make the
-# temporary directory, the cluster key and the port range.
+# e2e_init [TOOL...]: skip unless the programs and the test TOOLs
+# (tests/tools/, in DICAP_TOOLS) are built; make the temporary directory,
+# the cluster key and the port range.
 e2e_init() {
 	local p
 
-	for p in dicap-coord dicapd dicapctl "$@"; do
+	for p in dicap-coord dicapd dicapctl; do
 		[ -x "$DICAP_BIN/$p" ] || skip_all "$DICAP_BIN/$p not built (make programs)"
+	done
+	for p in "$@"; do
+		[ -x "$DICAP_TOOLS/$p" ] || skip_all "$DICAP_TOOLS/$p not built (make tests)"
 	done
 	command -v jq >/dev/null || skip_all "jq not installed"
 	command -v ss >/dev/null || skip_all "ss (iproute2) not installed"

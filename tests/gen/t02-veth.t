@@ -72,7 +72,9 @@ gen_a() {	# gen_a NAME ARGS...: dicap-gen in namespace A; RC, $DIR/NAME.{out,err
 
 capture_start() {	# capture_start FILE: tcpdump on g1 in B until capture_stop
 	: >"$DIR/tcpdump.err"
-	ip netns exec "$B" tcpdump -i g1 -n -s 0 -B 65536 --immediate-mode -w "$1" \
+	# -U: each frame reaches the file as it is read, so capture_stop can
+	# wait for the frames instead of guessing how long tcpdump needs.
+	ip netns exec "$B" tcpdump -i g1 -n -s 0 -B 65536 --immediate-mode -U -w "$1" \
 		2>"$DIR/tcpdump.err" &
 	CAP_PID=$!
 	CAP_FILE=$1
@@ -84,10 +86,10 @@ capture_start() {	# capture_start FILE: tcpdump on g1 in B until capture_stop
 	return 1
 }
 
-capture_stop() {	# capture_stop N: wait for N frames (5 s at most), then stop
+capture_stop() {	# capture_stop N: wait for N frames (15 s at most), then stop
 	local i got
 
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		got=$(tcpdump -n -r "$CAP_FILE" 2>/dev/null | wc -l)
 		[ "$got" -ge "$1" ] && break
 		sleep 0.1

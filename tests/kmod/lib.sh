@@ -13,7 +13,8 @@
 #                   patched virtio_net.ko and e1000e.ko, the guest tool
 #                   (static) and the host tools, in $KMOD_OUT
 #   kmod_initrd     busybox initramfs: modules, guest tests (/tests), and
-#                   build/plain/bin's daemons with their shared libraries
+#                   the daemons (DICAP_BIN) and dicap-nodesim (DICAP_TOOLS)
+#                   with their shared libraries
 #   kmod_prepare    the three above, each only when its inputs changed
 #   kmod_fetch_newer, kmod_build_newer   headers and dicap.ko for the
 #                   newest Debian 12 6.12 kernel: a build check, not booted
@@ -25,7 +26,8 @@
 #   kmod_wait       wait for qemu to end (its own timeout bounds it)
 #   kmod_cleanup    kill the qemu this shell started (trap it on EXIT)
 #
-# Environment: DICAP_KMOD_OUT (default build/kmod), DICAP_KMOD_PORT
+# Environment: DICAP_BIN (default build/plain/bin), DICAP_TOOLS (default
+# build/plain/tests/bin), DICAP_KMOD_OUT (default build/kmod), DICAP_KMOD_PORT
 # (default 47110: qemu sends the guest's frames to this UDP port and
 # listens on the next one), DICAP_KMOD_TIMEOUT (seconds per boot, 300).
 # Two people (or two test runs) boot side by side with different values.
@@ -40,8 +42,22 @@ KMOD_GUEST_PORT=$((KMOD_PORT + 1))
 KMOD_TIMEOUT=${DICAP_KMOD_TIMEOUT:-300}
 KMOD_QEMU=
 KMOD_LOG=
-# Binaries of build/plain copied into the guest when they exist.
-KMOD_DAEMONS="dicapd dicap-coord dicap-analyzer dicapctl dicap-nodesim"
+# Programs (KMOD_BIN) and test tools (KMOD_TOOLS) copied into the guest
+# when they are built: kmod_guest_elfs lists those.
+KMOD_BIN=${DICAP_BIN:-$KMOD_REPO/build/plain/bin}
+KMOD_TOOLS=${DICAP_TOOLS:-$KMOD_REPO/build/plain/tests/bin}
+KMOD_DAEMONS="dicapd dicap-coord dicap-analyzer dicapctl"
+KMOD_GUEST_TOOLS="dicap-nodesim"
+
+kmod_guest_elfs() {
+	local d
+	for d in $KMOD_DAEMONS; do
+		if [ -x "$KMOD_BIN/$d" ]; then echo "$KMOD_BIN/$d"; fi
+	done
+	for d in $KMOD_GUEST_TOOLS; do
+		if [ -x "$KMOD_TOOLS/$d" ]; then echo "$KMOD_TOOLS/$d"; fi
+	done
+}
 
 kmod_kver() {
 	apt-cache depends linux-image-amd64 2>/dev/null |
@@ -168,7 +184,8 @@ kmod_fetch_newer() (
 	kver=$(cat "kver-$KMOD_NEWER" 2>/dev/null || true)
 	[ -n "$kver" ] || kver=$(kmod_kver_newer)
 	if [ -z "$kver" ]; then
-		echo "kmod_fetch_newer: no linux-headers-$KMOD_NEWER ABI found (apt-get update?)" >&2
+		echo "kmod_fetch_newer: no linux-headers-$KMOD_NEWER ABI found (apt-get update?" \
+		    "Debian 12 carries $KMOD_NEWER in bookworm-security: is it in apt's sources?)" >&2
 		exit 1
 	fi
 	abi=${kver%-amd64}
@@ -230,7 +247,7 @@ kmod_copy_elf() {
 
 kmod_initrd() (
 	set -e
-	local kver r k m d daemons=
+	local kver r k m daemons
 	kver=$(cat "$KMOD_CACHE/kver")
 	r=$KMOD_OUT/initramfs
 	rm -rf "$r"
@@ -257,9 +274,7 @@ kmod_initrd() (
 	echo "dicap_hook e1000e dicap" > "$r/modules/order.e1000e"
 	echo "e1000e_stock dicap_hook dicap" > "$r/modules/order.e1000e_stock"
 	cp "$KMOD_OUT/dicap-kctl" "$r/bin/"
-	for d in $KMOD_DAEMONS; do
-		[ -x "$KMOD_REPO/build/plain/bin/$d" ] && daemons="$daemons $KMOD_REPO/build/plain/bin/$d"
-	done
+	daemons=$(kmod_guest_elfs)
 	[ -z "$daemons" ] || kmod_copy_elf "$r" $daemons
 	cp "$KMOD_REPO/tests/kmod/guest/init" "$r/init"
 	chmod +x "$r/init"
@@ -293,11 +308,8 @@ kmod_prepare() {
 			kmod_build
 			touch "$KMOD_OUT/.built"
 		fi
-		local daemons=
-		for d in $KMOD_DAEMONS; do
-			[ ! -f "$KMOD_REPO/build/plain/bin/$d" ] ||
-			    daemons="$daemons $KMOD_REPO/build/plain/bin/$d"
-		done
+		local daemons
+		daemons=$(kmod_guest_elfs)
 		if kmod_newer "$KMOD_OUT/.initrd" "$KMOD_OUT/.built" "$KMOD_REPO/tests/kmod/guest" \
 		    $daemons; then
 			kmod_initrd

@@ -27,8 +27,11 @@ export DICAP_KMOD_PORT=${DICAP_KMOD_PORT:-47210}
 . "$REPO/tests/kmod/lib.sh"
 NIC=${DICAP_T50_NIC:-virtio}	# or e1000e: the patched driver under test
 
-for p in dicapd dicap-coord dicap-analyzer dicapctl dicap-nodesim; do
-	[ -x "$REPO/build/plain/bin/$p" ] || skip_all "build/plain/bin/$p not built (make)"
+for p in $KMOD_DAEMONS; do
+	[ -x "$KMOD_BIN/$p" ] || skip_all "$KMOD_BIN/$p not built (make)"
+done
+for p in $KMOD_GUEST_TOOLS; do
+	[ -x "$KMOD_TOOLS/$p" ] || skip_all "$KMOD_TOOLS/$p not built (make)"
 done
 command -v python3 >/dev/null || skip_all "python3 is not installed"
 mkdir -p "$KMOD_OUT"

@@ -26,10 +26,13 @@ for i in 2 3; do
 	pd_tcpdump_start "td.$i" "$i" "$d/td$i.pcap" || up=0
 done
 # tshark -w writes pcapng through dumpcap; tcpdump turns it into pcap below.
+# tshark prints "Capturing on 'dicap:eth0'" before it even starts dumpcap;
+# "Capture started." comes once dumpcap has opened the device (pcap
+# activated) and created its file: only from then on does it see frames.
 pd_spawn ts.all 1 tshark -n -i dicap:eth0 -w "$d/ts-all.pcapng"
 pd_spawn ts.udp 1 tshark -n -i dicap:eth0 -f udp -w "$d/ts-udp.pcapng"
 for t in ts.all ts.udp; do
-	pd_wait_log "$t" "Capturing on 'dicap:eth0'" 20000 ||
+	pd_wait_log "$t" 'Capture started\.' 20000 ||
 		{ up=0; diag "$t: $(tail -n 3 "${TB_LOG[$t]}")"; }
 done
 ok $up "on node1 tcpdump and two tshark capture dicap:eth0 at once; tcpdump on nodes 2 and 3"

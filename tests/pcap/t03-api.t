@@ -8,7 +8,7 @@
 # traffic flows.  Every frame it was handed is node1's.
 . "$(dirname "$0")/lib.sh"
 
-CHECK=$DICAP_BIN/pcap-dicap-check
+CHECK=$DICAP_TOOLS/pcap-dicap-check
 
 pd_init
 [ -x "$CHECK" ] || skip_all "$CHECK not built"

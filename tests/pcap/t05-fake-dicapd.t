@@ -12,7 +12,8 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 
 DICAP_BIN=${DICAP_BIN:-$REPO/build/plain/bin}
-CHECK=$DICAP_BIN/pcap-dicap-check
+DICAP_TOOLS=${DICAP_TOOLS:-$REPO/build/plain/tests/bin}
+CHECK=$DICAP_TOOLS/pcap-dicap-check
 ROUNDS=${PD_FUZZ_ROUNDS:-300}
 
 command -v tcpdump >/dev/null || skip_all "tcpdump not installed"

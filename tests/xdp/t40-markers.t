@@ -45,6 +45,44 @@ forged_frames() {
 	' "$1" "$FORGED_EACH" "$LOOKALIKES"
 }
 
+# What the check compares, per node: agent epoch, program epoch, markers
+# accepted and rejected, slot switches, C.
+RR_STATE='"\(.epoch) \(.datapath.program_epoch) \(.datapath.counters.markers_ok) \(.datapath.counters.markers_bad) \(.datapath.counters.slot_switches) \(.datapath.rr_counter)"'
+
+# rr_pass_repeats: read RR_STATE of nodes 1-3 into RR_PASS; true if it is
+# the same as the pass before (RR_PREV).  The coordinator's resync markers
+# go on all the time (one every --marker-interval), and each one changes
+# markers_ok and C on every node at the same frame; three status reads one
+# after another are no snapshot, as a marker may come between two of them.
+# Two identical passes are: no node's counters moved between its two reads,
+# and these intervals all overlap, so every line holds at one instant.
+rr_pass_repeats() {
+	local i line
+
+	RR_PASS=
+	for i in 1 2 3; do
+		line=$(tb_node_status "$i" "$RR_STATE") || return 1
+		RR_PASS+="$line"$'\n'
+	done
+	[ "$RR_PASS" = "$RR_PREV" ] && return 0
+	RR_PREV=$RR_PASS
+	return 1
+}
+
+# rr_snapshot FILE: RR_STATE of nodes 1-3 at one instant, a line each, to
+# FILE.  Fails (FILE empty) if the counters did not hold still for two
+# passes in 10 s.
+rr_snapshot() {
+	RR_PREV=
+	if tb_wait_until rr_pass_repeats 10000; then
+		printf '%s' "$RR_PASS" >"$1"
+	else
+		: >"$1"
+		diag "no two passes over the nodes' status alike in 10 s; the last: $(printf '%s' "$RR_PASS" | tr '\n' ' ')"
+		return 1
+	fi
+}
+
 round() {
 	local m=$1 d=$TB_DIR/$1 up=1 i epoch line before after forged=$((3 * FORGED_EACH))
 
@@ -58,10 +96,7 @@ round() {
 	tb_wait_until "tb_members_are 3 1 2 3 && tb_dp_ready 1 2 3" 15000 || { up=0; diag "$TB_WHY"; }
 	ok $up "$m: 3 nodes capture in round-robin mode"
 	epoch=$(tb_node_status 1 .epoch)
-	for i in 1 2 3; do
-		tb_node_status "$i" '"\(.epoch) \(.datapath.program_epoch) \(.datapath.counters.markers_ok) \(.datapath.counters.markers_bad) \(.datapath.counters.slot_switches) \(.datapath.rr_counter)"' \
-			>"$d/before$i.txt"
-	done
+	rr_snapshot "$d/before.txt"
 
 	forged_frames "$epoch" >"$d/forged.hex"
 	tb_gen_start --count "$COUNT" --rate "$RATE" --mix all --size 60-"$SNAPLEN" --flows 500 --seed 3 -w "$d/sent.pcap"
@@ -75,19 +110,24 @@ round() {
 	# go on meanwhile: they are accepted, the same ones on every node, and
 	# each restarts C; so the nodes must agree on C and on the number of
 	# markers accepted, and have rejected exactly the forged ones.
-	local nodes_ok=1 first= accepted
+	local nodes_ok=1 first= accepted snap=1
+	if ! rr_snapshot "$d/after.txt" || ! [ -s "$d/before.txt" ]; then
+		snap=0
+		nodes_ok=0
+	fi
 	for i in 1 2 3; do
-		set -- $(cat "$d/before$i.txt")
+		tb_node_status "$i" >"$d/node$i.json"
+		[ "$snap" = 1 ] || continue
+		set -- $(sed -n "${i}p" "$d/before.txt")
 		before="$1 $2 $4 $5"
 		accepted=$3
-		set -- $(tb_node_status "$i" '"\(.epoch) \(.datapath.program_epoch) \(.datapath.counters.markers_ok) \(.datapath.counters.markers_bad) \(.datapath.counters.slot_switches) \(.datapath.rr_counter)"')
+		set -- $(sed -n "${i}p" "$d/after.txt")
 		after="$1 $2 $(($4 - forged)) $5"
 		line="accepted $(($3 - accepted)), C $6"
 		[ "$after" = "$before" ] ||
 			{ nodes_ok=0; diag "node$i: epoch, program epoch, rejected - $forged, switches: before '$before', after '$after'"; }
 		[ -z "$first" ] && first=$line
 		[ "$line" = "$first" ] || { nodes_ok=0; diag "node$i: $line; node1: $first"; }
-		tb_node_status "$i" >"$d/node$i.json"
 	done
 	REAL_MARKERS=${first#accepted }
 	REAL_MARKERS=${REAL_MARKERS%%,*}
