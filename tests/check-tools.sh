@@ -54,7 +54,7 @@ e2e,bench			cmp		diffutils	comparing captures
 e2e,kmod			timeout		coreutils	bounded runs, qemu's time limit
 kmod				qemu-system-x86_64 qemu-system-x86 Debian's 6.1 kernel booted under TCG
 kmod				@busybox-static	busybox-static	the guest's initramfs (a static /bin/busybox)
-kmod				python3		python3		the kernel-module checks (tests/kmod/*.py)
+e2e,bench,kmod			python3		python3		hand-built traces (tests/lib/tracegen.py); the kernel-module checks (tests/kmod/*.py)
 kmod				pahole		pahole		module BTF for the 6.12 build check
 kmod				patch		patch		the driver patches (patches/linux/)
 kmod				xz		xz-utils	linux-source-6.1.tar.xz
