@@ -11,16 +11,17 @@ KIND:
            fields, and streams inside tunnels (GTP-U, VXLAN, GRE, GRE with
            Ethernet, IP-in-IP, 6in4, 4in6, Geneve, MPLS, PPPoE, GTP-U in
            VXLAN), each with a few plain streams beside them.
-  host     host pairs, each with a TCP and a UDP flow, fragmented datagrams
-           (IPv4 and IPv6, in order and out of order) and ICMP errors
-           quoting the flow (ICMP 3, 11, 12; ICMPv6 1, 2, 3) sent by a
-           router that is neither host (tests/xdp/t81).
+  host     host pairs, each with a TCP flow, a UDP flow, an echo,
+           fragmented datagrams (IPv4 and IPv6, in order and out of order)
+           and ICMP errors quoting the flows (ICMP 3, 4, 5, 11, 12; ICMPv6
+           1, 2, 3, 4) sent by a router that is neither host
+           (tests/xdp/t81).
   gtpu     a GTP-U trace for B3: many users' flows inside a few tunnels
            (--scale users, default 2000; 4 tunnels).
 
 LABELS gets one line per frame, in the order of the pcap: the stream (or
-host pair) the frame belongs to by construction, `kind:id`, and what was
-done to the frame (plain, sliced, lying-ip-len, ...).  The tests group the
+host pair and flow) the frame belongs to by construction, `kind:id`, and
+what the frame is or what was done to it (plain, sliced-64, ...).  The tests group the
 frames captured on each node by these labels, which come from this script
 and not from DiCAP's parser.
 
@@ -138,6 +139,12 @@ def icmp_error(typ, code, quote, v6_=False, src=None, dst=None, mtu=0):
         return body[:2] + struct.pack("!H", c) + body[4:]
     body = struct.pack("!BBH", typ, code, 0) + rest + quote
     return body[:2] + struct.pack("!H", csum(body)) + body[4:]
+
+
+def icmp_echo(typ, ident, v6_=False, src=None, dst=None):
+    body = struct.pack("!BBHHH", typ, 0, 0, ident & 0xFFFF, 1) + b"ping"
+    c = csum(pseudo(src, dst, 58, len(body)) + body) if v6_ else csum(body)
+    return body[:2] + struct.pack("!H", c) + body[4:]
 
 
 # ---- tunnels: each wraps an inner IP packet (or Ethernet frame) --------------
@@ -401,6 +408,9 @@ def relen4(pkt, tl):
 
 
 def host(seed, scale):
+    """Labels: pair:A-B/FLOW HOW, FLOW being the conversation the frame
+    belongs to (tcp, udp, echo, or one fragmented datagram), for an ICMP
+    error the one it quotes; HOW what the frame is."""
     r = random.Random(seed)
     groups = []
     n = max(1, scale)
@@ -414,54 +424,64 @@ def host(seed, scale):
         fr = []
         et = ethertype_of(a)
 
-        def add(pkt, how, src=1, et=et):
-            fr.append((eth(pkt, et, src=src, dst=3 - src), "%s %s" % (lab, how)))
+        def add(pkt, flow, how, src=1, et=et):
+            fr.append((eth(pkt, et, src=src, dst=3 - src), "%s/%s %s" % (lab, flow, how)))
 
-        # a TCP and a UDP flow between the two hosts
+        # a TCP flow, a UDP flow and an echo between the two hosts
         st = Stream(r, a, b, 30000 + k, 443, nreq=1).build()
         for pkt, d, _ in st.pkts:
-            add(pkt, "tcp", src=1 + d)
+            add(pkt, "tcp", "tcp", src=1 + d)
         uport = 40000 + k
         for j in range(4):
             add(ip(a, b, 17, udp(a, b, uport, 53, b"DCAP" + struct.pack("!I", k * 16 + j) + b"q" * 20),
-                   ident=r.getrandbits(16)), "udp")
-        # fragmented datagrams: in order, then out of order (last first)
-        for order in ("frag-in-order", "frag-out-of-order"):
+                   ident=r.getrandbits(16)), "udp", "udp")
+        if six:
+            echo = ipv6(a, b, 58, icmp_echo(128, k, True, a, b))
+            reply = ipv6(b, a, 58, icmp_echo(129, k, True, b, a))
+        else:
+            echo = ipv4(a, b, 1, icmp_echo(8, k), ident=2)
+            reply = ipv4(b, a, 1, icmp_echo(0, k), ident=3)
+        add(echo, "echo", "echo")
+        add(reply, "echo", "echo", src=2)
+        # fragmented UDP datagrams of the UDP flow's ports: in order, and
+        # out of order (last first)
+        v = "6" if six else "4"
+        for order in ("in-order", "out-of-order"):
             ident = r.getrandbits(32)
-            data = udp(a, b, uport, 53, b"DCAP" + struct.pack("!I", ident) + bytes(r.getrandbits(8) for _ in range(2400)))
-            chunks = [(off, data[off:off + 1000]) for off in range(0, len(data), 1000)]
+            data = udp(a, b, uport, 53, b"DCAP" + struct.pack("!I", ident) +
+                       bytes(r.getrandbits(8) for _ in range(2400)))
             pkts = []
-            for off, ch in chunks:
+            for off in range(0, len(data), 1000):
+                ch = data[off:off + 1000]
                 mf = off + len(ch) < len(data)
                 if six:
                     pkts.append(ipv6(a, b, 44, v6frag(17, ch, off, mf, ident)))
                 else:
                     pkts.append(ipv4(a, b, 17, ch, ident=ident & 0xFFFF, df=False, frag_off=off, mf=mf))
-            if order == "frag-out-of-order":
+            if order == "out-of-order":
                 pkts = pkts[::-1]
             for p in pkts:
-                add(p, order)
-        # ICMP errors from a router about the TCP flow, the UDP flow and an echo
+                add(p, "frag%x" % ident, "ipv%s-frag-%s" % (v, order))
+        # ICMP errors from a router, to the first host, about each flow
         tcp_q = st.pkts[3][0]
         udp_q = ip(a, b, 17, udp(a, b, uport, 53, b"x" * 60), ident=1)
         if six:
-            echo = ipv6(a, b, 58, struct.pack("!BBHHH", 128, 0, 0, k, 1) + b"ping")
-            errs = [(1, 4, udp_q, 0, "icmp6-unreach"), (2, 0, tcp_q, 1280, "icmp6-toobig"),
-                    (3, 0, tcp_q, 0, "icmp6-timex"), (3, 0, echo, 0, "icmp6-timex-echo")]
-            for typ, code, q, mtu, how in errs:
-                # as much of the packet as fits in the minimum MTU; here all
+            errs = [(1, 4, udp_q, "udp", 0), (2, 0, tcp_q, "tcp", 1280), (3, 0, tcp_q, "tcp", 0),
+                    (3, 0, echo, "echo", 0), (4, 0, udp_q, "udp", 0)]
+            for typ, code, q, flow, mtu in errs:
+                # as much of the packet as fits in the minimum MTU: here all
                 body = icmp_error(typ, code, q[:1232], True, rtr, a, mtu)
-                add(ipv6(rtr, a, 58, body), how, src=2)
+                add(ipv6(rtr, a, 58, body), flow, "icmp6-error-%d-quoting-%s" % (typ, flow), src=2)
         else:
-            echo = ipv4(a, b, 1, struct.pack("!BBHHH", 8, 0, 0, k, 1) + b"ping", ident=2)
-            errs = [(3, 3, udp_q, 0, "icmp-unreach"), (3, 4, tcp_q, 1400, "icmp-fragneeded"),
-                    (11, 0, tcp_q, 0, "icmp-timex"), (11, 0, echo, 0, "icmp-timex-echo"),
-                    (12, 0, udp_q, 0, "icmp-paramprob")]
-            for typ, code, q, mtu, how in errs:
+            errs = [(3, 3, udp_q, "udp", 0), (3, 4, tcp_q, "tcp", 1400), (4, 0, tcp_q, "tcp", 0),
+                    (5, 1, udp_q, "udp", 0), (11, 0, tcp_q, "tcp", 0), (11, 0, echo, "echo", 0),
+                    (12, 0, udp_q, "udp", 0)]
+            for i, (typ, code, q, flow, mtu) in enumerate(errs):
                 # RFC 792: the IP header and 8 bytes of data, no more: the
                 # quoted total length then lies about what follows
                 body = icmp_error(typ, code, q[:28], False, mtu=mtu)
-                add(ipv4(rtr, a, 1, body, ident=r.getrandbits(16)), how, src=2)
+                add(ipv4(rtr, a, 1, body, ident=r.getrandbits(16)), flow,
+                    "icmp-error-%d-quoting-%s" % (typ, flow), src=2)
         groups.append(fr)
     return interleave(r, groups)
 
