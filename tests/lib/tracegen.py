@@ -17,7 +17,8 @@ KIND:
            1, 2, 3, 4) sent by a router that is neither host
            (tests/xdp/t81).
   gtpu     a GTP-U trace for B3: many users' flows inside a few tunnels
-           (--scale users, default 2000; 4 tunnels).
+           (--scale users, default 2000, 2-12 frames each, 7 on average;
+           4 eNodeB-SGW pairs, one TEID per bearer and direction).
 
 LABELS gets one line per frame, in the order of the pcap: the stream (or
 host pair and flow) the frame belongs to by construction, `kind:id`, and
@@ -493,10 +494,11 @@ def gtpu(seed, users):
     """users flows (TCP or UDP, both directions, a few packets each) inside
     4 GTP-U tunnels (eNodeB <-> SGW pairs); ordered as they come."""
     r = random.Random(seed)
-    tunnels = [("192.0.2.%d" % (1 + t), "198.51.100.%d" % (1 + t % 2), 0x10000 + t) for t in range(4)]
+    tunnels = [("192.0.2.%d" % (1 + t), "198.51.100.%d" % (1 + t % 2)) for t in range(4)]
     frames = []
     for u in range(users):
-        enb, sgw, teid = tunnels[u % len(tunnels)]
+        enb, sgw = tunnels[u % len(tunnels)]
+        teid = (0x100000 + u, 0x200000 + u)	# each bearer its own, each way
         ue = "100.64.%d.%d" % (u // 250, 1 + u % 250)
         srv = "203.0.113.%d" % (1 + r.randrange(20))
         proto = 6 if r.random() < 0.8 else 17
@@ -511,7 +513,7 @@ def gtpu(seed, users):
             inner = ipv4(s, d, proto, l4, ident=r.getrandbits(16))
             os_, od = (enb, sgw) if up else (sgw, enb)
             frames.append((eth(ipv4(os_, od, 17, udp(os_, od, 2152, 2152, struct.pack(
-                "!BBHI", 0x30, 0xFF, len(inner), teid + (0 if up else 0x8000)) + inner),
+                "!BBHI", 0x30, 0xFF, len(inner), teid[0 if up else 1]) + inner),
                 ident=r.getrandbits(16), df=False), 0x0800), "user:%d gtpu" % u))
     # users' packets interleave as time goes: shuffle in windows
     out = []
