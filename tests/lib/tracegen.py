@@ -19,6 +19,8 @@ KIND:
   gtpu     a GTP-U trace for B3: many users' flows inside a few tunnels
            (--scale users, default 2000, 2-12 frames each, 7 on average;
            4 eNodeB-SGW pairs, one TEID per bearer and direction).
+  tunnels  four frames for B4: a TCP segment in GTP-U, in VXLAN, in GRE
+           (IPv6 inside IPv4) and in IPv6 (IPv4 inside).
 
 LABELS gets one line per frame, in the order of the pcap: the stream (or
 host pair and flow) the frame belongs to by construction, `kind:id`, and
@@ -524,6 +526,23 @@ def gtpu(seed, users):
     return out
 
 
+def tunnels(seed):
+    """One TCP segment in each of four tunnels, for B4: GTP-U and VXLAN
+    over IPv4, IPv6 in GRE, IPv4 in IPv6."""
+    r = random.Random(seed)
+    out = []
+    for name, wrap, six in (("gtpu", tun_gtpu(("172.16.0.1", "172.16.0.2"), 0x1234), False),
+                            ("vxlan", tun_vxlan(("172.16.1.1", "172.16.1.2"), 42), False),
+                            ("gre", tun_gre(("172.16.3.1", "172.16.3.2")), True),
+                            ("4in6", tun_ipip(("2001:db8:e::1", "2001:db8:e::2")), False)):
+        cli, srv = ("2001:db8:a::1", "2001:db8:b::1") if six else ("10.100.0.1", "10.99.0.1")
+        seg = tcp(cli, srv, 40000 + len(out), 443, r.getrandbits(32), r.getrandbits(32), 0x18,
+                  b"DCAP" + struct.pack("!I", len(out)))
+        et, pkt = wrap(ip(cli, srv, 6, seg, ident=r.getrandbits(16)), six)
+        out.append((eth(pkt, et), "tun-%s:%s 0" % (name, cli)))
+    return out
+
+
 def main(argv):
     args = argv[1:]
     seed, scale = 1, None
@@ -535,7 +554,7 @@ def main(argv):
         i = args.index("--scale")
         scale = int(args[i + 1])
         del args[i:i + 2]
-    if len(args) not in (2, 3) or args[0] not in ("streams", "host", "gtpu"):
+    if len(args) not in (2, 3) or args[0] not in ("streams", "host", "gtpu", "tunnels"):
         sys.stderr.write(__doc__)
         return 2
     kind, path = args[0], args[1]
@@ -543,8 +562,10 @@ def main(argv):
         fr = streams(seed, scale or 1)
     elif kind == "host":
         fr = host(seed, scale or 1)
-    else:
+    elif kind == "gtpu":
         fr = gtpu(seed, scale or 2000)
+    else:
+        fr = tunnels(seed)
     pcap_write(path, [f for f, _ in fr])
     if len(args) == 3:
         with open(args[2], "w") as f:
