@@ -7,9 +7,15 @@
 # the time goes: the clock helpers alone, and variants of the program built
 # here from kmod/xdp/dicap_xdp.bpf.c with one part changed each (the clock
 # read on every frame as before, no parse in round-robin, no atomic for C,
-# no counters), measured interleaved with the program as built.  Needs root.
-# Writes b4-xdp-cost.md and .png.  Environment: REPEAT (1000000), ROUNDS (9),
-# VROUNDS (ROUNDS, rounds of the variants).
+# no counters), measured interleaved with the program as built.  And the
+# not-mine path of every mode (rr, ipid, packet, flow, host; flow and host
+# with --tunnel inner and outer) on the same plain frames and on tunnelled
+# ones (tests/lib/tracegen.py tunnels), interleaved with the program as it
+# was before the selection rules of issue 12 (built here from git revision
+# B4_BEFORE), and against the numbers of the results file this run
+# replaces.  Needs root.  Writes b4-xdp-cost.md and .png.  Environment:
+# REPEAT (1000000), ROUNDS (9), VROUNDS (ROUNDS, rounds of the variants),
+# MROUNDS (ROUNDS, rounds of the per-mode comparison), B4_BEFORE (28a6f33^).
 set -eu
 BENCH_NAME=b4-xdp-cost
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +24,8 @@ REPEAT=${REPEAT:-1000000}
 ROUNDS=${ROUNDS:-9}
 [ "$SMOKE" = 1 ] && REPEAT=20000 ROUNDS=2
 VROUNDS=${VROUNDS:-$ROUNDS}
+MROUNDS=${MROUNDS:-$ROUNDS}
+B4_BEFORE=${B4_BEFORE:-28a6f33^}
 OBJ=$BENCH_REPO/build/bpf/dicap_xdp.bpf.o
 [ "$(id -u)" = 0 ] || bench_die "needs root (BPF_PROG_RUN)"
 [ -f "$OBJ" ] || bench_die "$OBJ not built (make bpf)"
@@ -25,6 +33,21 @@ command -v tcpdump >/dev/null || bench_die "needs tcpdump (for the classic filte
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicap-b4.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+
+# The results this run replaces: their machine and their not-mine medians.
+prev=$BENCH_OUT/b4-xdp-cost.md
+: >"$work/prev.txt"
+if [ -f "$prev" ]; then
+	awk -F'|' '$2 ~ /another node.s frame|the floor\)|round-robin, N = 2/ {
+		k = $2
+		if (k ~ /the floor/) k = "floor"
+		else if (k ~ /round-robin/) k = "rr-mix"
+		else { sub(/^ *DiCAP, /, "", k); sub(/ mode.*/, "", k); gsub(/ /, "-", k); k = k "-drop" }
+		gsub(/ /, "", $3); print k, $3
+	}' "$prev" >"$work/prev.txt"
+	prev_machine="$(sed -n 's/^- CPU: //p' "$prev"), $(sed -n 's/^- Kernel: \([^;]*\);.*/kernel \1/p' "$prev")"
+	prev_date=$(sed -n 's/^- \(Written\|Run\) on //p' "$prev")
+fi
 
 bench_cc xdp-cost "$BENCH_REPO/bench/xdp-cost.c" "$BENCH_REPO/build/plain/libdicap.a" -lbpf
 # The frames: the shortest of four common kinds (64 bytes but the VLAN one).
@@ -123,8 +146,103 @@ variants_md=$(
 	echo "time stamp (the rows \"ring record\" minus \"XDP_PASS\")."
 )
 
+# Per mode, not mine: the program as built against the one before issue
+# 12, on the plain frames and on tunnelled ones, interleaved.
+python3 "$BENCH_REPO/tests/lib/tracegen.py" tunnels "$work/tunnels.pcap" ||
+	bench_die "tracegen.py tunnels failed"
+tkinds="TCP in GTP-U (98 B), in VXLAN (112 B), IPv6 in GRE (106 B), IPv4 in IPv6 (102 B)"
+before_rev=
+if before_rev=$(git -C "$BENCH_REPO" rev-parse --short "$B4_BEFORE" 2>/dev/null); then
+	rm -rf "$BENCH_BUILD/before" && mkdir -p "$BENCH_BUILD/before"
+	if git -C "$BENCH_REPO" archive "$before_rev" include kmod/xdp | tar -x -C "$BENCH_BUILD/before" &&
+		${CLANG:-clang} -O2 -g -target bpf -std=gnu11 -Wall -I"$BENCH_BUILD/before/include" \
+			-I"/usr/include/$MULTIARCH" -c "$BENCH_BUILD/before/kmod/xdp/dicap_xdp.bpf.c" \
+			-o "$BENCH_BUILD/before/before.o" 2>"$work/before.err"; then
+		before_subject=$(git -C "$BENCH_REPO" log -1 --format=%s "$before_rev")
+	else
+		bench_log "the program of $B4_BEFORE does not build: $(head -3 "$work/before.err")"
+		before_rev=
+	fi
+else
+	bench_log "no git revision $B4_BEFORE here: no before column"
+	before_rev=
+fi
+: >"$work/mraw.txt"
+for r in $(seq "$MROUNDS"); do
+	for set in plain tunnels; do
+		f=$work/frames.pcap
+		[ "$set" = tunnels ] && f=$work/tunnels.pcap
+		"$BENCH_BUILD/xdp-cost" "$OBJ" "$f" "$work/cbpf.txt" "$REPEAT" 1 drops \
+			>"$work/m.out" 2>"$work/err.txt" || bench_die "xdp-cost drops failed: $(cat "$work/err.txt")"
+		awk -v s="$set" '{ print s "/after/" $1, $3 }' "$work/m.out" >>"$work/mraw.txt"
+		[ -n "$before_rev" ] || continue
+		"$BENCH_BUILD/xdp-cost" "$BENCH_BUILD/before/before.o" "$f" "$work/cbpf.txt" "$REPEAT" 1 drops4 \
+			>"$work/m.out" 2>"$work/err.txt" || bench_die "xdp-cost drops4 (before) failed: $(cat "$work/err.txt")"
+		awk -v s="$set" '{ print s "/before/" $1, $3 }' "$work/m.out" >>"$work/mraw.txt"
+	done
+done
+bench_stats <"$work/mraw.txt" >"$work/mstats.txt"
+mcell() {	# mcell SET PROG CASE: "median (min-max)" or -
+	awk -v k="$1/$2/$3" '$1 == k { printf "%.1f (%.1f-%.1f)", $2, $3, $4; f = 1 }
+		END { if (!f) printf "-" }' "$work/mstats.txt"
+}
+mdiff() {	# mdiff SET CASE: after - before, medians
+	awk -v a="$1/after/$2" -v b="$1/before/$2" '$1 == a { x = $2 } $1 == b { y = $2; f = 1 }
+		END { if (f) printf "%+.1f", x - y; else printf "-" }' "$work/mstats.txt"
+}
+mmed() {	# mmed SET PROG CASE: the median
+	awk -v k="$1/$2/$3" '$1 == k { printf "%.1f", $2 }' "$work/mstats.txt"
+}
+mode_label() {
+	case $1 in
+	rr-mix) echo "rr (every other frame own)" ;;
+	*-outer-drop) echo "${1%-outer-drop}, --tunnel outer" ;;
+	flow-drop|host-drop) echo "${1%-drop}, --tunnel inner (default)" ;;
+	*) echo "${1%-drop}" ;;
+	esac
+}
+permode_md=$(
+	echo "## Per mode, a frame that is not the node's: before and after"
+	echo
+	echo "The not-mine path (XDP_DROP, N = 2) of every mode, run by \`xdp-cost ... drops\`"
+	echo "on the program as built and, interleaved with it, by \`xdp-cost ... drops4\` on the"
+	if [ -n "$before_rev" ]; then
+		echo "program as it was before the selection rules of issue 12 (revision $before_rev,"
+		echo "\"$before_subject\"; built here from \`git archive\` of include/ and kmod/xdp/, which"
+		echo "knows neither host mode nor --tunnel: it never opens a tunnel), $MROUNDS rounds of"
+	else
+		echo "program before issue 12 (not available here: no column), $MROUNDS rounds of"
+	fi
+	echo "\`repeat = $REPEAT\`; median ns per frame (range). Plain frames: the four above;"
+	echo "tunnelled frames: $tkinds (\`tests/lib/tracegen.py tunnels\`)."
+	echo
+	echo "| Mode | plain: before | plain: after | after - before | tunnelled: before | tunnelled: after | after - before |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	for c in floor rr-mix ipid-drop packet-drop flow-drop flow-outer-drop host-drop host-outer-drop; do
+		label=$(mode_label "$c")
+		[ "$c" = floor ] && label="floor (XDP_DROP only)"
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
+			"$(mcell plain before "$c")" "$(mcell plain after "$c")" "$(mdiff plain "$c")" \
+			"$(mcell tunnels before "$c")" "$(mcell tunnels after "$c")" "$(mdiff tunnels "$c")"
+	done
+	echo
+	echo "The program before issue 12 hashed flow mode on the outermost headers"
+	echo "only, so its tunnelled flow row is what --tunnel outer does now."
+	if [ -s "$work/prev.txt" ]; then
+		echo
+		echo "The results file this run replaced ($prev_date; $prev_machine) had, for the"
+		echo "same plain frames: floor $(awk '$1 == "floor" { print $2 }' "$work/prev.txt") ns, rr $(awk '$1 == "rr-mix" { print $2 }' "$work/prev.txt"),"
+		echo "$(awk '$1 ~ /-drop$/ { k = $1; sub(/-drop$/, "", k); printf "%s%s %s", (n++ ? ", " : ""), k, $2 }' "$work/prev.txt") ns"
+		echo "over the same harness; this run: floor $(mmed plain after floor), rr $(mmed plain after rr-mix),"
+		echo "ipid $(mmed plain after ipid-drop), packet $(mmed plain after packet-drop), flow $(mmed plain after flow-drop), host $(mmed plain after host-drop) ns."
+		echo "Only the side-by-side columns above compare programs: a different"
+		echo "machine or load moves every row, the floor included."
+	fi
+)
+
 describe() {
 	case $1 in
+	*-outer-drop) echo "DiCAP, ${1%-outer-drop} mode --tunnel outer, N = 2, another node's frame: XDP_DROP" ;;
 	floor) echo "XDP program that only returns XDP_DROP (the floor)" ;;
 	cbpf-sockfilt) echo "classic \`ip[4:2] % 2 = 0\` as a socket filter (own harness: no floor)" ;;
 	*-drop) echo "DiCAP, ${1%-drop} mode, N = 2, another node's frame: XDP_DROP" ;;
@@ -201,9 +319,12 @@ $ROUNDS samples, error bars min to max, on the machine above.*
 
 Target: selection costs at most the XDP_DROP floor + 10 ns.
 A frame that is not the node's costs $(over "$ipid_drop") ns over the floor in ipid mode,
-$(over "$flow_drop") ns in flow mode, and round-robin $(over "$rr_mix") ns.
+$(over "$(awk '$1 == "packet-drop" { print $2 }' "$work/stats.txt")") ns in packet mode, $(over "$flow_drop") ns in flow mode, $(over "$(awk '$1 == "host-drop" { print $2 }' "$work/stats.txt")") ns in host mode (both
+with --tunnel inner; outer: $(over "$(awk '$1 == "flow-outer-drop" { print $2 }' "$work/stats.txt")") and $(over "$(awk '$1 == "host-outer-drop" { print $2 }' "$work/stats.txt")") ns), and round-robin $(over "$rr_mix") ns.
 $(awk -v a="$ipid_drop" -v b="$floor" -v r="$rr_mix" 'BEGIN { if (a - b <= 10 && r - b <= 10) print "**Met.**"; else if (r - b <= 10) print "**Met by round-robin only**; the hash modes miss it by the parser and the hash (next section)."; else print "**Not met**: see the next section for where the time goes." }')
 For scale: at 500 Kpps, ${ipid_drop} ns per frame is $(awk -v a="$ipid_drop" 'BEGIN { printf "%.1f", a * 500000 / 1e7 }') % of one core.
+
+$permode_md
 
 $variants_md
 
@@ -213,6 +334,7 @@ either exists (B1).
 MD
 } >"$BENCH_OUT/b4-xdp-cost.md"
 cat "$work/vraw.txt" >>"$BENCH_OUT/b4-xdp-cost.raw.txt"
+awk '{ print "permode", $0 }' "$work/mraw.txt" >>"$BENCH_OUT/b4-xdp-cost.raw.txt"
 
 awk '{ printf "%d \"%s\" %s %s %s\n", NR - 1, $1, $2, $3, $4 }' "$work/stats.txt" >"$work/plot.dat"
 bench_plot <<GP

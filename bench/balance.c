@@ -12,9 +12,11 @@
  *	share MODE N MAX/MEAN MIN/MEAN	for ipid, packet, flow; N = 2, 4, 8, 16
  *					and ipid-paper: the paper's rule, hash(IP ID)
  *					for every IPv4 packet, ID 0 included;
- *					host; flow-outer: flow with
+ *					host; flow-outer and host-outer:
+ *					flow and host with
  *					DICAP_SEL_TUNNEL_OUTER (tunnels not opened)
  *	top-flow SHARE			the largest flow bucket's share of frames
+ *	top-host SHARE			the largest host bucket's share of frames
  *	ipid BIN COUNT			IPv4 IDs in 256 bins of 256 values
  */
 #include <stdio.h>
@@ -27,15 +29,16 @@
 #include "dicap/packet.h"
 #include "dicap/select.h"
 
-#define N_MODES	6
+#define N_MODES	7
 #define MODE_IPID_PAPER	(-1)	/* the paper's rule, without DiCAP's ID-0 fallback */
 #define MODE_FLOW_OUTER	(-2)	/* flow, the outer headers of tunnels */
+#define MODE_HOST_OUTER	(-3)	/* host, the outer headers of tunnels */
 #define IPID_BINS 256
 
 static const int modes[N_MODES] = { DICAP_MODE_IPID, DICAP_MODE_PACKET, DICAP_MODE_FLOW,
-    MODE_IPID_PAPER, DICAP_MODE_HOST, MODE_FLOW_OUTER };
+    MODE_IPID_PAPER, DICAP_MODE_HOST, MODE_FLOW_OUTER, MODE_HOST_OUTER };
 static const char *const mode_names[N_MODES] = { "ipid", "packet", "flow", "ipid-paper",
-    "host", "flow-outer" };
+    "host", "flow-outer", "host-outer" };
 static const size_t sizes[] = { 2, 4, 8, 16 };
 
 static unsigned long long buckets[N_MODES][DICAP_BUCKETS];
@@ -49,6 +52,8 @@ bucket(int mode, const u_char *d, const u_char *end)
 
 	if (mode == MODE_FLOW_OUTER)
 		return dicap_select_bucket(DICAP_MODE_FLOW, DICAP_SEL_TUNNEL_OUTER, d, end, &p);
+	if (mode == MODE_HOST_OUTER)
+		return dicap_select_bucket(DICAP_MODE_HOST, DICAP_SEL_TUNNEL_OUTER, d, end, &p);
 	if (mode != MODE_IPID_PAPER)
 		return dicap_select_bucket(mode, 0, d, end, &p);
 	dicap_parse(d, end, &p);
@@ -146,6 +151,11 @@ main(int argc, char **argv)
 		if (buckets[2][i] > top)
 			top = buckets[2][i];
 	printf("top-flow %.4f\n", (double)top / (double)total);
+	top = 0;
+	for (i = 0; i < DICAP_BUCKETS; i++)
+		if (buckets[4][i] > top)
+			top = buckets[4][i];
+	printf("top-host %.4f\n", (double)top / (double)total);
 	for (i = 0; i < IPID_BINS; i++)
 		printf("ipid %zu %llu\n", i, ipid_bins[i]);
 	return 0;

@@ -3,7 +3,7 @@
  * xdp-cost: nanoseconds per frame of DiCAP's XDP program, without traffic,
  * by BPF_PROG_RUN with a large repeat count (B4 of the benchmarks).
  *
- *	xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS [quick]
+ *	xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS [quick | drops | drops4]
  *
  * OBJ is build/bpf/dicap_xdp.bpf.o; FRAMES.pcap holds the test frames
  * (every frame is measured, the mean over them is one sample); CBPF.txt is
@@ -13,6 +13,9 @@
  * The cases:
  *   floor          an XDP program that only returns XDP_DROP;
  *   MODE-drop      the DiCAP program, the frame is another node's (N = 2);
+ *                  MODE ipid, packet, flow, host, and flow-outer and
+ *                  host-outer: flow and host with --tunnel outer
+ *                  (DICAP_SEL_TUNNEL_OUTER in the slot);
  *   MODE-pass      the frame is this node's, distribution (XDP_PASS);
  *   MODE-ring      the frame is this node's, capture (a ring record);
  *   rr-mix         round-robin, N = 2: every other frame is ours;
@@ -32,6 +35,10 @@
  *
  * "quick" measures only floor, ipid-drop, flow-drop and rr-mix: enough to
  * compare variants of the program (bench/b4-xdp-cost.sh builds them).
+ * "drops" measures floor, every MODE-drop and rr-mix: the not-mine path of
+ * each mode.  "drops4" the same for a program older than host mode and the
+ * selection flags (floor, ipid, packet, flow, rr-mix), run on frames its
+ * rules and today's give the same owners.
  */
 #include <sys/mman.h>
 
@@ -70,7 +77,8 @@ static struct ring_buffer *ring;
 static int xdp_fd, floor_fd, cbpf_fd;
 static int clock_fd[3];
 static const char *const clock_name[3] = { "clock-tai", "clock-mono", "clock-coarse" };
-static int quick;
+enum what { ALL, QUICK, DROPS, DROPS4 };
+static enum what what = ALL;
 static uint32_t epoch = 1;
 static uint16_t table[DICAP_BUCKETS];
 
@@ -405,9 +413,9 @@ load_dicap(const char *path)
 	ctl.cfg->wakeup_every = DICAP_XDP_WAKEUP_EVERY;	/* as dicapd */
 }
 
-/* Make (mode, N = 2, position) the active topology at once. */
+/* Make (mode, selection flags, N, position) the active topology at once. */
 static void
-activate(uint32_t mode, uint32_t n, uint32_t position)
+activate(uint32_t mode, uint32_t sel_flags, uint32_t n, uint32_t position)
 {
 	struct timespec ts;
 	struct dicap_xdp_topo t;
@@ -417,6 +425,7 @@ activate(uint32_t mode, uint32_t n, uint32_t position)
 	tai = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	memset(&t, 0, sizeof(t));
 	t.mode = mode;
+	t.sel_flags = sel_flags;
 	t.n = n;
 	t.position = position;
 	t.epoch = epoch++;
@@ -429,13 +438,13 @@ activate(uint32_t mode, uint32_t n, uint32_t position)
 	dicap_xdp_reset_rr(&ctl);
 }
 
-/* The owner of frame @f under @mode, of two members. */
+/* The owner of frame @f under @mode and @sel_flags, of two members. */
 static uint32_t
-owner(uint32_t mode, const struct frame *f)
+owner(uint32_t mode, uint32_t sel_flags, const struct frame *f)
 {
 	struct dicap_pkt p;
 
-	return table[dicap_select_bucket((int)mode, 0, f->buf, f->buf + f->len, &p)];
+	return table[dicap_select_bucket((int)mode, sel_flags, f->buf, f->buf + f->len, &p)];
 }
 
 /* Check a verdict, so that a case measures what it says. */
@@ -473,39 +482,57 @@ add(const char *name, double ns)
 	case_sum[i] += ns;
 }
 
+static const struct {
+	const char *name;
+	uint32_t mode, sel_flags;
+	int old;	/* known to a program older than host mode and the flags */
+} sel_cases[] = {
+	{ "ipid", DICAP_MODE_IPID, 0, 1 },
+	{ "packet", DICAP_MODE_PACKET, 0, 1 },
+	{ "flow", DICAP_MODE_FLOW, 0, 1 },
+	{ "host", DICAP_MODE_HOST, 0, 0 },
+	{ "flow-outer", DICAP_MODE_FLOW, DICAP_SEL_TUNNEL_OUTER, 0 },
+	{ "host-outer", DICAP_MODE_HOST, DICAP_SEL_TUNNEL_OUTER, 0 },
+};
+
 static void
 one_frame(const struct frame *f, uint32_t repeat)
 {
-	static const char *const names[] = { "rr", "ipid", "packet", "flow", "host" };
 	static const uint8_t l2pad[14] = { [12] = 0x08, [13] = 0x00 };
 	char name[32];
-	uint32_t mode, o;
+	uint32_t mode, sel, o;
+	size_t i;
 
 	add("floor", sample(floor_fd, f, repeat, 0, NULL, 0));
-	if (!quick) {
+	if (what == ALL) {
 		/* the 14 bytes eth_type_trans() pulls: the filter then sees the frame */
 		add("cbpf-sockfilt", sample(cbpf_fd, f, repeat, 0, l2pad, 14));
 		for (mode = 0; mode < 3; mode++)
 			add(clock_name[mode], sample(clock_fd[mode], f, repeat, 0, NULL, 0));
 	}
-	for (mode = DICAP_MODE_IPID; mode <= DICAP_MODE_MAX; mode++) {
-		if (quick && (mode == DICAP_MODE_PACKET || mode == DICAP_MODE_HOST))
+	for (i = 0; i < sizeof(sel_cases) / sizeof(sel_cases[0]); i++) {
+		mode = sel_cases[i].mode;
+		sel = sel_cases[i].sel_flags;
+		if (what == QUICK && mode != DICAP_MODE_IPID && !(mode == DICAP_MODE_FLOW && !sel))
 			continue;
-		o = owner(mode, f);
+		if (what == DROPS4 && !sel_cases[i].old)
+			continue;
+		/* an older program never opened a tunnel */
+		o = owner(mode, what == DROPS4 ? DICAP_SEL_TUNNEL_OUTER : sel, f);
 		ctl.cfg->actions = DICAP_DP_ACT_PASS;
-		activate(mode, 2, 1 - o);
+		activate(mode, sel, 2, 1 - o);
 		expect(f, XDP_DROP, "drop");
-		snprintf(name, sizeof(name), "%s-drop", names[mode]);
+		snprintf(name, sizeof(name), "%s-drop", sel_cases[i].name);
 		add(name, sample(xdp_fd, f, repeat, 0, NULL, 0));
-		if (quick)
+		if (what != ALL || sel != 0)
 			continue;
-		activate(mode, 2, o);
+		activate(mode, sel, 2, o);
 		expect(f, XDP_PASS, "pass");
-		snprintf(name, sizeof(name), "%s-pass", names[mode]);
+		snprintf(name, sizeof(name), "%s-pass", sel_cases[i].name);
 		add(name, sample(xdp_fd, f, repeat, 0, NULL, 0));
 		ctl.cfg->actions = DICAP_DP_ACT_RING;
 		expect(f, XDP_DROP, "ring");
-		snprintf(name, sizeof(name), "%s-ring", names[mode]);
+		snprintf(name, sizeof(name), "%s-ring", sel_cases[i].name);
 		add(name, sample(xdp_fd, f, repeat, 1, NULL, 0));
 		if (getenv("XDP_COST_DEBUG") != NULL) {
 			struct dicap_xdp_stats st;
@@ -518,7 +545,7 @@ one_frame(const struct frame *f, uint32_t repeat)
 		}
 	}
 	ctl.cfg->actions = DICAP_DP_ACT_PASS;
-	activate(DICAP_MODE_RR, 2, 0);
+	activate(DICAP_MODE_RR, 0, 2, 0);
 	add("rr-mix", sample(xdp_fd, f, repeat, 0, NULL, 0));
 }
 
@@ -530,11 +557,17 @@ main(int argc, char **argv)
 	const char *why = NULL;
 	int n_classic, i;
 
-	if (argc < 6 || argc > 7 || (argc == 7 && strcmp(argv[6], "quick") != 0)) {
-		fprintf(stderr, "usage: xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS [quick]\n");
+	if (argc == 7 && strcmp(argv[6], "quick") == 0)
+		what = QUICK;
+	else if (argc == 7 && strcmp(argv[6], "drops") == 0)
+		what = DROPS;
+	else if (argc == 7 && strcmp(argv[6], "drops4") == 0)
+		what = DROPS4;
+	else if (argc != 6) {
+		fprintf(stderr, "usage: xdp-cost OBJ FRAMES.pcap CBPF.txt REPEAT ROUNDS"
+		    " [quick | drops | drops4]\n");
 		return 2;
 	}
-	quick = argc == 7;
 	repeat = (uint32_t)strtoul(argv[4], NULL, 10);
 	rounds = (uint32_t)strtoul(argv[5], NULL, 10);
 	libbpf_set_print(silent);

@@ -46,6 +46,7 @@ e2e				script		bsdutils	a terminal for dicap-analyzer (tests/analyzer/t07)
 e2e,demo,bench			tcpdump		tcpdump		captures on the testbed, reading pcaps
 e2e,bench			tshark		tshark		dissecting captures; a libpcap consumer
 e2e,bench			dumpcap		tshark		(wireshark-common, with tshark) the B2 consumer
+e2e				tcpflow		tcpflow		TCP streams reassembled on each node (tests/xdp/t80)
 e2e,bench			valgrind	valgrind	the libpcap module under memcheck (tests/pcap/t05); callgrind
 bench				callgrind_annotate valgrind	instructions per record (bench/b4-callgrind.sh)
 bench				gnuplot		gnuplot-nox	the benchmarks' plots
@@ -53,7 +54,7 @@ e2e,bench			cmp		diffutils	comparing captures
 e2e,kmod			timeout		coreutils	bounded runs, qemu's time limit
 kmod				qemu-system-x86_64 qemu-system-x86 Debian's 6.1 kernel booted under TCG
 kmod				@busybox-static	busybox-static	the guest's initramfs (a static /bin/busybox)
-kmod				python3		python3		the kernel-module checks (tests/kmod/*.py)
+e2e,bench,kmod			python3		python3		hand-built traces (tests/lib/tracegen.py); the kernel-module checks (tests/kmod/*.py)
 kmod				pahole		pahole		module BTF for the 6.12 build check
 kmod				patch		patch		the driver patches (patches/linux/)
 kmod				xz		xz-utils	linux-source-6.1.tar.xz
