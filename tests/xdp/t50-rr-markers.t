@@ -29,7 +29,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
 COUNT=${TB_COUNT:-100000}
 COUNT2=$((COUNT / 2))
-RATE=${TB_RATE:-25000}
+RATE=${TB_RATE:-15000}	# stream 1 lasts 6.7 s: the join (about 3.5 s on a loaded machine) lands mid-stream
 MODES=${TB_XDP_MODES:-native generic}
 SEQ2=10000000			# first sequence number of the second stream
 SNAPLEN=256
@@ -95,19 +95,29 @@ after_marker() {
 	tb_wait_until "[ \"\$(coord_ctr markers_sent)\" -gt $n0 ] 2>/dev/null" 5000
 }
 
-# snapshot FILE: node_ctrs 1 2 3 4 into FILE, taken while the coordinator
-# sent no marker (retried otherwise), so the counters and C of all nodes
-# belong to one moment of the stream; SNAP_MARKERS: markers sent by then.
-snapshot() {
-	local n0 try
+# snapshot FILE: node_ctrs 1 2 3 4 into FILE at one moment of the stream;
+# SNAP_MARKERS: markers sent by then.  A marker changes every node's
+# counters and C at the same frame, but reaches the nodes a little after
+# the coordinator counts it sent, so an unchanged markers_sent alone does
+# not prove that no marker arrived between two nodes' reads.  Two passes
+# over the nodes that read alike, with markers_sent the same before and
+# after both, do: no node's counters moved between its two reads, and
+# those intervals overlap.  Retried for up to 10 s.
+snapshot_try() {
+	local n0 pass
 
-	for try in 1 2 3 4 5; do
-		n0=$(coord_ctr markers_sent) || return 1
-		node_ctrs 1 2 3 4 >"$1"
-		SNAP_MARKERS=$(coord_ctr markers_sent) || return 1
-		[ "$n0" = "$SNAP_MARKERS" ] && return 0
-	done
-	return 1
+	n0=$(coord_ctr markers_sent) || return 1
+	node_ctrs 1 2 3 4 >"$SNAP_FILE.a"
+	node_ctrs 1 2 3 4 >"$SNAP_FILE.b"
+	SNAP_MARKERS=$(coord_ctr markers_sent) || return 1
+	[ "$n0" = "$SNAP_MARKERS" ] && cmp -s "$SNAP_FILE.a" "$SNAP_FILE.b"
+}
+
+snapshot() {
+	SNAP_FILE=$1
+	tb_wait_until snapshot_try 10000 || return 1
+	mv "$1.a" "$1"
+	rm -f "$1.b"
 }
 
 # ctr FILE I FIELD: a field of node I in a node_ctrs output (seen, sel, ok,
