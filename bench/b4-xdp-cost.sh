@@ -42,7 +42,11 @@ if [ -f "$prev" ]; then
 		k = $2
 		if (k ~ /the floor/) k = "floor"
 		else if (k ~ /round-robin/) k = "rr-mix"
-		else { sub(/^ *DiCAP, /, "", k); sub(/ mode.*/, "", k); gsub(/ /, "-", k); k = k "-drop" }
+		else {
+			outer = k ~ /--tunnel outer/
+			sub(/^ *DiCAP, /, "", k); sub(/ mode.*/, "", k); gsub(/ /, "-", k)
+			k = k (outer ? "-outer" : "") "-drop"
+		}
 		gsub(/ /, "", $3); print k, $3
 	}' "$prev" >"$work/prev.txt"
 	prev_machine="$(sed -n 's/^- CPU: //p' "$prev"), $(sed -n 's/^- Kernel: \([^;]*\);.*/kernel \1/p' "$prev")"
