@@ -309,6 +309,8 @@ static void
 check_inactive(const struct frame *f)
 {
 	struct dicap_xdp_stats a = stats(), b;
+	uint8_t token[16] = { 0 };
+	struct frame mk;
 	int rc;
 
 	rc = run(f);
@@ -316,6 +318,14 @@ check_inactive(const struct frame *f)
 	ok(rc == XDP_DROP && DELTA(a, b, DICAP_DP_INACTIVE) == 1 &&
 	    DELTA(a, b, DICAP_DP_SEEN) == 1,
 	    "before any topology: the frame is dropped and counted inactive");
+
+	make_marker(&mk, 7, token);
+	a = stats();
+	rc = run(&mk);
+	b = stats();
+	ok(rc == XDP_DROP && DELTA(a, b, DICAP_DP_INACTIVE) == 1 &&
+	    DELTA(a, b, DICAP_DP_MARKERS_BAD) == 0,
+	    "before any topology: a marker is dropped and counted inactive, not bad");
 }
 
 /* Userspace's owner of corpus frame @k: the bucket table, or C mod N. */

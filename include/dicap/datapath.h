@@ -63,7 +63,7 @@ enum dicap_dp_ctr {
 	DICAP_DP_MARKERS_BAD,	/* marker with an unknown epoch or a wrong token */
 	DICAP_DP_RINGBUF_FULL,	/* selected, but no room in the ring */
 	DICAP_DP_LEASE_DROPS,	/* dropped: lease expired, policy DROP */
-	DICAP_DP_INACTIVE,	/* dropped: no topology active yet */
+	DICAP_DP_INACTIVE,	/* dropped, markers too: no topology active yet */
 	DICAP_DP_RING_RECORDS,	/* records submitted to the ring */
 	DICAP_DP_SWITCHES,	/* slot switches made by the program */
 	DICAP_DP_RING_ERRORS,	/* frame bytes could not be copied (record discarded) */

@@ -75,7 +75,8 @@ static int dicap_marker(const u8 *d, unsigned int len)
 		dicap_count(DICAP_DP_MARKERS_OK);
 		return DICAP_RX_DROP;
 	}
-	dicap_count(DICAP_DP_MARKERS_BAD);
+	/* As in the XDP program: a node without an epoch cannot judge it. */
+	dicap_count((s & DICAP_DP_ST_HAVE) ? DICAP_DP_MARKERS_BAD : DICAP_DP_INACTIVE);
 	return DICAP_RX_DROP;
 }
 

@@ -165,7 +165,15 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 			return XDP_DROP;
 		}
 	}
-	st->v[DICAP_DP_MARKERS_BAD]++;
+	/*
+	 * A node that has no epoch yet (it is joining) meets the resync
+	 * markers of an epoch it was never given: it cannot tell them from
+	 * forgeries, and they are not addressed to it.
+	 */
+	if (s & DICAP_DP_ST_HAVE)
+		st->v[DICAP_DP_MARKERS_BAD]++;
+	else
+		st->v[DICAP_DP_INACTIVE]++;
 	return XDP_DROP;
 }
 
