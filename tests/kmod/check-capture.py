@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""Check capture mode: per mode, what the host received as header batches
+"""Check capture mode: per run (a mode and its selection flags), what the host received as header batches
 (kmod-feed's COLLECT file, one section per feed, ended by END) is exactly
 the node's share of the frame set, once each, with the right lengths; the
 batch stream is numbered without gaps; the module's counters agree.
@@ -11,6 +11,9 @@ import subprocess
 import sys
 
 COUNT, SNAPLEN = 600, 96
+# The guest's runs (guest/capture.sh): (mode, selection flags).
+RUNS = [(0, 0), (1, 0), (2, 0), (3, 0), (4, 0), (3, 1)]
+NAMES = {0: "rr", 1: "ipid", 2: "packet", 3: "flow", 4: "host"}
 
 
 def main():
@@ -34,10 +37,13 @@ def main():
         bad += not cond
         print(("ok" if cond else "not ok"), t, "-", what)
 
-    ok(len(sections) == 4 and len(ctrs) == 4, f"four modes fed and counted ({len(sections)}, {len(ctrs)})")
-    for mode, sec in enumerate(sections[:4]):
-        owners = subprocess.run([feeder, "owners", str(mode), str(n), minlen], capture_output=True,
-                                text=True, check=True).stdout.strip()
+    ok(len(sections) == len(RUNS) and len(ctrs) == len(RUNS),
+       f"{len(RUNS)} runs fed and counted ({len(sections)}, {len(ctrs)})")
+    for k, sec in enumerate(sections[:len(RUNS)]):
+        mode_id, flags = RUNS[k]
+        mode = NAMES[mode_id] + (" --tunnel outer" if flags & 1 else "")
+        owners = subprocess.run([feeder, "owners", str(mode_id), str(n), minlen, str(flags)],
+                                capture_output=True, text=True, check=True).stdout.strip()
         share = {i for i in range(COUNT) if int(owners[i]) == pos}
         recs = [dict(kv.split("=") for kv in l.split()[1:]) for l in sec.splitlines()
                 if l.startswith("REC ")]
@@ -56,16 +62,16 @@ def main():
            f"mode {mode}: {len(batches)} batches decode, carry node id {node}, "
            "the last one sent by the flush timer")
         seqs += [int(b["seq"]) for b in batches]
-        if mode < len(ctrs):
-            c = ctrs[mode]
+        if k < len(ctrs):
+            c = ctrs[k]
             ok(c["batches_sent"] == len(batches) and c["records_sent"] == len(recs) ==
                c["selected"] == c["ring_records"] and c["ringbuf_full"] == 0 and
                c["send_errors"] == 0,
                f"mode {mode}: counters: batches_sent {c['batches_sent']}, records_sent "
                f"{c['records_sent']}, selected {c['selected']}, ringbuf_full {c['ringbuf_full']}")
-        if mode < len(recv):
-            ok(recv[mode] == "0", f"mode {mode}: captured frames never reached AF_PACKET "
-               f"(got {recv[mode]})")
+        if k < len(recv):
+            ok(recv[k] == "0", f"mode {mode}: captured frames never reached AF_PACKET "
+               f"(got {recv[k]})")
     ok(sorted(seqs) == list(range(len(seqs))),
        f"the analyzer stream is numbered 0..{len(seqs) - 1} without gaps")
     print(f"1..{t}")

@@ -14,12 +14,13 @@
  *       BATCH node=N seq=S count=C flags=F len=L
  *       REC idx=I wirelen=W caplen=C   (I: the frame's index, -1 unknown)
  *       BAD why                        (a datagram the decoder refused)
- *   kmod-feed owners MODE N [MINLEN]
+ *   kmod-feed owners MODE N [MINLEN [SEL_FLAGS]]
  *     The owner of every frame of the set (bucket table b -> b % N, as
  *     dicap-kctl topo loads it; round robin: i % N), one digit a frame,
  *     from lib/'s parser and selection, for checking captured shares.
  *     MINLEN: frames shorter are judged padded with zeros to it, as a
  *     NIC that pads runts (e1000e: 60) hands them to the driver.
+ *     SEL_FLAGS: the topology's selection flags (1: --tunnel outer).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -115,7 +116,7 @@ collect(int fd, const char *path)
 }
 
 static int
-owners(int mode, unsigned n, size_t minlen)
+owners(int mode, unsigned n, size_t minlen, uint32_t sel_flags)
 {
 	struct dicap_pkt pkt;
 	uint32_t i;
@@ -128,7 +129,8 @@ owners(int mode, unsigned n, size_t minlen)
 		if (mode == DICAP_MODE_RR) {
 			o = dicap_rr_owner(i, n);
 		} else {
-			o = dicap_select_bucket(mode, 0, frames[i], frames[i] + len, &pkt) % n;
+			o = dicap_select_bucket(mode, sel_flags, frames[i], frames[i] + len,
+			    &pkt) % n;
 		}
 		putchar('0' + (int)o);
 	}
@@ -146,11 +148,12 @@ main(int argc, char **argv)
 
 	for (i = 0; i < KF_COUNT; i++)
 		frame_len[i] = kf_frame(i, frames[i]);
-	if ((argc == 4 || argc == 5) && strcmp(argv[1], "owners") == 0)
+	if (argc >= 4 && argc <= 6 && strcmp(argv[1], "owners") == 0)
 		return owners(atoi(argv[2]), (unsigned)atoi(argv[3]),
-		    argc == 5 ? strtoul(argv[4], NULL, 10) : 0);
+		    argc >= 5 ? strtoul(argv[4], NULL, 10) : 0,
+		    argc == 6 ? (uint32_t)strtoul(argv[5], NULL, 0) : 0);
 	if (argc < 2) {
-		fprintf(stderr, "usage: kmod-feed PORT [COUNT [USEC [COLLECT]]] | owners MODE N [MINLEN]\n");
+		fprintf(stderr, "usage: kmod-feed PORT [COUNT [USEC [COLLECT]]] | owners MODE N [MINLEN [SEL_FLAGS]]\n");
 		return 2;
 	}
 	sin.sin_port = htons((uint16_t)atoi(argv[1]));

@@ -3,9 +3,11 @@
  * The qemu tests' frame set, built identically by the host feeder
  * (kmod-feed) and by the guest tool (dicap-kctl), which maps each frame it
  * receives back to its index by content.  Frame i is a function of i only:
- * IPv4 UDP/TCP/ICMP, IPv6 UDP, non-IP, and malformed/truncated IPv4 and
- * IPv6.  Every frame is at least 14 bytes: virtio_net drops shorter ones
- * before any hook, on every node alike.
+ * IPv4 UDP/TCP/ICMP, IPv6 UDP, tunnels (VXLAN, GRE, IP-in-IP) and ICMP
+ * errors, whose owner in flow and host mode depends on the inner or quoted
+ * flow, non-IP, and malformed/truncated IPv4 and IPv6.  Every frame is at
+ * least 14 bytes: virtio_net drops shorter ones before any hook, on every
+ * node alike.
  */
 #ifndef KMOD_FRAMES_H
 #define KMOD_FRAMES_H
@@ -25,6 +27,78 @@ static inline uint32_t kf_rand(uint32_t *s)
 	return *s;
 }
 
+/* An IPv4 header at @ip, 198.18/15 addresses that vary with @i and @s. */
+static inline void kf_ipv4(uint8_t *ip, uint8_t proto, size_t total, uint32_t i, uint32_t *s)
+{
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(total >> 8);
+	ip[3] = (uint8_t)total;
+	ip[4] = (uint8_t)kf_rand(s);
+	ip[5] = (uint8_t)kf_rand(s);
+	ip[8] = 64;
+	ip[9] = proto;
+	ip[12] = 198; ip[13] = 18; ip[14] = (uint8_t)kf_rand(s); ip[15] = (uint8_t)i;
+	ip[16] = 198; ip[17] = 19; ip[18] = (uint8_t)kf_rand(s); ip[19] = (uint8_t)(i >> 8);
+}
+
+/*
+ * A tunnelled frame or an ICMP error: @ip gets the outer IPv4 header,
+ * the inner (or quoted) flow is random.  Returns the frame's length.
+ */
+static inline size_t kf_tunnel(uint32_t i, uint8_t *f, uint32_t *s)
+{
+	uint8_t *ip = f + 14, *in, *l4;
+	size_t hdr, tail = 8 + 8, j;	/* UDP + payload after the inner IP */
+
+	f[12] = 0x08;
+	switch ((i / 10) % 4) {
+	case 0:				/* VXLAN: UDP 4789, Ethernet, IPv4 TCP */
+		hdr = 20 + 8 + 8 + 14;
+		kf_ipv4(ip, 17, hdr + 20 + 20 + 8, i, s);
+		ip[20] = (uint8_t)kf_rand(s);
+		ip[21] = (uint8_t)kf_rand(s);
+		ip[22] = 4789 >> 8;
+		ip[23] = 4789 & 0xff;
+		ip[25] = (uint8_t)(8 + 8 + 14 + 20 + 20 + 8);
+		ip[28] = 0x08;
+		ip[33] = (uint8_t)i;
+		ip[36 + 12] = 0x08;
+		in = ip + hdr;
+		kf_ipv4(in, 6, 20 + 20 + 8, i ^ 0x55, s);
+		in[32] = 0x50;
+		tail = 20 + 8;
+		break;
+	case 1:				/* GRE: IPv4 UDP */
+		hdr = 20 + 4;
+		kf_ipv4(ip, 47, hdr + 20 + 8 + 8, i, s);
+		ip[22] = 0x08;
+		in = ip + hdr;
+		kf_ipv4(in, 17, 20 + 8 + 8, i ^ 0xaa, s);
+		in[25] = 8 + 8;
+		break;
+	case 2:				/* IP-in-IP: IPv4 UDP */
+		hdr = 20;
+		kf_ipv4(ip, 4, hdr + 20 + 8 + 8, i, s);
+		in = ip + hdr;
+		kf_ipv4(in, 17, 20 + 8 + 8, i ^ 0x33, s);
+		in[25] = 8 + 8;
+		break;
+	default:			/* ICMP port unreachable quoting IPv4 TCP */
+		hdr = 20 + 8;
+		kf_ipv4(ip, 1, hdr + 20 + 8, i, s);
+		ip[20] = 3;
+		ip[21] = 3;
+		in = ip + hdr;
+		kf_ipv4(in, 6, 20 + 20, i ^ 0xcc, s);
+		tail = 8;		/* the quote: the TCP header's first 8 bytes */
+		break;
+	}
+	l4 = in + 20;
+	for (j = 0; j < 4; j++)
+		l4[j] = (uint8_t)kf_rand(s);
+	return (size_t)(l4 - f) + tail;
+}
+
 static inline size_t kf_frame(uint32_t i, uint8_t *f)
 {
 	uint32_t s = 0x9e3779b9u ^ (i * 2654435761u), kind, j;
@@ -38,7 +112,9 @@ static inline size_t kf_frame(uint32_t i, uint8_t *f)
 	kind = i % 10;
 	for (j = 0; j < 4; j++)
 		kf_rand(&s);
-	if (kind <= 5) {			/* IPv4 UDP, TCP, ICMP */
+	if (kind == 2) {
+		len = kf_tunnel(i, f, &s);
+	} else if (kind <= 5) {			/* IPv4 UDP, TCP, ICMP */
 		uint8_t proto = kind < 3 ? 17 : kind < 5 ? 6 : 1;
 		size_t l4 = proto == 6 ? 20 : 8;
 
