@@ -4,7 +4,7 @@
 # patched e1000e): the module sends the headers of its share (position 1 of
 # 3) in header batches from a kernel UDP socket; the host decodes them with
 # lib/batch.c and compares them with the frames it sent, for each of the
-# four selection modes.
+# five selection modes and for flow mode with --tunnel outer.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/kmod/lib.sh"
