@@ -108,6 +108,7 @@ struct node {
 	uint64_t tick_records;		/* at the previous tick (live line) */
 	uint64_t tick_missing;
 	uint64_t tick_batches;
+	struct run *run;		/* reorder.c: where its records go */
 	UT_hash_handle hh;
 };
 
@@ -132,6 +133,7 @@ struct ana_counters {
 struct conn;			/* net.c: a TCP connection */
 LIST_HEAD(conn_list, conn);
 struct udp_rx;			/* net.c: recvmmsg() buffers */
+struct run;			/* reorder.c: a node's records in time order */
 
 /* Everything the analyzer holds, passed to every function that needs it. */
 struct analyzer {
@@ -154,7 +156,8 @@ struct analyzer {
 	unsigned int sender_count;
 
 	/* reorder.c */
-	struct heap heap;
+	struct heap heap;		/* of runs, by their first record */
+	size_t buffered;		/* records in the runs */
 	struct event *ev_idle;
 	uint64_t newest_ts;		/* T */
 	uint64_t newest_mono;		/* when T last grew */
