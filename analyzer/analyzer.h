@@ -116,7 +116,7 @@ struct ana_counters {
 	uint64_t batches;		/* decoded, duplicates included */
 	uint64_t malformed;
 	uint64_t datagrams;
-	uint64_t socket_drops;		/* SO_RXQ_OVFL: dropped by the kernel */
+	uint64_t socket_drops;		/* SO_MEMINFO: dropped by the kernel */
 	uint64_t tcp_accepted;
 	uint64_t tcp_refused;		/* over ANA_MAX_TCP_CONNS */
 	uint64_t nodes_refused;		/* batches of node ids over ANA_MAX_NODES */
@@ -134,6 +134,7 @@ struct conn;			/* net.c: a TCP connection */
 LIST_HEAD(conn_list, conn);
 struct udp_rx;			/* net.c: recvmmsg() buffers */
 struct run;			/* reorder.c: a node's records in time order */
+struct chunk;			/* reorder.c: a run's storage */
 
 /* Everything the analyzer holds, passed to every function that needs it. */
 struct analyzer {
@@ -146,7 +147,9 @@ struct analyzer {
 	int udp_fd;
 	struct event *ev_udp;
 	struct udp_rx *rx;		/* allocated with the UDP socket */
-	uint32_t last_ovfl;		/* the socket's SO_RXQ_OVFL total so far */
+	uint32_t last_ovfl;		/* the socket's drop count so far */
+	int drops_unknown;		/* SO_MEMINFO failed */
+	uint64_t now_ns;		/* wall time of the current read */
 	struct evconnlistener *listener;
 	struct conn_list conns;
 
@@ -158,6 +161,8 @@ struct analyzer {
 	/* reorder.c */
 	struct heap heap;		/* of runs, by their first record */
 	size_t buffered;		/* records in the runs */
+	struct chunk *spare;		/* written chunks kept for reuse */
+	unsigned int spare_count;
 	struct event *ev_idle;
 	uint64_t newest_ts;		/* T */
 	uint64_t newest_mono;		/* when T last grew */
@@ -188,9 +193,10 @@ void	ana_stop(struct analyzer *, int status);
 /* net.c */
 int	net_open(struct analyzer *);
 void	net_drain(struct analyzer *);
+void	net_note_drops(struct analyzer *);
 void	net_close(struct analyzer *);
 
-/* nodes.c */
+/* nodes.c: the caller sets a->now_ns, and calls reorder_input_done() after */
 struct sender *sender_get(struct analyzer *, const struct sender_key *);
 void	sender_malformed(struct analyzer *, struct sender *, const char *why);
 void	ingest_batch(struct analyzer *, const uint8_t *buf, size_t len, struct sender *);
