@@ -174,6 +174,8 @@ struct analyzer {
 	/* output.c */
 	pcap_t *pcap_dead;		/* the dumper's link type and snaplen */
 	pcap_dumper_t *dumper;		/* NULL: closed, or failed */
+	uint8_t *out_buf;		/* records not yet given to the dumper's FILE */
+	size_t out_len;
 	struct outname outnames;
 	char out_name[ANA_FILENAME_LEN];	/* the current file, "-": stdout */
 	uint64_t file_bytes;
