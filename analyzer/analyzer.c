@@ -216,6 +216,7 @@ usr1_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	net_note_drops(a);
 	if (a->conf.stats_file != NULL)
 		stats_write_file(a, a->conf.stats_file);
 	else
@@ -230,6 +231,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	output_flush(a);
+	net_note_drops(a);
 	stats_tick(a);
 }
 
@@ -263,6 +265,7 @@ static void
 shut_down(struct analyzer *a)
 {
 	net_drain(a);
+	net_note_drops(a);
 	reorder_flush_all(a);
 	if (output_close(a) == -1)
 		a->exit_status = 1;

@@ -108,6 +108,7 @@ struct node {
 	uint64_t tick_records;		/* at the previous tick (live line) */
 	uint64_t tick_missing;
 	uint64_t tick_batches;
+	struct run *run;		/* reorder.c: where its records go */
 	UT_hash_handle hh;
 };
 
@@ -115,7 +116,7 @@ struct ana_counters {
 	uint64_t batches;		/* decoded, duplicates included */
 	uint64_t malformed;
 	uint64_t datagrams;
-	uint64_t socket_drops;		/* SO_RXQ_OVFL: dropped by the kernel */
+	uint64_t socket_drops;		/* SO_MEMINFO: dropped by the kernel */
 	uint64_t tcp_accepted;
 	uint64_t tcp_refused;		/* over ANA_MAX_TCP_CONNS */
 	uint64_t nodes_refused;		/* batches of node ids over ANA_MAX_NODES */
@@ -132,6 +133,8 @@ struct ana_counters {
 struct conn;			/* net.c: a TCP connection */
 LIST_HEAD(conn_list, conn);
 struct udp_rx;			/* net.c: recvmmsg() buffers */
+struct run;			/* reorder.c: a node's records in time order */
+struct chunk;			/* reorder.c: a run's storage */
 
 /* Everything the analyzer holds, passed to every function that needs it. */
 struct analyzer {
@@ -144,7 +147,9 @@ struct analyzer {
 	int udp_fd;
 	struct event *ev_udp;
 	struct udp_rx *rx;		/* allocated with the UDP socket */
-	uint32_t last_ovfl;		/* the socket's SO_RXQ_OVFL total so far */
+	uint32_t last_ovfl;		/* the socket's drop count so far */
+	int drops_unknown;		/* SO_MEMINFO failed */
+	uint64_t now_ns;		/* wall time of the current read */
 	struct evconnlistener *listener;
 	struct conn_list conns;
 
@@ -154,7 +159,10 @@ struct analyzer {
 	unsigned int sender_count;
 
 	/* reorder.c */
-	struct heap heap;
+	struct heap heap;		/* of runs, by their first record */
+	size_t buffered;		/* records in the runs */
+	struct chunk *spare;		/* written chunks kept for reuse */
+	unsigned int spare_count;
 	struct event *ev_idle;
 	uint64_t newest_ts;		/* T */
 	uint64_t newest_mono;		/* when T last grew */
@@ -166,6 +174,8 @@ struct analyzer {
 	/* output.c */
 	pcap_t *pcap_dead;		/* the dumper's link type and snaplen */
 	pcap_dumper_t *dumper;		/* NULL: closed, or failed */
+	uint8_t *out_buf;		/* records not yet given to the dumper's FILE */
+	size_t out_len;
 	struct outname outnames;
 	char out_name[ANA_FILENAME_LEN];	/* the current file, "-": stdout */
 	uint64_t file_bytes;
@@ -185,9 +195,10 @@ void	ana_stop(struct analyzer *, int status);
 /* net.c */
 int	net_open(struct analyzer *);
 void	net_drain(struct analyzer *);
+void	net_note_drops(struct analyzer *);
 void	net_close(struct analyzer *);
 
-/* nodes.c */
+/* nodes.c: the caller sets a->now_ns, and calls reorder_input_done() after */
 struct sender *sender_get(struct analyzer *, const struct sender_key *);
 void	sender_malformed(struct analyzer *, struct sender *, const char *why);
 void	ingest_batch(struct analyzer *, const uint8_t *buf, size_t len, struct sender *);

@@ -88,26 +88,42 @@ heap_top(const struct heap *h)
 	return h->n ? &h->v[0] : NULL;
 }
 
+/* Put @e at the root and move it down to its place among the h->n entries. */
+static void
+sift_down(struct heap *h, struct heap_ent e)
+{
+	size_t i, child;
+
+	for (i = 0; (child = 2 * i + 1) < h->n; i = child) {
+		if (child + 1 < h->n && ent_less(&h->v[child + 1], &h->v[child]))
+			child++;
+		if (!ent_less(&h->v[child], &e))
+			break;
+		h->v[i] = h->v[child];
+	}
+	h->v[i] = e;
+}
+
 void *
 heap_pop(struct heap *h)
 {
-	struct heap_ent last;
-	size_t i, child;
 	void *item;
 
 	if (h->n == 0)
 		return NULL;
 	item = h->v[0].item;
-	last = h->v[--h->n];
-	for (i = 0; (child = 2 * i + 1) < h->n; i = child) {
-		if (child + 1 < h->n && ent_less(&h->v[child + 1], &h->v[child]))
-			child++;
-		if (!ent_less(&h->v[child], &last))
-			break;
-		h->v[i] = h->v[child];
-	}
-	if (h->n)
-		h->v[i] = last;
+	if (--h->n)
+		sift_down(h, h->v[h->n]);
 	shrink(h);
 	return item;
+}
+
+void
+heap_replace_top(struct heap *h, uint64_t key, uint64_t tie)
+{
+	struct heap_ent e = h->v[0];
+
+	e.key = key;
+	e.tie = tie;
+	sift_down(h, e);
 }

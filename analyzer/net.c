@@ -2,8 +2,12 @@
 /*
  * Reception.  UDP: one batch per datagram, read with recvmmsg() in rounds
  * so that timers still run under load; the kernel's count of datagrams it
- * dropped on our socket (SO_RXQ_OVFL) is kept, since such a drop shows up
- * as a sequence gap and this tells the two causes apart.
+ * dropped on our socket is kept, since such a drop shows up as a sequence
+ * gap and this tells the two causes apart.  That count is read with
+ * SO_MEMINFO on the tick and at the end, not from an SO_RXQ_OVFL control
+ * message on every datagram: the message cost about 5% of the analyzer's
+ * time under load (bench/b5-ingest.sh, perf).  The reorder window is
+ * advanced once per round of datagrams or TCP read, not per batch.
  *
  * TCP (--transport tcp): batches back to back, framed by the length in
  * their header.  A header that cannot start a batch ends the connection,
@@ -12,6 +16,7 @@
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
@@ -31,6 +36,7 @@
 #include "sockaddr.h"
 #include "batch.h"
 #include "log.h"
+#include "replay.h"
 
 #define RX_VLEN		32		/* datagrams per recvmmsg() */
 #define RX_ROUNDS	16		/* recvmmsg() calls per wakeup */
@@ -52,10 +58,6 @@ struct udp_rx {
 	struct mmsghdr msgs[RX_VLEN];
 	struct iovec iov[RX_VLEN];
 	struct sockaddr_storage from[RX_VLEN];
-	union {
-		char buf[CMSG_SPACE(sizeof(uint32_t))];
-		struct cmsghdr align;
-	} cmsg[RX_VLEN];
 };
 
 /* A v4-mapped IPv6 peer is keyed and shown as the IPv4 address it is. */
@@ -83,20 +85,24 @@ key_from(struct sender_key *k, int transport, const struct sockaddr *sa)
 	}
 }
 
-static void
-note_socket_drops(struct analyzer *a, struct msghdr *mh)
+void
+net_note_drops(struct analyzer *a)
 {
-	struct cmsghdr *c;
-	uint32_t ovfl;
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
 
-	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
-			continue;
-		memcpy(&ovfl, CMSG_DATA(c), sizeof(ovfl));
-		/* a running total of the socket's drops, modulo 2^32 */
-		a->ctr.socket_drops += (uint32_t)(ovfl - a->last_ovfl);
-		a->last_ovfl = ovfl;
+	if (a->udp_fd == -1)
+		return;
+	if (getsockopt(a->udp_fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == -1 ||
+	    len <= SK_MEMINFO_DROPS * sizeof(mem[0])) {
+		if (!a->drops_unknown)
+			log_warn("SO_MEMINFO: socket drops are not counted");
+		a->drops_unknown = 1;
+		return;
 	}
+	/* a running total of the socket's drops, modulo 2^32 */
+	a->ctr.socket_drops += (uint32_t)(mem[SK_MEMINFO_DROPS] - a->last_ovfl);
+	a->last_ovfl = mem[SK_MEMINFO_DROPS];
 }
 
 static void
@@ -108,7 +114,6 @@ udp_datagram(struct analyzer *a, int i)
 	struct msghdr *mh = &rx->msgs[i].msg_hdr;
 
 	a->ctr.datagrams++;
-	note_socket_drops(a, mh);
 	key_from(&key, ANA_T_UDP, (struct sockaddr *)&rx->from[i]);
 	s = sender_get(a, &key);
 	if (mh->msg_flags & MSG_TRUNC) {
@@ -133,8 +138,6 @@ udp_round(struct analyzer *a)
 		rx->msgs[i].msg_hdr.msg_iovlen = 1;
 		rx->msgs[i].msg_hdr.msg_name = &rx->from[i];
 		rx->msgs[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
-		rx->msgs[i].msg_hdr.msg_control = rx->cmsg[i].buf;
-		rx->msgs[i].msg_hdr.msg_controllen = sizeof(rx->cmsg[i].buf);
 	}
 	n = recvmmsg(a->udp_fd, rx->msgs, RX_VLEN, MSG_DONTWAIT, NULL);
 	if (n == -1) {
@@ -143,8 +146,10 @@ udp_round(struct analyzer *a)
 		log_warn("recvmmsg");
 		return -1;
 	}
+	a->now_ns = dicap_now_ns();
 	for (i = 0; i < n; i++)
 		udp_datagram(a, i);
+	reorder_input_done(a);
 	return n;
 }
 
@@ -178,7 +183,6 @@ udp_open(struct analyzer *a)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = dicap_addr_to_sockaddr(&a->conf.listen, 0, &ss);
-	int on = 1;
 
 	if ((a->rx = calloc(1, sizeof(*a->rx))) == NULL) {
 		log_warn("udp receive buffers");
@@ -190,8 +194,7 @@ udp_open(struct analyzer *a)
 		return -1;
 	}
 	set_rcvbuf(a->udp_fd);
-	if (setsockopt(a->udp_fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) == -1)
-		log_warn("SO_RXQ_OVFL");
+	net_note_drops(a);	/* from 0, or the warning at once */
 	if (bind(a->udp_fd, (struct sockaddr *)&ss, len) == -1) {
 		log_warn("cannot listen on udp %s", dicap_addr_str(&a->conf.listen));
 		return -1;
@@ -223,8 +226,9 @@ tcp_batches(struct conn *c)
 	char msg[200];
 	uint8_t *p;
 	uint32_t blen;
-	int err;
+	int err, rc = 0;
 
+	c->a->now_ns = dicap_now_ns();
 	while (evbuffer_get_length(in) >= DICAP_BATCH_HDR_LEN) {
 		p = evbuffer_pullup(in, DICAP_BATCH_HDR_LEN);
 		blen = dicap_batch_peek_length(p, DICAP_BATCH_HDR_LEN);
@@ -239,7 +243,8 @@ tcp_batches(struct conn *c)
 				snprintf(msg, sizeof(msg), "TCP stream: %s (%s); closing "
 				    "the connection", dicap_batch_strerror(err), why);
 			sender_malformed(c->a, c->sender, msg);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (evbuffer_get_length(in) < blen)
 			break;
@@ -249,7 +254,8 @@ tcp_batches(struct conn *c)
 		ingest_batch(c->a, p, blen, c->sender);
 		evbuffer_drain(in, blen);
 	}
-	return 0;
+	reorder_input_done(c->a);
+	return rc;
 }
 
 static void

@@ -178,7 +178,7 @@ ingest_batch(struct analyzer *a, const uint8_t *buf, size_t len, struct sender *
 
 	memset(&h, 0, sizeof(h));
 	err = dicap_batch_decode(buf, len, &h, &why);
-	now = dicap_now_ns();
+	now = a->now_ns;
 	if (err) {
 		snprintf(msg, sizeof(msg), "%s (%s)", dicap_batch_strerror(err), why);
 		/* the decoder fills the header once the header itself is valid */
@@ -208,7 +208,6 @@ ingest_batch(struct analyzer *a, const uint8_t *buf, size_t len, struct sender *
 	n->records += h.count;
 	n->bytes += len;
 	records_in(a, n, buf, len, &h);
-	reorder_input_done(a);
 }
 
 void

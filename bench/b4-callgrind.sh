@@ -65,7 +65,7 @@ drain() {
 	local out=$work/dcg.$1
 
 	valgrind --tool=callgrind --toggle-collect='capture_ring_record*' --callgrind-out-file="$out" \
-		"$BENCH_BUILD/drain-cost" "$1" 128 96 >"$work/drain.$1.txt" 2>"$work/dvg.$1.log" ||
+		"$BENCH_BUILD/drain-cost" "$1" 128 96 1472 >"$work/drain.$1.txt" 2>"$work/dvg.$1.log" ||
 		bench_die "drain-cost under valgrind failed: $(tail -3 "$work/dvg.$1.log")"
 	sed -n 's/^totals: *\([0-9]*\).*/\1/p; s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -1
 }
@@ -74,14 +74,14 @@ dir2=$(drain "$R2")
 dper1=$(awk -v i="$dir1" -v r="$R1" 'BEGIN { printf "%.1f", i / r }')
 dper2=$(awk -v i="$dir2" -v r="$R2" 'BEGIN { printf "%.1f", i / r }')
 dslope=$(awk -v a="$dir1" -v b="$dir2" -v r1="$R1" -v r2="$R2" 'BEGIN { printf "%.0f", (b - a) / (r2 - r1) }')
-read -r _ _ _ dbatches _ _ _ _ _ _ _ _ <"$work/drain.$R2.txt"
+read -r _ _ _ dbatches _ _ _ _ _ _ _ _ _ _ <"$work/drain.$R2.txt"
 dtop=$(callgrind_annotate --auto=no "$work/dcg.$R2" 2>/dev/null | grep -E '^ *[0-9,]+ \(' |
 	sed "s|$BENCH_REPO/||g; s|bench/\.\./||g" | head -8)
 batch_share=$(callgrind_annotate --auto=no "$work/dcg.$R2" 2>/dev/null |
 	awk -v t="$dir2" '/lib\/batch\.h:/ { gsub(",", "", $1); s += $1 } END { printf "%.0f", 100 * s / t }')
 # natively, for the time (the kernel's side of send() included); median of 5
 dns=$(for i in 1 2 3 4 5; do
-	"$BENCH_BUILD/drain-cost" "$R2" 128 96 2>/dev/null | awk '{ print "ns", $NF }'
+	"$BENCH_BUILD/drain-cost" "$R2" 128 96 1472 2>/dev/null | awk '{ print "ns", $NF }'
 done | bench_stats | awk '{ printf "%.0f (%.0f-%.0f)", $2, $3, $4 }')
 
 {
@@ -129,7 +129,7 @@ $top
 
 \`\`\`
 # for R in $R1 $R2:
-valgrind --tool=callgrind --toggle-collect='capture_ring_record*' build/bench/drain-cost R 128 96
+valgrind --tool=callgrind --toggle-collect='capture_ring_record*' build/bench/drain-cost R 128 96 1472
 \`\`\`
 
 \`bench/drain-cost.c\` compiles node/dicapd/capture.c into itself and calls

@@ -3,7 +3,7 @@
  * drain-cost: the per-record work of dicapd's capture mode (B4 of the
  * benchmarks), without an XDP program or a ring buffer map:
  *
- *	drain-cost COUNT [FRAMELEN [SNAPLEN]]
+ *	drain-cost COUNT [FRAMELEN [SNAPLEN [BATCH]]]
  *
  * feeds COUNT records to capture.c's ring buffer callback, capture_ring_record(),
  * exactly as libbpf's ring_buffer__consume() hands them over: one call per
@@ -14,13 +14,16 @@
  * full batch over UDP to one analyzer, here a socket of this program on
  * 127.0.0.1 that is read between chunks of records, outside the callback.
  * Every batch received is decoded, and the run fails unless every record
- * arrived once: the count is of the work that was meant.
+ * arrived once: the count is of the work that was meant.  BATCH is the
+ * batch size in bytes (capture_set_batch_max()); 0 or none: dicapd's
+ * automatic size, the path MTU, which on loopback is 65507 bytes.
  *
  * valgrind --tool=callgrind --toggle-collect='capture_ring_record*' counts the
  * callback and all it calls (the batch encoder, batch_send, the send()
  * wrapper) and nothing of the harness; the kernel's side of send() is not
  * an instruction callgrind sees.  Natively, the program also prints the
- * time per record of the callback calls (the kernel's send included).
+ * CPU time (the thread's own clock) per record of the callback calls, the
+ * kernel's send included.
  *
  * It links dicapd's capture.o; capture_open() without a ring (-1) sets the
  * capture object up as dicapd does.  The callback is called through a
@@ -80,12 +83,13 @@ receive(int fd)
 		die("recv");
 }
 
+/* CPU time, not wall time: on a shared machine, time on other tasks is not ours. */
 static uint64_t
 now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -99,7 +103,7 @@ main(int argc, char **argv)
 	static uint64_t recs[N_FRAMES][(DICAP_XDP_REC_HDR + DICAP_XDP_CAP_MAX) / 8 + 1];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t slen = sizeof(sin);
-	uint32_t framelen, snaplen, node_id = 0x1001, caplen, i, j;
+	uint32_t framelen, snaplen, batch, node_id = 0x1001, caplen, i, j;
 	uint64_t count, done, t_ns = 0, t0;
 	struct dicap_addr addr;
 	struct capture *c;
@@ -107,13 +111,14 @@ main(int argc, char **argv)
 	char astr[64];
 	int rfd, rcvbuf = 8 << 20;
 
-	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: drain-cost COUNT [FRAMELEN [SNAPLEN]]\n");
+	if (argc < 2 || argc > 5) {
+		fprintf(stderr, "usage: drain-cost COUNT [FRAMELEN [SNAPLEN [BATCH]]]\n");
 		return 2;
 	}
 	count = strtoull(argv[1], NULL, 10);
 	framelen = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 128;
 	snaplen = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : DICAP_SNAPLEN_DEFAULT;
+	batch = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 0;
 	if (count == 0 || framelen < 14 || framelen > 0xffff || snaplen == 0 ||
 	    snaplen > DICAP_XDP_CAP_MAX) {
 		fprintf(stderr, "drain-cost: COUNT > 0, 14 <= FRAMELEN <= 65535, "
@@ -141,6 +146,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	capture_set_analyzers(c, &addr, 1);
+	if (batch != 0)
+		capture_set_batch_max(c, batch);
 
 	/* Records as the XDP program writes them (kmod/xdp/dicap_xdp.bpf.c). */
 	caplen = framelen < snaplen ? framelen : snaplen;
@@ -175,10 +182,10 @@ main(int argc, char **argv)
 			usleep(1000);
 	}
 	printf("records %llu batches_sent %llu records_sent %llu received_batches %llu "
-	    "received_records %llu ns_per_record %.1f\n", (unsigned long long)count,
+	    "received_records %llu batch_bytes %u ns_per_record %.1f\n", (unsigned long long)count,
 	    (unsigned long long)ctr.batches_sent, (unsigned long long)ctr.records_sent,
 	    (unsigned long long)got_batches, (unsigned long long)got_records,
-	    (double)t_ns / (double)count);
+	    capture_batch_max(c), (double)t_ns / (double)count);
 	if (ctr.records_in != count || ctr.records_sent != count || got_records != count) {
 		fprintf(stderr, "drain-cost: records lost: in %llu sent %llu received %llu\n",
 		    (unsigned long long)ctr.records_in,

@@ -19,7 +19,7 @@ esac
 [ "$(id -u)" = 0 ] || { echo "run-all: run as root (namespaces, XDP, BPF_PROG_RUN)" >&2; exit 1; }
 [ -x "${DICAP_BIN:-$here/../build/plain/bin}/dicapd" ] || { echo "run-all: build first (make)" >&2; exit 1; }
 
-ONLY=${ONLY:-b4 b4cg b3 b1 b2 b2spin b5}
+ONLY=${ONLY:-b4 b4cg b3 b1 b2 b2spin b5 drain}
 failed=
 for b in $ONLY; do
 	consumer=tshark
@@ -31,6 +31,7 @@ for b in $ONLY; do
 	b4) s=b4-xdp-cost.sh ;;
 	b4cg) s=b4-callgrind.sh ;;
 	b5) s=b5-ingest.sh ;;
+	drain) s=drain-cost.sh ;;
 	*) echo "run-all: unknown benchmark $b" >&2; exit 2 ;;
 	esac
 	echo "run-all: $s $([ "$consumer" = spin ] && echo "(CONSUMER=spin) ")$([ "$SMOKE" = 1 ] && echo '(smoke)')" >&2

@@ -111,6 +111,41 @@ test_heap_mixed(void)
 	heap_free(&h);
 }
 
+/* A k-way merge through heap_replace_top(), as the reorder window runs it. */
+static void
+test_heap_replace_top(void)
+{
+	enum { RUNS = 7, LEN = 300 };
+	static uint64_t run[RUNS][LEN];
+	size_t pos[RUNS] = { 0 }, i, r, out = 0, bad = 0;
+	uint64_t prev = 0;
+	uint32_t seed = 4242;
+	struct heap h;
+
+	heap_init(&h);
+	for (r = 0; r < RUNS; r++) {
+		for (i = 0; i < LEN; i++)
+			run[r][i] = (i ? run[r][i - 1] : 0) + rnd(&seed) % 50;
+		heap_push(&h, run[r][0], r, (void *)(uintptr_t)r);
+	}
+	while (heap_len(&h) > 0) {
+		const struct heap_ent *t = heap_top(&h);
+
+		r = (uintptr_t)t->item;
+		if (t->key != run[r][pos[r]] || t->key < prev)
+			bad++;
+		prev = t->key;
+		out++;
+		if (++pos[r] == LEN)
+			heap_pop(&h);
+		else
+			heap_replace_top(&h, run[r][pos[r]], r);
+	}
+	is(bad, 0, "replacing the top merges sorted runs in order");
+	is(out, RUNS * LEN, "every element once (%zu)", out);
+	heap_free(&h);
+}
+
 static enum seq_verdict
 feed(struct seqwin *w, uint32_t seq, uint64_t ts, uint64_t *jump)
 {
@@ -247,6 +282,7 @@ main(void)
 	plan(NO_PLAN);
 	test_heap_sorts();
 	test_heap_mixed();
+	test_heap_replace_top();
 	test_seq_basic();
 	test_seq_edges();
 	test_names();

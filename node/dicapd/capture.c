@@ -19,11 +19,22 @@
  * stops acknowledging fills the queue and is skipped, a broken
  * connection is reconnected after the back-off.  TCP_USER_TIMEOUT turns
  * a silent peer into a broken connection.
+ *
+ * Batch size.  Over UDP a batch fills the path MTU to the analyzers (the
+ * smallest IP_MTU of the connected sockets, less the IP and UDP headers),
+ * never less than DICAP_BATCH_DEFAULT_MAX and never more than the format's
+ * DICAP_BATCH_MAX_LEN: 1472 bytes on an Ethernet network, 8972 on a jumbo
+ * one, 65507 on loopback.  A datagram is never fragmented for its size,
+ * and a larger batch takes fewer sends per record, here and at the
+ * analyzer (bench/drain-cost.c, bench/b5-ingest.sh).  Over TCP the stream
+ * is segmented anyway: batches of DICAP_BATCH_MAX_LEN.  The flush timer
+ * bounds a record's wait whatever the size.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
@@ -84,7 +95,10 @@ struct capture {
 	uint32_t n_an;
 	uint32_t next;			/* round-robin position */
 	struct capture_counters ctr;
-	uint8_t buf[DICAP_BATCH_DEFAULT_MAX];
+	uint32_t batch_max;		/* the size batches are filled to */
+	uint32_t batch_max_set;		/* capture_set_batch_max(); 0: automatic */
+	int size_stale;			/* an analyzer socket opened: size again */
+	uint8_t buf[DICAP_BATCH_MAX_LEN];
 };
 
 static void tcp_connect(struct analyzer *);
@@ -143,7 +157,27 @@ udp_open(struct analyzer *a)
 		return -1;
 	}
 	a->fd = fd;
+	a->cap->size_stale = 1;
 	return 0;
+}
+
+/* The largest UDP payload to @a that needs no fragment, 0 if unknown. */
+static uint32_t
+udp_payload_max(const struct analyzer *a)
+{
+	socklen_t len = sizeof(int);
+	int mtu;
+
+	if (a->fd == -1)
+		return 0;
+	if (a->addr.family == 6) {
+		if (getsockopt(a->fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len) == -1 || mtu <= 48)
+			return 0;
+		return (uint32_t)mtu - 48;	/* IPv6 (40) and UDP (8) headers */
+	}
+	if (getsockopt(a->fd, IPPROTO_IP, IP_MTU, &mtu, &len) == -1 || mtu <= 28)
+		return 0;
+	return (uint32_t)mtu - 28;		/* IPv4 (20) and UDP (8) headers */
 }
 
 /* 0 sent, 1 unreachable (try another), -1 failed (drop the batch). */
@@ -289,10 +323,37 @@ an_usable(const struct analyzer *a, uint64_t now)
 	return now >= a->skip_until;
 }
 
+/* The batch size for the current analyzers: see the top of the file. */
+static uint32_t
+batch_size(const struct capture *c)
+{
+	uint32_t i, p, size = 0;
+
+	if (c->batch_max_set)
+		return c->batch_max_set;
+	if (c->transport == CAPTURE_TCP)
+		return DICAP_BATCH_MAX_LEN;
+	for (i = 0; i < c->n_an; i++)
+		if ((p = udp_payload_max(c->an[i])) != 0 && (size == 0 || p < size))
+			size = p;
+	if (size < DICAP_BATCH_DEFAULT_MAX)
+		return DICAP_BATCH_DEFAULT_MAX;
+	return size > DICAP_BATCH_MAX_LEN ? DICAP_BATCH_MAX_LEN : size;
+}
+
 static void
 batch_reset(struct capture *c)
 {
-	dicap_batch_begin(&c->w, c->buf, sizeof(c->buf));
+	uint32_t size;
+
+	if (c->size_stale) {
+		size = batch_size(c);
+		if (size != c->batch_max && c->n_an > 0)
+			log_info("capture: batches of up to %u bytes", size);
+		c->batch_max = size;
+		c->size_stale = 0;
+	}
+	dicap_batch_begin(&c->w, c->buf, c->batch_max);
 }
 
 /* Send the batch being filled to the next analyzer that takes it. */
@@ -459,6 +520,27 @@ capture_set_analyzers(struct capture *c, const struct dicap_addr *addrs, uint32_
 		c->an[i] = keep[i] != NULL ? keep[i] : an_new(c, &addrs[i]);
 	c->n_an = n;
 	c->next = 0;
+	c->size_stale = 1;
+	batch_reset(c);
+}
+
+void
+capture_set_batch_max(struct capture *c, uint32_t bytes)
+{
+	if (bytes != 0 && bytes < DICAP_BATCH_HDR_LEN + DICAP_BATCH_REC_HDR_LEN)
+		bytes = DICAP_BATCH_HDR_LEN + DICAP_BATCH_REC_HDR_LEN;
+	if (bytes > DICAP_BATCH_MAX_LEN)
+		bytes = DICAP_BATCH_MAX_LEN;
+	batch_send(c, DICAP_BF_FLUSH);
+	c->batch_max_set = bytes;
+	c->size_stale = 1;
+	batch_reset(c);
+}
+
+uint32_t
+capture_batch_max(const struct capture *c)
+{
+	return c->batch_max;
 }
 
 void
@@ -532,6 +614,7 @@ capture_open(struct event_base *base, int ring_fd, const uint32_t *node_id,
 	c->base = base;
 	c->node_id = node_id;
 	c->transport = transport;
+	c->size_stale = 1;
 	batch_reset(c);
 	if (ring_fd == -1)
 		goto no_ring;

@@ -66,6 +66,16 @@ void	capture_flush(struct capture *);
 /* The analyzers to send to; streams to those still listed carry on. */
 void	capture_set_analyzers(struct capture *, const struct dicap_addr *addrs, uint32_t n);
 
+/*
+ * Fill batches to @bytes (clamped to the wire format's limits) instead of
+ * the automatic size (0: the path MTU over UDP; see capture.c).  The batch
+ * being filled is sent first.  For benchmarks (bench/drain-cost.c).
+ */
+void	capture_set_batch_max(struct capture *, uint32_t bytes);
+
+/* The size batches are filled to now. */
+uint32_t	capture_batch_max(const struct capture *);
+
 /* CLOCK_TAI - CLOCK_REALTIME, to turn ring timestamps into UTC. */
 void	capture_set_tai_offset(struct capture *, int64_t offset_ns);
 
