@@ -10,9 +10,22 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/testbed.sh"
 
 tb_init_tap
-plan 9
+plan 10
 
 ok_cmd "tb_up 3: namespaces, links, mirror, management network" tb_up 3
+
+# The mirror asked for is the one in place (TB_MIRROR: tests/testbed.sh).
+diag "mirror: $TB_MIRROR_USED${TB_MIRROR_XDP_WHY:+ (XDP mirror: $TB_MIRROR_XDP_WHY)}"
+inplace=1
+for port in g0 c0; do
+	xdp=$(ip -n "${TB_PFX}sw" -j -d link show dev "$port" | jq -r '.[0].xdp.mode // 0')
+	u32=$(tc -n "${TB_PFX}sw" filter show dev "$port" ingress 2>/dev/null | grep -c mirred)
+	case $TB_MIRROR_USED in
+	xdp) [ "$xdp" = 1 ] && [ "$u32" = 0 ] ;;
+	tc) [ "$xdp" = 0 ] && [ "$u32" = 3 ] ;;
+	esac || { inplace=0; diag "$port: XDP mode $xdp, $u32 mirred actions"; }
+done
+ok $inplace "the $TB_MIRROR_USED mirror is on g0 and c0 (XDP: native, one program; tc: 3 mirred actions)"
 
 reach=1
 for i in 1 2 3; do
@@ -22,7 +35,7 @@ done
 ok $reach "the management network connects the nodes, the coordinator and the analyzer"
 
 tb_mirror_verify 5000 raw
-ok $(($? == 0)) "5000 hand-made frames reach every node once, in g0's order, byte for byte" ||
+ok $(($? == 0)) "5000 hand-made frames reach every node once, in the order sent, byte for byte" ||
 	diag "$TB_WHY"
 
 # Traffic and markers at once: both senders on TB_SWITCH_CPU, so every node
