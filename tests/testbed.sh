@@ -632,10 +632,13 @@ tb_start_node() {
 		--id "$(tb_node_id "$i")" --bind "$(tb_node_ip "$i")")
 	[ -n "$TB_DATAPATH" ] && args+=(--datapath "$TB_DATAPATH")
 	[ "$TB_DATAPATH" = xdp ] && [ -n "$TB_XDP_MODE" ] && args+=(--xdp-mode "$TB_XDP_MODE")
-	# behind the XDP mirror: the native program gives eth0 its NAPI; GRO
-	# would coalesce the TCP segments it passes to the stack
+	# behind the XDP mirror: a native program gives eth0 its NAPI, and GRO
+	# would coalesce the TCP segments it passes to the stack; anything
+	# else needs GRO (tb_mirror_install_xdp)
 	if [ "$TB_DATAPATH" = xdp ] && [ "$TB_XDP_MODE" != generic ]; then
 		tb_node_gro "$i" off || return 1
+	else
+		tb_node_gro "$i" on || return 1
 	fi
 	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" "${args[@]}" "$@"
 	tb_wait_until "tb_node_status $i >/dev/null" 10000 ||
@@ -751,6 +754,9 @@ tb_stop_daemons() {
 			"${!TB_ANA_ADDR[@]}"; do
 		tb_alive "$name" || continue
 		tb_signal "$name" TERM 10000 || rc=1
+		case $name in
+		node*) [[ ${name#node} =~ ^[0-9]+$ ]] && { tb_node_gro "${name#node}" on || rc=1; } ;;
+		esac
 	done
 	return $rc
 }
