@@ -6,7 +6,7 @@
 # `make demo`.  Source it (after tests/lib/tap.sh if TAP output is wanted;
 # sourcing it twice is harmless), then:
 #
-#	tb_init				tools, run dir, cluster key, cleanup trap
+#	tb_init				tools, run dir, cluster key, cleanup trap, mirror kind
 #	tb_up N [--mirror xdp|tc]	namespaces, links, the mirror, mgmt network
 #	tb_start_analyzer [-n NAME] [OPTION...]
 #	tb_start_coord [OPTION...]	(gets every analyzer started before)
@@ -742,6 +742,13 @@ tb_members_are() {
 # tx.packets, ...), from ip -s -j.
 tb_link_stat() {
 	ip -n "$TB_PFX$1" -s -j link show dev "$2" | jq -r ".[0].stats64.$3"
+}
+
+# tb_ethtool_stat HOST IFACE NAME: a counter of ethtool -S, 0 if IFACE has
+# none of that name.
+tb_ethtool_stat() {
+	tb_exec "$1" ethtool -S "$2" 2>/dev/null |
+		awk -v n="$3:" '$1 == n { v = $2 } END { print v + 0 }'
 }
 
 # tb_stop_daemons: SIGTERM every node agent, the coordinator and every

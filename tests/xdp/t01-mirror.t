@@ -10,7 +10,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/testbed.sh"
 
 tb_init_tap
-plan 10
+plan 11
 
 ok_cmd "tb_up 3: namespaces, links, mirror, management network" tb_up 3
 
@@ -34,9 +34,23 @@ for i in 1 2 3; do
 done
 ok $reach "the management network connects the nodes, the coordinator and the analyzer"
 
+for i in 1 2 3; do
+	xmit0[i]=$(tb_ethtool_stat sw "n$i" tx_queue_0_xdp_xmit)
+done
 tb_mirror_verify 5000 raw
 ok $(($? == 0)) "5000 hand-made frames reach every node once, in the order sent, byte for byte" ||
 	diag "$TB_WHY"
+
+# The XDP mirror hands each node an xdp_frame (ndo_xdp_xmit, counted by the
+# node port); the tc mirror an sk_buff.
+want=0
+[ "$TB_MIRROR_USED" = xdp ] && want=5000
+how=1
+for i in 1 2 3; do
+	n=$(($(tb_ethtool_stat sw "n$i" tx_queue_0_xdp_xmit) - xmit0[i]))
+	[ "$n" = "$want" ] || { how=0; diag "n$i: tx_queue_0_xdp_xmit grew by $n"; }
+done
+ok $how "$TB_MIRROR_USED mirror: $want of the 5000 frames went to each node as an xdp_frame"
 
 # Traffic and markers at once: both senders on TB_SWITCH_CPU, so every node
 # sees the two streams interleaved the same way.
