@@ -155,4 +155,5 @@ done
 cp "$RAW" "$BENCH_OUT/b1-loss.raw.txt"
 BENCH_RUN_LOAD="before the run: $BENCH_LOAD_START; at its end: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	SIZES=$SIZES RATES=$RATES SECS=$SECS REPEATS=$REPEATS SETTLE_MS=$TB_TCPDUMP_SETTLE_MS \
-	SWITCH_CPU=$TB_SWITCH_CPU bash "$BENCH_REPO/bench/b1-report.sh" "$BENCH_OUT/b1-loss.raw.txt"
+	SWITCH_CPU=$TB_SWITCH_CPU TB_MIRROR_USED=$TB_MIRROR_USED \
+	bash "$BENCH_REPO/bench/b1-report.sh" "$BENCH_OUT/b1-loss.raw.txt"
