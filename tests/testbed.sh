@@ -634,7 +634,8 @@ tb_start_node() {
 	[ "$TB_DATAPATH" = xdp ] && [ -n "$TB_XDP_MODE" ] && args+=(--xdp-mode "$TB_XDP_MODE")
 	# behind the XDP mirror: a native program gives eth0 its NAPI, and GRO
 	# would coalesce the TCP segments it passes to the stack; anything
-	# else needs GRO (tb_mirror_install_xdp)
+	# else needs GRO (tb_mirror_install_xdp).  --xdp-mode auto counts as
+	# native: it is native wherever the XDP mirror works
 	if [ "$TB_DATAPATH" = xdp ] && [ "$TB_XDP_MODE" != generic ]; then
 		tb_node_gro "$i" off || return 1
 	else

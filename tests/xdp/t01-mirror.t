@@ -4,7 +4,8 @@
 # coordinator's injection port, to every node exactly once and in one
 # order, and nothing else reaches the nodes' monitoring interfaces.  No
 # DiCAP daemon runs here; tcpdump on each node's eth0 sees every frame
-# because no XDP program is attached.
+# because no XDP program is attached.  It checks the mirror in place
+# (TB_MIRROR: tests/testbed.sh); make check-e2e runs it on both.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/testbed.sh"
