@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # B1 (the paper's Table 1): loss and CPU per frame against the offered
 # rate, on the namespace testbed (tests/testbed.sh), a two-node cluster
-# behind the tc mirror, for:
+# behind the testbed's mirror (MIRROR=xdp|tc, bench/lib.sh), for:
 #   base  nothing captures (frames die in the nodes' stacks): the cost of
 #         generating and mirroring;
 #   a     tcpdump -w /dev/null on each node's raw eth0 (plain libpcap);
@@ -12,7 +12,7 @@
 # The variants alternate within each repeat.  Needs root.  Writes b1-loss.md
 # and b1-loss.png (through bench/b1-report.sh).  Environment: SIZES ("64 72"), RATES ("119000 232000
 # 380000 492000 620000 0": 0 is as fast as the generator goes), SECONDS_PER_POINT (2),
-# REPEATS (3).
+# REPEATS (3), MIRROR.
 set -eu
 BENCH_NAME=b1-loss
 . "$(dirname "$0")/lib.sh"
@@ -155,4 +155,5 @@ done
 cp "$RAW" "$BENCH_OUT/b1-loss.raw.txt"
 BENCH_RUN_LOAD="before the run: $BENCH_LOAD_START; at its end: $(cut -d' ' -f1-3 /proc/loadavg)" \
 	SIZES=$SIZES RATES=$RATES SECS=$SECS REPEATS=$REPEATS SETTLE_MS=$TB_TCPDUMP_SETTLE_MS \
-	SWITCH_CPU=$TB_SWITCH_CPU bash "$BENCH_REPO/bench/b1-report.sh" "$BENCH_OUT/b1-loss.raw.txt"
+	SWITCH_CPU=$TB_SWITCH_CPU TB_MIRROR_USED=$TB_MIRROR_USED \
+	bash "$BENCH_REPO/bench/b1-report.sh" "$BENCH_OUT/b1-loss.raw.txt"

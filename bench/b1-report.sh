@@ -3,7 +3,9 @@
 # b1-report.sh RAW: bench/results/b1-loss.md and .png from the raw lines of
 # bench/b1-loss.sh ("VARIANT SIZE RATE REP SENT ACHIEVED_PPS GOT EXPECTED
 # BUSY_JIFFIES").  b1-loss.sh calls it; run it alone to redo the report.
-# Environment: as b1-loss.sh (SIZES, RATES, SECS, REPEATS), SWITCH_CPU.
+# Environment: as b1-loss.sh (SIZES, RATES, SECS, REPEATS), SWITCH_CPU,
+# TB_MIRROR_USED (the testbed's mirror of the run: xdp or tc; default tc,
+# the mirror of the runs before there was a choice).
 set -eu
 BENCH_NAME=b1-loss
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +16,7 @@ RATES=${RATES:-119000 232000 380000 492000 620000 0}
 SECS=${SECS:-2}
 REPEATS=${REPEATS:-3}
 SETTLE_MS=${SETTLE_MS:-1200}
+TB_MIRROR_USED=${TB_MIRROR_USED:-tc}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicap-b1r.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 hz=$(getconf CLK_TCK)
@@ -61,10 +64,14 @@ $(bench_machine)
 ## Set-up and commands
 
 \`\`\`
-SIZES="$SIZES" RATES="$RATES" SECONDS_PER_POINT=$SECS REPEATS=$REPEATS bench/b1-loss.sh
+MIRROR=$TB_MIRROR_USED SIZES="$SIZES" RATES="$RATES" SECONDS_PER_POINT=$SECS REPEATS=$REPEATS bench/b1-loss.sh
 # sender (namespace gen, pinned to CPU ${SWITCH_CPU:-0}), per point (RATE 0: as fast as it goes):
 dicap-gen -i gen0 --duration $SECS --rate RATE --size SIZE --mix ipv4-udp --flows 256 --ipid seq --seed REP --json
-# the switch: tc u32 + mirred mirror of every frame to node1 and node2
+$(if [ "$TB_MIRROR_USED" = xdp ]; then
+	echo "# the switch: XDP on g0, bpf_redirect_map(BPF_F_BROADCAST) to node1's and node2's ports"
+else
+	echo "# the switch: tc u32 + mirred mirror of every frame to node1 and node2"
+fi)
 # (a) on nodeI:  tcpdump -n -i eth0 -w /dev/null
 # (b) on nodeI:  tcpdump -n -i eth0 -w /dev/null 'ip[4:2] % 2 = I-1'
 # (c) on nodeI:  dicapd -i eth0 -c COORD --capture ... (dicap-coord --select ipid;
@@ -149,6 +156,7 @@ one 2-core machine.*
   "max" rows (every offered rate up to 620 Kpps is reached with 64 and
   72-byte frames; "max" is higher for base and lower with capture, since
   the receive work shares the sender's core).
+$(if [ "$TB_MIRROR_USED" = tc ]; then cat <<TC
 - CPU: **the target (DiCAP cheaper per frame than (a) and (b)) is not met
   on this testbed.** Outside the sender's core, from 232 Kpps up, (d) costs
   $(med d:64:620000:extra) ns per frame at 620 Kpps (64 B), between (b) ($(med b:64:620000:extra)) and (a) ($(med a:64:620000:extra)): each
@@ -168,6 +176,20 @@ one 2-core machine.*
   that is another node's. That was not measured: it needs a NIC with native
   XDP. The per-copy explanation is an inference from the kernel source,
   not a measurement.
+TC
+else cat <<XDP
+- CPU, behind the XDP mirror: on the saturated sending core, where all
+  receive work runs, a frame costs $(med base:64:0:corens) ns without capture, $(med a:64:0:corens) with (a),
+  $(med b:64:0:corens) with (b), $(med c:64:0:corens) with (c) and $(med d:64:0:corens) with (d) (64 B); outside
+  it, at 620 Kpps, (a) costs $(med a:64:620000:extra) ns per frame, (b) $(med b:64:620000:extra), (c) $(med c:64:620000:extra) and (d) $(med d:64:620000:extra).
+  Each node receives every frame as an xdp_frame, as from a NIC's DMA
+  ring: in (c) and (d) the native program drops another node's frame
+  before any sk_buff exists, while (a), (b) and base build one per frame
+  on each node. The mirror's own cost (a page and a copy per node per
+  frame) is in every variant, base included. Compare with a run of
+  MIRROR=tc on the same machine (docs/design.md, "The testbed").
+XDP
+fi)
 - At 119 Kpps the extra CPU is noise (even negative): the sender's
   wake-ups fill its core whatever else runs there, and a 100 Hz tick is
   ~40 ns per frame at that rate.

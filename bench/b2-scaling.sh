@@ -13,7 +13,7 @@
 # and the results are b2-spin.md and b2-spin.png.
 # Environment: RATE (250000 frames/s),
 # SECONDS_PER_POINT (5), SIZES ("60 270 526": IP packets of 40, 256, 512
-# bytes), NODES ("1 2 4 5"), REPEATS (2).
+# bytes), NODES ("1 2 4 5"), REPEATS (2), MIRROR (xdp|tc, bench/lib.sh).
 set -eu
 CONSUMER=${CONSUMER:-tshark}
 case $CONSUMER in

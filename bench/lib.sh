@@ -7,7 +7,9 @@
 # Environment: BENCH_RUN_LOAD (the load averages to report, for a report
 # written after the run from its raw file), SMOKE=1 (set by run-all.sh --smoke: a few seconds, tiny
 # repeat counts; the numbers then mean nothing), BENCH_OUT (directory of
-# the results, default bench/results; smoke runs write to build/bench/smoke).
+# the results, default bench/results; smoke runs write to build/bench/smoke),
+# MIRROR (xdp or tc: the testbed's mirror for B1 and B2, TB_MIRROR of
+# tests/testbed.sh; default xdp where it works, else tc).
 
 BENCH_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/lib/ports.sh
@@ -23,6 +25,8 @@ else
 fi
 mkdir -p "$BENCH_OUT" "$BENCH_BUILD"
 BENCH_LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+TB_MIRROR=${MIRROR:-${TB_MIRROR:-}}
+export TB_MIRROR
 
 bench_log() { echo "${BENCH_NAME:-bench}: $*" >&2; }
 bench_die() { bench_log "$*"; exit 1; }
@@ -51,6 +55,8 @@ bench_machine() {
 - Load average (1, 5, 15 min) ${BENCH_RUN_LOAD:-before the run: $BENCH_LOAD_START; at its end: $(cut -d' ' -f1-3 /proc/loadavg)}
 - Written on $(date -u '+%Y-%m-%d %H:%M UTC')$([ "$SMOKE" = 1 ] && echo ' as a SMOKE run: tiny repeat counts, the numbers mean nothing')
 MD
+	[ -z "${TB_MIRROR_USED:-}" ] ||
+		echo "- Testbed mirror: $TB_MIRROR_USED (MIRROR; docs/design.md, The testbed)"
 }
 
 # bench_stats: reads "KEY VALUE" lines, prints "KEY MEDIAN MIN MAX COUNT"

@@ -32,9 +32,9 @@ tool_table() {
 unit,asan			prove		perl		the TAP harness
 asan				@asan		libasan8	the unit tests under ASan+UBSan (CC -fsanitize=address,undefined)
 e2e,demo,bench			ip		iproute2	namespaces, veth, addresses (tests/testbed.sh)
-e2e,demo,bench			tc		iproute2	the testbed's mirror (tc mirred)
+e2e,demo,bench			tc		iproute2	the testbed's tc mirror (tc mirred)
 e2e,demo,bench			ss		iproute2	is a port bound
-e2e,demo,bench			ethtool		ethtool		VLAN offload off on the mirror ports
+e2e,demo,bench			ethtool		ethtool		VLAN offload off on the mirror ports, GRO of the node ports (XDP mirror)
 e2e,demo,bench			sysctl		procps		IPv6 off in every namespace
 e2e,bench,kmod			pkill		procps		stopping a consumer or qemu
 e2e,demo,bench			jq		jq		the daemons' JSON status

@@ -10,7 +10,8 @@
 # started is removed at the end; the capture files stay in build/demo/.
 #
 # DEMO_COUNT (default 30000) and DEMO_RATE (frames/s, default 20000)
-# change the load; DEMO_SELECT (flow) the selection mode.
+# change the load; DEMO_SELECT (flow) the selection mode; TB_MIRROR (xdp,
+# tc: tests/testbed.sh) the switch.
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 : "${DICAP_BIN:=$REPO/build/plain/bin}"
 export DICAP_BIN
@@ -56,6 +57,10 @@ for i in $(seq 1 $N); do
 done
 info "namespaces: $(ip netns list | awk -v p="$TB_PFX" 'index($1, p) == 1 { sub(p, "", $1); printf "%s ", $1 }')"
 info "management network 198.19.0.0/24; the mirrored link carries only the generated traffic"
+case $TB_MIRROR_USED in
+xdp) info "the switch: an XDP program on its ingress ports broadcasts each frame to the nodes (TB_MIRROR=xdp)" ;;
+*) info "the switch: a tc filter mirrors each frame to the nodes (TB_MIRROR=$TB_MIRROR_USED)" ;;
+esac
 
 step "2. Start dicap-analyzer, dicap-coord (--select $SELECT) and dicapd on every node"
 tb_start_analyzer -w "$OUT/analyzer.pcap" || fail "the analyzer did not start"

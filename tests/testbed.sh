@@ -6,8 +6,8 @@
 # `make demo`.  Source it (after tests/lib/tap.sh if TAP output is wanted;
 # sourcing it twice is harmless), then:
 #
-#	tb_init				tools, run dir, cluster key, cleanup trap
-#	tb_up N				namespaces, links, the mirror, mgmt network
+#	tb_init				tools, run dir, cluster key, cleanup trap, mirror kind
+#	tb_up N [--mirror xdp|tc]	namespaces, links, the mirror, mgmt network
 #	tb_start_analyzer [-n NAME] [OPTION...]
 #	tb_start_coord [OPTION...]	(gets every analyzer started before)
 #	tb_start_node I [OPTION...]	(--capture, --distribute, ...)
@@ -24,8 +24,8 @@
 # Hosts (namespace names carry a per-run prefix, TB_PFX):
 #
 #	gen ---gen0==g0---+                   +---n1==eth0--- node1
-#	                  |  sw: tc u32 +     +---n2==eth0--- node2
-#	coord --inj0==c0--+  mirred mirror ---+   ...
+#	                  |  sw: the mirror   +---n2==eth0--- node2
+#	coord --inj0==c0--+  (XDP or tc) -----+   ...
 #	                                      +---nN==eth0--- nodeN
 #
 #	mgmt: bridge br0, 198.19.0.0/24; coord .1, ana .2, nodeI .(10+I)
@@ -33,9 +33,19 @@
 # Every frame arriving at sw from gen (traffic) or from coord (round-robin
 # markers, dicap-coord --inject-dev inj0) is copied to every node, in the
 # same order: the mirror runs in the softirq of the CPU that sent the frame,
-# so the sender and the coordinator are pinned to one CPU (TB_SWITCH_CPU)
-# and thus share one backlog queue, which makes it a single ordered switch
-# (two senders on two CPUs do interleave differently on different nodes).
+# so the sender and the coordinator are pinned to one CPU (TB_SWITCH_CPU),
+# which makes it a single ordered switch (two senders on two CPUs do
+# interleave differently on different nodes).
+#
+# The mirror (TB_MIRROR, or tb_up --mirror): "xdp" (the default) is an XDP
+# program on g0 and c0 that broadcasts each frame through a devmap to
+# n1..nN (tests/tools/dicap-mirror.c): a node's native XDP program then runs
+# on an xdp_frame, before any sk_buff exists, as behind a real NIC.  "tc"
+# is a tc u32 filter with one mirred mirror action per node: the node's
+# program runs on an sk_buff the mirror made.  Unset, TB_MIRROR is xdp
+# where this kernel can do it and tc otherwise (said once, as a comment);
+# TB_MIRROR=xdp where it cannot skips the test.  TB_MIRROR_USED is the
+# one in place.  docs/design.md (The testbed) says what each one costs.
 # Control and batch traffic use the management network only; the data links
 # carry nothing but what gen and the injector send: IPv6 off, no addresses,
 # ARP off.  The switch's ports put VLAN tags back into the frames
@@ -64,6 +74,7 @@ TB_GUARD_MS=${TB_GUARD_MS:-300}
 TB_XDP_MODE=${TB_XDP_MODE:-native}	# dicapd --xdp-mode
 TB_DATAPATH=${TB_DATAPATH:-xdp}		# dicapd --datapath
 TB_SWITCH_CPU=${TB_SWITCH_CPU:-0}	# CPU of the sender and the injector
+TB_MIRROR=${TB_MIRROR:-}		# xdp, tc; empty: xdp if it works here
 
 TB_MGMT_NET=198.19.0
 TB_COORD_IP=$TB_MGMT_NET.1
@@ -84,6 +95,8 @@ TB_GEN_OUT=
 TB_GEN_SEQ=0
 TB_WAIT_MS=0
 TB_WHY=
+TB_MIRROR_USED=
+TB_MIRROR_XDP_WHY=
 declare -a TB_PIDS=()		# every process started, for tb_down
 declare -a TB_NSES=()		# every namespace made, for tb_down
 declare -a TB_ANALYZERS=()	# ADDR:PORT of the analyzers started
@@ -153,7 +166,64 @@ tb_init() {
 	TB_KEY=$TB_DIR/cluster.key
 	"$DICAP_BIN/dicapctl" keygen "$TB_KEY" >"$TB_DIR/keygen.log" 2>&1 ||
 		{ TB_WHY="dicapctl keygen failed: $(cat "$TB_DIR/keygen.log")"; return 1; }
+	tb_mirror_choose
+}
+
+# tb_mirror_choose: TB_MIRROR_USED from TB_MIRROR and what the kernel can
+# do (tb_mirror_probe).  Returns 2 when TB_MIRROR=xdp cannot work here.
+tb_mirror_choose() {
+	case $TB_MIRROR in
+	tc) TB_MIRROR_USED=tc ;;
+	xdp|"")
+		if tb_mirror_probe; then
+			TB_MIRROR_USED=xdp
+		elif [ "$TB_MIRROR" = xdp ]; then
+			TB_WHY="TB_MIRROR=xdp: $TB_MIRROR_XDP_WHY"
+			return 2
+		else
+			TB_MIRROR_USED=tc
+			tb_msg "testbed: the tc mirror, as the XDP mirror cannot work here: $TB_MIRROR_XDP_WHY"
+		fi ;;
+	*) TB_WHY="TB_MIRROR=$TB_MIRROR: not xdp or tc"; return 1 ;;
+	esac
 	return 0
+}
+
+# tb_mirror_probe: can dicap-mirror attach here?  On a veth pair in a
+# namespace of its own, as tb_up uses it.  TB_MIRROR_XDP_WHY says why not.
+tb_mirror_probe() {
+	local ns=${TB_PFX}probe out rc=0
+
+	TB_MIRROR_XDP_WHY=
+	[ -x "$DICAP_TOOLS/dicap-mirror" ] ||
+		{ TB_MIRROR_XDP_WHY="$DICAP_TOOLS/dicap-mirror not built (make tests)"; return 1; }
+	command -v ethtool >/dev/null || { TB_MIRROR_XDP_WHY="no ethtool"; return 1; }
+	tb_add_ns probe || { TB_MIRROR_XDP_WHY="cannot make a namespace"; return 1; }
+	if ip -n "$ns" link add p-in type veth peer name p-send &&
+	    ip -n "$ns" link add p-out type veth peer name p-node &&
+	    ip -n "$ns" link set p-in up && ip -n "$ns" link set p-send up &&
+	    ip -n "$ns" link set p-out up && ip -n "$ns" link set p-node up; then
+		out=$(ip netns exec "$ns" "$DICAP_TOOLS/dicap-mirror" --probe -i p-in -o p-out 2>&1) ||
+			{ TB_MIRROR_XDP_WHY=${out:-dicap-mirror failed}; rc=1; }
+		# a node port without a native program needs GRO (tb_up)
+		[ "$rc" = 0 ] && ! ip netns exec "$ns" ethtool -K p-node gro on >/dev/null 2>&1 &&
+			{ TB_MIRROR_XDP_WHY="ethtool -K gro on fails on veth"; rc=1; }
+	else
+		TB_MIRROR_XDP_WHY="cannot make veth pairs"
+		rc=1
+	fi
+	ip netns del "$ns" 2>/dev/null
+	tb_forget_ns "$ns"
+	return $rc
+}
+
+tb_forget_ns() {	# tb_forget_ns NS: NS is gone, tb_down need not delete it
+	local keep=() n
+
+	for n in "${TB_NSES[@]}"; do
+		[ "$n" = "$1" ] || keep+=("$n")
+	done
+	TB_NSES=("${keep[@]}")
 }
 
 # tb_init_tap [PROG...]: tb_init in a TAP test (tests/lib/tap.sh): skip the
@@ -267,15 +337,26 @@ tb_no_vlan_offload() {	# tb_no_vlan_offload HOST IFACE
 		{ tb_fail "ethtool -K $2 txvlan off failed"; return 1; }
 }
 
-# tb_up N: the namespaces, the data links with the mirror to nodes 1..N,
-# the management network.  A node's namespace exists from here on; its
-# dicapd runs only once tb_start_node is called (so a test can add a node
-# later: frames to a node without XDP die in its stack, as nobody's).
+# tb_up N [--mirror xdp|tc]: the namespaces, the data links with the
+# mirror to nodes 1..N, the management network.  A node's namespace exists
+# from here on; its dicapd runs only once tb_start_node is called (so a
+# test can add a node later: frames to a node without XDP die in its
+# stack, as nobody's).  --mirror overrides TB_MIRROR for this run.
 tb_up() {
 	local n=$1 i h
 
 	[ -n "$TB_DIR" ] || { tb_fail "tb_up before tb_init"; return 1; }
 	[ "$n" -ge 1 ] 2>/dev/null || { tb_fail "tb_up: bad node count '$n'"; return 1; }
+	if [ "${2:-}" = --mirror ]; then
+		case ${3:-} in
+		tc) TB_MIRROR_USED=tc ;;
+		xdp)
+			[ "$TB_MIRROR_USED" = xdp ] || tb_mirror_probe ||
+				{ tb_fail "tb_up --mirror xdp: $TB_MIRROR_XDP_WHY"; return 1; }
+			TB_MIRROR_USED=xdp ;;
+		*) tb_fail "tb_up: --mirror '${3:-}': not xdp or tc"; return 1 ;;
+		esac
+	fi
 	TB_N=$n
 	for h in mgmt sw gen coord ana $(seq -f 'node%g' 1 "$n"); do
 		tb_add_ns "$h" || { tb_fail "cannot make namespace $h"; return 1; }
@@ -306,13 +387,47 @@ tb_mgmt_port() {	# tb_mgmt_port HOST ADDR
 	ip -n "$TB_PFX$1" addr add "$2/24" dev mgmt0
 }
 
-# The mirror: every frame arriving on g0 or c0 goes to n1..nN.  Every node
-# gets a mirrored copy: a frame that mirred *redirects* is flagged as such,
-# and generic XDP skips flagged frames (netif_receive_generic_xdp), so the
-# last node would see nothing in generic mode.  The original goes on into
-# sw's own stack, which drops it at once (no addresses, ARP and IPv6 off;
-# this kernel has neither act_gact nor dummy devices to drop it earlier).
+# The mirror: every frame arriving on g0 or c0 goes to n1..nN.
 tb_mirror_install() {
+	case $TB_MIRROR_USED in
+	xdp) tb_mirror_install_xdp ;;
+	tc) tb_mirror_install_tc ;;
+	*) tb_fail "no mirror chosen (TB_MIRROR_USED '$TB_MIRROR_USED')" ;;
+	esac
+}
+
+# The XDP mirror: dicap-mirror holds the programs' links in sw and runs
+# until tb_down stops it.  veth hands an xdp_frame to its peer only when
+# the peer has a NAPI instance, which a native XDP program or GRO gives
+# it: the node ports get GRO, and tb_start_node takes it off for a native
+# program (which would otherwise have the frames it passes coalesced).
+tb_mirror_install_xdp() {
+	local i outs=()
+
+	for i in $(seq 1 "$TB_N"); do
+		outs+=(-o "n$i")
+		tb_node_gro "$i" on || return 1
+	done
+	tb_spawn mirror sw "$DICAP_TOOLS/dicap-mirror" -i g0 -i c0 "${outs[@]}"
+	tb_wait_until "grep -q '^ready' '${TB_LOG[mirror]}' || ! tb_alive mirror" 10000
+	grep -q '^ready' "${TB_LOG[mirror]}" ||
+		{ tb_fail "the XDP mirror did not start: $(tail -n 2 "${TB_LOG[mirror]}")"; return 1; }
+}
+
+# tb_node_gro I on|off: GRO on nodeI's eth0 (with the XDP mirror only).
+tb_node_gro() {
+	[ "$TB_MIRROR_USED" = xdp ] || return 0
+	tb_exec "node$1" ethtool -K eth0 gro "$2" >/dev/null 2>&1 ||
+		{ tb_fail "ethtool -K eth0 gro $2 in node$1 failed"; return 1; }
+}
+
+# The tc mirror.  Every node gets a mirrored copy: a frame that mirred
+# *redirects* is flagged as such, and generic XDP skips flagged frames
+# (netif_receive_generic_xdp), so the last node would see nothing in
+# generic mode.  The original goes on into sw's own stack, which drops it
+# at once (no addresses, ARP and IPv6 off; this kernel has neither
+# act_gact nor dummy devices to drop it earlier).
+tb_mirror_install_tc() {
 	local port i actions=()
 
 	for i in $(seq 1 "$TB_N"); do
@@ -517,6 +632,15 @@ tb_start_node() {
 		--id "$(tb_node_id "$i")" --bind "$(tb_node_ip "$i")")
 	[ -n "$TB_DATAPATH" ] && args+=(--datapath "$TB_DATAPATH")
 	[ "$TB_DATAPATH" = xdp ] && [ -n "$TB_XDP_MODE" ] && args+=(--xdp-mode "$TB_XDP_MODE")
+	# behind the XDP mirror: a native program gives eth0 its NAPI, and GRO
+	# would coalesce the TCP segments it passes to the stack; anything
+	# else needs GRO (tb_mirror_install_xdp).  --xdp-mode auto counts as
+	# native: it is native wherever the XDP mirror works
+	if [ "$TB_DATAPATH" = xdp ] && [ "$TB_XDP_MODE" != generic ]; then
+		tb_node_gro "$i" off || return 1
+	else
+		tb_node_gro "$i" on || return 1
+	fi
 	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" "${args[@]}" "$@"
 	tb_wait_until "tb_node_status $i >/dev/null" 10000 ||
 		{ tb_fail "node$i does not answer on $sock within 10 s"; return 1; }
@@ -537,11 +661,11 @@ tb_node_owned() {	# tb_node_owned I: dicapctl owned
 }
 
 tb_stop_node() {	# tb_stop_node I: SIGTERM (LEAVE, then exit)
-	tb_signal "node$1" TERM 10000
+	tb_signal "node$1" TERM 10000 && tb_node_gro "$1" on
 }
 
 tb_kill_node() {	# tb_kill_node I: SIGKILL
-	tb_signal "node$1" KILL 10000
+	tb_signal "node$1" KILL 10000 && tb_node_gro "$1" on
 }
 
 # tb_xdp_mode_of I: the XDP attachment of nodeI's eth0 as the kernel
@@ -621,6 +745,13 @@ tb_link_stat() {
 	ip -n "$TB_PFX$1" -s -j link show dev "$2" | jq -r ".[0].stats64.$3"
 }
 
+# tb_ethtool_stat HOST IFACE NAME: a counter of ethtool -S, 0 if IFACE has
+# none of that name.
+tb_ethtool_stat() {
+	tb_exec "$1" ethtool -S "$2" 2>/dev/null |
+		awk -v n="$3:" '$1 == n { v = $2 } END { print v + 0 }'
+}
+
 # tb_stop_daemons: SIGTERM every node agent, the coordinator and every
 # analyzer that runs, and wait for them: the namespaces stay up for the
 # next round of a test.
@@ -631,6 +762,9 @@ tb_stop_daemons() {
 			"${!TB_ANA_ADDR[@]}"; do
 		tb_alive "$name" || continue
 		tb_signal "$name" TERM 10000 || rc=1
+		case $name in
+		node*) [[ ${name#node} =~ ^[0-9]+$ ]] && { tb_node_gro "${name#node}" on || rc=1; } ;;
+		esac
 	done
 	return $rc
 }
@@ -870,47 +1004,53 @@ tb_owner_counts() {
 
 # tb_mirror_verify COUNT [SENDER]: send COUNT frames from gen (SENDER
 # "gen": dicap-gen --count COUNT --mix all --rate 20000; "raw": hand-made
-# UDP frames; default: gen if built) while tcpdump listens on g0 (what
-# arrived at the switch) and on every node's eth0 (no XDP must be attached).
-# Passes when each node got exactly the frames that arrived at g0, byte for
-# byte, in the same order, and nothing else.  TB_WHY says why not.
+# UDP frames; default: gen if built) while tcpdump listens on every node's
+# eth0 (no XDP must be attached).  Passes when each node got exactly the
+# frames that gen sent, byte for byte, in the same order, and nothing
+# else.  What was sent is what dicap-gen wrote (-w), or for raw frames
+# what tcpdump saw leave gen0: the XDP mirror takes every frame at g0
+# before a capture there could see it.  TB_WHY says why not.
 tb_mirror_verify() {
-	local count=$1 sender=${2:-} i ref got
+	local count=$1 sender=${2:-} i ref got sent=$TB_DIR/mirror.sent.pcap
 
 	TB_WHY=
 	if [ -z "$sender" ]; then
 		sender=raw
 		[ -x "$DICAP_BIN/dicap-gen" ] && sender=gen
 	fi
-	tb_tcpdump_start mirror.g0 sw g0 "$TB_DIR/mirror.g0.pcap" || return 1
+	[ "$sender" = raw ] && { tb_tcpdump_start mirror.gen0 gen gen0 "$sent" || return 1; }
 	for i in $(seq 1 "$TB_N"); do
 		tb_tcpdump_start "mirror.n$i" "node$i" eth0 "$TB_DIR/mirror.n$i.pcap" || return 1
 	done
 	if [ "$sender" = gen ]; then
-		tb_gen --count "$count" --mix all --rate 20000 || { TB_WHY="dicap-gen failed"; return 1; }
+		tb_gen --count "$count" --mix all --rate 20000 -w "$sent" ||
+			{ TB_WHY="dicap-gen failed"; return 1; }
 	else
 		tb_udp_frames "$count" 0 | tb_rawsend gen gen0 >/dev/null ||
 			{ TB_WHY="raw send failed"; return 1; }
 	fi
 	tb_sleep_ms "$TB_TCPDUMP_SETTLE_MS"
-	tb_tcpdump_stop mirror.g0
-	[ "$TB_TCPDUMP_DROPS" = 0 ] || { TB_WHY="tcpdump on g0 dropped $TB_TCPDUMP_DROPS"; return 1; }
-	tb_pcap_seqs "$TB_DIR/mirror.g0.pcap" -v >"$TB_DIR/mirror.g0.txt"
-	ref=$(wc -l <"$TB_DIR/mirror.g0.txt")
-	[ "$ref" = "$count" ] || { TB_WHY="g0 saw $ref frames, $count sent"; return 1; }
+	if [ "$sender" = raw ]; then
+		tb_tcpdump_stop mirror.gen0
+		[ "$TB_TCPDUMP_DROPS" = 0 ] ||
+			{ TB_WHY="tcpdump on gen0 dropped $TB_TCPDUMP_DROPS"; return 1; }
+	fi
+	tb_pcap_seqs "$sent" -v >"$TB_DIR/mirror.sent.txt"
+	ref=$(wc -l <"$TB_DIR/mirror.sent.txt")
+	[ "$ref" = "$count" ] || { TB_WHY="$ref frames sent, not $count"; return 1; }
 	for i in $(seq 1 "$TB_N"); do
 		tb_tcpdump_stop "mirror.n$i"
 		[ "$TB_TCPDUMP_DROPS" = 0 ] ||
 			{ TB_WHY="tcpdump on node$i dropped $TB_TCPDUMP_DROPS"; return 1; }
 		tb_pcap_seqs "$TB_DIR/mirror.n$i.pcap" -v >"$TB_DIR/mirror.n$i.txt"
-		if ! cmp -s "$TB_DIR/mirror.g0.txt" "$TB_DIR/mirror.n$i.txt"; then
+		if ! cmp -s "$TB_DIR/mirror.sent.txt" "$TB_DIR/mirror.n$i.txt"; then
 			got=$(wc -l <"$TB_DIR/mirror.n$i.txt")
-			TB_WHY="node$i got $got frames, not the $ref of g0 in order: first difference: $(
-				diff "$TB_DIR/mirror.g0.txt" "$TB_DIR/mirror.n$i.txt" | sed -n 1,3p | tr '\n' ' ')"
+			TB_WHY="node$i got $got frames, not the $ref sent in order: first difference: $(
+				diff "$TB_DIR/mirror.sent.txt" "$TB_DIR/mirror.n$i.txt" | sed -n 1,3p | tr '\n' ' ')"
 			return 1
 		fi
 	done
-	TB_MIRROR_NONE=$(grep -c '^none ' "$TB_DIR/mirror.g0.txt")
+	TB_MIRROR_NONE=$(grep -c '^none ' "$TB_DIR/mirror.sent.txt")
 	return 0
 }
 

@@ -4,15 +4,29 @@
 # coordinator's injection port, to every node exactly once and in one
 # order, and nothing else reaches the nodes' monitoring interfaces.  No
 # DiCAP daemon runs here; tcpdump on each node's eth0 sees every frame
-# because no XDP program is attached.
+# because no XDP program is attached.  It checks the mirror in place
+# (TB_MIRROR: tests/testbed.sh); make check-e2e runs it on both.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/testbed.sh"
 
 tb_init_tap
-plan 9
+plan 11
 
 ok_cmd "tb_up 3: namespaces, links, mirror, management network" tb_up 3
+
+# The mirror asked for is the one in place (TB_MIRROR: tests/testbed.sh).
+diag "mirror: $TB_MIRROR_USED${TB_MIRROR_XDP_WHY:+ (XDP mirror: $TB_MIRROR_XDP_WHY)}"
+inplace=1
+for port in g0 c0; do
+	xdp=$(ip -n "${TB_PFX}sw" -j -d link show dev "$port" | jq -r '.[0].xdp.mode // 0')
+	u32=$(tc -n "${TB_PFX}sw" filter show dev "$port" ingress 2>/dev/null | grep -c mirred)
+	case $TB_MIRROR_USED in
+	xdp) [ "$xdp" = 1 ] && [ "$u32" = 0 ] ;;
+	tc) [ "$xdp" = 0 ] && [ "$u32" = 3 ] ;;
+	esac || { inplace=0; diag "$port: XDP mode $xdp, $u32 mirred actions"; }
+done
+ok $inplace "the $TB_MIRROR_USED mirror is on g0 and c0 (XDP: native, one program; tc: 3 mirred actions)"
 
 reach=1
 for i in 1 2 3; do
@@ -21,9 +35,23 @@ for i in 1 2 3; do
 done
 ok $reach "the management network connects the nodes, the coordinator and the analyzer"
 
+for i in 1 2 3; do
+	xmit0[i]=$(tb_ethtool_stat sw "n$i" tx_queue_0_xdp_xmit)
+done
 tb_mirror_verify 5000 raw
-ok $(($? == 0)) "5000 hand-made frames reach every node once, in g0's order, byte for byte" ||
+ok $(($? == 0)) "5000 hand-made frames reach every node once, in the order sent, byte for byte" ||
 	diag "$TB_WHY"
+
+# The XDP mirror hands each node an xdp_frame (ndo_xdp_xmit, counted by the
+# node port); the tc mirror an sk_buff.
+want=0
+[ "$TB_MIRROR_USED" = xdp ] && want=5000
+how=1
+for i in 1 2 3; do
+	n=$(($(tb_ethtool_stat sw "n$i" tx_queue_0_xdp_xmit) - xmit0[i]))
+	[ "$n" = "$want" ] || { how=0; diag "n$i: tx_queue_0_xdp_xmit grew by $n"; }
+done
+ok $how "$TB_MIRROR_USED mirror: $want of the 5000 frames went to each node as an xdp_frame"
 
 # Traffic and markers at once: both senders on TB_SWITCH_CPU, so every node
 # sees the two streams interleaved the same way.

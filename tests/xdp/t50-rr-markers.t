@@ -10,9 +10,10 @@
 #     rate while a 4th node joins.  The analyzer's records are exactly the
 #     frames sent, the nodes selected them once between them, every node
 #     accepted markers and rejected none, and the count C agrees on all
-#     nodes.  The markers on the wire (tcpdump on the switch port the
-#     coordinator injects into) are what the coordinator counted, one token
-#     per epoch.
+#     nodes.  The markers on the wire (tcpdump on the coordinator's
+#     injection port: the XDP mirror takes them at the switch port before
+#     a capture there could see them) are what the coordinator counted,
+#     one token per epoch.
 #  2. During a second stream, hand-made markers from the traffic side: the
 #     current epoch with a random token, older and newer epochs with random
 #     tokens, and a replay of an older epoch's real marker.  Every node
@@ -182,7 +183,7 @@ round() {
 
 	mkdir -p "$d"
 	TB_XDP_MODE=$m
-	tb_tcpdump_start "markers.$m" sw c0 "$d/markers.pcap" ether proto 0x88b5 || up=0
+	tb_tcpdump_start "markers.$m" coord "$TB_INJECT_DEV" "$d/markers.pcap" ether proto 0x88b5 || up=0
 	tb_start_analyzer -w "$d/cap.pcap" || up=0
 	tb_start_coord --select rr --marker-interval 1000 || up=0
 	for i in 1 2 3; do
