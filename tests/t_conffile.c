@@ -205,8 +205,10 @@ in_child(void (*fn)(void *), void *arg, char *out, size_t outlen)
 	ssize_t n, at = 0;
 	pid_t pid;
 
-	if (pipe(fds) == -1 || (pid = fork()) == -1)
-		bail_out("pipe or fork");
+	if (pipe(fds) == -1)
+		bail_out("pipe");
+	if ((pid = fork()) == -1)
+		bail_out("fork");
 	if (pid == 0) {
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
