@@ -19,6 +19,7 @@
 
 #include "analyzer.h"
 #include "batch.h"
+#include "conffile.h"
 #include "log.h"
 #include "opt.h"
 #include "replay.h"
@@ -31,7 +32,10 @@ enum long_only {
 	OPT_LINKTYPE,
 	OPT_STATS,
 	OPT_JSON,
+	OPT_CONFIG,
 };
+
+static const char short_opts[] = "l:w:C:G:qfdh";
 
 static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -40,6 +44,9 @@ static const struct option long_opts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "rotate-size", required_argument, NULL, 'C' },
+	{ "rotate-seconds", required_argument, NULL, 'G' },
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "reorder-ms", required_argument, NULL, OPT_REORDER_MS },
 	{ "reorder-max", required_argument, NULL, OPT_REORDER_MAX },
@@ -56,13 +63,13 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
 	    "\t[--transport udp|tcp|both] [--reorder-ms ms] [--reorder-max records]\n"
-	    "\t[--snaplen bytes] [--linktype dlt] [--stats file] [--json]\n"
+	    "\t[--snaplen bytes] [--linktype dlt] [--stats file] [--json] [--config file]\n"
 	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
 	    "  -w file|-         pcap output (nanosecond timestamps); - is standard output\n"
-	    "  -C size           start a new file when one exceeds size: millions of\n"
-	    "                    bytes, or with a k, m or g suffix KiB, MiB, GiB\n"
-	    "  -G seconds        start a new file every so many seconds of record time;\n"
-	    "                    the name goes through strftime(3)\n"
+	    "  -C size           start a new file when one exceeds size (--rotate-size): millions\n"
+	    "                    of bytes, or with a k, m or g suffix KiB, MiB, GiB\n"
+	    "  -G seconds        start a new file every so many seconds of record time\n"
+	    "                    (--rotate-seconds); the name goes through strftime(3)\n"
 	    "  --transport t     udp (default), tcp or both: tcp listens on TCP as well\n"
 	    "  --reorder-ms ms   reorder window (default %d)\n"
 	    "  --reorder-max n   records held at most (default %d)\n"
@@ -72,7 +79,9 @@ usage(FILE *f)
 	    "  --json            print the final JSON statistics on exit\n"
 	    "  -q                no live line on a terminal, no summary\n"
 	    "  -d                debug messages\n"
-	    "  -f                foreground (always)\n",
+	    "  -f                foreground (always)\n"
+	    "  --config file     read options from file first, \"name value\" a line\n"
+	    "                    (dicap.conf(5)); the command line has the last word\n",
 	    ANA_DEFAULT_REORDER_MS, ANA_DEFAULT_REORDER_MAX, ANA_DEFAULT_SNAPLEN,
 	    ANA_DEFAULT_LINKTYPE);
 }
@@ -120,7 +129,8 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 	conf->reorder_max = ANA_DEFAULT_REORDER_MAX;
 	conf->snaplen = ANA_DEFAULT_SNAPLEN;
 	conf->linktype = ANA_DEFAULT_LINKTYPE;
-	while ((ch = getopt_long(argc, argv, "l:w:C:G:qfdh", long_opts, NULL)) != -1) {
+	conf_args(&argc, &argv, short_opts, long_opts);
+	while ((ch = conf_getopt(argc, argv, short_opts, long_opts)) != -1) {
 		switch (ch) {
 		case 'l':
 			listen = optarg;
@@ -139,6 +149,7 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 			conf->quiet = 1;
 			break;
 		case 'f':
+		case OPT_CONFIG:
 			break;
 		case 'd':
 			conf->debug = 1;

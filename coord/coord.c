@@ -22,6 +22,7 @@
 
 #include <event2/event.h>
 
+#include "conffile.h"
 #include "coord.h"
 #include "keyfile.h"
 #include "log.h"
@@ -52,7 +53,10 @@ enum long_only {
 	OPT_INJECT_DEV,
 	OPT_MARKER_INTERVAL,
 	OPT_TUNNEL,
+	OPT_CONFIG,
 };
+
+static const char short_opts[] = "l:k:fdh";
 
 static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -60,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "peer", required_argument, NULL, OPT_PEER },
@@ -86,8 +91,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " PROG " [-fd] [-l addr:port] (-k keyfile | --insecure) [--id id]\n"
-	    "\t[--peer addr:port]... [--priority n] [--select rr|ipid|packet|flow|host]\n"
+	    "usage: " PROG " [-fd] [--config file] [-l addr:port] (-k keyfile | --insecure)\n"
+	    "\t[--id id]"
+	    " [--peer addr:port]... [--priority n] [--select rr|ipid|packet|flow|host]\n"
 	    "\t[--tunnel inner|outer] [--analyzer addr:port]... [--heartbeat ms]\n"
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
@@ -96,7 +102,9 @@ usage(FILE *f)
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
-	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n",
+	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n"
+	    "--config: read options from file first, one \"name value\" a line\n"
+	    "\t(see dicap.conf(5)); the command line has the last word\n",
 	    COORD_DEFAULT_HEARTBEAT_MS, COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_GUARD_MS,
 	    COORD_DEFAULT_RESEND_MS, COORD_DEFAULT_COALESCE_MS, COORD_DEFAULT_PRIORITY,
 	    COORD_DEFAULT_MARKER_MS);
@@ -222,7 +230,8 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 	int ch, insecure = 0;
 
 	defaults(conf);
-	while ((ch = getopt_long(argc, argv, "l:k:fdh", long_opts, NULL)) != -1) {
+	conf_args(&argc, &argv, short_opts, long_opts);
+	while ((ch = conf_getopt(argc, argv, short_opts, long_opts)) != -1) {
 		switch (ch) {
 		case 'l':
 			address("-l", optarg, &conf->listen, DICAP_CTL_DEFAULT_PORT);
@@ -239,6 +248,8 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case OPT_CONFIG:
+			break;
 		case OPT_INSECURE:
 			insecure = 1;
 			break;

@@ -1,16 +1,39 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int log_debugging;
 static int log_stderr = 1;
 static const char *log_procname = "dicap";
+static int log_journal;
+
+/*
+ * Is stderr systemd's journal stream?  systemd.exec(5): JOURNAL_STREAM is
+ * "DEVICE:INODE" of the stream it connected; a child that inherited the
+ * variable but not the stream must not take it for the journal.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int n = 0;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%n", &dev, &ino, &n) != 2 ||
+	    env[n] != '\0' || fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(int debug, int to_stderr, const char *procname)
@@ -19,6 +42,7 @@ log_init(int debug, int to_stderr, const char *procname)
 	log_stderr = to_stderr;
 	if (procname != NULL)
 		log_procname = procname;
+	log_journal = to_stderr && stderr_is_journal();
 	if (!to_stderr)
 		openlog(log_procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -35,7 +59,12 @@ vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_stderr) {
+	if (log_journal) {
+		/* sd-daemon(3)'s "<N>" prefix: the journal keeps the priority and the time. */
+		fprintf(stderr, "<%d>%s%s%s\n", pri, msg, suffix ? ": " : "",
+		    suffix ? suffix : "");
+		fflush(stderr);
+	} else if (log_stderr) {
 		struct timespec ts;
 		struct tm tm;
 		char stamp[32];

@@ -13,6 +13,7 @@
 static const char *prog_name = "dicap";
 static const char *usage_hint;
 static int fail_status = 1;
+static const char *option_where;
 
 void
 opt_program(const char *prog, const char *hint, int status)
@@ -23,9 +24,17 @@ opt_program(const char *prog, const char *hint, int status)
 }
 
 void
+opt_where(const char *where)
+{
+	option_where = where;
+}
+
+void
 opt_verror(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", prog_name);
+	if (option_where != NULL)
+		fprintf(stderr, "%s: ", option_where);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

@@ -24,6 +24,13 @@ enum {
  */
 void	opt_program(const char *prog, const char *hint, int status);
 
+/*
+ * Where the option being processed came from ("FILE:LINE"; NULL: the
+ * command line): messages then read "PROG: FILE:LINE: message".  The
+ * string is kept, not copied.
+ */
+void	opt_where(const char *where);
+
 /* "PROG: message" on stderr. */
 void	opt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	opt_verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));

@@ -18,6 +18,7 @@
 
 #include "dicap/genl.h"
 #include "batch.h"
+#include "conffile.h"
 #include "dicap/xdp_kern_user.h"
 #include "dicapd.h"
 #include "keyfile.h"
@@ -41,7 +42,10 @@ enum {
 	OPT_LEASE,
 	OPT_LEASE_POLICY,
 	OPT_HOOK,
+	OPT_CONFIG,
 };
+
+static const char short_opts[] = "i:c:k:s:fdh";
 
 static const struct option long_options[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -51,6 +55,7 @@ static const struct option long_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "discover", no_argument, NULL, OPT_DISCOVER },
 	{ "announce-group", required_argument, NULL, OPT_ANNOUNCE_GROUP },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
@@ -94,6 +99,7 @@ usage(FILE *f)
 	    "              [--hook driver|rx_handler] [--snaplen N] [--transport udp|tcp]\n"
 	    "              [--lease MS] [--lease-policy keep|drop]\n"
 	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
+	    "              [--config FILE]\n"
 	    "\n"
 	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
 	    "                          open it, so it need not exist)\n"
@@ -124,6 +130,8 @@ usage(FILE *f)
 	    "                          drop (everything)\n"
 	    "  -f                      stay in the foreground, log to stderr\n"
 	    "  -d                      debug logging\n"
+	    "  --config FILE           read options from FILE first, \"name value\" a line\n"
+	    "                          (dicap.conf(5)); the command line has the last word\n"
 	    "  -h, --help              this help\n",
 	    DICAP_CTL_DEFAULT_PORT, DICAPD_ANNOUNCE_GROUP, DICAPD_DEFAULT_SOCK_DIR,
 	    datapath_names(names, sizeof(names)), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
@@ -261,7 +269,8 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 	uint64_t v;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "i:c:k:s:fdh", long_options, NULL)) != -1) {
+	conf_args(&argc, &argv, short_opts, long_options);
+	while ((ch = conf_getopt(argc, argv, short_opts, long_options)) != -1) {
 		switch (ch) {
 		case 'i':
 			check_iface(optarg);
@@ -291,6 +300,8 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case OPT_CONFIG:
+			break;
 		case OPT_DISCOVER:
 			d->discover = 1;
 			break;
