@@ -464,6 +464,8 @@ sync_apply(struct coord *c, const struct dicap_msg *m)
 void
 election_on_sync(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *from)
 {
+	struct dicap_addr addr;
+
 	c->ctr[CC_SYNCS_RECEIVED]++;
 	if (DICAP_HAS(m, DICAP_AVP_NODE_ID) && m->node_id == c->conf.id) {
 		log_debug("sync from %s carries our own id: ignored", dicap_addr_str(from));
@@ -476,12 +478,24 @@ election_on_sync(struct coord *c, const struct dicap_msg *m, const struct dicap_
 		evtimer_del(c->ev_candidate);
 		c->role = ROLE_STANDBY;
 	}
-	if (c->active.heard == 0 || c->active.id != m->node_id)
+	/*
+	 * An active coordinator on a wildcard -l names itself 0.0.0.0:PORT in
+	 * its syncs; nodes are sent on to it (NOT_LEADER) by this address, so
+	 * keep the one its sync came from, with the port it names.
+	 */
+	addr = *from;
+	if (DICAP_HAS(m, DICAP_AVP_COORD)) {
+		addr = m->coord;
+		if (addr_is_any(&m->coord)) {
+			addr.family = from->family;
+			memcpy(addr.addr, from->addr, sizeof(addr.addr));
+		}
+	}
+	if (c->active.heard == 0 || c->active.id != m->node_id) {
 		log_info("following active coordinator %s (id 0x%08x, term %u)",
-		    dicap_addr_str(DICAP_HAS(m, DICAP_AVP_COORD) ? &m->coord : from), m->node_id,
-		    m->term);
-	if (c->active.heard == 0 || c->active.id != m->node_id)
-		c->active.addr = *from;
+		    dicap_addr_str(&addr), m->node_id, m->term);
+		c->active.addr = addr;
+	}
 	c->active.id = m->node_id;
 	c->active.term = m->term;
 	if (DICAP_HAS(m, DICAP_AVP_PRIORITY))
@@ -489,7 +503,7 @@ election_on_sync(struct coord *c, const struct dicap_msg *m, const struct dicap_
 	if (DICAP_HAS(m, DICAP_AVP_TIMEOUT_MS))
 		c->active.timeout_ms = m->timeout_ms;
 	if (DICAP_HAS(m, DICAP_AVP_COORD))
-		c->active.addr = m->coord;
+		c->active.addr = addr;
 	c->active.heard = dicap_mono_ns();
 	topology_follow_epoch(c, m->epoch);
 	arm_sync_timeout(c);
