@@ -73,6 +73,9 @@ announce_open(struct coord *c, char *err, size_t errlen)
 		c->announce_self.addr[0] = 127;
 		c->announce_self.addr[3] = 1;
 		c->announce_self.port = c->conf.listen.port;
+		log_warnx("no route to %s: announcing on this host only (give -l or "
+		    "--advertise an address, or add a route to the group)",
+		    dicap_addr_str(&c->conf.announce_group));
 	}
 	c->mfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->mfd == -1) {
