@@ -79,8 +79,9 @@ ok $(($? == 0)) "dicapd on node 2 killed with SIGKILL"
 lo=$((PAPER_TIMEOUT_MS - PAPER_HB_MS - SLACK_MS))
 hi=$((PAPER_TIMEOUT_MS + SLACK_MS))
 tb_wait_until "! coord_has $(tb_node_id 2)" $((hi + 5000))
+rc=$?
 removed_ms=$((($(now_ns) - kill_ns) / 1000000))
-ok $(($? == 0)) "the coordinator removes node 2" || diag "$(tb_coord_status '.nodes | map(.id) | tostring')"
+ok $((rc == 0)) "the coordinator removes node 2" || diag "$(tb_coord_status '.nodes | map(.id) | tostring')"
 diag "node 2 removed $removed_ms ms after the kill (by polling the coordinator every 100 ms)"
 ok $((removed_ms >= lo && removed_ms <= hi)) \
 	"removed between timeout - interval and timeout after the kill ($lo..$hi ms with $SLACK_MS ms slack): $removed_ms ms"
