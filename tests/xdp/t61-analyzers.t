@@ -78,7 +78,7 @@ quiet_for() {
 
 round() {
 	local t=$1 d=$TB_DIR/$1 up=1 a i id sent got nb ab lb n_an before start_ns stop_ns end_ns
-	local unsent lost_records lost_batches live_diff report gaps13 after missing tries c b outside down
+	local gone_ns gone_ms unsent lost_records lost_batches live_diff report gaps13 after missing tries c b outside down
 
 	mkdir -p "$d"
 	for a in a1 a2 a3; do
@@ -111,6 +111,8 @@ round() {
 	stop_ns=$(now_ns)
 	tb_stop_analyzer a2
 	ok $(($? == 0)) "$t: analyzer 2 stops on SIGTERM $(((stop_ns - start_ns) / 1000000)) ms into the stream"
+	gone_ns=$(now_ns)
+	diag "$t: it was gone $(((gone_ns - stop_ns) / 1000000)) ms after the signal"
 	cp "${TB_ANA_STATS[a2]}" "$d/a2.json"
 
 	tb_gen_wait
@@ -177,26 +179,30 @@ round() {
 	# held when it broke) or, over UDP, around a retry (1 s, 3 s, 7 s,
 	# 11 s... after the first failure; over TCP a retry is a connect, which
 	# sends nothing until it succeeds).
-	awk -v s="$stop_ns" '{ printf "%d\n", ($12 - s) / 1000000 }' "$d/missing.txt" | sort -n >"$d/lost_ms.txt"
+	# The nodes find the port closed once the analyzer has exited, and
+	# count their retries from then: the windows are relative to its exit,
+	# the first one begins at the signal.
+	gone_ms=$(((gone_ns - stop_ns) / 1000000))
+	awk -v s="$gone_ns" '{ printf "%d\n", ($12 - s) / 1000000 }' "$d/missing.txt" | sort -n >"$d/lost_ms.txt"
 	tries="0" c=0 b=$RETRY_MS
-	while [ "$t" = udp ] && [ $((c + b)) -le $(((end_ns - stop_ns) / 1000000 + WINDOW_AFTER_MS)) ]; do
+	while [ "$t" = udp ] && [ $((c + b)) -le $(((end_ns - gone_ns) / 1000000 + WINDOW_AFTER_MS)) ]; do
 		c=$((c + b))
 		tries="$tries $c"
 		b=$((b * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : b * 2))
 	done
-	outside=$(awk -v tries="$tries" -v lo="$WINDOW_BEFORE_MS" -v hi="$WINDOW_AFTER_MS" '
+	outside=$(awk -v tries="$tries" -v lo="$WINDOW_BEFORE_MS" -v hi="$WINDOW_AFTER_MS" -v g="$gone_ms" '
 		BEGIN { n = split(tries, t, " ") }
 		{
 			for (i = 1; i <= n; i++)
-				if ($1 >= t[i] - lo && $1 <= t[i] + hi) { w[i]++; next }
+				if ($1 >= t[i] - lo - (i == 1 ? g : 0) && $1 <= t[i] + hi) { w[i]++; next }
 			out++
 		}
 		END {
 			for (i = 1; i <= n; i++) printf "%s ms: %d; ", t[i], w[i]
 			printf "outside: %d\n", out
 		}' "$d/lost_ms.txt")
-	diag "$t: lost frames by try (sent ms after the stop, in [try - $WINDOW_BEFORE_MS, try + $WINDOW_AFTER_MS]): $outside"
-	diag "$t: lost frames sent at (ms after the stop, first and last): $(head -n 1 "$d/lost_ms.txt") .. $(tail -n 1 "$d/lost_ms.txt")"
+	diag "$t: lost frames by try (sent ms after the analyzer exited, in [try - $WINDOW_BEFORE_MS, try + $WINDOW_AFTER_MS], the first from the signal on): $outside"
+	diag "$t: lost frames sent at (ms after the exit, first and last): $(head -n 1 "$d/lost_ms.txt") .. $(tail -n 1 "$d/lost_ms.txt")"
 	is "${outside##*outside: }" 0 "$t: every lost frame was sent around the stop or a retry of analyzer 2"
 	if [ "$t" = udp ]; then
 		ok $((lost_batches <= 3 * 2 * $(echo $tries | wc -w))) \
