@@ -75,6 +75,9 @@ is "$(coord_json C '.nodes[0].id') $(coord_json C '.nodes[0].weight')" "0x0c0ff1
 is "$(coord_json C .mode) $(coord_json C .tunnel)" "host outer" \
 	"select and tunnel from the coordinator's file"
 is "$(coord_json C '.analyzers | join(",")')" "127.0.0.1:$aport" "the analyzer from the coordinator's file"
+# ACCEPT makes the node "joined"; its first topology follows a moment later.
+tunnel_outer() { [ "$(node_json n1 .tunnel)" = outer ]; }
+wait_until 10000 tunnel_outer
 is "$(node_json n1 .tunnel)" outer "the node follows the coordinator's tunnel setting"
 ss -Hlun "sport = :$aport" | grep -q "127.0.0.1:$aport"
 ok $(($? == 0)) "the analyzer listens on the file's address"
