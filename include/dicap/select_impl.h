@@ -316,49 +316,64 @@ DICAP_INLINE int dicap_ident_level(const void *data, const void *end, __u32 off,
 _Static_assert(DICAP_MAX_ENCAP == 2, "dicap_select_walk() follows two levels");
 
 /*
- * What dicap_select_walk() carries from one level to the next, all
- * scalars: the bucket so far, where the packet it last read starts, and
- * where that packet's ICMP error quote starts (0 if none).
+ * Where dicap_select_walk() is, all scalars: where the packet it last read
+ * starts and what kind of header it is, so that it can read it again.
  */
 struct dicap_walk {
 	__u32 base;
-	__u32 qoff;
-	__u16 bucket;
+	int hdr;
 };
 
-/* One more tunnel level into @lv: 1 if read (and hashed), else 0. */
-DICAP_INLINE int dicap_walk_level(int mode, const void *data, const void *end,
-				  struct dicap_walk *w, struct dicap_pkt *lv,
-				  struct dicap_pkt *id)
+/* @lv read again at the level @w is at, after a failed parse over it. */
+DICAP_INLINE void dicap_walk_again(const void *data, const void *end,
+				   const struct dicap_walk *w, struct dicap_pkt *lv)
+{
+	/* @lv as the verifier saw it at the other calls: all zero */
+	__builtin_memset(lv, 0, sizeof(*lv));
+	dicap_parse_at(data, end, w->base, w->hdr, lv);
+}
+
+/*
+ * One more tunnel level into @lv: 1 if its addresses are readable.  If
+ * not, @lv is read again from the level it was (the next parse overwrote
+ * it), and 0.
+ */
+DICAP_INLINE int dicap_walk_level(const void *data, const void *end, struct dicap_walk *w,
+				  struct dicap_pkt *lv)
 {
 	int hdr = DICAP_HDR_ETH;
 	__u32 next = dicap_encap(data, end, w->base, lv, &hdr);
 
-	if (!dicap_ident_level(data, end, next, hdr, lv))
+	if (!next)
 		return 0;
-	w->bucket = dicap_bucket_ident(mode, lv);
-	if (id)
-		__builtin_memcpy(id, lv, sizeof(*id));
+	if (!dicap_ident_level(data, end, next, hdr, lv)) {
+		dicap_walk_again(data, end, w, lv);
+		return 0;
+	}
+	/* the verifier need not know which tunnel led here, nor where it ended */
+	DICAP_WIDEN(next, DICAP_ENCAP_OFF_MAX);
+	DICAP_FORGET(hdr, 7, next);
 	w->base = next;
-	w->qoff = dicap_icmp_quote(data, end, next, lv);
+	w->hdr = hdr;
 	return 1;
 }
 
 /*
  * The walk of dicap_select_ident(), and FLOW or HOST mode's bucket of what
- * it finds.  One parse buffer: each level is hashed as soon as it is read,
- * and what the next level needs (where it starts, and where the quote of
- * an ICMP error starts) is taken from it before the next parse overwrites
- * it.  So in BPF only scalars go from one level to the next, and the
- * verifier's work adds up over the levels instead of multiplying.  @id,
- * if not NULL, gets a copy of the identity hashed (zeros: the raw rule).
+ * it finds.  One parse buffer and scalars from one level to the next: the
+ * next level is parsed over the last, which is read again in the rare case
+ * the next one has no readable addresses (a cut or malformed inner
+ * header).  In BPF the verifier's work then adds up over the levels
+ * instead of multiplying, and only the identity found is hashed.  @id, if
+ * not NULL, gets a copy of it (zeros: the raw rule).
  */
 DICAP_INLINE __u16 dicap_select_walk(int mode, __u32 sel_flags, const void *data,
 				     const void *end, struct dicap_pkt *id)
 {
-	struct dicap_walk w = { 0, 0, 0 };
+	struct dicap_walk w = { 0, DICAP_HDR_ETH };
 	const __u8 *d = (const __u8 *)data;
 	struct dicap_pkt lv;
+	__u32 qoff;
 
 	if (id)
 		__builtin_memset(id, 0, sizeof(*id));
@@ -367,20 +382,15 @@ DICAP_INLINE __u16 dicap_select_walk(int mode, __u32 sel_flags, const void *data
 	DICAP_PKT_FRESH(d, d[0]);
 	if (!dicap_parse_at(d, end, 0, DICAP_HDR_ETH, &lv))
 		return dicap_bucket_raw(data, end);
-	w.bucket = dicap_bucket_ident(mode, &lv);
+	/* DICAP_MAX_ENCAP levels, written out: clang unrolls no loop with a break here */
+	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) && dicap_walk_level(d, end, &w, &lv))
+		dicap_walk_level(d, end, &w, &lv);
+	qoff = dicap_icmp_quote(d, end, w.base, &lv);
+	if (qoff && !dicap_ident_level(d, end, qoff, DICAP_HDR_IP, &lv))
+		dicap_walk_again(d, end, &w, &lv);
 	if (id)
 		__builtin_memcpy(id, &lv, sizeof(*id));
-	w.qoff = dicap_icmp_quote(d, end, 0, &lv);
-	/* DICAP_MAX_ENCAP levels, written out: clang unrolls no loop with a break here */
-	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
-	    dicap_walk_level(mode, d, end, &w, &lv, id))
-		dicap_walk_level(mode, d, end, &w, &lv, id);
-	if (dicap_ident_level(d, end, w.qoff, DICAP_HDR_IP, &lv)) {
-		w.bucket = dicap_bucket_ident(mode, &lv);
-		if (id)
-			__builtin_memcpy(id, &lv, sizeof(*id));
-	}
-	return w.bucket;
+	return dicap_bucket_ident(mode, &lv);
 }
 
 DICAP_INLINE int dicap_select_ident(__u32 sel_flags, const void *data, const void *end,
@@ -465,23 +475,27 @@ DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *da
 				       const void *end, struct dicap_pkt *p)
 {
 	const __u8 *d = (const __u8 *)data;
-	__u32 deep = 0, x = 0;
+	__u32 deep = 0, x = 0, m = (__u32)mode;
 	__u16 bucket = 0;
 
 	/* one range test, not two compares: @mode stays unknown to the verifier */
-	if ((__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW) {
+	if (m - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW) {
 		deep = dicap_maybe_deep(sel_flags, data, end);
 		if (deep)
 			bucket = dicap_bucket_deep(mode, sel_flags, data, end);
 	}
-	/* the parser is then walked once, not once for each answer */
+	/*
+	 * The parser is then walked once, not once for each answer and each
+	 * range of the mode: the verifier forgets both (their values stay).
+	 */
 	if (d + 1 <= (const __u8 *)end)
 		x = d[0];
 	DICAP_FORGET(deep, 1, x);
+	DICAP_FORGET(m, 0xffffffffu, x);
 	dicap_parse(data, end, p);
-	if (mode == DICAP_MODE_RR || deep)
+	if (m == DICAP_MODE_RR || deep)
 		return bucket;
-	return dicap_bucket(mode, p, data, end);
+	return dicap_bucket((int)m, p, data, end);
 }
 
 DICAP_INLINE __u32 dicap_rr_owner(__u64 c, __u32 n)
