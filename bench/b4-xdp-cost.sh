@@ -16,8 +16,14 @@
 # replaces.  Needs root.  Writes b4-xdp-cost.md and .png.  Environment:
 # REPEAT (1000000), ROUNDS (9), VROUNDS (ROUNDS, rounds of the variants),
 # MROUNDS (ROUNDS, rounds of the per-mode comparison), B4_BEFORE (28a6f33^).
+# --smoke: as SMOKE=1 (run-all.sh --smoke, make bench-smoke).
 set -eu
 BENCH_NAME=b4-xdp-cost
+case ${1:-} in
+--smoke) export SMOKE=1 ;;
+"") ;;
+*) echo "usage: bench/b4-xdp-cost.sh [--smoke]" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/lib.sh"
 
 REPEAT=${REPEAT:-1000000}
