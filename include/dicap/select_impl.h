@@ -91,13 +91,20 @@ DICAP_INLINE __u32 dicap_field_be32(const __u8 *a)
 	return w;
 }
 
+/* An address as its four 32-bit words, in network byte order. */
+DICAP_INLINE __u32 dicap_hash_addr_words(__u32 h, __u32 w0, __u32 w1, __u32 w2, __u32 w3)
+{
+	h = dicap_hash_word(h, w0);
+	h = dicap_hash_word(h, w1);
+	h = dicap_hash_word(h, w2);
+	return dicap_hash_word(h, w3);
+}
+
 /* The four words of a 16-byte address in network byte order. */
 DICAP_INLINE __u32 dicap_hash_addr(__u32 h, const __u8 *a)
 {
-	h = dicap_hash_word(h, dicap_field_be32(a));
-	h = dicap_hash_word(h, dicap_field_be32(a + 4));
-	h = dicap_hash_word(h, dicap_field_be32(a + 8));
-	return dicap_hash_word(h, dicap_field_be32(a + 12));
+	return dicap_hash_addr_words(h, dicap_field_be32(a), dicap_field_be32(a + 4),
+				     dicap_field_be32(a + 8), dicap_field_be32(a + 12));
 }
 
 /*
@@ -464,38 +471,158 @@ DICAP_INLINE int dicap_maybe_deep(__u32 sel_flags, const void *data, const void 
 	return type == DICAP_UDP_VXLAN || type == DICAP_UDP_GENEVE || type == DICAP_UDP_GTPU;
 }
 
+/* The IPv4 fragment field's MF bit and offset. */
+#define DICAP_IPV4_FRAG_BITS	(DICAP_IPV4_MF | DICAP_IPV4_OFFMASK)
+
 /*
- * FLOW and HOST mode: the walk (dicap_select_walk()) for a frame that may
- * hold a deeper identity, the rule on dicap_parse()'s fields for the
- * others.  The walk runs before the parse: in BPF its subprogram is then
- * called from one state, ahead of the parser's paths, and the verifier
- * walks it once rather than once per parser path.
+ * The usual frame of IPID, FLOW and HOST mode, without the parser: IPv4
+ * (under up to DICAP_MAX_VLAN_TAGS tags) or IPv6, its fixed header
+ * captured.  IPID: an IPv4 ID other than 0.  FLOW and HOST: no IPv4
+ * options and not a fragment, an IPv6 header followed by no extension
+ * header, not ICMP, and nothing dicap_maybe_deep() would have the walk
+ * open (a tunnel protocol or port, unless DICAP_SEL_TUNNEL_OUTER).  For
+ * those the rule reads only fields whose value packet.h promises
+ * whatever the frame's class: the addresses, the protocol, the IPv4 ID
+ * and, when their four bytes are captured, the TCP, UDP or SCTP ports
+ * (dicap_parse() finds the L4 header by the IHL of 5 or right after the
+ * IPv6 header).  So the bucket is dicap_frame_bucket()'s, read straight
+ * from the frame: 1 and *@bucket set.  0 for every other frame (the
+ * walk or the parser decides).  Reads through its own pointer, as
+ * dicap_maybe_deep() does.
  */
-DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *data,
-				       const void *end, struct dicap_pkt *p)
+DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
+				    const void *end, __u16 *bucket)
+{
+	const __u8 *e = (const __u8 *)end;
+	const __u8 *d = (const __u8 *)data;
+	const __u8 *ip, *l4;
+	__u32 l3 = 0, a0, a1 = 0, a2 = 0, a3 = 0, b0, b1 = 0, b2 = 0, b3 = 0;
+	__u32 ports = 0, h;
+	__u16 type;
+	__u8 proto, v;
+
+	if (d + 1 > e)
+		return 0;
+	DICAP_PKT_FRESH(d, d[0]);
+	type = dicap_eth_type(d, e, &l3);
+	ip = d + l3;
+	DICAP_PKT_PTR(ip);
+	if (type == DICAP_ETH_P_IPV4) {
+		if (ip + DICAP_IPV4_HLEN > e || (ip[0] >> 4) != 4)
+			return 0;
+		if (mode == DICAP_MODE_IPID) {
+			v = ip[4] | ip[5];
+			if (!v)
+				return 0;
+			*bucket = dicap_mix16(dicap_get_be16(ip + 4));
+			return 1;
+		}
+		if (ip[0] != 0x45 || (dicap_get_be16(ip + 6) & DICAP_IPV4_FRAG_BITS))
+			return 0;
+		proto = ip[9];
+		a0 = dicap_get_be32(ip + 12);
+		b0 = dicap_get_be32(ip + 16);
+		l4 = ip + DICAP_IPV4_HLEN;
+		v = DICAP_L3_IPV4;
+	} else if (type == DICAP_ETH_P_IPV6 && mode != DICAP_MODE_IPID) {
+		if (ip + DICAP_IPV6_HLEN > e || (ip[0] >> 4) != 6)
+			return 0;
+		proto = ip[6];
+		if (dicap_ipv6_is_ext(proto))
+			return 0;
+		a0 = dicap_get_be32(ip + 8);
+		a1 = dicap_get_be32(ip + 12);
+		a2 = dicap_get_be32(ip + 16);
+		a3 = dicap_get_be32(ip + 20);
+		b0 = dicap_get_be32(ip + 24);
+		b1 = dicap_get_be32(ip + 28);
+		b2 = dicap_get_be32(ip + 32);
+		b3 = dicap_get_be32(ip + 36);
+		l4 = ip + DICAP_IPV6_HLEN;
+		v = DICAP_L3_IPV6;
+	} else {
+		return 0;
+	}
+	if (proto == DICAP_NH_ICMP || proto == DICAP_NH_ICMPV6)
+		return 0;
+	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
+	    (proto == DICAP_NH_IPIP || proto == DICAP_NH_IPV6 || proto == DICAP_NH_GRE))
+		return 0;
+	DICAP_PKT_PTR(l4);
+	if ((proto == DICAP_NH_TCP || proto == DICAP_NH_UDP || proto == DICAP_NH_SCTP) &&
+	    l4 + 4 <= e) {
+		ports = dicap_get_be32(l4);
+		if (proto == DICAP_NH_UDP && !(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
+		    ((ports & 0xffff) == DICAP_UDP_VXLAN || (ports & 0xffff) == DICAP_UDP_GENEVE ||
+		     (ports & 0xffff) == DICAP_UDP_GTPU))
+			return 0;
+	}
+	if (mode == DICAP_MODE_HOST) {
+		h = dicap_fmix32(dicap_hash_addr_words(DICAP_HASH_HOST_SEED, a0, a1, a2, a3)) +
+		    dicap_fmix32(dicap_hash_addr_words(DICAP_HASH_HOST_SEED, b0, b1, b2, b3));
+		h = dicap_hash_word(h, v);
+	} else {
+		h = dicap_fmix32(dicap_hash_word(dicap_hash_addr_words(DICAP_HASH_FLOW_SEED,
+								       a0, a1, a2, a3),
+						 ports >> 16)) +
+		    dicap_fmix32(dicap_hash_word(dicap_hash_addr_words(DICAP_HASH_FLOW_SEED,
+								       b0, b1, b2, b3),
+						 ports & 0xffff));
+		h = dicap_hash_word(h, (__u32)proto << 8 | v);
+	}
+	*bucket = dicap_hash_to_bucket(h);
+	return 1;
+}
+
+/*
+ * The bucket of the frame [data, end) in @mode: what a frame costs a node
+ * that does not own it, so it reads only what the mode needs.  The usual
+ * frame: dicap_quick_bucket().  The others, in FLOW and HOST mode: the
+ * walk (dicap_select_walk()) for a frame that may hold a deeper identity,
+ * the rule on dicap_parse()'s fields for the rest; in IPID and PACKET
+ * mode the parse and the rule.  The quick test and the walk run before
+ * the parse: in BPF the walk's subprogram is then called from one state,
+ * ahead of the parser's paths, and the verifier walks it once rather
+ * than once per parser path.
+ */
+DICAP_INLINE __u16 dicap_frame_bucket(int mode, __u32 sel_flags, const void *data,
+				      const void *end)
 {
 	const __u8 *d = (const __u8 *)data;
-	__u32 deep = 0, x = 0, m = (__u32)mode;
+	__u32 x = 0, m = (__u32)mode;
+	struct dicap_pkt p;
 	__u16 bucket = 0;
 
+	if (m == DICAP_MODE_RR)
+		return 0;
+	if ((m == DICAP_MODE_IPID || m == DICAP_MODE_FLOW || m == DICAP_MODE_HOST) &&
+	    dicap_quick_bucket(mode, sel_flags, data, end, &bucket))
+		return bucket;
 	/* one range test, not two compares: @mode stays unknown to the verifier */
-	if (m - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW) {
-		deep = dicap_maybe_deep(sel_flags, data, end);
-		if (deep)
-			bucket = dicap_bucket_deep(mode, sel_flags, data, end);
-	}
+	if (m - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW &&
+	    dicap_maybe_deep(sel_flags, data, end))
+		return dicap_bucket_deep(mode, sel_flags, data, end);
 	/*
-	 * The parser is then walked once, not once for each answer and each
-	 * range of the mode: the verifier forgets both (their values stay).
+	 * The parser is then walked once, not once for each range of the
+	 * mode: the verifier forgets it (its value stays).
 	 */
 	if (d + 1 <= (const __u8 *)end)
 		x = d[0];
-	DICAP_FORGET(deep, 1, x);
 	DICAP_FORGET(m, 0xffffffffu, x);
+	dicap_parse(data, end, &p);
+	return dicap_bucket((int)m, &p, data, end);
+}
+
+DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *data,
+				       const void *end, struct dicap_pkt *p)
+{
+	/*
+	 * In BPF, the two are better apart: inlined one after the other, the
+	 * verifier walks the second once per way the first ends
+	 * (tests/bpf/select_test.bpf.c calls them from separate functions).
+	 */
 	dicap_parse(data, end, p);
-	if (m == DICAP_MODE_RR || deep)
-		return bucket;
-	return dicap_bucket((int)m, p, data, end);
+	return dicap_frame_bucket(mode, sel_flags, data, end);
 }
 
 DICAP_INLINE __u32 dicap_rr_owner(__u64 c, __u32 n)
