@@ -475,20 +475,21 @@ DICAP_INLINE int dicap_maybe_deep(__u32 sel_flags, const void *data, const void 
 #define DICAP_IPV4_FRAG_BITS	(DICAP_IPV4_MF | DICAP_IPV4_OFFMASK)
 
 /*
- * The usual frame of IPID, FLOW and HOST mode, without the parser: IPv4
- * (under up to DICAP_MAX_VLAN_TAGS tags) or IPv6, its fixed header
- * captured.  IPID: an IPv4 ID other than 0.  FLOW and HOST: no IPv4
- * options and not a fragment, an IPv6 header followed by no extension
- * header, not ICMP, and nothing dicap_maybe_deep() would have the walk
+ * The usual frame, without the parser: IPv4 (under up to
+ * DICAP_MAX_VLAN_TAGS tags) or IPv6, its fixed header captured.  IPID
+ * mode: an IPv4 ID other than 0.  Otherwise: no IPv4 options and not a
+ * fragment, an IPv6 header followed by no extension header, not ICMP,
+ * and in FLOW and HOST mode nothing dicap_maybe_deep() would have the walk
  * open (a tunnel protocol or port, unless DICAP_SEL_TUNNEL_OUTER).  For
- * those the rule reads only fields whose value packet.h promises
- * whatever the frame's class: the addresses, the protocol, the IPv4 ID
- * and, when their four bytes are captured, the TCP, UDP or SCTP ports
- * (dicap_parse() finds the L4 header by the IHL of 5 or right after the
- * IPv6 header).  So the bucket is dicap_frame_bucket()'s, read straight
- * from the frame: 1 and *@bucket set.  0 for every other frame (the
- * walk or the parser decides).  Reads through its own pointer, as
- * dicap_maybe_deep() does.
+ * those the rules read only fields whose value packet.h promises whatever
+ * the frame's class: the addresses, the protocol, the IPv4 ID, the IP
+ * length and, as far as they are captured, the TCP, UDP or SCTP header's
+ * ports, checksum and sequence number (the L4 header is where an IHL of 5
+ * or the IPv6 header puts it).  So the bucket is the rules' on
+ * dicap_parse()'s fields (IPID mode's IPv6 and ID 0 frames take the
+ * PACKET rule), read straight from the frame: 1 and *@bucket set.  0 for
+ * every other frame (the walk or the parser decides).  Reads through its
+ * own pointer, as dicap_maybe_deep() does.
  */
 DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
 				    const void *end, __u16 *bucket)
@@ -497,7 +498,9 @@ DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
 	const __u8 *d = (const __u8 *)data;
 	const __u8 *ip, *l4;
 	__u32 l3 = 0, a0, a1 = 0, a2 = 0, a3 = 0, b0, b1 = 0, b2 = 0, b3 = 0;
-	__u32 ports = 0, h;
+	__u32 ports = 0, seq = 0, csum = 0, len, id = 0, h;
+	int packet_rule = mode != DICAP_MODE_FLOW && mode != DICAP_MODE_HOST;
+	int outer = (sel_flags & DICAP_SEL_TUNNEL_OUTER) != 0;
 	__u16 type;
 	__u8 proto, v;
 
@@ -510,26 +513,27 @@ DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
 	if (type == DICAP_ETH_P_IPV4) {
 		if (ip + DICAP_IPV4_HLEN > e || (ip[0] >> 4) != 4)
 			return 0;
-		if (mode == DICAP_MODE_IPID) {
-			v = ip[4] | ip[5];
-			if (!v)
-				return 0;
-			*bucket = dicap_mix16(dicap_get_be16(ip + 4));
+		id = dicap_get_be16(ip + 4);
+		if (mode == DICAP_MODE_IPID && id) {
+			*bucket = dicap_mix16((__u16)id);
 			return 1;
 		}
 		if (ip[0] != 0x45 || (dicap_get_be16(ip + 6) & DICAP_IPV4_FRAG_BITS))
 			return 0;
+		len = dicap_get_be16(ip + 2);
 		proto = ip[9];
 		a0 = dicap_get_be32(ip + 12);
 		b0 = dicap_get_be32(ip + 16);
 		l4 = ip + DICAP_IPV4_HLEN;
 		v = DICAP_L3_IPV4;
-	} else if (type == DICAP_ETH_P_IPV6 && mode != DICAP_MODE_IPID) {
+	} else if (type == DICAP_ETH_P_IPV6) {
 		if (ip + DICAP_IPV6_HLEN > e || (ip[0] >> 4) != 6)
 			return 0;
 		proto = ip[6];
 		if (dicap_ipv6_is_ext(proto))
 			return 0;
+		len = dicap_get_be16(ip + 4);
+		len = len > 0xffff - DICAP_IPV6_HLEN ? 0xffff : len + DICAP_IPV6_HLEN;
 		a0 = dicap_get_be32(ip + 8);
 		a1 = dicap_get_be32(ip + 12);
 		a2 = dicap_get_be32(ip + 16);
@@ -545,23 +549,39 @@ DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
 	}
 	if (proto == DICAP_NH_ICMP || proto == DICAP_NH_ICMPV6)
 		return 0;
-	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
+	if (!packet_rule && !outer &&
 	    (proto == DICAP_NH_IPIP || proto == DICAP_NH_IPV6 || proto == DICAP_NH_GRE))
 		return 0;
 	DICAP_PKT_PTR(l4);
 	if ((proto == DICAP_NH_TCP || proto == DICAP_NH_UDP || proto == DICAP_NH_SCTP) &&
 	    l4 + 4 <= e) {
 		ports = dicap_get_be32(l4);
-		if (proto == DICAP_NH_UDP && !(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
+		if (!packet_rule && !outer && proto == DICAP_NH_UDP &&
 		    ((ports & 0xffff) == DICAP_UDP_VXLAN || (ports & 0xffff) == DICAP_UDP_GENEVE ||
 		     (ports & 0xffff) == DICAP_UDP_GTPU))
 			return 0;
+		if (proto == DICAP_NH_TCP && l4 + 20 <= e) {
+			seq = dicap_get_be32(l4 + 4);
+			csum = dicap_get_be16(l4 + 16);
+		} else if (proto == DICAP_NH_UDP && l4 + 8 <= e) {
+			csum = dicap_get_be16(l4 + 6);
+		} else if (proto == DICAP_NH_SCTP && l4 + 12 <= e) {
+			csum = dicap_get_be16(l4 + 10);
+		}
 	}
-	if (mode == DICAP_MODE_HOST) {
+	if (packet_rule) {	/* dicap_bucket_packet(), a fragment's offset 0 */
+		h = dicap_hash_word(DICAP_HASH_SEED, id);
+		h = dicap_hash_word(h, csum << 16 | len);
+		h = dicap_hash_word(h, seq);
+		h = dicap_hash_word(h, ports);
+		h = dicap_hash_word(h, (__u32)proto << 8 | v);
+		h = dicap_hash_addr_words(h, a0, a1, a2, a3);
+		h = dicap_hash_addr_words(h, b0, b1, b2, b3);
+	} else if (mode == DICAP_MODE_HOST) {	/* dicap_bucket_host() */
 		h = dicap_fmix32(dicap_hash_addr_words(DICAP_HASH_HOST_SEED, a0, a1, a2, a3)) +
 		    dicap_fmix32(dicap_hash_addr_words(DICAP_HASH_HOST_SEED, b0, b1, b2, b3));
 		h = dicap_hash_word(h, v);
-	} else {
+	} else {	/* dicap_bucket_flow(), not a fragment */
 		h = dicap_fmix32(dicap_hash_word(dicap_hash_addr_words(DICAP_HASH_FLOW_SEED,
 								       a0, a1, a2, a3),
 						 ports >> 16)) +
@@ -580,7 +600,8 @@ DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
  * frame: dicap_quick_bucket().  The others, in FLOW and HOST mode: the
  * walk (dicap_select_walk()) for a frame that may hold a deeper identity,
  * the rule on dicap_parse()'s fields for the rest; in IPID and PACKET
- * mode the parse and the rule.  The quick test and the walk run before
+ * mode (and any unknown one, which takes the PACKET rule) the parse and
+ * the rule.  The quick test and the walk run before
  * the parse: in BPF the walk's subprogram is then called from one state,
  * ahead of the parser's paths, and the verifier walks it once rather
  * than once per parser path.
@@ -595,8 +616,7 @@ DICAP_INLINE __u16 dicap_frame_bucket(int mode, __u32 sel_flags, const void *dat
 
 	if (m == DICAP_MODE_RR)
 		return 0;
-	if ((m == DICAP_MODE_IPID || m == DICAP_MODE_FLOW || m == DICAP_MODE_HOST) &&
-	    dicap_quick_bucket(mode, sel_flags, data, end, &bucket))
+	if (dicap_quick_bucket(mode, sel_flags, data, end, &bucket))
 		return bucket;
 	/* one range test, not two compares: @mode stays unknown to the verifier */
 	if (m - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW &&
