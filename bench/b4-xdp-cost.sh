@@ -268,12 +268,12 @@ describe() {
 	case $1 in
 	*-outer-drop) echo "DiCAP, ${1%-outer-drop} mode --tunnel outer, N = 2, another node's frame: XDP_DROP" ;;
 	floor) echo "XDP program that only returns XDP_DROP (the floor)" ;;
+	rr-drop) echo "DiCAP, round-robin, a node outside the topology of 2: XDP_DROP" ;;
 	cbpf-sockfilt) echo "classic \`ip[4:2] % 2 = 0\` as a socket filter (own harness: no floor)" ;;
 	*-drop) echo "DiCAP, ${1%-drop} mode, N = 2, another node's frame: XDP_DROP" ;;
 	*-pass) echo "DiCAP, ${1%-pass} mode, N = 2, own frame, distribution: XDP_PASS" ;;
 	*-ring) echo "DiCAP, ${1%-ring} mode, N = 2, own frame, capture: ring record of 96 B" ;;
 	rr-mix) echo "DiCAP, round-robin, N = 2 (every other frame own: PASS / DROP)" ;;
-	rr-drop) echo "DiCAP, round-robin, a node outside the topology of 2: XDP_DROP" ;;
 	clock-tai) echo "the floor program + one call of bpf_ktime_get_tai_ns()" ;;
 	clock-mono) echo "the floor program + one call of bpf_ktime_get_ns()" ;;
 	clock-coarse) echo "the floor program + one call of bpf_ktime_get_coarse_ns()" ;;
