@@ -238,7 +238,8 @@ static __always_inline __u32 owner_of(const struct dicap_xdp_slot *slot, __u32 i
 /*
  * The non_ip and malformed counters, of this node's frames only: a frame
  * that is not the node's is dropped without the parse its selection does
- * not need (docs/design.md, "Cost"), and each frame is some node's.
+ * not need (docs/design.md, "Size and cost"), and each frame is some
+ * node's.
  */
 DICAP_SUBPROG void count_class(struct xdp_md *ctx, struct dicap_xdp_stats *st)
 {
