@@ -33,9 +33,13 @@
  * fixed 25-30 ms besides the loop (socket filters do not).  Every case
  * includes the loop's own overhead, which the floor measures.
  *
- * "quick" measures only floor, ipid-drop, flow-drop and rr-mix: enough to
+ * rr-mix runs round-robin with every other frame the node's; rr-drop as a
+ * node outside the topology (position DICAP_DP_NOT_MEMBER), so that every
+ * frame takes the not-mine path.
+ *
+ * "quick" measures only floor, ipid-drop, flow-drop, rr-mix and rr-drop: enough to
  * compare variants of the program (bench/b4-xdp-cost.sh builds them).
- * "drops" measures floor, every MODE-drop and rr-mix: the not-mine path of
+ * "drops" measures floor, every MODE-drop, rr-mix and rr-drop: the not-mine path of
  * each mode.  "drops4" the same for a program older than host mode and the
  * selection flags (floor, ipid, packet, flow, rr-mix), run on frames its
  * rules and today's give the same owners.
@@ -547,6 +551,10 @@ one_frame(const struct frame *f, uint32_t repeat)
 	ctl.cfg->actions = DICAP_DP_ACT_PASS;
 	activate(DICAP_MODE_RR, 0, 2, 0);
 	add("rr-mix", sample(xdp_fd, f, repeat, 0, NULL, 0));
+	/* a node outside the topology: every frame takes the not-mine path */
+	activate(DICAP_MODE_RR, 0, 2, DICAP_DP_NOT_MEMBER);
+	expect(f, XDP_DROP, "rr drop");
+	add("rr-drop", sample(xdp_fd, f, repeat, 0, NULL, 0));
 }
 
 int

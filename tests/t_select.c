@@ -1225,6 +1225,80 @@ test_maybe_deep(void)
 	    walked, 2 * frames);
 }
 
+/* The bucket by the rules alone: the walk where it may open something, else the parse. */
+static uint16_t
+rule_bucket(int mode, uint32_t fl, const uint8_t *b, size_t len)
+{
+	struct dicap_pkt p;
+
+	if ((mode == DICAP_MODE_FLOW || mode == DICAP_MODE_HOST) &&
+	    dicap_maybe_deep(fl, b, b + len))
+		return dicap_select_walk(mode, fl, b, b + len, NULL);
+	dicap_parse(b, b + len, &p);
+	return dicap_bucket(mode, &p, b, b + len);
+}
+
+/*
+ * dicap_quick_bucket() reads the usual frame straight from its bytes,
+ * without the parser: wherever it answers, its bucket must be the rules'.
+ * Every corpus frame, its prefixes up to 100 bytes, and copies with one
+ * byte of the first 80 changed (the fields the quick test looks at:
+ * version and IHL, fragment bits, protocol, ports, lengths), in the four
+ * hash modes with both flags.
+ */
+static void
+test_quick(void)
+{
+	static const uint8_t flips[] = { 0x01, 0x20, 0x40, 0x80, 0xff };
+	uint8_t buf[sizeof(corpus[0].buf)];
+	size_t k, len, i, j, checked = 0, quick = 0, bad = 0;
+	uint16_t b;
+	uint32_t fl;
+	int mode;
+
+	for (k = 0; k < ncorpus; k++) {
+		const struct frame *f = &corpus[k];
+
+		for (i = 0; i <= 80 * sizeof(flips); i++) {
+			memcpy(buf, f->buf, f->len);
+			if (i > 0 && (i - 1) / sizeof(flips) < f->len)
+				buf[(i - 1) / sizeof(flips)] ^= flips[(i - 1) % sizeof(flips)];
+			else if (i > 0)
+				continue;
+			/* the unchanged frame cut at every length up to 100, the others whole */
+			for (len = f->len; len > 0; len = i > 0 ? 0 : len > 100 ? 100 : len - 1) {
+				for (fl = 0; fl <= DICAP_SEL_FLAGS_MASK; fl++) {
+					for (j = 0; j < 4; j++) {
+						mode = DICAP_MODE_IPID + (int)j;
+						if (!dicap_quick_bucket(mode, fl, buf, buf + len, &b))
+							continue;
+						quick++;
+						if (b == rule_bucket(mode, fl, buf, len))
+							continue;
+						if (bad++ < 3)
+							diag("%s, byte change %zu, cut %zu, %s%s: "
+							    "quick bucket is not the rule's",
+							    f->desc, i, len, mode_list[mode],
+							    fl ? " outer" : "");
+					}
+					checked += 4;
+				}
+			}
+		}
+	}
+	ok(bad == 0 && quick > 0, "quick: %zu of %zu frames, prefixes and changed copies "
+	    "(the hash modes, both flags) read quickly, each with the rules' bucket",
+	    quick, checked);
+	for (k = 0, bad = 0; k < ncorpus; k++)
+		for (j = 0; j <= DICAP_MODE_MAX + 1; j++)
+			for (fl = 0; fl <= DICAP_SEL_FLAGS_MASK; fl++)
+				bad += dicap_frame_bucket((int)j, fl, corpus[k].buf,
+				    corpus[k].buf + corpus[k].len) != (j == DICAP_MODE_RR ? 0 :
+				    rule_bucket((int)j, fl, corpus[k].buf, corpus[k].len));
+	ok(bad == 0, "dicap_frame_bucket() is the rules' bucket for every corpus frame, "
+	    "mode (and an unknown one) and flag");
+}
+
 int
 main(void)
 {
@@ -1248,5 +1322,6 @@ main(void)
 	test_fragment_orders();
 	test_ident();
 	test_maybe_deep();
+	test_quick();
 	return done_testing();
 }

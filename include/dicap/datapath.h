@@ -57,8 +57,8 @@ enum dicap_dp_ctr {
 	DICAP_DP_SEEN,		/* every frame */
 	DICAP_DP_SELECTED,	/* owned by this node: passed and/or captured */
 	DICAP_DP_NOT_MINE,	/* owned by another node: dropped */
-	DICAP_DP_NON_IP,	/* parsed as not IPv4/IPv6 (also selected or not) */
-	DICAP_DP_MALFORMED,	/* parsed as malformed or truncated (ditto) */
+	DICAP_DP_NON_IP,	/* selected frames parsed as not IPv4/IPv6 */
+	DICAP_DP_MALFORMED,	/* selected frames parsed as malformed or truncated */
 	DICAP_DP_MARKERS_OK,	/* marker accepted: switch or C reset */
 	DICAP_DP_MARKERS_BAD,	/* marker with an unknown epoch or a wrong token */
 	DICAP_DP_RINGBUF_FULL,	/* selected, but no room in the ring */

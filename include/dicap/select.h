@@ -48,13 +48,17 @@ int dicap_mode_from_name(const char *name);
 const char *dicap_mode_name(int mode);
 
 /*
- * What every datapath calls per frame: parses [data, end) into @p (the
- * outer parse, what the non_ip and malformed counters count) and returns
- * the frame's bucket in @mode with @sel_flags (DICAP_SEL_*).  Parses only
- * what the mode needs: tunnels and ICMP errors in FLOW and HOST mode only,
- * tunnels not with DICAP_SEL_TUNNEL_OUTER.  In round-robin mode the
+ * What every datapath calls per frame: the frame's bucket in @mode with
+ * @sel_flags (DICAP_SEL_*).  Reads only what the mode needs: the usual
+ * IPv4 or IPv6 frame straight from its headers, without the parser
+ * (dicap_quick_bucket()); tunnels and ICMP errors in FLOW and HOST mode
+ * only, tunnels not with DICAP_SEL_TUNNEL_OUTER.  In round-robin mode the
  * bucket is 0 (dicap_rr_owner() decides).
  */
+DICAP_INLINE __u16 dicap_frame_bucket(int mode, __u32 sel_flags, const void *data,
+				      const void *end);
+
+/* dicap_frame_bucket(), and the outer parse of [data, end) in @p (dicap_parse()). */
 DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *data,
 				       const void *end, struct dicap_pkt *p);
 

@@ -91,13 +91,20 @@ DICAP_INLINE __u32 dicap_field_be32(const __u8 *a)
 	return w;
 }
 
+/* An address as its four 32-bit words, in network byte order. */
+DICAP_INLINE __u32 dicap_hash_addr_words(__u32 h, __u32 w0, __u32 w1, __u32 w2, __u32 w3)
+{
+	h = dicap_hash_word(h, w0);
+	h = dicap_hash_word(h, w1);
+	h = dicap_hash_word(h, w2);
+	return dicap_hash_word(h, w3);
+}
+
 /* The four words of a 16-byte address in network byte order. */
 DICAP_INLINE __u32 dicap_hash_addr(__u32 h, const __u8 *a)
 {
-	h = dicap_hash_word(h, dicap_field_be32(a));
-	h = dicap_hash_word(h, dicap_field_be32(a + 4));
-	h = dicap_hash_word(h, dicap_field_be32(a + 8));
-	return dicap_hash_word(h, dicap_field_be32(a + 12));
+	return dicap_hash_addr_words(h, dicap_field_be32(a), dicap_field_be32(a + 4),
+				     dicap_field_be32(a + 8), dicap_field_be32(a + 12));
 }
 
 /*
@@ -316,49 +323,64 @@ DICAP_INLINE int dicap_ident_level(const void *data, const void *end, __u32 off,
 _Static_assert(DICAP_MAX_ENCAP == 2, "dicap_select_walk() follows two levels");
 
 /*
- * What dicap_select_walk() carries from one level to the next, all
- * scalars: the bucket so far, where the packet it last read starts, and
- * where that packet's ICMP error quote starts (0 if none).
+ * Where dicap_select_walk() is, all scalars: where the packet it last read
+ * starts and what kind of header it is, so that it can read it again.
  */
 struct dicap_walk {
 	__u32 base;
-	__u32 qoff;
-	__u16 bucket;
+	int hdr;
 };
 
-/* One more tunnel level into @lv: 1 if read (and hashed), else 0. */
-DICAP_INLINE int dicap_walk_level(int mode, const void *data, const void *end,
-				  struct dicap_walk *w, struct dicap_pkt *lv,
-				  struct dicap_pkt *id)
+/* @lv read again at the level @w is at, after a failed parse over it. */
+DICAP_INLINE void dicap_walk_again(const void *data, const void *end,
+				   const struct dicap_walk *w, struct dicap_pkt *lv)
+{
+	/* @lv as the verifier saw it at the other calls: all zero */
+	__builtin_memset(lv, 0, sizeof(*lv));
+	dicap_parse_at(data, end, w->base, w->hdr, lv);
+}
+
+/*
+ * One more tunnel level into @lv: 1 if its addresses are readable.  If
+ * not, @lv is read again from the level it was (the next parse overwrote
+ * it), and 0.
+ */
+DICAP_INLINE int dicap_walk_level(const void *data, const void *end, struct dicap_walk *w,
+				  struct dicap_pkt *lv)
 {
 	int hdr = DICAP_HDR_ETH;
 	__u32 next = dicap_encap(data, end, w->base, lv, &hdr);
 
-	if (!dicap_ident_level(data, end, next, hdr, lv))
+	if (!next)
 		return 0;
-	w->bucket = dicap_bucket_ident(mode, lv);
-	if (id)
-		__builtin_memcpy(id, lv, sizeof(*id));
+	if (!dicap_ident_level(data, end, next, hdr, lv)) {
+		dicap_walk_again(data, end, w, lv);
+		return 0;
+	}
+	/* the verifier need not know which tunnel led here, nor where it ended */
+	DICAP_WIDEN(next, DICAP_ENCAP_OFF_MAX);
+	DICAP_FORGET(hdr, 7, next);
 	w->base = next;
-	w->qoff = dicap_icmp_quote(data, end, next, lv);
+	w->hdr = hdr;
 	return 1;
 }
 
 /*
  * The walk of dicap_select_ident(), and FLOW or HOST mode's bucket of what
- * it finds.  One parse buffer: each level is hashed as soon as it is read,
- * and what the next level needs (where it starts, and where the quote of
- * an ICMP error starts) is taken from it before the next parse overwrites
- * it.  So in BPF only scalars go from one level to the next, and the
- * verifier's work adds up over the levels instead of multiplying.  @id,
- * if not NULL, gets a copy of the identity hashed (zeros: the raw rule).
+ * it finds.  One parse buffer and scalars from one level to the next: the
+ * next level is parsed over the last, which is read again in the rare case
+ * the next one has no readable addresses (a cut or malformed inner
+ * header).  In BPF the verifier's work then adds up over the levels
+ * instead of multiplying, and only the identity found is hashed.  @id, if
+ * not NULL, gets a copy of it (zeros: the raw rule).
  */
 DICAP_INLINE __u16 dicap_select_walk(int mode, __u32 sel_flags, const void *data,
 				     const void *end, struct dicap_pkt *id)
 {
-	struct dicap_walk w = { 0, 0, 0 };
+	struct dicap_walk w = { 0, DICAP_HDR_ETH };
 	const __u8 *d = (const __u8 *)data;
 	struct dicap_pkt lv;
+	__u32 qoff;
 
 	if (id)
 		__builtin_memset(id, 0, sizeof(*id));
@@ -367,20 +389,15 @@ DICAP_INLINE __u16 dicap_select_walk(int mode, __u32 sel_flags, const void *data
 	DICAP_PKT_FRESH(d, d[0]);
 	if (!dicap_parse_at(d, end, 0, DICAP_HDR_ETH, &lv))
 		return dicap_bucket_raw(data, end);
-	w.bucket = dicap_bucket_ident(mode, &lv);
+	/* DICAP_MAX_ENCAP levels, written out: clang unrolls no loop with a break here */
+	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) && dicap_walk_level(d, end, &w, &lv))
+		dicap_walk_level(d, end, &w, &lv);
+	qoff = dicap_icmp_quote(d, end, w.base, &lv);
+	if (qoff && !dicap_ident_level(d, end, qoff, DICAP_HDR_IP, &lv))
+		dicap_walk_again(d, end, &w, &lv);
 	if (id)
 		__builtin_memcpy(id, &lv, sizeof(*id));
-	w.qoff = dicap_icmp_quote(d, end, 0, &lv);
-	/* DICAP_MAX_ENCAP levels, written out: clang unrolls no loop with a break here */
-	if (!(sel_flags & DICAP_SEL_TUNNEL_OUTER) &&
-	    dicap_walk_level(mode, d, end, &w, &lv, id))
-		dicap_walk_level(mode, d, end, &w, &lv, id);
-	if (dicap_ident_level(d, end, w.qoff, DICAP_HDR_IP, &lv)) {
-		w.bucket = dicap_bucket_ident(mode, &lv);
-		if (id)
-			__builtin_memcpy(id, &lv, sizeof(*id));
-	}
-	return w.bucket;
+	return dicap_bucket_ident(mode, &lv);
 }
 
 DICAP_INLINE int dicap_select_ident(__u32 sel_flags, const void *data, const void *end,
@@ -454,34 +471,178 @@ DICAP_INLINE int dicap_maybe_deep(__u32 sel_flags, const void *data, const void 
 	return type == DICAP_UDP_VXLAN || type == DICAP_UDP_GENEVE || type == DICAP_UDP_GTPU;
 }
 
+/* The IPv4 fragment field's MF bit and offset. */
+#define DICAP_IPV4_FRAG_BITS	(DICAP_IPV4_MF | DICAP_IPV4_OFFMASK)
+
 /*
- * FLOW and HOST mode: the walk (dicap_select_walk()) for a frame that may
- * hold a deeper identity, the rule on dicap_parse()'s fields for the
- * others.  The walk runs before the parse: in BPF its subprogram is then
- * called from one state, ahead of the parser's paths, and the verifier
- * walks it once rather than once per parser path.
+ * The usual frame, without the parser: IPv4 (under up to
+ * DICAP_MAX_VLAN_TAGS tags) or IPv6, its fixed header captured.  IPID
+ * mode: an IPv4 ID other than 0.  Otherwise: no IPv4 options and not a
+ * fragment, an IPv6 header followed by no extension header, not ICMP,
+ * and in FLOW and HOST mode nothing dicap_maybe_deep() would have the walk
+ * open (a tunnel protocol or port, unless DICAP_SEL_TUNNEL_OUTER).  For
+ * those the rules read only fields whose value packet.h promises whatever
+ * the frame's class: the addresses, the protocol, the IPv4 ID, the IP
+ * length and, as far as they are captured, the TCP, UDP or SCTP header's
+ * ports, checksum and sequence number (the L4 header is where an IHL of 5
+ * or the IPv6 header puts it).  So the bucket is the rules' on
+ * dicap_parse()'s fields (IPID mode's IPv6 and ID 0 frames take the
+ * PACKET rule), read straight from the frame: 1 and *@bucket set.  0 for
+ * every other frame (the walk or the parser decides).  Reads through its
+ * own pointer, as dicap_maybe_deep() does.
  */
+DICAP_INLINE int dicap_quick_bucket(int mode, __u32 sel_flags, const void *data,
+				    const void *end, __u16 *bucket)
+{
+	const __u8 *e = (const __u8 *)end;
+	const __u8 *d = (const __u8 *)data;
+	const __u8 *ip, *l4;
+	__u32 l3 = 0, a0, a1 = 0, a2 = 0, a3 = 0, b0, b1 = 0, b2 = 0, b3 = 0;
+	__u32 ports = 0, seq = 0, csum = 0, len, id = 0, h;
+	int packet_rule = mode != DICAP_MODE_FLOW && mode != DICAP_MODE_HOST;
+	int outer = (sel_flags & DICAP_SEL_TUNNEL_OUTER) != 0;
+	__u16 type;
+	__u8 proto, v;
+
+	if (d + 1 > e)
+		return 0;
+	DICAP_PKT_FRESH(d, d[0]);
+	type = dicap_eth_type(d, e, &l3);
+	ip = d + l3;
+	DICAP_PKT_PTR(ip);
+	if (type == DICAP_ETH_P_IPV4) {
+		if (ip + DICAP_IPV4_HLEN > e || (ip[0] >> 4) != 4)
+			return 0;
+		id = dicap_get_be16(ip + 4);
+		if (mode == DICAP_MODE_IPID && id) {
+			*bucket = dicap_mix16((__u16)id);
+			return 1;
+		}
+		if (ip[0] != 0x45 || (dicap_get_be16(ip + 6) & DICAP_IPV4_FRAG_BITS))
+			return 0;
+		len = dicap_get_be16(ip + 2);
+		proto = ip[9];
+		a0 = dicap_get_be32(ip + 12);
+		b0 = dicap_get_be32(ip + 16);
+		l4 = ip + DICAP_IPV4_HLEN;
+		v = DICAP_L3_IPV4;
+	} else if (type == DICAP_ETH_P_IPV6) {
+		if (ip + DICAP_IPV6_HLEN > e || (ip[0] >> 4) != 6)
+			return 0;
+		proto = ip[6];
+		if (dicap_ipv6_is_ext(proto))
+			return 0;
+		len = dicap_get_be16(ip + 4);
+		len = len > 0xffff - DICAP_IPV6_HLEN ? 0xffff : len + DICAP_IPV6_HLEN;
+		a0 = dicap_get_be32(ip + 8);
+		a1 = dicap_get_be32(ip + 12);
+		a2 = dicap_get_be32(ip + 16);
+		a3 = dicap_get_be32(ip + 20);
+		b0 = dicap_get_be32(ip + 24);
+		b1 = dicap_get_be32(ip + 28);
+		b2 = dicap_get_be32(ip + 32);
+		b3 = dicap_get_be32(ip + 36);
+		l4 = ip + DICAP_IPV6_HLEN;
+		v = DICAP_L3_IPV6;
+	} else {
+		return 0;
+	}
+	if (proto == DICAP_NH_ICMP || proto == DICAP_NH_ICMPV6)
+		return 0;
+	if (!packet_rule && !outer &&
+	    (proto == DICAP_NH_IPIP || proto == DICAP_NH_IPV6 || proto == DICAP_NH_GRE))
+		return 0;
+	DICAP_PKT_PTR(l4);
+	if ((proto == DICAP_NH_TCP || proto == DICAP_NH_UDP || proto == DICAP_NH_SCTP) &&
+	    l4 + 4 <= e) {
+		ports = dicap_get_be32(l4);
+		if (!packet_rule && !outer && proto == DICAP_NH_UDP &&
+		    ((ports & 0xffff) == DICAP_UDP_VXLAN || (ports & 0xffff) == DICAP_UDP_GENEVE ||
+		     (ports & 0xffff) == DICAP_UDP_GTPU))
+			return 0;
+		if (proto == DICAP_NH_TCP && l4 + 20 <= e) {
+			seq = dicap_get_be32(l4 + 4);
+			csum = dicap_get_be16(l4 + 16);
+		} else if (proto == DICAP_NH_UDP && l4 + 8 <= e) {
+			csum = dicap_get_be16(l4 + 6);
+		} else if (proto == DICAP_NH_SCTP && l4 + 12 <= e) {
+			csum = dicap_get_be16(l4 + 10);
+		}
+	}
+	if (packet_rule) {	/* dicap_bucket_packet(), a fragment's offset 0 */
+		h = dicap_hash_word(DICAP_HASH_SEED, id);
+		h = dicap_hash_word(h, csum << 16 | len);
+		h = dicap_hash_word(h, seq);
+		h = dicap_hash_word(h, ports);
+		h = dicap_hash_word(h, (__u32)proto << 8 | v);
+		h = dicap_hash_addr_words(h, a0, a1, a2, a3);
+		h = dicap_hash_addr_words(h, b0, b1, b2, b3);
+	} else if (mode == DICAP_MODE_HOST) {	/* dicap_bucket_host() */
+		h = dicap_fmix32(dicap_hash_addr_words(DICAP_HASH_HOST_SEED, a0, a1, a2, a3)) +
+		    dicap_fmix32(dicap_hash_addr_words(DICAP_HASH_HOST_SEED, b0, b1, b2, b3));
+		h = dicap_hash_word(h, v);
+	} else {	/* dicap_bucket_flow(), not a fragment */
+		h = dicap_fmix32(dicap_hash_word(dicap_hash_addr_words(DICAP_HASH_FLOW_SEED,
+								       a0, a1, a2, a3),
+						 ports >> 16)) +
+		    dicap_fmix32(dicap_hash_word(dicap_hash_addr_words(DICAP_HASH_FLOW_SEED,
+								       b0, b1, b2, b3),
+						 ports & 0xffff));
+		h = dicap_hash_word(h, (__u32)proto << 8 | v);
+	}
+	*bucket = dicap_hash_to_bucket(h);
+	return 1;
+}
+
+/*
+ * The bucket of the frame [data, end) in @mode: what a frame costs a node
+ * that does not own it, so it reads only what the mode needs.  The usual
+ * frame: dicap_quick_bucket().  The others, in FLOW and HOST mode: the
+ * walk (dicap_select_walk()) for a frame that may hold a deeper identity,
+ * the rule on dicap_parse()'s fields for the rest; in IPID and PACKET
+ * mode (and any unknown one, which takes the PACKET rule) the parse and
+ * the rule.  The quick test and the walk run before
+ * the parse: in BPF the walk's subprogram is then called from one state,
+ * ahead of the parser's paths, and the verifier walks it once rather
+ * than once per parser path.
+ */
+DICAP_INLINE __u16 dicap_frame_bucket(int mode, __u32 sel_flags, const void *data,
+				      const void *end)
+{
+	const __u8 *d = (const __u8 *)data;
+	__u32 x = 0, m = (__u32)mode;
+	struct dicap_pkt p;
+	__u16 bucket = 0;
+
+	if (m == DICAP_MODE_RR)
+		return 0;
+	if (dicap_quick_bucket(mode, sel_flags, data, end, &bucket))
+		return bucket;
+	/* one range test, not two compares: @mode stays unknown to the verifier */
+	if (m - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW &&
+	    dicap_maybe_deep(sel_flags, data, end))
+		return dicap_bucket_deep(mode, sel_flags, data, end);
+	/*
+	 * The parser is then walked once, not once for each range of the
+	 * mode: the verifier forgets it (its value stays).
+	 */
+	if (d + 1 <= (const __u8 *)end)
+		x = d[0];
+	DICAP_FORGET(m, 0xffffffffu, x);
+	dicap_parse(data, end, &p);
+	return dicap_bucket((int)m, &p, data, end);
+}
+
 DICAP_INLINE __u16 dicap_select_bucket(int mode, __u32 sel_flags, const void *data,
 				       const void *end, struct dicap_pkt *p)
 {
-	const __u8 *d = (const __u8 *)data;
-	__u32 deep = 0, x = 0;
-	__u16 bucket = 0;
-
-	/* one range test, not two compares: @mode stays unknown to the verifier */
-	if ((__u32)mode - DICAP_MODE_FLOW <= DICAP_MODE_HOST - DICAP_MODE_FLOW) {
-		deep = dicap_maybe_deep(sel_flags, data, end);
-		if (deep)
-			bucket = dicap_bucket_deep(mode, sel_flags, data, end);
-	}
-	/* the parser is then walked once, not once for each answer */
-	if (d + 1 <= (const __u8 *)end)
-		x = d[0];
-	DICAP_FORGET(deep, 1, x);
+	/*
+	 * In BPF, the two are better apart: inlined one after the other, the
+	 * verifier walks the second once per way the first ends
+	 * (tests/bpf/select_test.bpf.c calls them from separate functions).
+	 */
 	dicap_parse(data, end, p);
-	if (mode == DICAP_MODE_RR || deep)
-		return bucket;
-	return dicap_bucket(mode, p, data, end);
+	return dicap_frame_bucket(mode, sel_flags, data, end);
 }
 
 DICAP_INLINE __u32 dicap_rr_owner(__u64 c, __u32 n)

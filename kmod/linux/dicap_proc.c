@@ -80,15 +80,12 @@ static int dicap_marker(const u8 *d, unsigned int len)
 	return DICAP_RX_DROP;
 }
 
-/* The owner of the frame; @pkt gets its outer parse, for the counters. */
-static u32 dicap_owner(const struct dicap_slot *slot, u64 c,
-		       struct dicap_pkt *pkt, const u8 *data, const u8 *end)
+/* The owner of the frame: no more of it is read than the mode needs. */
+static u32 dicap_owner(const struct dicap_slot *slot, u64 c, const u8 *data, const u8 *end)
 {
-	u16 bucket = dicap_select_bucket((int)slot->mode, slot->sel_flags, data, end, pkt);
-
 	if (slot->mode == DICAP_MODE_RR)
 		return dicap_rr_owner(c, slot->n);
-	return slot->table[bucket];
+	return slot->table[dicap_frame_bucket((int)slot->mode, slot->sel_flags, data, end)];
 }
 
 /*
@@ -141,17 +138,18 @@ int dicap_process(const u8 *data, unsigned int len, unsigned int wirelen)
 		return DICAP_RX_DROP;
 	}
 
-	owner = dicap_owner(slot, c, &pkt, data, data + len);
-	if (pkt.cls == DICAP_PKT_NON_IP)
-		dicap_count(DICAP_DP_NON_IP);
-	else if (pkt.cls != DICAP_PKT_OK)
-		dicap_count(DICAP_DP_MALFORMED);
-
+	owner = dicap_owner(slot, c, data, data + len);
 	if (owner != slot->position) {
 		dicap_count(DICAP_DP_NOT_MINE);
 		return DICAP_RX_DROP;
 	}
 	dicap_count(DICAP_DP_SELECTED);
+	/* As in the XDP program: the class of this node's frames only. */
+	rc = dicap_parse(data, data + len, &pkt);
+	if (rc == DICAP_PKT_NON_IP)
+		dicap_count(DICAP_DP_NON_IP);
+	else if (rc != DICAP_PKT_OK)
+		dicap_count(DICAP_DP_MALFORMED);
 	if (cfg->actions & DICAP_DP_ACT_RING) {
 		cap = min3(cfg->snaplen, len, wirelen);
 		dicap_fwd_capture(cfg, data, cap, wirelen, ktime_get_real_ns());

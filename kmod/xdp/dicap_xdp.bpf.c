@@ -219,24 +219,39 @@ DICAP_SUBPROG void capture(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	bpf_ringbuf_submit(rec, flags);
 }
 
-/*
- * The member index owning the frame under @slot, @pkt its outer parse
- * (dicap_select_bucket() fills it, for the counters).
- */
+/* The member index owning the frame under @slot. */
 static __always_inline __u32 owner_of(const struct dicap_xdp_slot *slot, __u32 idx, __u64 c,
-				      struct dicap_pkt *pkt, const void *data,
-				      const void *end)
+				      const void *data, const void *end)
 {
 	struct dicap_xdp_table *tbl;
 	__u32 bucket;
 
-	bucket = dicap_select_bucket((int)slot->mode, slot->sel_flags, data, end, pkt) & 0xffff;
 	if (slot->mode == DICAP_MODE_RR)
 		return dicap_rr_owner(c, slot->n);
+	bucket = dicap_frame_bucket((int)slot->mode, slot->sel_flags, data, end) & 0xffff;
 	tbl = bpf_map_lookup_elem(&dicap_tables, &idx);
 	if (!tbl)
 		return DICAP_DP_NOT_MEMBER;
 	return tbl->owner[bucket];
+}
+
+/*
+ * The non_ip and malformed counters, of this node's frames only: a frame
+ * that is not the node's is dropped without the parse its selection does
+ * not need (docs/design.md, "Size and cost"), and each frame is some
+ * node's.
+ */
+DICAP_SUBPROG void count_class(struct xdp_md *ctx, struct dicap_xdp_stats *st)
+{
+	const void *data = (const void *)(long)ctx->data;
+	const void *end = (const void *)(long)ctx->data_end;
+	struct dicap_pkt pkt;
+	int cls = dicap_parse(data, end, &pkt);
+
+	if (cls == DICAP_PKT_NON_IP)
+		st->v[DICAP_DP_NON_IP]++;
+	else if (cls != DICAP_PKT_OK)
+		st->v[DICAP_DP_MALFORMED]++;
 }
 
 SEC("xdp")
@@ -247,7 +262,6 @@ int dicap_xdp(struct xdp_md *ctx)
 	struct dicap_xdp_config *cfg;
 	struct dicap_xdp_stats *st;
 	struct dicap_xdp_slot *slot;
-	struct dicap_pkt pkt;
 	__u64 s, now, switch_at, c = 0, *rr;
 	__u32 key = 0, idx, actions, owner;
 	int rc;
@@ -309,17 +323,13 @@ int dicap_xdp(struct xdp_md *ctx)
 	barrier();
 	data = (const void *)(long)ctx->data;
 	end = (const void *)(long)ctx->data_end;
-	owner = owner_of(slot, idx, c, &pkt, data, end);
-	if (pkt.cls == DICAP_PKT_NON_IP)
-		st->v[DICAP_DP_NON_IP]++;
-	else if (pkt.cls != DICAP_PKT_OK)
-		st->v[DICAP_DP_MALFORMED]++;
-
+	owner = owner_of(slot, idx, c, data, end);
 	if (owner != slot->position) {
 		st->v[DICAP_DP_NOT_MINE]++;
 		return XDP_DROP;
 	}
 	st->v[DICAP_DP_SELECTED]++;
+	count_class(ctx, st);
 	actions = cfg->actions;
 	if (actions & DICAP_DP_ACT_RING)
 		capture(ctx, cfg, st);
