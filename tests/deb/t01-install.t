@@ -25,23 +25,29 @@ command -v jq >/dev/null || skip_all "jq is missing (apt-get install jq)"
 debs=$(ls "$DEB_DIR"/dicap_*.deb "$DEB_DIR"/dicap-pcap_*.deb "$DEB_DIR"/dicap-dkms_*.deb 2>/dev/null)
 [ "$(echo "$debs" | wc -w)" = 3 ] || skip_all "no packages in $DEB_DIR: run make deb"
 # The mirror of Debian 12 that the system's apt uses.
+# shellcheck disable=SC2016
 mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT) $(TARGET_OF)' 2>/dev/null |
 	awk '$2 == "bookworm" && $3 == "main" && $4 == "deb" { print $1; exit }')
 [ -n "$mirror" ] || skip_all "apt knows no Debian 12 (bookworm) mirror"
 ip netns add "$NS" 2>/dev/null || skip_all "cannot make a network namespace"
 
 ROOT=$(mktemp -d "${TMPDIR:-/var/tmp}/dicap-deb-root.XXXXXX")
-PIDS=
+# Every process the test starts in the new root runs in its namespace.
+ns_pids() {
+	ip netns pids "$NS" 2>/dev/null
+}
 
 cleanup() {
 	local p
 
-	for p in $PIDS; do
+	for p in $(ns_pids); do
 		kill -TERM "$p" 2>/dev/null
 	done
-	for p in $PIDS; do
-		WAIT_POLL=0.05 wait_until 3000 sh -c "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null
+	WAIT_POLL=0.1 wait_until 5000 test -z "$(ns_pids)"
+	for p in $(ns_pids); do
+		kill -KILL "$p" 2>/dev/null
 	done
+	WAIT_POLL=0.1 wait_until 2000 test -z "$(ns_pids)"
 	ip netns del "$NS" 2>/dev/null
 	# Every mount below was made in a mount namespace of its own, gone with
 	# its process; never remove a root that still has one.
@@ -55,17 +61,21 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # in_root [--host-net] CMD...: CMD in the new root, with /proc, /sys and
-# /dev of its own, in the test's namespace (or in the host's, for apt).
-in_root() {
-	local pre=(ip netns exec "$NS")
+# /dev of its own (in a mount namespace that ends with CMD), in the test's
+# network namespace (where cleanup finds every process it started), or in
+# the host's for apt.  Background jobs use "${IN_ROOT[@]}" CMD &.
+# shellcheck disable=SC2016
+IN_ROOT=(ip netns exec "$NS" sh -c 'r=$1; shift
+	mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
+	mount --bind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$ROOT")
 
+in_root() {
 	if [ "$1" = --host-net ]; then
-		pre=(unshare -m --propagation slave)
 		shift
+		unshare -m --propagation slave "${IN_ROOT[@]:4}" "$@"
+	else
+		"${IN_ROOT[@]}" "$@"
 	fi
-	"${pre[@]}" sh -c 'r=$1; shift
-		mount -t proc proc "$r/proc" && mount -t sysfs sysfs "$r/sys" &&
-		mount --bind /dev "$r/dev" && exec chroot "$r" "$@"' sh "$ROOT" "$@"
 }
 
 plan 11
@@ -79,6 +89,7 @@ diag "debootstrap: $(($(now_ms) - start)) ms"
 rm -f "$ROOT.debootstrap.log"
 
 mkdir -p "$ROOT/tmp/debs"
+# shellcheck disable=SC2086
 cp $debs "$ROOT/tmp/debs/"
 # Nothing a package would start runs in the new root.
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
@@ -91,6 +102,7 @@ ok $(($? == 0)) "apt installs dicap, dicap-pcap and dicap-dkms with their depend
 	diag "$(printf '%s\n' "$log" | tail -n 30)"
 diag "apt-get update and install: $(($(now_ms) - start)) ms"
 
+# shellcheck disable=SC2016
 st=$(in_root dpkg-query -W -f='${Package} ${Status}\n' dicap dicap-pcap dicap-dkms libpcap0.8 2>&1 |
 	awk '$NF == "installed" { print $1 }' | sort | tr '\n' ' ')
 is "$st" "dicap dicap-dkms dicap-pcap libpcap0.8 " "the three packages and the system's libpcap0.8 are installed side by side"
@@ -112,13 +124,11 @@ ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 mkdir -p "$ROOT/etc/dicap"
 in_root dicapctl keygen /etc/dicap/cluster.key >/dev/null 2>&1
-ok $(($? == 0 && $(stat -c %s "$ROOT/etc/dicap/cluster.key") == 65)) \
+ok $(($? == 0 && $(stat -c %s "$ROOT/etc/dicap/cluster.key" 2>/dev/null || echo 0) == 65)) \
 	"dicapctl keygen writes the cluster key"
 
-in_root dicap-coord -k /etc/dicap/cluster.key -l 127.0.0.1:7467 >"$ROOT/tmp/coord.log" 2>&1 &
-PIDS="$PIDS $!"
-in_root dicapd -i veth1 -c 127.0.0.1:7467 -k /etc/dicap/cluster.key >"$ROOT/tmp/dicapd.log" 2>&1 &
-PIDS="$PIDS $!"
+"${IN_ROOT[@]}" dicap-coord -k /etc/dicap/cluster.key -l 127.0.0.1:7467 >"$ROOT/tmp/coord.log" 2>&1 &
+"${IN_ROOT[@]}" dicapd -i veth1 -c 127.0.0.1:7467 -k /etc/dicap/cluster.key >"$ROOT/tmp/dicapd.log" 2>&1 &
 
 # Joined, and the epoch that gives the node its share has started.
 node_joined() {
@@ -137,9 +147,8 @@ out=$(in_root dicap-run tcpdump -D 2>&1)
 dev=$(printf '%s\n' "$out" | grep -c 'dicap:veth1 (DiCAP node 1 of 1 on veth1')
 is "$dev" 1 "dicap-run tcpdump -D lists dicap:veth1 as node 1 of 1" || diag "$out"
 
-in_root dicap-run tcpdump -i dicap:veth1 -c "$FRAMES" -w /tmp/share.pcap >"$ROOT/tmp/tcpdump.log" 2>&1 &
+"${IN_ROOT[@]}" dicap-run tcpdump -i dicap:veth1 -c "$FRAMES" -w /tmp/share.pcap >"$ROOT/tmp/tcpdump.log" 2>&1 &
 td=$!
-PIDS="$PIDS $td"
 sleep 2
 in_root dicap-gen -i veth0 -c "$FRAMES" -R 2000 --seed 7 >"$ROOT/tmp/gen.log" 2>&1
 ok $(($? == 0)) "dicap-gen sends $FRAMES frames on veth0" || diag "$(tail -n 5 "$ROOT/tmp/gen.log")"
