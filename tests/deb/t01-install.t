@@ -7,7 +7,8 @@
 # a network namespace of the test's own: a cluster key, dicap-coord, dicapd
 # with the XDP datapath on a veth, dicapctl against both, and
 # `dicap-run tcpdump -i dicap:IFACE` capturing the frames dicap-gen sends.
-# dicap-dkms must have added dicap/0.1 to DKMS.
+# dicap-dkms must have added dicap/0.1 to DKMS, which must build and
+# install the modules once Debian 12's kernel headers are installed.
 # DICAP_DEB_DIR: the packages (default build/deb).  DICAP_DEB_CACHE: where
 # debootstrap keeps the packages it downloads (default build/deb-cache).
 . "$(dirname "$0")/../lib/tap.sh"
@@ -78,7 +79,7 @@ in_root() {
 	fi
 }
 
-plan 11
+plan 12
 
 mkdir -p "$CACHE"
 start=$(now_ms)
@@ -156,6 +157,24 @@ WAIT_POLL=0.1 wait_until 10000 sh -c "! kill -0 $td 2>/dev/null"
 got=$(in_root tcpdump -r /tmp/share.pcap 2>/dev/null | wc -l)
 is "$got" "$FRAMES" "dicap-run tcpdump -i dicap:veth1 captured the whole share: every frame of a 1-node cluster" ||
 	diag "tcpdump: $(tail -n 5 "$ROOT/tmp/tcpdump.log")"
+
+# DKMS builds the modules when a kernel's headers arrive (its
+# header_postinst.d hook, AUTOINSTALL): Debian 12's kernel, as tests/kmod.
+start=$(now_ms)
+kver=$(in_root apt-cache depends linux-image-amd64 2>/dev/null |
+	sed -n 's/.*Depends: linux-image-\(6\.1\.0-[0-9]*-amd64\)$/\1/p' | head -n 1)
+log=$(in_root --host-net sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends linux-headers-$kver" 2>&1)
+st=$(in_root dkms status dicap 2>&1)
+ko=$(find "$ROOT/lib/modules/$kver/updates/dkms/" -name '*.ko*' -printf '%f ' 2>/dev/null)
+r=0
+case "$st" in
+*"dicap/0.1, $kver, "*": installed"*)
+	case " $ko " in *" dicap.ko "*) case " $ko " in *" dicap_hook.ko "*) r=1 ;; esac ;; esac ;;
+esac
+ok $r "installing linux-headers-${kver:-?} makes DKMS build and install dicap.ko and dicap_hook.ko" ||
+	diag "dkms status: $st" "modules: $ko" "$(printf '%s\n' "$log" | tail -n 20)"
+diag "kernel headers and the DKMS build: $(($(now_ms) - start)) ms; dkms status: $st; modules: $ko"
 
 v=$(in_root dicap-run tcpdump --version 2>&1 | grep -c 'with DiCAP capture module')
 w=$(in_root tcpdump --version 2>&1 | grep -c 'with DiCAP capture module')
