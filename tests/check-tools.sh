@@ -72,6 +72,7 @@ deb				lintian		lintian		checking the packages
 deb				debootstrap	debootstrap	a fresh Debian 12 root (make check-deb)
 deb				prove		perl		the TAP harness (make check-deb)
 deb				ip		iproute2	the namespace of make check-deb
+deb				jq		jq		dicapd's JSON status (make check-deb)
 EOF
 }
 
