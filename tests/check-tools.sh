@@ -10,7 +10,7 @@
 #	unit   make check-unit          asan   make check-asan
 #	e2e    make check-e2e           kmod   make check-kmod
 #	demo   make demo                bench  make bench, make bench-smoke
-#	fuzz   make fuzz
+#	fuzz   make fuzz                deb    make deb, make check-deb
 #	check  unit asan e2e kmod (make check)     all   every group
 #
 # Without an option: prints each missing tool with its package and exits 1
@@ -66,6 +66,14 @@ kmod,bench			apt-get		apt		downloading Debian's kernel (and tcpdump's source for
 kmod				readelf		binutils	a module's vermagic
 kmod,bench			make		make		kbuild; the helpers
 fuzz				@fuzzer		libclang-rt-14-dev libFuzzer and the sanitizers for CLANG
+deb				dpkg-buildpackage dpkg-dev	building the packages (make deb)
+deb				dh		debhelper	debian/rules (compat 13)
+deb				dh_dkms		dh-dkms		the dicap-dkms package
+deb				lintian		lintian		checking the packages
+deb				debootstrap	debootstrap	a fresh Debian 12 root (make check-deb)
+deb				prove		perl		the TAP harness (make check-deb)
+deb				ip		iproute2	the namespace of make check-deb
+deb				jq		jq		dicapd's JSON status (make check-deb)
 EOF
 }
 
@@ -98,10 +106,10 @@ esac
 groups=
 for g do
 	case $g in
-	unit|asan|e2e|kmod|demo|bench|fuzz) groups="$groups $g" ;;
+	unit|asan|e2e|kmod|demo|bench|fuzz|deb) groups="$groups $g" ;;
 	check) groups="$groups unit asan e2e kmod" ;;
-	all) groups="$groups unit asan e2e kmod demo bench fuzz" ;;
-	*) echo "check-tools: unknown group '$g' (unit asan e2e kmod demo bench fuzz check all)" >&2; exit 2 ;;
+	all) groups="$groups unit asan e2e kmod demo bench fuzz deb" ;;
+	*) echo "check-tools: unknown group '$g' (unit asan e2e kmod demo bench fuzz deb check all)" >&2; exit 2 ;;
 	esac
 done
 
