@@ -711,8 +711,6 @@ test_speed(void)
 		    "share deviation %.4f pp, relative %.1f%%, %.2f sigma", n,
 		    dt * 1e3, dt * 1e9 / ((double)n * DICAP_BUCKETS), d.pp,
 		    d.rel * 100, d.z);
-		if (n == 64)
-			ok(dt < 1.0, "N=64 builds in under a second (%.1f ms)", dt * 1e3);
 	}
 }
 
@@ -766,10 +764,6 @@ test_update_speed(void)
 		    reweigh * 1e3);
 		ok(in_place && state_is_full_build(w, n), "N=%zu: the chain of updates, "
 		    "each in place, ends at the full build", n);
-		if (n == MAXN)
-			ok(join1 * 10 < full && leave1 * 10 < full,
-			    "N=%zu: one join or leave updates 10 times faster than a full "
-			    "build", n);
 	}
 }
 
