@@ -100,8 +100,13 @@ for n in systemd-remount-fs.service systemd-udevd.service systemd-udev-trigger.s
 done
 E=/run/dt/etc
 mkdir -p $E/dicap
+# The units hide /tmp, /home and /root (PrivateTmp, ProtectHome), where a
+# checkout may well be: the daemons run from a copy under /run.
+SB=/run/dt/sbin
+mkdir -p $SB
+cp "$BIN/dicap-coord" "$BIN/dicapd" "$BIN/dicap-analyzer" $SB/
 for u in "$REPO"/systemd/*.service.in; do
-	sed -e "s|@sbindir@|$BIN|g" -e "s|@sysconfdir@|$E|g" "$u" >"$S/$(basename "${u%.in}")"
+	sed -e "s|@sbindir@|$SB|g" -e "s|@sysconfdir@|$E|g" "$u" >"$S/$(basename "${u%.in}")"
 done
 sed -i '/sys-subsystem-net-devices/d' "$S/dicapd@.service"
 printf '[Unit]\nDescription=DiCAP units under test\nWants=dicap-coord.service dicapd@lo.service dicap-analyzer.service\n' \
