@@ -24,7 +24,7 @@
 
 #define ANA_FILE_MAX	(16 << 20)
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, suspend_asked;
 static struct termios saved_tio;
 static int tio_saved;
 static int screen_ansi;
@@ -33,6 +33,13 @@ static void
 on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void
+on_tstp(int sig)
+{
+	(void)sig;
+	suspend_asked = 1;
 }
 
 static void
@@ -51,12 +58,13 @@ terminal_restore(void)
 
 /* Keys without Enter and without echo; the cursor hidden. */
 static void
-terminal_setup(void)
+terminal_take(void)
 {
 	struct termios t;
 
 	screen_ansi = 1;
 	fputs("\033[?25l", stdout);
+	fflush(stdout);
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
 		t = saved_tio;
 		t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
@@ -65,7 +73,34 @@ terminal_setup(void)
 		tio_saved = 1;
 		tcsetattr(STDIN_FILENO, TCSANOW, &t);
 	}
+}
+
+static void
+terminal_setup(void)
+{
+	terminal_take();
 	atexit(terminal_restore);
+}
+
+/*
+ * Ctrl-Z: give the terminal back before stopping (the shell's prompt needs
+ * its modes), take it again when continued.
+ */
+static void
+suspend_self(void)
+{
+	struct sigaction sa, old;
+
+	suspend_asked = 0;
+	terminal_restore();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTSTP, &sa, &old);
+	raise(SIGTSTP);
+	/* Here when continued. */
+	sigaction(SIGTSTP, &old, NULL);
+	terminal_take();
 }
 
 static void
@@ -79,8 +114,10 @@ signals_setup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (screen_ansi)
-		signal(SIGTTOU, SIG_IGN);
+	if (screen_ansi) {
+		sa.sa_handler = on_tstp;
+		sigaction(SIGTSTP, &sa, NULL);
+	}
 }
 
 static void
@@ -169,7 +206,7 @@ wait_keys(uint64_t deadline)
 	char c;
 	int rc;
 
-	while (!stop_signal && (now = dicap_mono_ns()) < deadline) {
+	while (!stop_signal && !suspend_asked && (now = dicap_mono_ns()) < deadline) {
 		rc = poll(&pfd, tio_saved ? 1 : 0, (int)((deadline - now) / 1000000) + 1);
 		if (rc <= 0 || !(pfd.revents & (POLLIN | POLLHUP)))
 			continue;
@@ -281,6 +318,10 @@ coord_top(const struct ctl_opts *opts)
 		}
 		if (wait_keys(next))
 			break;
+		if (suspend_asked) {
+			suspend_self();
+			next = dicap_mono_ns();		/* redraw at once */
+		}
 		/* Behind (a slow answer, a stopped process): start the beat from now. */
 		if (dicap_mono_ns() > next + (uint64_t)o.interval_ms * 1000000)
 			next = dicap_mono_ns();
