@@ -228,7 +228,7 @@ coord_top(const struct ctl_opts *opts)
 	struct coord_client *cl;
 	struct coord_status st;
 	struct top_sample prev = { 0, NULL, 0 }, cur = { 0, NULL, 0 };
-	struct top_node_rates *rates = NULL;
+	struct top_node_rates *rates = NULL, *more;
 	struct top_ana ana_prev, ana_cur;
 	struct top_head h;
 	char why[320], now_s[16], since_s[16], ana_err[160], coord_s[DICAP_ADDR_STRLEN];
@@ -261,13 +261,14 @@ coord_top(const struct ctl_opts *opts)
 			prev = cur;
 			cur.nodes = NULL;
 			if (sample_from(&st, dicap_mono_ns(), &cur) == -1 ||
-			    (rates = reallocarray(rates, cur.n_nodes ? cur.n_nodes : 1,
+			    (more = reallocarray(rates, cur.n_nodes ? cur.n_nodes : 1,
 			    sizeof(*rates))) == NULL) {
 				coord_status_free(&st);
 				ctl_error("out of memory");
 				rc = 1;
 				break;
 			}
+			rates = more;
 			top_rates(prev.nodes != NULL ? &prev : NULL, &cur, rates);
 			h.have_status = 1;
 			h.role = coord_role_name(st.role);

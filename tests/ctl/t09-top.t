@@ -12,7 +12,7 @@
 command -v tmux >/dev/null || skip_all "tmux not installed"
 e2e_init dicap-nodesim dicap-batchsend
 [ -x "$DICAP_BIN/dicap-analyzer" ] || skip_all "$DICAP_BIN/dicap-analyzer not built"
-plan 22
+plan 23
 
 TMUX_SOCK=$E2E_DIR/tmux.sock
 trap 'rc=$?; tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
@@ -120,6 +120,12 @@ is "$(grep -c '^coordinator ' "$E2E_DIR/batch.out")" 2 "two tables" ||
 ok $(($(tr -dc '\033' <"$E2E_DIR/batch.out" | wc -c) == 0)) "no escape sequences"
 tail -n +2 "$E2E_DIR/batch.out" | sed -n '/^coordinator /,$p' | tail -n +2 >"$E2E_DIR/batch2"
 ok_cmd "the second table has every node with its share and a rate" rows_ok "$E2E_DIR/batch2"
+# Every rate column of every capture: a number or "-", never negative.
+no_negative() {
+	awk '/^0x/ { for (i = 5; i <= 7; i++) if ($i !~ /^([0-9.]+|-)$/) { print FILENAME ": " $0; bad = 1 } }
+		END { exit bad }' "$@"
+}
+ok_cmd "no rate is negative or garbled" no_negative "$E2E_DIR"/cap[123] "$E2E_DIR/batch.out"
 
 # A coordinator that goes silent: top says since when and keeps asking.
 pane_run top3 "${TOP[*]} -n 0.5"
