@@ -38,18 +38,17 @@ struct collect {
 	size_t *len;
 	unsigned int auth_fail, malformed, replayed;
 	int error_seen;
+	int quiet;			/* keep an ERROR's text instead of printing it */
+	char error_text[256];
 	uint8_t rx[DICAP_CTL_MAX_LEN + 1];	/* the datagram being read */
 };
 
-/* What the parts say, once collected. */
-struct status {
-	struct dicap_msg head;		/* singular attributes, first seen */
-	uint32_t have;			/* attributes found in some part */
-	struct dicap_node_info *nodes;
-	uint32_t n_nodes;
-	const uint8_t *counters_raw;
-	uint32_t n_counters;
-	int role;			/* -1: not reported */
+/* A coordinator asked again and again (top): one socket, one replay window. */
+struct coord_client {
+	struct collect c;
+	struct dicap_addr target;
+	uint64_t seq;
+	uint8_t key[DICAP_AUTH_KEY_LEN];
 };
 
 static void
@@ -119,7 +118,12 @@ collect_input(struct collect *c, const uint8_t *buf, size_t len)
 		return 0;
 	}
 	if (m.type == DICAP_MSG_ERROR) {
-		print_error_msg(&m);
+		if (c->quiet)
+			snprintf(c->error_text, sizeof(c->error_text), "error %u: %s",
+			    m.error_code, DICAP_HAS(&m, DICAP_AVP_ERROR_TEXT) ?
+			    m.error_text : "(no text)");
+		else
+			print_error_msg(&m);
 		c->error_seen = 1;
 		return 1;
 	}
@@ -207,7 +211,7 @@ cmp_node(const void *a, const void *b)
 
 /* Copy the singular attributes of @m that @st does not have yet. */
 static void
-merge_head(struct status *st, const struct dicap_msg *m)
+merge_head(struct coord_status *st, const struct dicap_msg *m)
 {
 	static const int singular[] = { DICAP_AVP_TERM, DICAP_AVP_EPOCH, DICAP_AVP_SELECT,
 	    DICAP_AVP_SELECT_FLAGS, DICAP_AVP_NODE_ID, DICAP_AVP_PRIORITY,
@@ -245,7 +249,7 @@ merge_head(struct status *st, const struct dicap_msg *m)
 
 /* Decode every collected part into @st; -1 on a part that does not decode. */
 static int
-status_build(struct collect *c, struct status *st)
+status_build(struct collect *c, struct coord_status *st)
 {
 	struct dicap_msg m;
 	const char *why;
@@ -284,8 +288,8 @@ status_build(struct collect *c, struct status *st)
 	return 0;
 }
 
-static const char *
-role_name(int role)
+const char *
+coord_role_name(int role)
 {
 	switch (role) {
 	case 0:
@@ -320,7 +324,7 @@ json_node_counters(struct jsonw *w, const uint8_t *raw, uint32_t n)
 }
 
 static void
-json_coord_counters(struct jsonw *w, const struct status *st)
+json_coord_counters(struct jsonw *w, const struct coord_status *st)
 {
 	char unknown[16];
 	const char *name;
@@ -344,7 +348,7 @@ json_coord_counters(struct jsonw *w, const struct status *st)
 }
 
 static void
-json_nodes(struct jsonw *w, const struct status *st)
+json_nodes(struct jsonw *w, const struct coord_status *st)
 {
 	uint32_t i;
 
@@ -381,7 +385,7 @@ json_opt(struct jsonw *w, const char *key, const struct dicap_msg *h, int avp, u
 }
 
 static void
-print_json(const struct status *st, const struct dicap_addr *asked)
+print_json(const struct coord_status *st, const struct dicap_addr *asked)
 {
 	const struct dicap_msg *h = &st->head;
 	struct evbuffer *out = evbuffer_new();
@@ -399,7 +403,7 @@ print_json(const struct status *st, const struct dicap_addr *asked)
 	jw_key(&w, "addr");
 	jw_str(&w, dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked));
 	jw_key(&w, "role");
-	role_name(st->role) ? jw_str(&w, role_name(st->role)) : jw_null(&w);
+	coord_role_name(st->role) ? jw_str(&w, coord_role_name(st->role)) : jw_null(&w);
 	json_opt(&w, "priority", h, DICAP_AVP_PRIORITY, h->priority);
 	jw_obj_end(&w);
 	json_opt(&w, "term", h, DICAP_AVP_TERM, h->term);
@@ -426,9 +430,8 @@ print_json(const struct status *st, const struct dicap_addr *asked)
 	evbuffer_free(out);
 }
 
-/* A node counter by name, 0 if it did not report it. */
-static uint64_t
-node_counter(const struct dicap_node_info *n, const char *name)
+uint64_t
+node_counter(const struct dicap_node_info *n, const char *name, int *found)
 {
 	const char *nm;
 	uint32_t i;
@@ -436,21 +439,26 @@ node_counter(const struct dicap_node_info *n, const char *name)
 	for (i = 0; i < n->n_counters; i++) {
 		nm = node_counter_wire_name(dicap_get_be16(n->counters_raw +
 		    i * DICAP_COUNTER_WIRE_LEN));
-		if (nm != NULL && strcmp(nm, name) == 0)
+		if (nm != NULL && strcmp(nm, name) == 0) {
+			if (found != NULL)
+				*found = 1;
 			return dicap_get_be64(n->counters_raw + i * DICAP_COUNTER_WIRE_LEN + 2);
+		}
 	}
+	if (found != NULL)
+		*found = 0;
 	return 0;
 }
 
 static void
-print_table(const struct status *st, const struct dicap_addr *asked)
+print_table(const struct coord_status *st, const struct dicap_addr *asked)
 {
 	const struct dicap_msg *h = &st->head;
 	uint32_t i;
 
 	printf("coordinator 0x%08x at %s: %s, priority %u\n", h->node_id,
 	    dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked),
-	    role_name(st->role) ? role_name(st->role) : "role unknown", h->priority);
+	    coord_role_name(st->role) ? coord_role_name(st->role) : "role unknown", h->priority);
 	printf("term %u, epoch %u, mode %s, tunnel %s, heartbeat %u ms, timeout %u ms\n",
 	    h->term, h->epoch, DICAP_HAS(h, DICAP_AVP_SELECT) ? dicap_mode_name(h->mode) : "?",
 	    DICAP_HAS(h, DICAP_AVP_SELECT_FLAGS) ? dicap_tunnel_name(h->sel_flags) : "?",
@@ -471,8 +479,8 @@ print_table(const struct status *st, const struct dicap_addr *asked)
 		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu\n", n->node_id,
 		    dicap_addr_str(&n->addr), n->weight, n->share_ppm / 10000.0,
 		    n->last_heartbeat_ms, n->epoch,
-		    (unsigned long long)node_counter(n, "seen"),
-		    (unsigned long long)node_counter(n, "selected"));
+		    (unsigned long long)node_counter(n, "seen", NULL),
+		    (unsigned long long)node_counter(n, "selected", NULL));
 	}
 }
 
@@ -506,62 +514,141 @@ no_answer(const struct ctl_opts *o, const struct collect *c)
 		ctl_error("%u answers did not decode", c->malformed);
 }
 
+struct coord_client *
+coord_client_open(const struct ctl_opts *o)
+{
+	struct coord_client *cl;
+	char err[256];
+
+	if ((cl = calloc(1, sizeof(*cl))) == NULL) {
+		ctl_error("out of memory");
+		return NULL;
+	}
+	cl->c.fd = -1;
+	if (parse_target(o->coord, &cl->target) == -1) {
+		ctl_error("-c %s: expected ADDR:PORT, e.g. 127.0.0.1:%d", o->coord,
+		    DICAP_CTL_DEFAULT_PORT);
+		goto fail;
+	}
+	if (o->keyfile != NULL) {
+		if (sodium_init() == -1 ||
+		    dicap_key_load(o->keyfile, cl->key, err, sizeof(err)) == -1) {
+			ctl_error("%s", err);
+			goto fail;
+		}
+		cl->c.key = cl->key;
+	}
+	if ((cl->c.fd = connect_to(&cl->target)) == -1) {
+		ctl_error("cannot reach coordinator %s: %s", o->coord, strerror(errno));
+		goto fail;
+	}
+	cl->seq = dicap_seq_start();
+	return cl;
+fail:
+	coord_client_close(cl);
+	return NULL;
+}
+
+void
+coord_client_close(struct coord_client *cl)
+{
+	if (cl == NULL)
+		return;
+	collect_reset(&cl->c);
+	if (cl->c.fd != -1)
+		close(cl->c.fd);
+	sodium_memzero(cl->key, sizeof(cl->key));
+	free(cl);
+}
+
+const struct dicap_addr *
+coord_client_target(const struct coord_client *cl)
+{
+	return &cl->target;
+}
+
+/*
+ * Ask once (@o->tries tries of @o->timeout_ms).  @quiet: print nothing,
+ * say why in @why.  The nodes' counters in @st point into the collected
+ * datagrams: free @st with coord_status_free before the next fetch.
+ */
+int
+coord_client_fetch(struct coord_client *cl, const struct ctl_opts *o, int quiet,
+    struct coord_status *st, char *why, size_t whylen)
+{
+	struct collect *c = &cl->c;
+	int done = 0, i;
+
+	memset(st, 0, sizeof(*st));
+	collect_reset(c);
+	c->error_seen = 0;
+	c->quiet = quiet;
+	c->error_text[0] = '\0';
+	snprintf(why, whylen, "no answer");
+	for (i = 0; i < o->tries && !done; i++) {
+		if (send_request(c, &cl->seq) == -1) {
+			snprintf(why, whylen, "cannot send: %s", strerror(errno));
+			if (!quiet)
+				ctl_error("cannot send to coordinator %s: %s", o->coord,
+				    strerror(errno));
+			return -1;
+		}
+		done = collect_wait(c, o->timeout_ms);
+	}
+	if (c->error_seen) {
+		snprintf(why, whylen, "%s", c->error_text[0] ? c->error_text : "error");
+		return -1;
+	}
+	if (done < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (!done) {
+		if (c->parts != 0)
+			snprintf(why, whylen, "%u of %u parts", c->n_got, c->parts);
+		else if (c->auth_fail)
+			snprintf(why, whylen, "answers fail authentication");
+		if (!quiet)
+			no_answer(o, c);
+		return -1;
+	}
+	if (status_build(c, st) == -1) {
+		snprintf(why, whylen, "a status that does not decode");
+		if (!quiet)
+			ctl_error("coordinator %s sent a status that does not decode", o->coord);
+		coord_status_free(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+coord_status_free(struct coord_status *st)
+{
+	free(st->nodes);
+	st->nodes = NULL;
+	st->n_nodes = 0;
+}
+
 int
 coord_status(const struct ctl_opts *o)
 {
-	uint8_t key[DICAP_AUTH_KEY_LEN];
-	struct collect c;
-	struct status st;
-	struct dicap_addr target;
-	uint64_t seq;
-	char err[256];
-	int done = 0, i, rc = 1;
+	struct coord_client *cl;
+	struct coord_status st;
+	char why[256];
+	int rc = 1;
 
-	memset(&c, 0, sizeof(c));
-	memset(&st, 0, sizeof(st));
-	if (parse_target(o->coord, &target) == -1) {
-		ctl_error("-c %s: expected ADDR:PORT, e.g. 127.0.0.1:%d", o->coord,
-		    DICAP_CTL_DEFAULT_PORT);
+	if ((cl = coord_client_open(o)) == NULL)
 		return 1;
-	}
-	if (o->keyfile != NULL) {
-		if (sodium_init() == -1 || dicap_key_load(o->keyfile, key, err, sizeof(err)) == -1) {
-			ctl_error("%s", err);
-			return 1;
-		}
-		c.key = key;
-	}
-	if ((c.fd = connect_to(&target)) == -1) {
-		ctl_error("cannot reach coordinator %s: %s", o->coord, strerror(errno));
-		return 1;
-	}
-	seq = dicap_seq_start();
-	for (i = 0; i < o->tries && !done; i++) {
-		if (send_request(&c, &seq) == -1) {
-			ctl_error("cannot send to coordinator %s: %s", o->coord, strerror(errno));
-			goto out;
-		}
-		done = collect_wait(&c, o->timeout_ms);
-	}
-	if (done < 0 || c.error_seen)
+	if (coord_client_fetch(cl, o, 0, &st, why, sizeof(why)) == -1)
 		goto out;
-	if (!done) {
-		no_answer(o, &c);
-		goto out;
-	}
-	if (status_build(&c, &st) == -1) {
-		ctl_error("coordinator %s sent a status that does not decode", o->coord);
-		goto out;
-	}
 	if (o->json)
-		print_json(&st, &target);
+		print_json(&st, &cl->target);
 	else
-		print_table(&st, &target);
+		print_table(&st, &cl->target);
 	rc = fflush(stdout) == 0 ? 0 : 1;
+	coord_status_free(&st);
 out:
-	free(st.nodes);
-	collect_reset(&c);
-	close(c.fd);
-	sodium_memzero(key, sizeof(key));
+	coord_client_close(cl);
 	return rc;
 }

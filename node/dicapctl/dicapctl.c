@@ -2,6 +2,7 @@
 /*
  * dicapctl: the DiCAP control tool.  Options and commands.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@ enum {
 	OPT_JSON = 256,
 	OPT_INSECURE,
 	OPT_TIMEOUT,
+	OPT_COUNT,
+	OPT_ANALYZER_STATS,
 };
 
 static const struct option long_options[] = {
@@ -29,6 +32,9 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "interval", required_argument, NULL, 'n' },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "analyzer-stats", required_argument, NULL, OPT_ANALYZER_STATS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -37,6 +43,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: dicapctl -c ADDR:PORT (-k KEYFILE | --insecure) status [--json]\n"
+	    "       dicapctl -c ADDR:PORT (-k KEYFILE | --insecure) top [-n SECS] [--count N]\n"
+	    "                [--analyzer-stats FILE]\n"
 	    "       dicapctl -i IFACE [-s SOCKPATH] status [--json]\n"
 	    "       dicapctl -i IFACE [-s SOCKPATH] owned\n"
 	    "       dicapctl keygen FILE\n"
@@ -47,11 +55,16 @@ usage(FILE *f)
 	    "  -i IFACE         ask the node agent of this interface (%s/IFACE.sock)\n"
 	    "  -s SOCKPATH      the node agent's socket, if not the default\n"
 	    "  --json           print JSON (the format is stable; see dicapctl(8))\n"
-	    "  --timeout MS     wait per try for a coordinator (default 1000; 3 tries)\n"
+	    "  --timeout MS     wait per try for a coordinator (default 1000; 3 tries;\n"
+	    "                   top: one try, at most the interval)\n"
+	    "  -n, --interval SECS  top: refresh every SECS seconds (default 1, from 0.1)\n"
+	    "  --count N        top: stop after N refreshes (default: until q or Ctrl-C)\n"
+	    "  --analyzer-stats FILE  top: the analyzer's intake, from its --stats FILE\n"
 	    "  -h, --help       this help\n"
 	    "\n"
 	    "commands:\n"
 	    "  status           what the coordinator, or the node, knows\n"
+	    "  top              the nodes' shares and rates, refreshed (q quits)\n"
 	    "  owned            the node's buckets as START-END lines, or \"rr POS/N\"\n"
 	    "  keygen FILE      write a new cluster key to FILE (mode 0600)\n",
 	    DICAPCTL_SOCK_DIR);
@@ -85,13 +98,27 @@ keygen(int argc, char **argv)
 	return 0;
 }
 
+/* Seconds, decimals allowed: 0.1 to 3600. */
+static uint32_t
+parse_interval(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= 0.1 && v <= 3600.0))
+		opt_fail("-n %s: expected seconds from 0.1 to 3600", s);
+	return (uint32_t)(v * 1000.0 + 0.5);
+}
+
 static void
 parse_options(struct ctl_opts *o, int argc, char **argv)
 {
 	uint64_t v;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:k:i:s:h", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:k:i:s:n:h", long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->coord = optarg;
@@ -113,6 +140,17 @@ parse_options(struct ctl_opts *o, int argc, char **argv)
 			break;
 		case OPT_INSECURE:
 			o->insecure = 1;
+			break;
+		case 'n':
+			o->interval_ms = parse_interval(optarg);
+			break;
+		case OPT_COUNT:
+			if (opt_parse_number(optarg, NULL, 1, UINT32_MAX, &v) != OPT_OK)
+				opt_fail("--count %s: expected a number of refreshes, from 1", optarg);
+			o->count = v;
+			break;
+		case OPT_ANALYZER_STATS:
+			o->analyzer_stats = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (opt_parse_number(optarg, NULL, 10, 60000, &v) != OPT_OK)
@@ -155,18 +193,29 @@ check_target(const struct ctl_opts *o, const char *cmd, int coord_ok)
 int
 main(int argc, char **argv)
 {
-	struct ctl_opts o = { .timeout_ms = 1000, .tries = 3 };
+	struct ctl_opts o = { .timeout_ms = 1000, .tries = 3, .interval_ms = 1000 };
 	const char *cmd;
 
 	opt_program("dicapctl", "(dicapctl --help shows the usage)", 1);
 	parse_options(&o, argc, argv);
 	if (optind >= argc)
-		opt_fail("no command: status, owned or keygen");
+		opt_fail("no command: status, top, owned or keygen");
 	cmd = argv[optind];
 	if (strcmp(cmd, "keygen") == 0)
 		return keygen(argc - optind, argv + optind);
 	if (optind + 1 != argc)
 		opt_fail("%s: unexpected argument \"%s\"", cmd, argv[optind + 1]);
+	if (strcmp(cmd, "top") != 0 && (o.count != 0 || o.analyzer_stats != NULL ||
+	    o.interval_ms != 1000))
+		opt_fail("%s: -n, --count and --analyzer-stats are for top", cmd);
+	if (strcmp(cmd, "top") == 0) {
+		check_target(&o, cmd, 1);
+		if (o.coord == NULL)
+			opt_fail("top asks a coordinator: use -c ADDR:PORT");
+		if (o.json)
+			opt_fail("top has no --json form: use status --json");
+		return coord_top(&o);
+	}
 	if (strcmp(cmd, "status") == 0) {
 		check_target(&o, cmd, 1);
 		return o.coord != NULL ? coord_status(&o) : node_status(&o);
@@ -177,5 +226,5 @@ main(int argc, char **argv)
 			opt_fail("owned has no --json form: it prints START-END lines");
 		return node_owned(&o);
 	}
-	opt_fail("unknown command \"%s\": the commands are status, owned and keygen", cmd);
+	opt_fail("unknown command \"%s\": the commands are status, top, owned and keygen", cmd);
 }
