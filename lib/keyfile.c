@@ -52,9 +52,16 @@ dicap_key_load(const char *path, uint8_t key[DICAP_AUTH_KEY_LEN], char *err, siz
 		close(fd);
 		return -1;
 	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "key file %s is accessible by others (mode %04o): "
-		    "run chmod 600 %s", path, (unsigned)(st.st_mode & 07777), path);
+	/*
+	 * Whoever can write the key can forge a coordinator's topology, and
+	 * anyone who can read it can join; so at most the owner writes, and
+	 * the group may only read (0640, for a dedicated group that the
+	 * operator chose with chgrp, as for ssl-cert).  Issue 14.
+	 */
+	if (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) {
+		snprintf(err, errlen, "key file %s is writable by its group or accessible by "
+		    "others (mode %04o): run chmod 600 %s (or 640 for a dedicated group)",
+		    path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
 		return -1;
 	}

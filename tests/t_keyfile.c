@@ -32,7 +32,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		bail_out("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/cluster.key", dir);
-	plan(14);
+	plan(20);
 
 	ok(dicap_key_generate(path, err, sizeof(err)) == 0, "keygen writes a new key file");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the new key file has mode 0600");
@@ -41,6 +41,20 @@ main(void)
 	chmod(path, 0644);
 	ok(dicap_key_load(path, key2, err, sizeof(err)) == -1 && strstr(err, "chmod 600") != NULL,
 	    "a world-readable key is refused and the error names the fix: %s", err);
+	chmod(path, 0620);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == -1 && strstr(err, "chmod 600") != NULL,
+	    "a group-writable key is refused: %s", err);
+	chmod(path, 0660);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == -1, "mode 0660 is refused: %s", err);
+	chmod(path, 0602);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == -1, "mode 0602 is refused: %s", err);
+	chmod(path, 0650);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == -1, "mode 0650 is refused: %s", err);
+	chmod(path, 0640);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == 0 && memcmp(key, key2, sizeof(key)) == 0,
+	    "mode 0640 (read by a dedicated group) is taken");
+	chmod(path, 0400);
+	ok(dicap_key_load(path, key2, err, sizeof(err)) == 0, "mode 0400 is taken");
 	write_file(path, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 0600);
 	ok(dicap_key_load(path, key, err, sizeof(err)) == 0 && key[0] == 0x00 && key[31] == 0xff,
 	    "a hand-written hex key loads");
