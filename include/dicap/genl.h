@@ -4,8 +4,8 @@
  * (node/dicapd/datapath_kmod.c) and the qemu test tool.  __u types only.
  *
  * Family "dicap", version 2 (2 added DICAP_A_SEL_FLAGS with the selection
- * rules of issue 12, and mode host).  Every command but DICAP_CMD_GET needs
- * CAP_NET_ADMIN.  A topology is staged like the XDP datapath's
+ * rules of issue 12, and mode host).  Every command needs CAP_NET_ADMIN,
+ * DICAP_CMD_GET too since issue 14 (it maps the capture).  A topology is staged like the XDP datapath's
  * (include/dicap/xdp_kern_user.h): STAGE writes the idle slot's parameters,
  * TABLE fills its bucket table in chunks, COMMIT makes it pending with
  * its validity start; the packet path switches at the first frame at or

@@ -454,7 +454,11 @@ static const struct genl_small_ops dicap_ops[] = {
 	{ .cmd = DICAP_CMD_ACTIVATE, .doit = dicap_nl_activate, .flags = GENL_ADMIN_PERM },
 	{ .cmd = DICAP_CMD_LEASE, .doit = dicap_nl_lease, .flags = GENL_ADMIN_PERM },
 	{ .cmd = DICAP_CMD_ANALYZERS, .doit = dicap_nl_analyzers, .flags = GENL_ADMIN_PERM },
-	{ .cmd = DICAP_CMD_GET, .doit = dicap_nl_get },
+	/*
+	 * GET reveals the attached interface, the topology and the counters, a
+	 * map of the capture that an unprivileged local user has no need for.
+	 */
+	{ .cmd = DICAP_CMD_GET, .doit = dicap_nl_get, .flags = GENL_ADMIN_PERM },
 };
 
 static struct genl_family dicap_family __ro_after_init = {
