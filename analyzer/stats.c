@@ -6,6 +6,7 @@
  * "loss" relates them to the batches the node sent us (received + gaps).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,15 +152,30 @@ stats_write_file(const struct analyzer *a, const char *path)
 {
 	char tmp[4096];
 	FILE *f;
-	int n;
+	int fd, n;
 
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp)) {
 		log_warnx("--stats %s: name too long", path);
 		return -1;
 	}
-	if ((f = fopen(tmp, "w")) == NULL) {
+	/*
+	 * The directory may be writable by others (/tmp): a symlink planted
+	 * at the temporary name would have the analyzer, often root,
+	 * truncate and write its target.  So a fresh file only, created here
+	 * and never through a link; a leftover from a crash (or a planted
+	 * link) is removed first, and a link planted again in between makes
+	 * this write fail, not follow it (issue 14).
+	 */
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		log_warn("unlink %s", tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
 		log_warn("%s", tmp);
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
 		return -1;
 	}
 	stats_print_json(a, f);

@@ -7,13 +7,17 @@
 # with the sent timestamps digit for digit); the JSON statistics count
 # every batch and record per node.  The file sent again through
 # dicap-batchsend -r (records read back from a pcap) comes out the same;
-# a microsecond copy made by tcpdump -w keeps its microseconds.
+# a microsecond copy made by tcpdump -w keeps its microseconds.  A
+# symlink planted at the statistics' temporary name (stats.json.tmp) is
+# not followed: its target is unchanged and the statistics still come.
 . "$(dirname "$0")/lib.sh"
 ana_init tcpdump
-plan 21
+plan 22
 
 D=$ANA_DIR
 N=3000
+printf 'victim\n' >"$D/victim"
+ln -s "$D/victim" "$D/stats.json.tmp"
 ok_cmd "the analyzer starts on $ADDR" \
 	start_analyzer ana -w "$D/out.pcap" --stats "$D/stats.json" --json -q
 ok_cmd "dicap-batchsend sends $N records from 3 nodes" \
@@ -24,6 +28,7 @@ ok_cmd "the analyzer counts all $batches batches" \
 	diag "stats: $(stat_of "$D/stats.json" .totals)"
 stop ana
 is "$LAST_STATUS" 0 "SIGTERM: exit status 0"
+is "$(cat "$D/victim")" "victim" "the symlink planted at stats.json.tmp was not followed"
 
 is "$(pcap_magic "$D/out.pcap")" "4d3cb2a1" "the file has the nanosecond pcap magic"
 ok_cmd "tcpdump reads the file cleanly" pcap_ok "$D/out.pcap"
