@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Cluster key files: 64 hex digits (a 32-byte HMAC-SHA256 key) and a
- * newline.  A key file readable or writable by "other" is refused: anyone
- * who holds the key can blind every capture node.
+ * newline.  A key file with any permission for "other", or writable by its
+ * group, is refused (docs/security.md): anyone who holds the key can blind
+ * every capture node.
  */
 #ifndef LIB_KEYFILE_H
 #define LIB_KEYFILE_H
