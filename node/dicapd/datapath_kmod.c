@@ -52,13 +52,17 @@
 #include "dicapd.h"
 #include "jsonw.h"
 #include "kmod_nl.h"
+#include "lockfile.h"
 #include "log.h"
 #include "selflags.h"
 
 #define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
 #define KMOD_LEASE_FACTOR	3
 #define KMOD_FORCE_AHEAD_NS	1000000000ULL	/* as XDP_FORCE_AHEAD_NS */
-#define KMOD_LOCK_PATH		DICAPD_DEFAULT_SOCK_DIR "/kmod.lock"
+/* Root's alone: a lock others can open, they can hold (issue 14). */
+#define KMOD_LOCK_DIR		DICAPD_DEFAULT_SOCK_DIR "/kmod"
+#define KMOD_LOCK_NAME		"kmod.lock"
+#define KMOD_LOCK_PATH		KMOD_LOCK_DIR "/" KMOD_LOCK_NAME
 #define KMOD_HOOK_SYSFS		"/sys/module/dicap_hook"
 #define KMOD_DOCS		"see docs/kmod.md"
 
@@ -180,11 +184,12 @@ check_driver_hook(struct kmod_dp *k, char *err, size_t errlen)
 static int
 take_lock(struct kmod_dp *k, char *err, size_t errlen)
 {
+	char why[256];
+
 	mkdir(DICAPD_DEFAULT_SOCK_DIR, 0755);
-	k->lock_fd = open(KMOD_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	k->lock_fd = dicap_lock_open(KMOD_LOCK_DIR, KMOD_LOCK_NAME, why, sizeof(why));
 	if (k->lock_fd == -1) {
-		log_debug("%s: %s: cannot tell a dead dicapd's attachment from a live one",
-		    KMOD_LOCK_PATH, strerror(errno));
+		log_warnx("%s: cannot tell a dead dicapd's attachment from a live one", why);
 		return 0;
 	}
 	if (flock(k->lock_fd, LOCK_EX | LOCK_NB) == 0)
