@@ -194,7 +194,7 @@ cmd_build() {
 		echo "$want" >"$tree/.dicap-patches"
 	fi
 	# The module is compiled in the tree, like libpcap's own modules.
-	for f in pcap-dicap.c pcap-dicap.h pcap-dicap-status.h; do
+	for f in pcap-dicap.c pcap-dicap.h pcap-dicap-status.h pcap-dicap-clock.h; do
 		cmp -s "$here/$f" "$tree/$f" || cp "$here/$f" "$tree/$f"
 	done
 	log=$build_dir/build.log

@@ -33,6 +33,7 @@
 #include "pcap-int.h"
 #include "pcap-dicap.h"
 #include "pcap-dicap-status.h"
+#include "pcap-dicap-clock.h"
 
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -90,6 +91,7 @@ struct pcap_dicap {
 	int nonblock;			/* the caller's; the inner capture never blocks */
 	u_char *nl_buf;
 	uint64_t verified_ns;		/* frames that arrived before: selected */
+	struct dicap_clock_pair verified_clock;	/* at that check */
 	uint64_t checked_mono_ns;
 	int stopped;
 	char stop_msg[PCAP_ERRBUF_SIZE];
@@ -390,16 +392,19 @@ static int
 dicap_verify(pcap_t *p)
 {
 	struct pcap_dicap *pd = p->priv;
-	uint64_t now = clock_ns(CLOCK_REALTIME);
+	struct dicap_clock_pair now;
 	uint32_t id = 0;
 	int rc;
 
 	if (pd->stopped)
 		return -1;
+	now.real_ns = clock_ns(CLOCK_REALTIME);
+	now.mono_ns = clock_ns(CLOCK_MONOTONIC);
 	rc = xdp_prog_id(pd->nl_fd, &pd->nl_seq, pd->ifindex, pd->nl_buf, DICAP_NL_BUF, &id);
 	pd->checked_mono_ns = clock_ns(CLOCK_MONOTONIC);
 	if (rc == 0 && id == pd->prog_id) {
-		pd->verified_ns = now;
+		pd->verified_ns = now.real_ns;
+		pd->verified_clock = now;
 		return 0;
 	}
 	dicap_stop_msg(pd, rc, id);
@@ -438,6 +443,17 @@ pace_checks(const struct pcap_dicap *pd)
 		;
 }
 
+/* See pcap-dicap-clock.h: a frame's stamp is only as good as the clock. */
+static int
+clock_stepped_back(const struct pcap_dicap *pd)
+{
+	struct dicap_clock_pair now;
+
+	now.real_ns = clock_ns(CLOCK_REALTIME);
+	now.mono_ns = clock_ns(CLOCK_MONOTONIC);
+	return dicap_clock_stepped_back(&pd->verified_clock, &now);
+}
+
 static void
 dicap_gate(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -446,7 +462,7 @@ dicap_gate(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
 
 	if (pd->stopped)
 		return;
-	if (arrival_bound_ns(p, h) >= pd->verified_ns) {
+	if (arrival_bound_ns(p, h) >= pd->verified_ns || clock_stepped_back(pd)) {
 		pace_checks(pd);
 		if (dicap_verify(p) == -1) {
 			/* Ends the inner read loop after this frame. */
