@@ -14,7 +14,8 @@
 #    the module selects with (DICAP_CMD_GET), and its counters, which
 #    add up (seen = selected + not_mine = 600, records_sent = selected);
 #  - dicapd's errors: --distribute with the rx_handler, no module, a
-#    loopback, a second dicapd, an unpatched driver; the takeover after a
+#    loopback, a second dicapd (and the kmod lock's modes, 0700 directory
+#    and 0600 file), an unpatched driver; the takeover after a
 #    dicapd was killed without detaching; the lease with policy drop
 #    while dicapd is stopped.
 # DICAP_T50_NIC=e1000e runs it on the patched e1000e instead of virtio_net.
@@ -148,7 +149,7 @@ for pos, b in enumerate(boots):
         ok(good, f"boot {pos}: {name}" + ("" if good else f": {detail[:300]}"))
 names = {c[0] for b in boots for c in b["checks"]}
 for want in ("rxh-distribute", "no-module", "loopback", "rxh-capture", "second-dicapd",
-             "takeover", "lease-drop", "unpatched-driver"):
+             "lock-modes", "takeover", "lease-drop", "unpatched-driver"):
     ok(want in names, f"the guest ran the {want} check")
 
 for mode in modes:

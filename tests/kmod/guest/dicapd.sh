@@ -138,6 +138,10 @@ if [ "$pos" = 0 ]; then
 	rc=$?
 	echo "$out" | grep -q "another dicapd drives dicap.ko"
 	check second-dicapd $((rc == 1 && $? == 0)) "rc=$rc: $out"
+	# Issue 14: a lock others could open, they could hold.
+	lock_modes=$(stat -c %a /run/dicap/kmod /run/dicap/kmod/kmod.lock 2>&1 | tr '\n' ' ')
+	[ "$lock_modes" = "700 600 " ]
+	check lock-modes $((! $?)) "modes of /run/dicap/kmod and its kmod.lock: $lock_modes"
 
 	# Killed without detaching: the next dicapd takes over.
 	kill -9 "$p"
