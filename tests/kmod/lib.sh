@@ -28,16 +28,27 @@
 #
 # Environment: DICAP_BIN (default build/plain/bin), DICAP_TOOLS (default
 # build/plain/tests/bin), DICAP_KMOD_OUT (default build/kmod), DICAP_KMOD_PORT
-# (default 47110: qemu sends the guest's frames to this UDP port and
-# listens on the next one), DICAP_KMOD_TIMEOUT (seconds per boot, 300).
-# Two people (or two test runs) boot side by side with different values.
+# (qemu sends the guest's frames to this UDP port and listens on the next
+# one; default: a free pair, so that two test runs can boot side by side),
+# DICAP_KMOD_TIMEOUT (seconds per boot, 300).
 
 KMOD_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KMOD_CACHE=$KMOD_REPO/build/kmod-cache
 KMOD_OUT=${DICAP_KMOD_OUT:-$KMOD_REPO/build/kmod}
 # Kbuild reads a relative M= from the headers' directory, and kmod_initrd cds.
 case $KMOD_OUT in /*) ;; *) KMOD_OUT=$PWD/$KMOD_OUT ;; esac
-KMOD_PORT=${DICAP_KMOD_PORT:-47110}
+. "$KMOD_REPO/tests/lib/ports.sh"
+# kmod_free_pair: a port P with P + 1 free as well.
+kmod_free_pair() {
+	local p
+
+	for _ in $(seq 50); do
+		p=$(free_port) || return 1
+		[ -z "$(ss -Hantu "sport = :$((p + 1))" 2>/dev/null)" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+KMOD_PORT=${DICAP_KMOD_PORT:-$(kmod_free_pair || echo 47110)}
 KMOD_GUEST_PORT=$((KMOD_PORT + 1))
 KMOD_TIMEOUT=${DICAP_KMOD_TIMEOUT:-300}
 KMOD_QEMU=

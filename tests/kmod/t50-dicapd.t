@@ -19,12 +19,12 @@
 #    dicapd was killed without detaching; the lease with policy drop
 #    while dicapd is stopped.
 # DICAP_T50_NIC=e1000e runs it on the patched e1000e instead of virtio_net.
-# Boots use DICAP_KMOD_OUT=build/kmod-dicapd and DICAP_KMOD_PORT=47210
-# unless set, so they do not collide with the module's own tests.
+# Boots use DICAP_KMOD_OUT=build/kmod-dicapd unless set, so that they do
+# not collide with the module's own tests; the ports are a free pair
+# (tests/kmod/lib.sh) unless DICAP_KMOD_PORT is set.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 export DICAP_KMOD_OUT=${DICAP_KMOD_OUT:-$REPO/build/kmod-dicapd}
-export DICAP_KMOD_PORT=${DICAP_KMOD_PORT:-47210}
 . "$REPO/tests/kmod/lib.sh"
 NIC=${DICAP_T50_NIC:-virtio}	# or e1000e: the patched driver under test
 
