@@ -44,6 +44,7 @@ e2e				setpriv		util-linux	dropped capabilities (tests/gen, pcap, xdp)
 kmod				flock		util-linux	one kernel-module build at a time
 e2e				script		bsdutils	a terminal for dicap-analyzer (tests/analyzer/t07)
 e2e				tmux		tmux		a terminal for dicapctl top (tests/ctl/t09)
+e2e				systemd-analyze	systemd		the units verified and run under systemd (tests/deploy/t01, t03)
 e2e,demo,bench			tcpdump		tcpdump		captures on the testbed, reading pcaps
 e2e,bench			tshark		tshark		dissecting captures; a libpcap consumer
 e2e,bench			dumpcap		tshark		(wireshark-common, with tshark) the B2 consumer
