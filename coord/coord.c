@@ -456,15 +456,17 @@ log_markers(const struct coord_conf *conf)
 		    " its count at each validity start by its own clock; the nodes split"
 		    " the packets without gaps or duplicates only as far as their clocks"
 		    " agree");
-	else if (conf->mode == DICAP_MODE_RR && conf->marker_interval_ms != 0)
-		log_info("round-robin markers on %s: a switch marker per epoch, a resync"
-		    " every %u ms", conf->inject_dev, conf->marker_interval_ms);
-	else if (conf->mode == DICAP_MODE_RR)
-		log_info("round-robin markers on %s: a switch marker per epoch, no resyncs",
+	else if (conf->mode != DICAP_MODE_RR && conf->inject_dev == NULL)
+		log_info("%s mode without --inject-dev: no markers, so every node changes"
+		    " tables at each validity start by its own clock; frames that reach"
+		    " the nodes on either side of that instant can be captured twice or"
+		    " not at all", dicap_mode_name(conf->mode));
+	else if (conf->marker_interval_ms != 0)
+		log_info("markers on %s: a switch marker per epoch, a resync every %u ms",
+		    conf->inject_dev, conf->marker_interval_ms);
+	else
+		log_info("markers on %s: a switch marker per epoch, no resyncs",
 		    conf->inject_dev);
-	else if (conf->inject_dev != NULL)
-		log_info("--inject-dev %s: markers are for round-robin only; none in %s mode",
-		    conf->inject_dev, dicap_mode_name(conf->mode));
 }
 
 int
