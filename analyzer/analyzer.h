@@ -114,8 +114,8 @@ struct node {
 	uint64_t tick_missing;
 	uint64_t tick_batches;
 	struct run *run;		/* reorder.c: where its records go */
-	uint64_t ng_file;		/* output.c: its pcapng interface is in file */
-	uint32_t ng_if;			/* ... number ng_file (ctr.files), this one */
+	uint64_t ng_file_no;		/* output.c: its pcapng interface is in file */
+	uint32_t ng_if;			/* ... number ng_file_no (ctr.files), as this one */
 	UT_hash_handle hh;
 };
 

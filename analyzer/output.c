@@ -163,7 +163,7 @@ ng_interface(struct analyzer *a, struct node *n)
 	char name[32];
 	size_t len;
 
-	if (n->ng_file == a->ctr.files)
+	if (n->ng_file_no == a->ctr.files)
 		return 0;
 	if (make_room(a, PCAPNG_IDB_MAX) == -1)
 		return -1;
@@ -172,7 +172,7 @@ ng_interface(struct analyzer *a, struct node *n)
 	    a->conf.linktype, a->conf.snaplen, name, n->addr);
 	a->out_len += len;
 	a->file_bytes += len;
-	n->ng_file = a->ctr.files;
+	n->ng_file_no = a->ctr.files;
 	n->ng_if = a->ng_ifaces++;
 	return 0;
 }
@@ -192,7 +192,7 @@ ng_statistics(struct analyzer *a)
 	if (a->ng_file == NULL)
 		return 0;
 	for (n = a->nodes; n != NULL; n = n->hh.next) {
-		if (n->ng_file != a->ctr.files)
+		if (n->ng_file_no != a->ctr.files)
 			continue;
 		snprintf(comment, sizeof(comment), "node 0x%08x, last from %s: %llu records "
 		    "received in %llu batches, %llu written, %llu not written (another link "
