@@ -71,6 +71,9 @@ DICAP_TOOLS=${DICAP_TOOLS:-$TB_REPO/build/plain/tests/bin}	# tests/tools/
 TB_HB_MS=${TB_HB_MS:-500}
 TB_TIMEOUT_MS=${TB_TIMEOUT_MS:-2000}
 TB_GUARD_MS=${TB_GUARD_MS:-300}
+# How long a daemon may take to answer after its start: loading the XDP
+# program took 16 s at a load average of 12 on the 2-core machine kind.
+TB_START_MS=${TB_START_MS:-30000}
 TB_XDP_MODE=${TB_XDP_MODE:-native}	# dicapd --xdp-mode
 TB_DATAPATH=${TB_DATAPATH:-xdp}		# dicapd --datapath
 TB_SWITCH_CPU=${TB_SWITCH_CPU:-0}	# CPU of the sender and the injector
@@ -529,8 +532,8 @@ tb_start_analyzer() {
 	fi
 	rm -f "${TB_ANA_STATS[$name]}"
 	tb_spawn "$name" ana "$DICAP_BIN/dicap-analyzer" -q -l "$TB_ANA_IP:$port" "${args[@]}" "$@"
-	tb_wait_until "tb_alive $name && tb_port_bound ana $port" 10000 ||
-		{ tb_fail "analyzer $name does not listen on $port within 10 s"; return 1; }
+	tb_wait_until "tb_alive $name && tb_port_bound ana $port" "$TB_START_MS" ||
+		{ tb_fail "analyzer $name does not listen on $port within $TB_START_MS ms"; return 1; }
 }
 
 # tb_ana_stats [NAME [JQ_FILTER]]: the analyzer's latest JSON statistics.
@@ -593,8 +596,8 @@ tb_start_coord() {
 	done
 	tb_has_option dicap-coord --inject-dev && args+=(--inject-dev "$TB_INJECT_DEV")
 	tb_spawn coord coord taskset -c "$TB_SWITCH_CPU" "$DICAP_BIN/dicap-coord" "${args[@]}" "$@"
-	tb_wait_until "tb_coord_status >/dev/null" 10000 ||
-		{ tb_fail "the coordinator does not answer status within 10 s"; return 1; }
+	tb_wait_until "tb_coord_status >/dev/null" "$TB_START_MS" ||
+		{ tb_fail "the coordinator does not answer status within $TB_START_MS ms"; return 1; }
 }
 
 # tb_coord_status [JQ_FILTER]: the coordinator's status JSON, via dicapctl.
@@ -642,8 +645,8 @@ tb_start_node() {
 		tb_node_gro "$i" on || return 1
 	fi
 	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" "${args[@]}" "$@"
-	tb_wait_until "tb_node_status $i >/dev/null" 10000 ||
-		{ tb_fail "node$i does not answer on $sock within 10 s"; return 1; }
+	tb_wait_until "tb_node_status $i >/dev/null" "$TB_START_MS" ||
+		{ tb_fail "node$i does not answer on $sock within $TB_START_MS ms"; return 1; }
 }
 
 # tb_node_status I [JQ_FILTER]: what nodeI's dicapd reports.
