@@ -197,7 +197,7 @@ up=1
 for i in 1 2; do
 	tb_start_node "$i" || up=0
 done
-tb_wait_until "tb_members_are 2 1 2 && tb_dp_ready 1 2" 10000 || { up=0; diag "$TB_WHY"; }
+tb_wait_until "tb_members_are 2 1 2 && tb_dp_ready 1 2" 15000 || { up=0; diag "$TB_WHY"; }
 ok $up "nodes 1 and 2 join again"
 tb_signal coord KILL
 line0=$(log_lines node1)

@@ -78,8 +78,8 @@ start_node() {
 	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" -f -d -i eth0 --discover -k "$TB_KEY" \
 		-s "$sock" --id "$(tb_node_id "$i")" --bind "$(tb_node_ip "$i")" \
 		--datapath xdp --xdp-mode "$TB_XDP_MODE" "$@"
-	tb_wait_until "tb_node_status $i >/dev/null" 10000 ||
-		{ tb_fail "node$i does not answer within 10 s"; return 1; }
+	tb_wait_until "tb_node_status $i >/dev/null" "$TB_START_MS" ||
+		{ tb_fail "node$i does not answer within $TB_START_MS ms"; return 1; }
 }
 
 # follow ADDR MIN_TERM: the 3 nodes agree on a 3-member table, run it in
