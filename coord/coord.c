@@ -211,10 +211,10 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
 	if (keyfile == NULL && !insecure)
-		opt_fail("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
-		    " or --insecure to run without authentication");
+		opt_fail("a coordinator credential is required (-k FILE; create one with "
+		    "dicapctl keygen FILE), or --insecure to run without authentication");
 	if (keyfile != NULL) {
-		if (dicap_key_load(keyfile, conf->key, err, sizeof(err)) == -1)
+		if (dicap_cred_load(keyfile, DICAP_ROLE_COORD, &conf->keys, err, sizeof(err)) == -1)
 			opt_fail("%s", err);
 		conf->have_key = 1;
 	}

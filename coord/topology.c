@@ -139,6 +139,7 @@ common_fields(struct coord *c, struct dicap_msg *m, const struct node *n)
 	DICAP_SET(m, DICAP_AVP_COORD);
 	if (m->n_analyzers != 0)
 		DICAP_SET(m, DICAP_AVP_ANALYZER);
+	node_sessions(c, m, n->session);
 }
 
 void
@@ -151,9 +152,11 @@ topology_send_accept(struct coord *c, struct node *n)
 	common_fields(c, &m, n);
 	m.weight = n->weight;
 	DICAP_SET(&m, DICAP_AVP_WEIGHT);
+	memcpy(m.kx, c->kx_pk, sizeof(m.kx));
+	DICAP_SET(&m, DICAP_AVP_KX);
 	log_debug("accept node 0x%08x: epoch %u, position %d of %u", n->id, c->epoch,
 	    n->position, c->n_members);
-	net_send(c, &m, &n->addr, &n->local);
+	net_send_node(c, &m, n, &n->addr, &n->local);
 }
 
 /* Every part of the current topology to @n, at once; POSITION if it is a member. */
@@ -180,7 +183,7 @@ send_parts(struct coord *c, const struct node *n)
 		m.parts = (uint16_t)parts;
 		DICAP_SET(&m, DICAP_AVP_MEMBERS);
 		DICAP_SET(&m, DICAP_AVP_PART);
-		net_send(c, &m, &n->addr, &n->local);
+		net_send_node(c, &m, n, &n->addr, &n->local);
 	}
 }
 
@@ -208,6 +211,7 @@ topology_send_leaver(struct coord *c, const struct leaver *l)
 	n.id = l->id;
 	n.addr = l->addr;
 	n.local = l->local;
+	memcpy(n.session, l->session, sizeof(n.session));
 	n.position = -1;
 	send_parts(c, &n);
 	c->ctr[CC_TOPOLOGIES_SENT]++;
