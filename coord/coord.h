@@ -129,8 +129,10 @@ struct leaver {
 };
 
 /*
- * Replay state per authenticated sender: a node id (the node key vouches
- * for it), a coordinator id (the coordinator key), or a status reader's
+ * Replay state per authenticated sender: a node id and the session of its
+ * run (the node key vouches for both; with the session, another holder of
+ * the node key claiming the id cannot push the id's window past the real
+ * node's numbers), a coordinator id (the coordinator key), or a status reader's
  * address once its cookie has shown that it receives there.  Never the
  * bare source address: that anyone can forge.  The table has a fixed size
  * (COORD_REPLAY_SLOTS, of which COORD_REPLAY_CLIENTS for status readers).
@@ -142,6 +144,7 @@ struct replay_key {
 	uint16_t port;			/* RK_CLIENT only */
 	uint32_t id;			/* RK_NODE, RK_COORD */
 	uint8_t addr[16];		/* RK_CLIENT only */
+	uint8_t session[DICAP_SESSION_LEN];	/* RK_NODE: one run of the node */
 };
 #define COORD_REPLAY_CLIENTS	256
 #define COORD_REPLAY_SLOTS	(COORD_MAX_NODES + 4 * COORD_MAX_PEERS + COORD_REPLAY_CLIENTS)
@@ -412,6 +415,7 @@ void	election_on_announce(struct coord *, const struct dicap_msg *,
 int	election_node_term(struct coord *, uint32_t term, int has_epoch, uint32_t epoch,
 	    uint32_t node_id);
 void	election_note_term(struct coord *, uint32_t term);
+int	election_term_plausible(struct coord *, uint32_t term, const char *what, uint32_t who);
 
 /* announce.c */
 int	announce_open(struct coord *, char *err, size_t errlen);

@@ -329,11 +329,13 @@ net_replay_gc(struct coord *c)
 {
 	struct replay_entry *r, *tmp;
 	uint64_t now = dicap_mono_ns();
+	struct node *n;
 
 	HASH_ITER(hh, c->replay, r, tmp) {
 		if (now - r->last_ok < REPLAY_KEEP_NS)
 			continue;
-		if (r->key.kind == RK_NODE && node_find(c, r->key.id) != NULL)
+		if (r->key.kind == RK_NODE && (n = node_find(c, r->key.id)) != NULL &&
+		    memcmp(n->session, r->key.session, sizeof(n->session)) == 0)
 			continue;
 		replay_free(c, r);
 	}
@@ -350,6 +352,7 @@ replay_key_for(const struct dicap_msg *m, const struct dicap_addr *from,
 	case DICAP_MSG_LEAVE:
 		k->kind = RK_NODE;
 		k->id = m->node_id;
+		memcpy(k->session, m->session, sizeof(k->session));
 		break;
 	case DICAP_MSG_COORD_SYNC:
 	case DICAP_MSG_VOTE_REQ:

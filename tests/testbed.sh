@@ -141,7 +141,7 @@ tb_fail() {
 	return 1
 }
 
-# tb_init: check the tools, make TB_DIR and the cluster key, register the
+# tb_init: check the tools, make TB_DIR and the credentials, register the
 # cleanup.  Do not set an EXIT trap of your own: add commands with
 # tb_defer instead.  Returns 2 (TB_WHY says why) when the testbed cannot
 # run here (not root, programs not built), so a test can skip, and 1 when

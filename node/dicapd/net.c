@@ -362,6 +362,13 @@ net_input(struct dicapd *d, const uint8_t *buf, size_t len, const struct dicap_a
 		    dicap_replay_verdict_name(verdict));
 		return;
 	}
+	/* Elections raise terms one at a time: a leap is no election's. */
+	if (DICAP_HAS(&m, DICAP_AVP_TERM) && (m.term > UINT32_MAX - DICAP_TERM_MAX_STEP ||
+	    (d->max_term != 0 && m.term > d->max_term + DICAP_TERM_MAX_STEP))) {
+		net_drop(d, C_RX_TERM_JUMP, from, dicap_msg_type_name(m.type),
+		    "a term beyond what an election makes");
+		return;
+	}
 	log_debug("received %s from %s (%zu bytes)", dicap_msg_type_name(m.type),
 	    dicap_addr_str(from), len);
 	/* Before: an ERROR SESSION is answered with it; after: a new coordinator. */

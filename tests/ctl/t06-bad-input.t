@@ -111,7 +111,10 @@ opt_err() {	# opt_err PATTERN CMD...
 	local args="${*:2}" name
 	run_status "$@"
 	args=${args//$E2E_DIR\//}
-	name="${1##*/} ${args//-k cluster.key /}: exit 1, message names '$pat'"
+	args=${args//-k coord.key /}
+	args=${args//-k node.key /}
+	args=${args//-k status.key /}
+	name="${1##*/} $args: exit 1, message names '$pat'"
 	if [ "$RUN_RC" = 1 ] && printf '%s' "$RUN_OUT" | grep -qi -- "$pat"; then
 		tap_result 1 "$name"
 	else

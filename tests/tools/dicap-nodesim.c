@@ -183,7 +183,7 @@ usage(FILE *f)
 "\n"
 "  --nodes N            simulated nodes (1..%d, default 1)\n"
 "  --coord ADDR:PORT    the coordinator\n"
-"  -k, --key FILE       cluster key; --insecure: none\n"
+"  -k, --key FILE       a node credential (dicapctl keygen --role node); --insecure: none\n"
 "  --duration S         run S seconds (default: until SIGINT/SIGTERM)\n"
 "  --bind ADDR          local address of the node sockets (default 127.0.0.1)\n"
 "  --id-base ID         first node id (default: random)\n"
