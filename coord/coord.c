@@ -54,6 +54,7 @@ enum long_only {
 	OPT_MARKER_INTERVAL,
 	OPT_TUNNEL,
 	OPT_CONFIG,
+	OPT_TERM_FILE,
 };
 
 static const char short_opts[] = "l:k:fdh";
@@ -84,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
 	{ "inject-dev", required_argument, NULL, OPT_INJECT_DEV },
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
+	{ "term-file", required_argument, NULL, OPT_TERM_FILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,7 +100,7 @@ usage(FILE *f)
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
-	    "\t[--inject-dev iface] [--marker-interval ms]\n"
+	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
@@ -249,6 +251,9 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			usage(stdout);
 			exit(0);
 		case OPT_CONFIG:
+			break;
+		case OPT_TERM_FILE:
+			conf->term_file = optarg;
 			break;
 		case OPT_INSECURE:
 			insecure = 1;
@@ -477,6 +482,12 @@ main(int argc, char **argv)
 	c.fd = c.mfd = c.pfd = -1;
 	log_init(c.conf.debug, 1, PROG);
 	open_all(&c);
+	{
+		char err[512];
+
+		if (topology_term_load(&c, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	}
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

@@ -89,6 +89,7 @@ struct coord_conf {
 	struct weight_override *weights;
 	const char *inject_dev;		/* NULL: no markers */
 	uint32_t marker_interval_ms;	/* resync markers; 0: none */
+	const char *term_file;		/* --term-file: the term survives a restart */
 	int foreground, debug;
 };
 
@@ -381,6 +382,7 @@ void	node_sessions(struct coord *, struct dicap_msg *, const uint8_t *peer_sessi
 
 /* topology.c */
 int	topology_init(struct coord *);
+int	topology_term_load(struct coord *, char *err, size_t errlen);
 void	topology_free(struct coord *);
 void	topology_mark_dirty(struct coord *);
 void	topology_publish_now(struct coord *);

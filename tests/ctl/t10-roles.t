@@ -9,7 +9,7 @@
 # and a sync lists no more nodes than a cluster holds.
 . "$(dirname "$0")/lib.sh"
 e2e_init dicap-ctlprobe
-plan 28
+plan 31
 
 PROBE=$DICAP_TOOLS/dicap-ctlprobe
 N1_ID=0x7a000001
@@ -125,6 +125,25 @@ wait_until 3000 counter_at_least D rx_auth_fail $((a0 + 1))
 ok $(($? == 0)) "a COORD_SYNC under the node key is refused (rx_auth_fail)"
 
 ok $(alive C && alive D && alive n1 && echo 1 || echo 0) "every daemon is still running"
+
+# A coordinator restarted with --term-file takes a term above its last one,
+# so that no (term, epoch) of its new run names another member list.
+reserve_coord E
+start_coord E --id 0x0000000e --term-file "$E2E_DIR/E.term"
+e_active() { [ "$(coord_json E .coordinator.role)" = active ]; }
+wait_until 20000 e_active
+t1=$(coord_json E .term)
+is "$(cat "$E2E_DIR/E.term" 2>/dev/null)" "$t1" "--term-file holds the term the coordinator took ($t1)"
+kill_proc E TERM
+start_coord E --id 0x0000000e --term-file "$E2E_DIR/E.term"
+wait_until 20000 e_active
+t2=$(coord_json E .term)
+ok $((t2 > t1)) "restarted, it takes a higher term ($t1 -> $t2)" || diag "terms $t1 $t2"
+kill_proc E TERM
+echo 4294967295 >"$E2E_DIR/E.term"
+run_status "$COORD_BIN" -f -l "${ADDR[E]}" -k "$KEY" --no-announce --term-file "$E2E_DIR/E.term"
+ok $((RUN_RC == 1)) "a term file at 2^32-1 is refused at start, like such a term on the wire" ||
+	diag "exit $RUN_RC: $RUN_OUT"
 
 # Last: with the next term (as an election makes it) D follows the probe,
 # and C's syncs are stale to it from then on.

@@ -129,7 +129,7 @@ in_root dicapctl keygen /etc/dicap/coord.key >/dev/null 2>&1 &&
 	>/dev/null 2>&1 &&
 	in_root dicapctl keygen --role status --from /etc/dicap/coord.key /etc/dicap/status.key \
 	>/dev/null 2>&1
-ok $(($? == 0)) && [ "$(stat -c %a "$ROOT/etc/dicap/coord.key" "$ROOT/etc/dicap/node.key" \
+[ $? = 0 ] && [ "$(stat -c %a "$ROOT/etc/dicap/coord.key" "$ROOT/etc/dicap/node.key" \
 	"$ROOT/etc/dicap/status.key" 2>/dev/null | sort -u)" = 600 ] &&
 	head -1 "$ROOT/etc/dicap/node.key" | grep -qx 'dicap-credential node'
 ok $(($? == 0)) "dicapctl keygen writes the coordinator, node and status credentials (0600)"
