@@ -342,17 +342,6 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 	check(conf, keyfile, insecure);
 }
 
-uint16_t
-coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
-{
-	struct weight_override *w;
-
-	HASH_FIND(hh, c->conf.weights, &node_id, sizeof(node_id), w);
-	if (w != NULL)
-		return w->weight;
-	return joined != 0 ? joined : 1;
-}
-
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {

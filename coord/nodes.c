@@ -282,6 +282,17 @@ node_kx(struct coord *c, struct node *n, const struct dicap_msg *m)
 	sodium_memzero(rx, sizeof(rx));
 }
 
+uint16_t
+coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
+{
+	struct weight_override *w;
+
+	HASH_FIND(hh, c->conf.weights, &node_id, sizeof(node_id), w);
+	if (w != NULL)
+		return w->weight;
+	return joined != 0 ? joined : 1;
+}
+
 /* A live entry from another host holds the id: refuse, name the holder. */
 static int
 join_conflict(struct coord *c, struct node *n, const struct dicap_msg *m,
