@@ -54,6 +54,7 @@ enum long_only {
 	OPT_MARKER_INTERVAL,
 	OPT_TUNNEL,
 	OPT_CONFIG,
+	OPT_TERM_FILE,
 };
 
 static const char short_opts[] = "l:k:fdh";
@@ -84,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
 	{ "inject-dev", required_argument, NULL, OPT_INJECT_DEV },
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
+	{ "term-file", required_argument, NULL, OPT_TERM_FILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,7 +100,7 @@ usage(FILE *f)
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
-	    "\t[--inject-dev iface] [--marker-interval ms]\n"
+	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
@@ -211,10 +213,10 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
 	if (keyfile == NULL && !insecure)
-		opt_fail("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
-		    " or --insecure to run without authentication");
+		opt_fail("a coordinator credential is required (-k FILE; create one with "
+		    "dicapctl keygen FILE), or --insecure to run without authentication");
 	if (keyfile != NULL) {
-		if (dicap_key_load(keyfile, conf->key, err, sizeof(err)) == -1)
+		if (dicap_cred_load(keyfile, DICAP_ROLE_COORD, &conf->keys, err, sizeof(err)) == -1)
 			opt_fail("%s", err);
 		conf->have_key = 1;
 	}
@@ -249,6 +251,9 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			usage(stdout);
 			exit(0);
 		case OPT_CONFIG:
+			break;
+		case OPT_TERM_FILE:
+			conf->term_file = optarg;
 			break;
 		case OPT_INSECURE:
 			insecure = 1;
@@ -335,17 +340,6 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 	if (optind != argc)
 		opt_fail("unexpected argument %s (see --help)", argv[optind]);
 	check(conf, keyfile, insecure);
-}
-
-uint16_t
-coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
-{
-	struct weight_override *w;
-
-	HASH_FIND(hh, c->conf.weights, &node_id, sizeof(node_id), w);
-	if (w != NULL)
-		return w->weight;
-	return joined != 0 ? joined : 1;
 }
 
 static void
@@ -479,6 +473,12 @@ main(int argc, char **argv)
 	c.fd = c.mfd = c.pfd = -1;
 	log_init(c.conf.debug, 1, PROG);
 	open_all(&c);
+	{
+		char err[512];
+
+		if (topology_term_load(&c, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	}
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

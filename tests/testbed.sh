@@ -6,7 +6,7 @@
 # `make demo`.  Source it (after tests/lib/tap.sh if TAP output is wanted;
 # sourcing it twice is harmless), then:
 #
-#	tb_init				tools, run dir, cluster key, cleanup trap, mirror kind
+#	tb_init				tools, run dir, credentials, cleanup trap, mirror kind
 #	tb_up N [--mirror xdp|tc]	namespaces, links, the mirror, mgmt network
 #	tb_start_analyzer [-n NAME] [OPTION...]
 #	tb_start_coord [OPTION...]	(gets every analyzer started before)
@@ -89,7 +89,9 @@ TB_INJECT_DEV=inj0
 
 TB_PFX=
 TB_DIR=
-TB_KEY=
+TB_KEY=				# the coordinators' credential
+TB_NODE_KEY=			# the nodes'
+TB_STATUS_KEY=			# dicapctl status's
 TB_N=0
 TB_UP=0
 TB_DOWN_DONE=0
@@ -142,7 +144,7 @@ tb_fail() {
 	return 1
 }
 
-# tb_init: check the tools, make TB_DIR and the cluster key, register the
+# tb_init: check the tools, make TB_DIR and the credentials, register the
 # cleanup.  Do not set an EXIT trap of your own: add commands with
 # tb_defer instead.  Returns 2 (TB_WHY says why) when the testbed cannot
 # run here (not root, programs not built), so a test can skip, and 1 when
@@ -166,8 +168,15 @@ tb_init() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	tb_reap_stale
-	TB_KEY=$TB_DIR/cluster.key
-	"$DICAP_BIN/dicapctl" keygen "$TB_KEY" >"$TB_DIR/keygen.log" 2>&1 ||
+	# The coordinators' credential, and the nodes' and status readers'
+	# made from it (docs/security.md).
+	TB_KEY=$TB_DIR/coord.key
+	TB_NODE_KEY=$TB_DIR/node.key
+	TB_STATUS_KEY=$TB_DIR/status.key
+	{ "$DICAP_BIN/dicapctl" keygen "$TB_KEY" &&
+	  "$DICAP_BIN/dicapctl" keygen --role node --from "$TB_KEY" "$TB_NODE_KEY" &&
+	  "$DICAP_BIN/dicapctl" keygen --role status --from "$TB_KEY" "$TB_STATUS_KEY"; } \
+		>"$TB_DIR/keygen.log" 2>&1 ||
 		{ TB_WHY="dicapctl keygen failed: $(cat "$TB_DIR/keygen.log")"; return 1; }
 	tb_mirror_choose
 }
@@ -605,7 +614,7 @@ tb_coord_status() {
 	local out
 
 	tb_alive coord || return 1
-	out=$(tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_KEY" \
+	out=$(tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_STATUS_KEY" \
 		status --json 2>/dev/null) || return 1
 	printf '%s\n' "$out" | jq -r "${1:-.}"
 }
@@ -631,7 +640,7 @@ tb_start_node() {
 		{ tb_fail "tb_start_node: no node$i (tb_up $TB_N)"; return 1; }
 	sock=$(tb_node_sock "$i")
 	rm -f "$sock"
-	args=(-f -d -i eth0 -c "$TB_COORD_ADDR" -k "$TB_KEY" -s "$sock"
+	args=(-f -d -i eth0 -c "$TB_COORD_ADDR" -k "$TB_NODE_KEY" -s "$sock"
 		--id "$(tb_node_id "$i")" --bind "$(tb_node_ip "$i")")
 	[ -n "$TB_DATAPATH" ] && args+=(--datapath "$TB_DATAPATH")
 	[ "$TB_DATAPATH" = xdp ] && [ -n "$TB_XDP_MODE" ] && args+=(--xdp-mode "$TB_XDP_MODE")
