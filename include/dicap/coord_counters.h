@@ -37,6 +37,7 @@ enum coord_counter {
 	CC_TX_ERRORS,
 	CC_MARKERS_SENT,
 	CC_MARKER_ERRORS,
+	CC_RR_DRIFTS,		/* nodes whose round-robin report disagreed (per marker) */
 	CC_COUNTER_MAX
 };
 
