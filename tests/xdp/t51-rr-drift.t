@@ -11,7 +11,8 @@
 # every node's count at the same frame.  Checked, without timing:
 #  - node1 saw exactly one frame fewer than node2 and node3;
 #  - the coordinator counted one drift, on node1 (status: per node and in
-#    total), and logged it with the count node1 missed (-1);
+#    total, and the DRIFTS column of dicapctl status), and logged it with
+#    the count node1 missed (-1);
 #  - against node2's copy of the wire (tcpdump on its mirror port, markers
 #    included, in the mirror's order): every frame missing from or
 #    duplicated in the analyzer's capture lies between frame 20000 and the
@@ -36,7 +37,7 @@ FAULTS_OBJ=${DICAP_BPF:-$REPO/build/bpf}/faults.bpf.o
 command -v tcpdump >/dev/null || skip_all "tcpdump not installed"
 tb_init_tap dicap-gen dicap-analyzer
 tb_has_option dicap-coord --inject-dev || skip_all "dicap-coord has no --inject-dev"
-plan 9
+plan 10
 
 ok_cmd "testbed with 3 node hosts on the tc mirror" tb_up 3 --mirror tc
 d=$TB_DIR
@@ -80,6 +81,9 @@ done
 is "$drifts$(tb_coord_status .counters.rr_drifts)" "1 0 0 1" \
 	"the coordinator counted one drift, node1's (per node: node1 node2 node3, then the total)"
 id1=$(tb_node_status 1 .node_id)
+table=$(tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_KEY" status 2>&1)
+is "$(printf '%s\n' "$table" | awk -v id="$id1" '$1 == "ID" { col = NF } $1 == id { print $col }')" 1 \
+	"dicapctl status shows node1's drift in its DRIFTS column" || diag "$table"
 grep "round-robin drift: node ${id1}" "${TB_LOG[coord]}" | grep -q "missed or gained -1"
 ok $(($? == 0)) "and logged it: node1 ($id1) missed one" ||
 	diag "$(grep 'drift' "${TB_LOG[coord]}" | head -n 3)"
