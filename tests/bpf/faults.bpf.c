@@ -11,9 +11,15 @@
  * tc/loss10, tc/loss30
  *		drop 10 % or 30 % of the frames at random: a lossy
  *		management network.
+ * tc/cut_node1	drops every IPv4 packet from or to 198.19.0.11, node1's
+ *		management address in tests/testbed.sh: on the coordinator's
+ *		management port, node1 is cut off from the coordinator and
+ *		still reaches the analyzer.
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #define FAULT_DROP_SEQ	20000
@@ -50,6 +56,22 @@ int fault_loss30(struct __sk_buff *skb)
 {
 	(void)skb;
 	return lose(30);
+}
+
+#define FAULT_NODE1_IP	0xc613000bu	/* 198.19.0.11 */
+
+SEC("tc/cut_node1")
+int fault_cut_node1(struct __sk_buff *skb)
+{
+	__u8 b[8];
+	__u32 src, dst;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP) ||
+	    bpf_skb_load_bytes(skb, 14 + 12, b, sizeof(b)) != 0)
+		return TC_ACT_OK;
+	src = (__u32)b[0] << 24 | (__u32)b[1] << 16 | (__u32)b[2] << 8 | b[3];
+	dst = (__u32)b[4] << 24 | (__u32)b[5] << 16 | (__u32)b[6] << 8 | b[7];
+	return src == FAULT_NODE1_IP || dst == FAULT_NODE1_IP ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
