@@ -835,6 +835,18 @@ check_markers(void)
 	rc = run(&mk);
 	ok(rc == XDP_DROP && active_epoch(&pending) == eh && !pending,
 	    "a hash-mode topology switches at its marker before its validity start");
+
+	/* A node that missed the switch marker catches up at a report marker. */
+	e = stage(DICAP_MODE_RR, N_NODES, 0, past(), 1, NULL);
+	make_token(e, token);
+	bpf_map_update_elem(ctl.rr_fd, &(uint32_t){ DICAP_XDP_RR_C }, &(uint64_t){ 5 }, BPF_ANY);
+	bpf_map_update_elem(ctl.rr_fd, &(uint32_t){ DICAP_XDP_RR_SUM }, &(uint64_t){ 9 }, BPF_ANY);
+	make_marker_flags(&mk, e, token, DICAP_MARKER_SEQ_REPORT);
+	rc = run(&mk);
+	ok(rc == XDP_DROP && active_epoch(NULL) == e && rr_value() == 0 &&
+	    rr_entry(DICAP_XDP_RR_SUM) == 0 &&
+	    rr_entry(DICAP_XDP_RR_MARK) == DICAP_RR_MARK(marker_seq | DICAP_MARKER_SEQ_REPORT, 15),
+	    "a report marker that switches reports what the sum held, then restarts it");
 }
 
 static void

@@ -88,10 +88,13 @@ static __always_inline void rr_reset(void)
  * A resync marker restarts C; C and the marker itself go into the sum
  * that a report marker (DICAP_MARKER_SEQ_REPORT) hands to dicapd's next
  * heartbeat, for the coordinator to compare (drift detection,
- * docs/design.md).  A read, then a store: a frame another CPU counts in
- * between is lost to both, as with any reset racing frames on other CPUs.
+ * docs/design.md).  @sw: the marker switches topology (a node that missed
+ * the switch marker catches up at a resync one): the sum restarts too,
+ * after a report of what it held, which then disagrees with the others'.
+ * A read, then a store: a frame another CPU counts in between is lost to
+ * both, as with any reset racing frames on other CPUs.
  */
-static __always_inline void rr_resync(__u32 seq)
+static __always_inline void rr_resync(__u32 seq, int sw)
 {
 	__u64 *c = rr_entry(DICAP_XDP_RR_C), *sum = rr_entry(DICAP_XDP_RR_SUM), *m, n;
 
@@ -100,7 +103,7 @@ static __always_inline void rr_resync(__u32 seq)
 	n = READ_ONCE_U64(*sum) + READ_ONCE_U64(*c) + 1;
 	*(volatile __u64 *)c = 0;
 	if (!(seq & DICAP_MARKER_SEQ_REPORT)) {
-		*(volatile __u64 *)sum = n;
+		*(volatile __u64 *)sum = sw ? 0 : n;
 		return;
 	}
 	*(volatile __u64 *)sum = 0;
@@ -186,7 +189,7 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	if (s & DICAP_DP_ST_PENDING) {
 		slot = slot_get((__u32)((s & DICAP_DP_ST_ACTIVE) ^ 1));
 		if (slot && token_ok(slot, epoch, t0, t1) && switch_to_pending(cfg, s)) {
-			rr_reset();
+			rr_resync(seq, 1);
 			st->v[DICAP_DP_SWITCHES]++;
 			st->v[DICAP_DP_MARKERS_OK]++;
 			return XDP_DROP;
@@ -195,7 +198,7 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	if (s & DICAP_DP_ST_HAVE) {
 		slot = slot_get((__u32)(s & DICAP_DP_ST_ACTIVE));
 		if (slot && token_ok(slot, epoch, t0, t1)) {
-			rr_resync(seq);
+			rr_resync(seq, 0);
 			st->v[DICAP_DP_MARKERS_OK]++;
 			return XDP_DROP;
 		}
