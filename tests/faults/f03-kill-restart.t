@@ -10,7 +10,8 @@
 #  - no frame twice;
 #  - every missing frame was sent between the kill (less 300 ms: records
 #    node1 had not sent yet) and the takeover's validity start (+100 ms),
-#    and there are at most node1's share of the frames sent then;
+#    and there are at most node1's share of the frames sent then (its
+#    share of the buckets, + 10 % for how unevenly 1000 flows fill them);
 #  - the rejoin loses and duplicates nothing: everything sent after the
 #    takeover is exactly once.
 # Figure: the loss, against that bound and against (timeout + interval +
@@ -71,10 +72,10 @@ for w in "${windows[@]}"; do
 	set -- $w
 	lost=$(awk -v a="$1" -v b="$2" '$2 >= a && $2 < b && $3 == 0 { n++ } END { print n + 0 }' "$d/damage.txt")
 	frames=$(faults_frames_between "$d/sent.times" "$1" "$2")
-	bound=$((frames * $3 / 65536 + 1))
+	bound=$((frames * $3 * 11 / 10 / 65536 + 1))	# + 10 %: 1000 flows fill buckets unevenly
 	design=$(((TB_TIMEOUT_MS + TB_HB_MS + TB_GUARD_MS) * RATE / 1000 * $3 / 65536))
 	faults_figure "kill -9 of node1, round $r, at $RATE frames/s: $lost lost in the $((($2 - $1) / 1000000)) ms" \
-		"from the kill to the takeover (bound: its share of the $frames frames sent then = $bound;" \
+		"from the kill to the takeover (bound: its share, + 10 %, of the $frames frames sent then = $bound;" \
 		"design: (timeout + interval + guard) x rate x share = $design)"
 	ok $((lost <= bound)) "round $r: $lost lost, at most node1's share of the frames sent from the kill to the takeover ($bound)"
 done
