@@ -352,6 +352,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->role == ROLE_ACTIVE) {
 		election_tick(c);
 		announce_send(c);
+		inject_tick(c);
 	}
 	net_replay_gc(c);
 	status_table_ready(c);

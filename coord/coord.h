@@ -53,6 +53,7 @@
 #define COORD_BACKOFF_MAX_STEPS		10
 #define COORD_DEFAULT_MARKER_MS		1000	/* resync marker interval */
 #define COORD_MARKER_DELAY_MS		5	/* switch marker after validity start */
+#define COORD_NODE_MARKS		4	/* round-robin reports kept per node */
 
 #define MS(x)	((uint64_t)(x) * 1000000ULL)	/* ms -> ns */
 
@@ -113,6 +114,8 @@ struct node {
 	uint8_t session[DICAP_SESSION_LEN];	/* the node's; all zero: not heard yet */
 	uint8_t kx_tx[DICAP_AUTH_KEY_LEN];	/* session key: what we send it */
 	int has_kx;
+	uint64_t marks[COORD_NODE_MARKS];	/* its rr_marker reports, newest first */
+	uint64_t rr_drifts;		/* report markers at which it disagreed */
 	TAILQ_ENTRY(node) age_entry;	/* oldest heartbeat first */
 	UT_hash_handle hh;
 };
@@ -228,6 +231,13 @@ struct marker {
 	uint8_t token[DICAP_MARKER_TOKEN_LEN];
 };
 
+/* The last report marker sent (DICAP_MARKER_SEQ_REPORT), to be judged. */
+struct report_marker {
+	int set;			/* sent, not judged yet */
+	uint32_t epoch, seq;
+	uint64_t sent;			/* mono ns */
+};
+
 /* What the standby knows of the active coordinator. */
 struct peer_view {
 	uint32_t id;
@@ -321,6 +331,8 @@ struct coord {
 	struct marker mk_active;	/* switch marker sent: resyncs repeat it */
 	struct event *ev_marker, *ev_resync;
 	uint64_t marker_warned;		/* mono ns of the last send error logged */
+	uint32_t mk_seq;		/* the last marker's sequence number */
+	struct report_marker mk_report;	/* drift detection */
 
 	/* coord.c */
 	struct event *ev_tick;
@@ -429,6 +441,8 @@ int	inject_open(struct coord *, char *err, size_t errlen);
 void	inject_close(struct coord *);
 void	inject_new_epoch(struct coord *);
 void	inject_stop(struct coord *);
+void	inject_tick(struct coord *);
+void	inject_note_report(struct node *, uint64_t mark);
 const uint8_t *inject_token(const struct coord *);
 
 /* status.c */

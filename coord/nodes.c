@@ -431,6 +431,21 @@ heartbeat_resend(struct coord *c, struct node *n, uint64_t now)
 	topology_send_node(c, n);
 }
 
+/* The node's round-robin report among its counters (rr_marker), or 0. */
+static uint64_t
+rr_report(const struct dicap_msg *m)
+{
+	const uint8_t *p;
+	uint32_t i;
+
+	for (i = 0; i < m->n_counters; i++) {
+		p = m->counters_raw + (size_t)i * DICAP_COUNTER_WIRE_LEN;
+		if (dicap_get_be16(p) == DP_CTR_WIRE_BASE + DP_RR_MARKER)
+			return dicap_get_be64(p + 2);
+	}
+	return 0;
+}
+
 static void
 heartbeat_update(struct coord *c, struct node *n, const struct dicap_msg *m)
 {
@@ -439,8 +454,10 @@ heartbeat_update(struct coord *c, struct node *n, const struct dicap_msg *m)
 	if (DICAP_HAS(m, DICAP_AVP_EPOCH))
 		n->epoch = m->epoch;
 	n->term = DICAP_HAS(m, DICAP_AVP_TERM) ? m->term : c->term;
-	if (DICAP_HAS(m, DICAP_AVP_COUNTERS))
+	if (DICAP_HAS(m, DICAP_AVP_COUNTERS)) {
 		node_set_counters(n, m->counters_raw, m->n_counters);
+		inject_note_report(n, rr_report(m));
+	}
 	if (!DICAP_HAS(m, DICAP_AVP_WEIGHT) || m->weight == n->join_weight)
 		return;
 	n->join_weight = m->weight;

@@ -37,6 +37,7 @@ coord_counter_name(int i)
 		[CC_RX_NOT_PEER] = "rx_not_peer",
 		[CC_REPLAY_FULL] = "replay_full",
 		[CC_SYNC_CAPPED] = "sync_capped",
+		[CC_RR_DRIFTS] = "rr_drifts",
 	};
 
 	return i >= 0 && i < CC_COUNTER_MAX ? names[i] : NULL;
@@ -69,6 +70,7 @@ dp_counter_name(int i)
 		[DP_TCP_CONNECTS] = "tcp_connects",
 		[DP_TCP_DISCONNECTS] = "tcp_disconnects",
 		[DP_STAGE_ERRORS] = "stage_errors",
+		[DP_RR_MARKER] = "rr_marker",
 	};
 
 	return i >= 0 && i < DP_COUNTER_MAX ? names[i] : NULL;
@@ -109,11 +111,23 @@ agent_counter_name(int i)
 }
 
 const char *
+coord_node_counter_name(int i)
+{
+	static const char *const names[CN_COUNTER_MAX] = {
+		[CN_RR_DRIFTS] = "rr_drifts",
+	};
+
+	return i >= 0 && i < CN_COUNTER_MAX ? names[i] : NULL;
+}
+
+const char *
 node_counter_wire_name(uint16_t id)
 {
 	if (id >= DP_CTR_WIRE_BASE && id < DP_CTR_WIRE_BASE + DP_COUNTER_MAX)
 		return dp_counter_name(id - DP_CTR_WIRE_BASE);
 	if (id >= AGENT_CTR_WIRE_BASE && id < AGENT_CTR_WIRE_BASE + C_COUNTER_MAX)
 		return agent_counter_name(id - AGENT_CTR_WIRE_BASE);
+	if (id >= COORD_NODE_CTR_WIRE_BASE && id < COORD_NODE_CTR_WIRE_BASE + CN_COUNTER_MAX)
+		return coord_node_counter_name(id - COORD_NODE_CTR_WIRE_BASE);
 	return NULL;
 }

@@ -42,6 +42,7 @@ enum coord_counter {
 	CC_RX_NOT_PEER,		/* COORD_SYNC or VOTE_REQ from no --peer */
 	CC_REPLAY_FULL,		/* no replay slot left for a new sender */
 	CC_SYNC_CAPPED,		/* COORD_SYNC records beyond the node table: ignored */
+	CC_RR_DRIFTS,		/* nodes whose round-robin report disagreed (per marker) */
 	CC_COUNTER_MAX
 };
 

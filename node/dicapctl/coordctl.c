@@ -474,6 +474,7 @@ print_table(const struct coord_status *st, const struct dicap_addr *asked)
 {
 	const struct dicap_msg *h = &st->head;
 	uint32_t i;
+	int rr;
 
 	printf("coordinator 0x%08x at %s: %s, priority %u\n", h->node_id,
 	    dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked),
@@ -490,16 +491,21 @@ print_table(const struct coord_status *st, const struct dicap_addr *asked)
 	printf("\n%u node%s\n", st->n_nodes, st->n_nodes == 1 ? "" : "s");
 	if (st->n_nodes == 0)
 		return;
-	printf("%-10s  %-22s %6s %9s %9s %8s %12s %12s\n", "ID", "ADDRESS", "WEIGHT",
-	    "SHARE%", "HB_AGE_MS", "EPOCH", "SEEN", "SELECTED");
+	/* Round-robin: the drifts the coordinator found (docs/design.md). */
+	rr = DICAP_HAS(h, DICAP_AVP_SELECT) && h->mode == DICAP_MODE_RR;
+	printf("%-10s  %-22s %6s %9s %9s %8s %12s %12s%s\n", "ID", "ADDRESS", "WEIGHT",
+	    "SHARE%", "HB_AGE_MS", "EPOCH", "SEEN", "SELECTED", rr ? "   DRIFTS" : "");
 	for (i = 0; i < st->n_nodes; i++) {
 		const struct dicap_node_info *n = &st->nodes[i];
 
-		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu\n", n->node_id,
+		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu", n->node_id,
 		    dicap_addr_str(&n->addr), n->weight, n->share_ppm / 10000.0,
 		    n->last_heartbeat_ms, n->epoch,
 		    (unsigned long long)node_counter(n, "seen", NULL),
 		    (unsigned long long)node_counter(n, "selected", NULL));
+		if (rr)
+			printf(" %8llu", (unsigned long long)node_counter(n, "rr_drifts", NULL));
+		printf("\n");
 	}
 }
 

@@ -453,6 +453,8 @@ xdp_counters(struct datapath *dp, struct dp_counters *c)
 	struct xdp_dp *x = dp->priv;
 	struct dicap_xdp_stats s;
 	struct capture_counters cc;
+	uint64_t mark;
+	uint32_t key;
 	size_t i;
 	int rc;
 
@@ -464,6 +466,9 @@ xdp_counters(struct datapath *dp, struct dp_counters *c)
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		c->v[map[i].dp] = s.v[map[i].xdp];
 	c->v[DP_STAGE_ERRORS] = x->stage_errors;
+	key = DICAP_XDP_RR_MARK;
+	if (bpf_map_lookup_elem(x->ctl.rr_fd, &key, &mark) == 0)
+		c->v[DP_RR_MARKER] = mark;
 	if (x->cap == NULL)
 		return 0;
 	capture_counters(x->cap, &cc);

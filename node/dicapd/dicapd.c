@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
@@ -494,6 +495,30 @@ start(struct dicapd *d, struct options *o)
 	}
 }
 
+/*
+ * Tests only (tests/faults/f04): DICAP_TEST_CLOCK_AHEAD_MS=N makes the
+ * node switch topologies as if its clock were N ms ahead of the
+ * coordinator's (negative: behind), the one effect a clock offset has on
+ * the hash modes.  Not an option: no installation wants it.
+ */
+static void
+test_clock_knob(struct dicapd *d)
+{
+	const char *v = getenv("DICAP_TEST_CLOCK_AHEAD_MS");
+	char *end;
+	long ms;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || ms < -60000 || ms > 60000)
+		fatalx("DICAP_TEST_CLOCK_AHEAD_MS=%s: not a number of ms in -60000..60000", v);
+	d->test_clock_ahead_ns = (int64_t)ms * 1000000;
+	log_warnx("DICAP_TEST_CLOCK_AHEAD_MS=%ld: switching as if this node's clock were"
+	    " %ld ms ahead (a test knob)", ms, ms);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -520,6 +545,7 @@ main(int argc, char **argv)
 	d.sock_path = absolute_path(d.sock_path);
 	signal(SIGPIPE, SIG_IGN);
 	log_init(o.debug, 1, "dicapd");
+	test_clock_knob(&d);
 	start(&d, &o);
 	if (!o.foreground) {
 		if (daemon(0, 0) == -1)

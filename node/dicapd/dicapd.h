@@ -97,6 +97,7 @@ struct dicapd {
 	int discover;
 	struct dicap_addr announce_group;
 	struct dicap_addr bind_addr;	/* --bind; family 0: any */
+	int64_t test_clock_ahead_ns;	/* DICAP_TEST_CLOCK_AHEAD_MS (tests only) */
 
 	struct event_base *base;
 	struct datapath dp;
