@@ -162,6 +162,9 @@ tb_init() {
 	done
 	TB_PFX=tb$$r$RANDOM-
 	TB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dicap-tb.XXXXXX") || { TB_WHY="mktemp failed"; return 2; }
+	# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+	# and the daemons remove their sockets here as the user they switched to.
+	chmod 0777 "$TB_DIR"
 	trap tb_on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
