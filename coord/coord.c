@@ -28,6 +28,7 @@
 #include "log.h"
 #include "opt.h"
 #include "options.h"
+#include "privdrop.h"
 #include "selflags.h"
 #include "dicap/select.h"
 
@@ -54,6 +55,7 @@ enum long_only {
 	OPT_MARKER_INTERVAL,
 	OPT_TUNNEL,
 	OPT_CONFIG,
+	OPT_USER,
 };
 
 static const char short_opts[] = "l:k:fdh";
@@ -84,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
 	{ "inject-dev", required_argument, NULL, OPT_INJECT_DEV },
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,11 +101,14 @@ usage(FILE *f)
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
-	    "\t[--inject-dev iface] [--marker-interval ms]\n"
+	    "\t[--inject-dev iface] [--marker-interval ms] [--user name]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
 	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n"
+	    "--user: started as root, run as this user once the key is read and the\n"
+	    "\tsockets are open (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK ")\n"
 	    "--config: read options from file first, one \"name value\" a line\n"
 	    "\t(see dicap.conf(5)); the command line has the last word\n",
 	    COORD_DEFAULT_HEARTBEAT_MS, COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_GUARD_MS,
@@ -249,6 +255,9 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			usage(stdout);
 			exit(0);
 		case OPT_CONFIG:
+			break;
+		case OPT_USER:
+			conf->user = optarg;
 			break;
 		case OPT_INSECURE:
 			insecure = 1;
@@ -469,6 +478,29 @@ log_markers(const struct coord_conf *conf)
 		    conf->inject_dev);
 }
 
+/*
+ * Only --inject-dev needs a privilege (CAP_NET_RAW), and only to create
+ * its AF_PACKET socket: the kernel checks it in socket(), never when a
+ * frame is sent on the socket, which stays open until exit.  So once the
+ * key is read and every socket is open, nothing is kept, with or without
+ * --inject-dev.
+ */
+static void
+drop_privileges(const struct coord_conf *conf)
+{
+	struct dicap_priv p;
+	char err[256], caps[64];
+
+	if (dicap_priv_drop(conf->user, 0, &p, err, sizeof(err)) == -1)
+		fatalx("cannot drop privileges: %s", err);
+	if (p.switched)
+		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -479,6 +511,7 @@ main(int argc, char **argv)
 	c.fd = c.mfd = c.pfd = -1;
 	log_init(c.conf.debug, 1, PROG);
 	open_all(&c);
+	drop_privileges(&c.conf);
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

@@ -89,6 +89,7 @@ struct coord_conf {
 	struct weight_override *weights;
 	const char *inject_dev;		/* NULL: no markers */
 	uint32_t marker_interval_ms;	/* resync markers; 0: none */
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int foreground, debug;
 };
 

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <net/if.h>
@@ -54,6 +55,7 @@
 #include "kmod_nl.h"
 #include "lockfile.h"
 #include "log.h"
+#include "privdrop.h"
 #include "selflags.h"
 
 #define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
@@ -696,4 +698,6 @@ const struct datapath_ops datapath_kmod = {
 	.close = kmod_close,
 	.status_json = kmod_status_json,
 	.in_force = kmod_in_force,
+	/* dicap.ko's genetlink commands are GENL_ADMIN_PERM. */
+	.run_caps = DICAP_CAP(CAP_NET_ADMIN),
 };

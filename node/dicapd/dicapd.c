@@ -24,6 +24,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "opt.h"
+#include "privdrop.h"
 #include "dicap/packet.h"
 
 enum {
@@ -43,6 +44,7 @@ enum {
 	OPT_LEASE_POLICY,
 	OPT_HOOK,
 	OPT_CONFIG,
+	OPT_USER,
 };
 
 static const char short_opts[] = "i:c:k:s:fdh";
@@ -71,6 +73,7 @@ static const struct option long_options[] = {
 	{ "lease", required_argument, NULL, OPT_LEASE },
 	{ "lease-policy", required_argument, NULL, OPT_LEASE_POLICY },
 	{ "hook", required_argument, NULL, OPT_HOOK },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +86,7 @@ struct options {
 	const char *packet_option;	/* a datapath option given, for "none" */
 	const char *xdp_option;		/* an option of the xdp datapath only */
 	const char *kmod_option;	/* an option of the kmod datapath only */
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int snaplen_set, transport_set;
 	char sock_default[PATH_MAX];
 };
@@ -99,7 +103,7 @@ usage(FILE *f)
 	    "              [--hook driver|rx_handler] [--snaplen N] [--transport udp|tcp]\n"
 	    "              [--lease MS] [--lease-policy keep|drop]\n"
 	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
-	    "              [--config FILE]\n"
+	    "              [--config FILE] [--user NAME]\n"
 	    "\n"
 	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
 	    "                          open it, so it need not exist)\n"
@@ -132,6 +136,9 @@ usage(FILE *f)
 	    "  -d                      debug logging\n"
 	    "  --config FILE           read options from FILE first, \"name value\" a line\n"
 	    "                          (dicap.conf(5)); the command line has the last word\n"
+	    "  --user NAME             started as root, run as NAME once the datapath is\n"
+	    "                          set up (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK ")\n"
 	    "  -h, --help              this help\n",
 	    DICAP_CTL_DEFAULT_PORT, DICAPD_ANNOUNCE_GROUP, DICAPD_DEFAULT_SOCK_DIR,
 	    datapath_names(names, sizeof(names)), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
@@ -296,6 +303,9 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 			break;
 		case 'd':
 			o->debug = 1;
+			break;
+		case OPT_USER:
+			o->user = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -491,6 +501,34 @@ start(struct dicapd *d, struct options *o)
 	}
 }
 
+/*
+ * Everything that needs privilege is open: the key read, the program
+ * loaded and attached (the BPF link), the sockets bound, the control
+ * socket made.  What runs from here on (topology updates and the lease
+ * written through the map file descriptors or the mmap()ed config, the
+ * capture ring, closing the link fd at exit, which detaches the program)
+ * needs no capability; the datapath names what it still needs (kmod:
+ * CAP_NET_ADMIN, checked on every generic netlink command, including the
+ * detach at exit).  no_new_privs then makes the drop final.
+ */
+static void
+drop_privileges(struct dicapd *d, const struct options *o)
+{
+	struct dicap_priv p;
+	char err[256], caps[128];
+
+	if (dicap_priv_drop(o->user, d->dp.ops->run_caps, &p, err, sizeof(err)) == -1) {
+		cleanup(d);
+		fatalx("cannot drop privileges: %s", err);
+	}
+	if (p.switched)
+		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -518,6 +556,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_init(o.debug, 1, "dicapd");
 	start(&d, &o);
+	drop_privileges(&d, &o);
 	if (!o.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
