@@ -73,6 +73,14 @@ caps_set(const struct capsets *s)
 	return (int)syscall(SYS_capset, &hdr, d);
 }
 
+int
+dicap_caps_clear(void)
+{
+	const struct capsets none = { 0, 0, 0 };
+
+	return caps_set(&none);
+}
+
 const char *
 dicap_caps_str(uint64_t caps, char *buf, size_t buflen)
 {

@@ -46,6 +46,13 @@ struct dicap_priv {
 int	dicap_priv_drop(const char *user, uint64_t keep, struct dicap_priv *out, char *err,
 	    size_t errlen);
 
+/*
+ * Empty the calling thread's effective, permitted and inheritable sets,
+ * nothing else; for a child that probes what works without privilege.
+ * Returns 0, or -1 with errno set.
+ */
+int	dicap_caps_clear(void);
+
 /* "CAP_NET_ADMIN,CAP_NET_RAW" style names of @caps in @buf ("none" if 0). */
 const char	*dicap_caps_str(uint64_t caps, char *buf, size_t buflen);
 

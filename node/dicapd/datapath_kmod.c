@@ -675,6 +675,14 @@ kmod_status_json(struct datapath *dp, struct jsonw *w)
 	}
 }
 
+/* dicap.ko's genetlink commands are GENL_ADMIN_PERM, checked at every message. */
+static uint64_t
+kmod_run_caps(struct datapath *dp)
+{
+	(void)dp;
+	return DICAP_CAP(CAP_NET_ADMIN);
+}
+
 static void
 kmod_close(struct datapath *dp)
 {
@@ -698,6 +706,5 @@ const struct datapath_ops datapath_kmod = {
 	.close = kmod_close,
 	.status_json = kmod_status_json,
 	.in_force = kmod_in_force,
-	/* dicap.ko's genetlink commands are GENL_ADMIN_PERM. */
-	.run_caps = DICAP_CAP(CAP_NET_ADMIN),
+	.run_caps = kmod_run_caps,
 };

@@ -516,8 +516,10 @@ drop_privileges(struct dicapd *d, const struct options *o)
 {
 	struct dicap_priv p;
 	char err[256], caps[128];
+	uint64_t keep;
 
-	if (dicap_priv_drop(o->user, d->dp.ops->run_caps, &p, err, sizeof(err)) == -1) {
+	keep = d->dp.ops->run_caps != NULL ? d->dp.ops->run_caps(&d->dp) : 0;
+	if (dicap_priv_drop(o->user, keep, &p, err, sizeof(err)) == -1) {
 		cleanup(d);
 		fatalx("cannot drop privileges: %s", err);
 	}
