@@ -143,6 +143,7 @@ static void
 parse_options(int argc, char **argv, struct ana_conf *conf)
 {
 	const char *listen = NULL;
+	char err[256];
 	int ch;
 
 	memset(conf, 0, sizeof(*conf));
@@ -229,6 +230,8 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 		opt_fail("-w needs a file name (- for standard output)");
 	if (strcmp(conf->outfile, "-") == 0 && (conf->rotate_bytes || conf->rotate_secs))
 		opt_fail("-C and -G rotate files: they do not apply to -w -");
+	if (dicap_priv_check(conf->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 }
 
 /*

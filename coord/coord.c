@@ -216,6 +216,8 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 			    dicap_addr_str(&conf->peers[i]));
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
+	if (dicap_priv_check(conf->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 	if (keyfile == NULL && !insecure)
 		opt_fail("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
 		    " or --insecure to run without authentication");

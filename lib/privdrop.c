@@ -171,6 +171,22 @@ switch_user(const struct passwd *pw, uint64_t keep, char *err, size_t errlen)
 }
 
 int
+dicap_priv_check(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 && user == NULL)
+		return 0;
+	if ((pw = find_user(user, err, errlen)) == NULL)
+		return -1;
+	if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+		snprintf(err, errlen, "cannot become user %s: not started as root", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
 dicap_priv_drop(const char *user, uint64_t keep, struct dicap_priv *out, char *err,
     size_t errlen)
 {
@@ -180,13 +196,11 @@ dicap_priv_drop(const char *user, uint64_t keep, struct dicap_priv *out, char *e
 	char names[256];
 
 	memset(&p, 0, sizeof(p));
+	if (dicap_priv_check(user, err, errlen) == -1)
+		return -1;
 	if (geteuid() == 0 || user != NULL) {
 		if ((pw = find_user(user, err, errlen)) == NULL)
 			return -1;
-		if (geteuid() != 0 && pw->pw_uid != geteuid()) {
-			snprintf(err, errlen, "cannot become user %s: not started as root", user);
-			return -1;
-		}
 		snprintf(p.user, sizeof(p.user), "%s", pw->pw_name);
 	}
 	if (caps_get(&cur) == -1) {

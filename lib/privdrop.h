@@ -47,6 +47,13 @@ int	dicap_priv_drop(const char *user, uint64_t keep, struct dicap_priv *out, cha
 	    size_t errlen);
 
 /*
+ * The check dicap_priv_drop() makes of @user first, for the option
+ * parser: so that a wrong --user stops the daemon before it sets anything
+ * up.  Returns 0, or -1 with @err set.
+ */
+int	dicap_priv_check(const char *user, char *err, size_t errlen);
+
+/*
  * Empty the calling thread's effective, permitted and inheritable sets,
  * nothing else; for a child that probes what works without privilege.
  * Returns 0, or -1 with errno set.

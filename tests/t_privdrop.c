@@ -110,7 +110,7 @@ main(void)
 	if ((pw = getpwnam("nobody")) == NULL)
 		skip_all("no user nobody");
 	nobody = pw->pw_uid;
-	plan(17);
+	plan(19);
 
 	r = drop_in_child(NULL, "nobody", 0);
 	ok(r.rc == 0, "root drops to nobody: %s", r.rc == 0 ? "" : r.err);
@@ -151,6 +151,11 @@ main(void)
 	r = drop_in_child(NULL, "root", net_admin);
 	ok(r.rc == 0 && r.uid == 0 && !r.p.switched && r.cap_eff == net_admin && r.nnp == 1,
 	    "--user root keeps uid 0 but still drops to the kept capabilities (%lx)", r.cap_eff);
+
+	ok(dicap_priv_check("dicap-no-such-user", buf, sizeof(buf)) == -1 &&
+	    strstr(buf, "does not exist") != NULL, "dicap_priv_check() refuses it first: %s", buf);
+	ok(dicap_priv_check("nobody", buf, sizeof(buf)) == 0 && geteuid() == 0,
+	    "and takes nobody, changing nothing");
 
 	ok(strcmp(dicap_caps_str(net_admin | DICAP_CAP(CAP_BPF), buf, sizeof(buf)),
 	    "CAP_NET_ADMIN,CAP_BPF") == 0, "capability names: %s", buf);

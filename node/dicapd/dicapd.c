@@ -385,7 +385,7 @@ check_kmod_options(struct dicapd *d)
 static void
 check_options(struct dicapd *d, struct options *o)
 {
-	char names[DATAPATH_NAMES_LEN];
+	char names[DATAPATH_NAMES_LEN], err[256];
 
 	if (d->iface == NULL)
 		opt_fail("-i IFACE is required: the interface this node captures on");
@@ -393,6 +393,8 @@ check_options(struct dicapd *d, struct options *o)
 		opt_fail("no coordinator: give -c ADDR:PORT (repeatable), or --discover");
 	if (o->keyfile != NULL && o->insecure)
 		opt_fail("-k and --insecure exclude each other");
+	if (dicap_priv_check(o->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 	if (o->keyfile == NULL && !o->insecure)
 		opt_fail("a cluster key is required: -k KEYFILE (make one with "
 		    "\"dicapctl keygen FILE\"), or --insecure to run without authentication");
