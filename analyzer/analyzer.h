@@ -69,6 +69,7 @@ struct ana_conf {
 	uint16_t linktype;
 	int format;			/* ANA_FMT_* */
 	const char *stats_file;
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int json;
 	int quiet;
 	int debug;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "opt.h"
 #include "options.h"
+#include "privdrop.h"
 #include "selflags.h"
 #include "dicap/select.h"
 
@@ -55,6 +56,7 @@ enum long_only {
 	OPT_TUNNEL,
 	OPT_CONFIG,
 	OPT_TERM_FILE,
+	OPT_USER,
 };
 
 static const char short_opts[] = "l:k:fdh";
@@ -86,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "inject-dev", required_argument, NULL, OPT_INJECT_DEV },
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
 	{ "term-file", required_argument, NULL, OPT_TERM_FILE },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -100,11 +103,14 @@ usage(FILE *f)
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
-	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file]\n"
+	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file] [--user name]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
 	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n"
+	    "--user: started as root, run as this user once the key is read and the\n"
+	    "\tsockets are open (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK ")\n"
 	    "--config: read options from file first, one \"name value\" a line\n"
 	    "\t(see dicap.conf(5)); the command line has the last word\n",
 	    COORD_DEFAULT_HEARTBEAT_MS, COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_GUARD_MS,
@@ -212,6 +218,8 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 			    dicap_addr_str(&conf->peers[i]));
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
+	if (dicap_priv_check(conf->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 	if (keyfile == NULL && !insecure)
 		opt_fail("a coordinator credential is required (-k FILE; create one with "
 		    "dicapctl keygen FILE), or --insecure to run without authentication");
@@ -254,6 +262,9 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			break;
 		case OPT_TERM_FILE:
 			conf->term_file = optarg;
+			break;
+		case OPT_USER:
+			conf->user = optarg;
 			break;
 		case OPT_INSECURE:
 			insecure = 1;
@@ -464,6 +475,29 @@ log_markers(const struct coord_conf *conf)
 		    conf->inject_dev);
 }
 
+/*
+ * Only --inject-dev needs a privilege (CAP_NET_RAW), and only to create
+ * its AF_PACKET socket: the kernel checks it in socket(), never when a
+ * frame is sent on the socket, which stays open until exit.  So once the
+ * key is read and every socket is open, nothing is kept, with or without
+ * --inject-dev.
+ */
+static void
+drop_privileges(const struct coord_conf *conf)
+{
+	struct dicap_priv p;
+	char err[256], caps[64];
+
+	if (dicap_priv_drop(conf->user, 0, &p, err, sizeof(err)) == -1)
+		fatalx("cannot drop privileges: %s", err);
+	if (p.switched)
+		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,7 +505,7 @@ main(int argc, char **argv)
 
 	opt_program(PROG, NULL, 1);
 	parse_options(argc, argv, &c.conf);
-	c.fd = c.mfd = c.pfd = -1;
+	c.fd = c.mfd = c.pfd = c.term_fd = -1;
 	log_init(c.conf.debug, 1, PROG);
 	open_all(&c);
 	{
@@ -480,6 +514,7 @@ main(int argc, char **argv)
 		if (topology_term_load(&c, err, sizeof(err)) == -1)
 			fatalx("%s", err);
 	}
+	drop_privileges(&c.conf);
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

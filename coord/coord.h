@@ -91,6 +91,7 @@ struct coord_conf {
 	const char *inject_dev;		/* NULL: no markers */
 	uint32_t marker_interval_ms;	/* resync markers; 0: none */
 	const char *term_file;		/* --term-file: the term survives a restart */
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int foreground, debug;
 };
 
@@ -326,6 +327,7 @@ struct coord {
 
 	/* inject.c */
 	int pfd;			/* AF_PACKET on --inject-dev, or -1 */
+	int term_fd;			/* --term-file, opened before the privilege drop; -1 */
 	uint8_t inject_mac[6];
 	struct marker mk_pending;	/* published, its switch marker not yet sent */
 	struct marker mk_active;	/* switch marker sent: resyncs repeat it */

@@ -73,29 +73,28 @@ topology_term_after(const struct coord *c, uint32_t seen)
 
 /*
  * --term-file: the highest term this coordinator took or adopted, written
- * (to a new file, synced, renamed over the old) before anything is sent in
- * it.  A restart starts from it, so a takeover after the restart takes a
- * term above every one the previous run used, and a (term, epoch) never
- * names two member lists.  Without the file a restart starts from term 0
- * and learns the term from nodes and peers.
+ * and synced before anything is sent in it.  A restart starts from it, so
+ * a takeover after the restart takes a term above every one the previous
+ * run used, and a (term, epoch) never names two member lists.  Without the
+ * file a restart starts from term 0 and learns the term from nodes and
+ * peers.  The file is opened at start, before the privilege drop, and
+ * rewritten in place through that descriptor: the unprivileged
+ * coordinator may not create files in its directory (systemd's
+ * StateDirectory is root's).  Terms only grow, so the new text is never
+ * shorter than the old, and a dozen bytes at offset 0 are written whole.
  */
 static void
 term_save(struct coord *c)
 {
-	char tmp[4096];
-	int fd, ok;
+	char buf[16];
+	int n;
 
-	if (c->conf.term_file == NULL)
+	if (c->term_fd == -1)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", c->conf.term_file);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	ok = fd != -1 && dprintf(fd, "%u\n", c->term) > 0 && fsync(fd) == 0;
-	if (fd != -1 && close(fd) == -1)
-		ok = 0;
-	if (!ok || rename(tmp, c->conf.term_file) == -1) {
+	n = snprintf(buf, sizeof(buf), "%u\n", c->term);
+	if (pwrite(c->term_fd, buf, (size_t)n, 0) != n || ftruncate(c->term_fd, n) == -1 ||
+	    fsync(c->term_fd) == -1)
 		log_warn("--term-file %s: term %u not saved", c->conf.term_file, c->term);
-		unlink(tmp);
-	}
 }
 
 int
@@ -104,20 +103,19 @@ topology_term_load(struct coord *c, char *err, size_t errlen)
 	char buf[32], *end;
 	unsigned long v;
 	ssize_t n;
-	int fd;
 
 	if (c->conf.term_file == NULL)
 		return 0;
-	if ((fd = open(c->conf.term_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		if (errno == ENOENT)
-			return 0;	/* the first start */
+	c->term_fd = open(c->conf.term_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->term_fd == -1) {
 		snprintf(err, errlen, "--term-file %s: %s", c->conf.term_file, strerror(errno));
 		return -1;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(err, errlen, "--term-file %s: empty or unreadable", c->conf.term_file);
+	n = pread(c->term_fd, buf, sizeof(buf) - 1, 0);
+	if (n == 0)
+		return 0;	/* the first start */
+	if (n < 0) {
+		snprintf(err, errlen, "--term-file %s: %s", c->conf.term_file, strerror(errno));
 		return -1;
 	}
 	buf[n] = '\0';

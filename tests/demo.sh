@@ -49,6 +49,8 @@ case $? in
 esac
 rm -rf "$OUT"
 mkdir -p "$OUT"
+# dicap-analyzer, started as root, writes its pcap as nobody (dicap-analyzer(8) --user)
+chmod 1777 "$OUT"
 
 step "1. Hosts: a traffic source, a mirroring switch, $N capture nodes, a coordinator, an analyzer"
 tb_up $N || fail "could not build the namespaces"

@@ -164,6 +164,9 @@ tb_init() {
 	done
 	TB_PFX=tb$$r$RANDOM-
 	TB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dicap-tb.XXXXXX") || { TB_WHY="mktemp failed"; return 2; }
+	# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+	# and the daemons remove their sockets here as the user they switched to.
+	chmod 0777 "$TB_DIR"
 	trap tb_on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -540,6 +543,12 @@ tb_start_analyzer() {
 		TB_ANALYZERS+=("$TB_ANA_IP:$port")
 	fi
 	rm -f "${TB_ANA_STATS[$name]}"
+	# Started as root, it creates its files as nobody: a test's own
+	# directory under TB_DIR must let it in too.
+	for o in "${TB_ANA_OUT[$name]}" "${TB_ANA_STATS[$name]}"; do
+		o=$(dirname "$o")
+		[ "${o#"$TB_DIR"}" != "$o" ] && chmod 0777 "$o"
+	done
 	tb_spawn "$name" ana "$DICAP_BIN/dicap-analyzer" -q -l "$TB_ANA_IP:$port" "${args[@]}" "$@"
 	tb_wait_until "tb_alive $name && tb_port_bound ana $port" "$TB_START_MS" ||
 		{ tb_fail "analyzer $name does not listen on $port within $TB_START_MS ms"; return 1; }

@@ -25,6 +25,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "opt.h"
+#include "privdrop.h"
 #include "dicap/packet.h"
 
 enum {
@@ -44,6 +45,7 @@ enum {
 	OPT_LEASE_POLICY,
 	OPT_HOOK,
 	OPT_CONFIG,
+	OPT_USER,
 };
 
 static const char short_opts[] = "i:c:k:s:fdh";
@@ -72,6 +74,7 @@ static const struct option long_options[] = {
 	{ "lease", required_argument, NULL, OPT_LEASE },
 	{ "lease-policy", required_argument, NULL, OPT_LEASE_POLICY },
 	{ "hook", required_argument, NULL, OPT_HOOK },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,6 +87,7 @@ struct options {
 	const char *packet_option;	/* a datapath option given, for "none" */
 	const char *xdp_option;		/* an option of the xdp datapath only */
 	const char *kmod_option;	/* an option of the kmod datapath only */
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int snaplen_set, transport_set;
 	char sock_default[PATH_MAX];
 };
@@ -100,7 +104,7 @@ usage(FILE *f)
 	    "              [--hook driver|rx_handler] [--snaplen N] [--transport udp|tcp]\n"
 	    "              [--lease MS] [--lease-policy keep|drop]\n"
 	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
-	    "              [--config FILE]\n"
+	    "              [--config FILE] [--user NAME]\n"
 	    "\n"
 	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
 	    "                          open it, so it need not exist)\n"
@@ -133,6 +137,9 @@ usage(FILE *f)
 	    "  -d                      debug logging\n"
 	    "  --config FILE           read options from FILE first, \"name value\" a line\n"
 	    "                          (dicap.conf(5)); the command line has the last word\n"
+	    "  --user NAME             started as root, run as NAME once the datapath is\n"
+	    "                          set up (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK ")\n"
 	    "  -h, --help              this help\n",
 	    DICAP_CTL_DEFAULT_PORT, DICAPD_ANNOUNCE_GROUP, DICAPD_DEFAULT_SOCK_DIR,
 	    datapath_names(names, sizeof(names)), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
@@ -298,6 +305,9 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		case 'd':
 			o->debug = 1;
 			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -376,7 +386,7 @@ check_kmod_options(struct dicapd *d)
 static void
 check_options(struct dicapd *d, struct options *o)
 {
-	char names[DATAPATH_NAMES_LEN];
+	char names[DATAPATH_NAMES_LEN], err[256];
 
 	if (d->iface == NULL)
 		opt_fail("-i IFACE is required: the interface this node captures on");
@@ -384,6 +394,8 @@ check_options(struct dicapd *d, struct options *o)
 		opt_fail("no coordinator: give -c ADDR:PORT (repeatable), or --discover");
 	if (o->keyfile != NULL && o->insecure)
 		opt_fail("-k and --insecure exclude each other");
+	if (dicap_priv_check(o->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 	if (o->keyfile == NULL && !o->insecure)
 		opt_fail("a cluster key is required: -k KEYFILE (make one with "
 		    "\"dicapctl keygen FILE\"), or --insecure to run without authentication");
@@ -519,6 +531,36 @@ test_clock_knob(struct dicapd *d)
 	    " %ld ms ahead (a test knob)", ms, ms);
 }
 
+/*
+ * Everything that needs privilege is open: the key read, the program
+ * loaded and attached (the BPF link), the sockets bound, the control
+ * socket made.  What runs from here on (topology updates and the lease
+ * written through the map file descriptors or the mmap()ed config, the
+ * capture ring, closing the link fd at exit, which detaches the program)
+ * needs no capability; the datapath names what it still needs (kmod:
+ * CAP_NET_ADMIN, checked on every generic netlink command, including the
+ * detach at exit).  no_new_privs then makes the drop final.
+ */
+static void
+drop_privileges(struct dicapd *d, const struct options *o)
+{
+	struct dicap_priv p;
+	char err[256], caps[128];
+	uint64_t keep;
+
+	keep = d->dp.ops->run_caps != NULL ? d->dp.ops->run_caps(&d->dp) : 0;
+	if (dicap_priv_drop(o->user, keep, &p, err, sizeof(err)) == -1) {
+		cleanup(d);
+		fatalx("cannot drop privileges: %s", err);
+	}
+	if (p.switched)
+		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -547,6 +589,7 @@ main(int argc, char **argv)
 	log_init(o.debug, 1, "dicapd");
 	test_clock_knob(&d);
 	start(&d, &o);
+	drop_privileges(&d, &o);
 	if (!o.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

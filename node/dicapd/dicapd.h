@@ -135,6 +135,7 @@ struct dicapd {
 	TAILQ_HEAD(, ctl_client) ctl_client_list;
 	int ctl_clients;
 	gid_t ctl_sock_gid;		/* the socket's group may ask too */
+	uid_t ctl_sock_uid;		/* its owner: who started dicapd */
 	int ctl_sock_created;		/* ours to unlink */
 
 	uint64_t ctr[C_COUNTER_MAX];

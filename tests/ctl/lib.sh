@@ -75,6 +75,8 @@ e2e_init() {
 	command -v jq >/dev/null || skip_all "jq not installed"
 	command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dicap-e2e.XXXXXX") || bail_out "mktemp failed"
+	# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+	chmod 0777 "$E2E_DIR"
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM

@@ -24,6 +24,7 @@ reserve_coord C
 alloc_port aport
 OUT="$E2E_DIR/out dir"
 mkdir -p "$OUT"
+chmod 0777 "$OUT"	# the analyzer, started as root, writes as nobody
 cat >"$E2E_DIR/coord.conf" <<CONF
 # the coordinator, all from this file
 listen ${ADDR[C]}

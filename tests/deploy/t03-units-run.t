@@ -4,7 +4,9 @@
 # IPC and network namespaces, in a cgroup of its own) starts
 # dicap-coord.service, dicapd@lo.service and dicap-analyzer.service, each
 # configured by its file only, with the units' sandboxing as written.  The
-# node joins; each daemon has exactly the capabilities its unit grants;
+# node joins; each daemon runs as an unprivileged user with no capability
+# left once it is set up (dicapd and dicap-coord switch from root by
+# themselves, the analyzer is a dynamic user), with no_new_privs;
 # the journal gets priorities; dicapd@vt0 loads XDP on a veth and the
 # frames sent into it reach the analyzer's pcap file in its state
 # directory; stopping an instance leaves the cluster and keeps the other's
@@ -151,13 +153,19 @@ term=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/status.key s
 is "$(in_ns cat /var/lib/dicap-coord/term 2>&1)" "$term" \
 	"dicap-coord keeps its term in its StateDirectory (--term-file)"
 
-caps() { in_ns sh -c "grep CapEff /proc/\$(pgrep -x $1)/status" | awk '{ print $2 }'; }
-# CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39.
-is "$(caps dicapd) $(caps dicap-coord) $(caps dicap-analyzer)" \
-	"000000c000001000 0000000000000000 0000000000000000" \
-	"dicapd has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON only; the others have none"
-is "$(in_ns ps -o user= -C dicap-analyzer | tr -d ' ')" dicap-analyzer \
-	"dicap-analyzer runs as its dynamic user"
+# privs NAME: "CapEff CapPrm NoNewPrivs" of the daemon, from /proc.
+privs() {
+	in_ns sh -c "cat /proc/\$(pgrep -x $1)/status" |
+		awk '/^CapEff:/ { e = $2 } /^CapPrm:/ { p = $2 } /^NoNewPrivs:/ { n = $2 } END { print e, p, n }'
+}
+none="0000000000000000 0000000000000000 1"
+is "$(privs dicapd), $(privs dicap-coord), $(privs dicap-analyzer)" "$none, $none, $none" \
+	"no daemon has a capability left (CapEff, CapPrm), each has no_new_privs (dicapd: datapath none)"
+user=dicap
+id -u dicap >/dev/null 2>&1 || user=nobody
+is "$(in_ns ps -o user= -C dicapd,dicap-coord,dicap-analyzer | tr -d ' ' | sort | tr '\n' ' ')" \
+	"dicap-analyzer $user $user " \
+	"dicapd and dicap-coord run as $user, dicap-analyzer as its dynamic user"
 in_ns journalctl --no-pager -u dicap-coord -u dicapd@lo -u dicapd@vt0 -u dicap-analyzer >"$DIR/journal.txt" 2>&1
 out=$(in_ns journalctl --no-pager -u dicapd@lo -o json | jq -r 'select(.MESSAGE | test("^joined ")) | .PRIORITY' | head -1)
 is "$out" 6 "a log line reaches the journal with its priority (info), without a time stamp prefix"
@@ -168,6 +176,10 @@ vt0_joined() { [ "$(in_ns "$BIN/dicapctl" -i vt0 status --json 2>/dev/null | jq 
 wait_until 30000 vt0_joined
 ok $(($? == 0 && $(in_ns ip link show vt0 | grep -c 'prog/xdp'))) \
 	"dicapd@vt0 loads the XDP datapath under its unit's sandbox and joins"
+pid=$(in_ns systemctl show -p MainPID --value dicapd@vt0)
+out=$(in_ns sh -c "cat /proc/$pid/status" |
+	awk '/^Uid:/ { u = $2 } /^CapEff:/ { e = $2 } /^CapPrm:/ { p = $2 } /^NoNewPrivs:/ { n = $2 } END { print u, e, p, n }')
+is "$out" "$(id -u $user) $none" "dicapd@vt0 (XDP) runs as $user with no capability and no_new_privs"
 in_ns systemctl stop dicapd@lo
 left() { in_ns journalctl --no-pager -u dicap-coord -o cat | grep -q '0x0c0ff1e5 .* leaves'; }
 wait_until 10000 left
