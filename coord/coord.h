@@ -293,6 +293,8 @@ struct coord {
 	struct dicap_member *members;
 	uint32_t n_members, members_cap;
 	struct event *ev_publish, *ev_resend;
+	struct event *ev_repeat;	/* the fan-out once more, half a guard in */
+	uint32_t repeat_epoch;
 	struct fanout fan;
 	uint64_t fan_warned;		/* mono ns of the last slow fan-out warning */
 

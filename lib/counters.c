@@ -38,6 +38,7 @@ coord_counter_name(int i)
 		[CC_REPLAY_FULL] = "replay_full",
 		[CC_SYNC_CAPPED] = "sync_capped",
 		[CC_RR_DRIFTS] = "rr_drifts",
+		[CC_REPEATS] = "topology_repeats",
 	};
 
 	return i >= 0 && i < CC_COUNTER_MAX ? names[i] : NULL;

@@ -43,6 +43,7 @@ enum coord_counter {
 	CC_REPLAY_FULL,		/* no replay slot left for a new sender */
 	CC_SYNC_CAPPED,		/* COORD_SYNC records beyond the node table: ignored */
 	CC_RR_DRIFTS,		/* nodes whose round-robin report disagreed (per marker) */
+	CC_REPEATS,		/* publications sent once more, half a guard in */
 	CC_COUNTER_MAX
 };
 

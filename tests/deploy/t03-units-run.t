@@ -63,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-plan 12
+plan 13
 
 cat >"$DIR/inner.sh" <<'INNER'
 #!/bin/bash
