@@ -89,6 +89,7 @@ struct coord_conf {
 	struct weight_override *weights;
 	const char *inject_dev;		/* NULL: no markers */
 	uint32_t marker_interval_ms;	/* resync markers; 0: none */
+	struct dicap_addr metrics;	/* --metrics; family 0: off */
 	int foreground, debug;
 };
 
@@ -301,6 +302,9 @@ struct coord {
 	struct event *ev_marker, *ev_resync;
 	uint64_t marker_warned;		/* mono ns of the last send error logged */
 
+	/* metrics.c */
+	struct metrics_server *metrics;
+
 	/* coord.c */
 	struct event *ev_tick;
 	unsigned int ticks;
@@ -404,6 +408,10 @@ void	inject_close(struct coord *);
 void	inject_new_epoch(struct coord *);
 void	inject_stop(struct coord *);
 const uint8_t *inject_token(const struct coord *);
+
+/* metrics.c */
+int	metrics_start(struct coord *, char *err, size_t errlen);
+void	metrics_stop(struct coord *);
 
 /* status.c */
 int	status_init(struct coord *);
