@@ -33,6 +33,7 @@ enum long_only {
 	OPT_STATS,
 	OPT_JSON,
 	OPT_CONFIG,
+	OPT_METRICS,
 };
 
 static const char short_opts[] = "l:w:C:G:qfdh";
@@ -54,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "linktype", required_argument, NULL, OPT_LINKTYPE },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -64,6 +66,7 @@ usage(FILE *f)
 	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
 	    "\t[--transport udp|tcp|both] [--reorder-ms ms] [--reorder-max records]\n"
 	    "\t[--snaplen bytes] [--linktype dlt] [--stats file] [--json] [--config file]\n"
+	    "\t[--metrics addr:port]\n"
 	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
 	    "  -w file|-         pcap output (nanosecond timestamps); - is standard output\n"
 	    "  -C size           start a new file when one exceeds size (--rotate-size): millions\n"
@@ -77,6 +80,8 @@ usage(FILE *f)
 	    "  --linktype dlt    link type of the output (default %d, Ethernet)\n"
 	    "  --stats file      write JSON statistics there every second (and on SIGUSR1)\n"
 	    "  --json            print the final JSON statistics on exit\n"
+	    "  --metrics a:p     serve Prometheus metrics at http://a:p/metrics (default\n"
+	    "                    off; see docs/security.md)\n"
 	    "  -q                no live line on a terminal, no summary\n"
 	    "  -d                debug messages\n"
 	    "  -f                foreground (always)\n"
@@ -182,6 +187,11 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 			break;
 		case OPT_JSON:
 			conf->json = 1;
+			break;
+		case OPT_METRICS:
+			if (dicap_addr_parse(optarg, &conf->metrics) == -1)
+				opt_fail("--metrics %s is not ADDR:PORT (e.g. 127.0.0.1:9470)",
+				    optarg);
 			break;
 		default:
 			usage(stderr);
@@ -312,6 +322,8 @@ main(int argc, char **argv)
 		exit(1);
 	if (output_open(&a) == -1)
 		exit(1);
+	if (metrics_start(&a) == -1)
+		exit(1);
 	ev[0] = evsignal_new(a.base, SIGTERM, stop_cb, &a);
 	ev[1] = evsignal_new(a.base, SIGINT, stop_cb, &a);
 	ev[2] = evsignal_new(a.base, SIGHUP, stop_cb, &a);
@@ -327,6 +339,7 @@ main(int argc, char **argv)
 	if (a.conf.stats_file != NULL)
 		stats_write_file(&a, a.conf.stats_file);
 	event_base_dispatch(a.base);
+	metrics_stop(&a);
 	shut_down(&a);
 	for (i = 0; i < 5; i++)
 		event_free(ev[i]);

@@ -13,6 +13,7 @@
  *   output.c    pcap output through libpcap, rotation
  *   outname.c   rotated file names
  *   stats.c     the live line and the JSON statistics
+ *   metrics.c   --metrics: the statistics for Prometheus
  */
 #ifndef ANA_ANALYZER_H
 #define ANA_ANALYZER_H
@@ -64,6 +65,7 @@ struct ana_conf {
 	uint32_t snaplen;
 	uint16_t linktype;
 	const char *stats_file;
+	struct dicap_addr metrics;	/* --metrics; family 0: off */
 	int json;
 	int quiet;
 	int debug;
@@ -184,6 +186,9 @@ struct analyzer {
 	int interval_started;
 	int first_file;			/* the file opened at start */
 
+	/* metrics.c */
+	struct metrics_server *metrics;
+
 	/* stats.c */
 	uint64_t tick_mono;		/* the previous tick, 0: none yet */
 	int live;			/* print the live line; -1: not decided yet */
@@ -220,6 +225,10 @@ void	output_write(struct analyzer *, uint64_t ts, uint32_t wirelen, uint32_t cap
 int	output_flush(struct analyzer *);
 int	output_close(struct analyzer *);
 const char *output_name(const struct analyzer *);
+
+/* metrics.c */
+int	metrics_start(struct analyzer *);
+void	metrics_stop(struct analyzer *);
 
 /* stats.c */
 void	stats_tick(struct analyzer *);
