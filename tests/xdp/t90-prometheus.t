@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# --metrics: a three-node capture cluster (flow mode, --capture) with the
+# --metrics (and the analyzer's "metrics" configuration key): a three-node capture cluster (flow mode, --capture) with the
 # coordinator, the nodes and the analyzer serving /metrics on the
 # management network.  Each daemon's output passes `promtool check
 # metrics`, and its counters are the ones its status shows.  Then a real
@@ -28,12 +28,14 @@ plan 12
 ok_cmd "testbed with 3 nodes" tb_up 3
 
 up=1
-tb_start_analyzer --metrics "$TB_ANA_IP:$MPORT" || up=0
+# the analyzer's from its --config file: the "metrics" key (dicap.conf(5))
+printf 'metrics %s:%d\n' "$TB_ANA_IP" "$MPORT" >"$TB_DIR/ana.conf"
+tb_start_analyzer --config "$TB_DIR/ana.conf" || up=0
 tb_start_coord --select flow --metrics "$TB_COORD_IP:$MPORT" || up=0
 for i in 1 2 3; do
 	tb_start_node "$i" --capture --metrics "$(tb_node_ip "$i"):$MPORT" || up=0
 done
-ok $up "analyzer, coordinator and 3 nodes start with --metrics ADDR:$MPORT"
+ok $up "analyzer (metrics in its --config file), coordinator and 3 nodes start with --metrics ADDR:$MPORT"
 
 tb_wait_until "tb_dp_ready 1 2 3" 15000 || diag "$TB_WHY"
 
