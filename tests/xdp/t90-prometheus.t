@@ -8,7 +8,8 @@
 # a temporary configuration and storage, its web port on that namespace's
 # loopback) scrapes all five, and its query API shows the frames selected
 # per node, the per-node shares (summing to 1), and the analyzer's records
-# per node matching what each node selected.
+# per node matching what each node selected; the example Grafana
+# dashboard's queries run.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/lib/tap.sh"
 . "$REPO/tests/testbed.sh"
@@ -23,7 +24,7 @@ for p in promtool prometheus curl; do
 	command -v "$p" >/dev/null ||
 		bail_out "$p not installed (tests/check-tools.sh e2e; ./configure --install-deps)"
 done
-plan 12
+plan 13
 
 ok_cmd "testbed with 3 nodes" tb_up 3
 
@@ -146,6 +147,15 @@ ok $(($? == 0)) "Prometheus: the coordinator's per-node selected counters are ea
 tb_wait_until '[ "$(query dicap_analyzer_node_records_total)" = "$want" ]' 10000
 ok $(($? == 0)) "Prometheus: the analyzer's records per node are what each node selected" ||
 	diag "$(query dicap_analyzer_node_records_total | tr '\n' ' ') want $(echo $want)"
+
+# The example dashboard's queries parse and run (an empty result is fine).
+bad=0
+while IFS= read -r expr; do
+	st=$(tb_exec ana curl -s --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+		--data-urlencode "query=$expr" | jq -r .status)
+	[ "$st" = success ] || { bad=$((bad + 1)); diag "refused: $expr"; }
+done < <(jq -r '.panels[].targets[].expr' "$REPO/docs/grafana-dicap.json")
+ok $((bad == 0)) "Prometheus runs every query of docs/grafana-dicap.json"
 
 tb_signal prometheus TERM 10000
 tb_stop_daemons
