@@ -5,7 +5,10 @@
  * go.  So each connection gets its bufferevent from us (evhttp_set_bevcb),
  * and we keep a reference to it: evhttp's bufferevent_free() clears its
  * callbacks, which tells us the connection is gone (sweep()), and our
- * reference keeps the struct readable until we look.  The socket is
+ * reference keeps the struct readable until we look.  The event callback
+ * is the one to look at: evhttp clears the read callback while it writes
+ * an answer, but keeps an event callback for as long as it uses the
+ * connection (libevent 2.1's http.c).  The socket is
  * evhttp's to close (no BEV_OPT_CLOSE_ON_FREE), so our reference holds no
  * file descriptor.  With METRICS_MAX_CONNS open the listener is disabled
  * and a timer sweeps until a slot is free: no more descriptors are taken,
@@ -47,14 +50,14 @@ struct metrics_server {
 static void
 sweep(struct metrics_server *s)
 {
-	bufferevent_data_cb readcb;
+	bufferevent_event_cb eventcb;
 	int i;
 
 	for (i = 0; i < METRICS_MAX_CONNS; i++) {
 		if (s->conns[i] == NULL)
 			continue;
-		bufferevent_getcb(s->conns[i], &readcb, NULL, NULL, NULL);
-		if (readcb != NULL)
+		bufferevent_getcb(s->conns[i], NULL, NULL, &eventcb, NULL);
+		if (eventcb != NULL)
 			continue;
 		bufferevent_decref(s->conns[i]);
 		s->conns[i] = NULL;

@@ -93,13 +93,25 @@ writer_tests(void)
 	evbuffer_free(b);
 }
 
+static int big;	/* answers of megabytes: a client that does not read stalls them */
+
 static void
 fill(struct promw *w, void *arg)
 {
-	int *calls = arg;
+	struct prom_label l = { "i", NULL };
+	char v[16];
+	int *calls = arg, i;
 
 	(*calls)++;
 	prom_single(w, "dicap_test_scrapes_total", PROM_COUNTER, "Scrapes", (uint64_t)*calls);
+	if (!big)
+		return;
+	prom_family(w, "dicap_test_big", PROM_GAUGE, "Padding");
+	for (i = 0; i < 100000; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		l.value = v;
+		prom_u64(w, &l, 1, (uint64_t)i);
+	}
 }
 
 static int
@@ -226,6 +238,26 @@ server_tests(void)
 	r = exchange(base, port, get);
 	ok(r != NULL && strstr(r, "dicap_test_scrapes_total 2\n") != NULL,
 	    "and the next scrape is answered");
+
+	/* Clients that ask and never read: their answers stall, they still count. */
+	big = 1;
+	for (i = 0; i < METRICS_MAX_CONNS + 2; i++) {
+		fds[i] = client(port);
+		if (fds[i] != -1 && write(fds[i], get, strlen(get)) != (ssize_t)strlen(get)) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	loop_ms(base, 300);
+	ok(metrics_connections(s) == METRICS_MAX_CONNS && calls == 2 + METRICS_MAX_CONNS,
+	    "%d readers that do not read: %d connections, %d answered", METRICS_MAX_CONNS + 2,
+	    metrics_connections(s), calls - 2);
+	for (i = 0; i < METRICS_MAX_CONNS + 2; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	loop_ms(base, 100);
+	ok(metrics_connections(s) == 0, "they close: %d", metrics_connections(s));
+	big = 0;
 
 	/* Closing with a client connected must not leave @s to a late free. */
 	fds[0] = client(port);
