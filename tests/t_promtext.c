@@ -171,6 +171,34 @@ loop_ms(struct event_base *base, int ms)
 	}
 }
 
+/* Run the loop until @s has @want connections, for 10 s at most (a loaded machine). */
+static int
+wait_conns(struct event_base *base, struct metrics_server *s, int want)
+{
+	int i;
+
+	for (i = 0; i < 10000 && metrics_connections(s) != want; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	return metrics_connections(s);
+}
+
+/* Whether @fd has an answer ("HTTP/1.0 200") now, after running the loop @ms ms. */
+static int
+answered(struct event_base *base, int fd, int ms)
+{
+	char buf[16];
+	ssize_t n;
+
+	loop_ms(base, ms);
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT | MSG_PEEK);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strncmp(buf, "HTTP/1.0 200", 12) == 0;
+}
+
 static void
 server_tests(void)
 {
@@ -178,7 +206,7 @@ server_tests(void)
 	struct metrics_server *s;
 	struct dicap_addr a;
 	char err[256];
-	int calls = 0, port, fds[METRICS_MAX_CONNS + 2], i, n_open = 0;
+	int calls = 0, port, fds[METRICS_MAX_CONNS + 2], i, n_open = 0, taken;
 	char *r;
 	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
 
@@ -214,27 +242,34 @@ server_tests(void)
 		    "headers over %d bytes: refused (%.12s)", METRICS_MAX_HEADERS,
 		    r != NULL ? r : "");
 	}
-	loop_ms(base, 50);
-	ok(metrics_connections(s) == 0, "every connection closed: %d",
-	    metrics_connections(s));
+	ok(wait_conns(base, s, 0) == 0, "every connection closed");
 
-	/* Idle clients: the listener pauses at the limit. */
+	/*
+	 * Idle clients: the listener pauses at the limit.  The two beyond it
+	 * ask at once; they are answered only when two of the others leave.
+	 */
 	for (i = 0; i < METRICS_MAX_CONNS + 2; i++)
 		if ((fds[i] = client(port)) != -1)
 			n_open++;
-	loop_ms(base, 100);
-	ok(n_open == METRICS_MAX_CONNS + 2 && metrics_connections(s) == METRICS_MAX_CONNS,
-	    "%d clients connect, %d are taken: %d", n_open, METRICS_MAX_CONNS,
-	    metrics_connections(s));
+	for (i = METRICS_MAX_CONNS; i < METRICS_MAX_CONNS + 2; i++)
+		if (fds[i] != -1 && write(fds[i], get, strlen(get)) != (ssize_t)strlen(get))
+			n_open--;
+	taken = wait_conns(base, s, METRICS_MAX_CONNS);
+	ok(n_open == METRICS_MAX_CONNS + 2 && taken == METRICS_MAX_CONNS,
+	    "%d clients connect, %d are taken", n_open, taken);
+	ok(!answered(base, fds[METRICS_MAX_CONNS], 300) &&
+	    !answered(base, fds[METRICS_MAX_CONNS + 1], 0) && calls == 1,
+	    "the two beyond the limit wait, unanswered");
 	close(fds[0]);
 	close(fds[1]);
-	loop_ms(base, 100);
-	ok(metrics_connections(s) == METRICS_MAX_CONNS,
-	    "two leave, the two waiting are taken: %d", metrics_connections(s));
+	for (i = 0; i < 10000 && !(answered(base, fds[METRICS_MAX_CONNS], 1) &&
+	    answered(base, fds[METRICS_MAX_CONNS + 1], 0)); i++)
+		;
+	ok(i < 10000 && calls == 3, "two leave: the two waiting are taken and answered");
 	for (i = 2; i < METRICS_MAX_CONNS + 2; i++)
 		close(fds[i]);
-	loop_ms(base, 100);
-	ok(metrics_connections(s) == 0, "all gone: %d", metrics_connections(s));
+	ok(wait_conns(base, s, 0) == 0, "all gone");
+	calls = 1;
 	r = exchange(base, port, get);
 	ok(r != NULL && strstr(r, "dicap_test_scrapes_total 2\n") != NULL,
 	    "and the next scrape is answered");
@@ -248,6 +283,8 @@ server_tests(void)
 			fds[i] = -1;
 		}
 	}
+	for (i = 0; i < 10000 && calls < 2 + METRICS_MAX_CONNS; i++)
+		loop_ms(base, 1);
 	loop_ms(base, 300);
 	ok(metrics_connections(s) == METRICS_MAX_CONNS && calls == 2 + METRICS_MAX_CONNS,
 	    "%d readers that do not read: %d connections, %d answered", METRICS_MAX_CONNS + 2,
@@ -255,8 +292,7 @@ server_tests(void)
 	for (i = 0; i < METRICS_MAX_CONNS + 2; i++)
 		if (fds[i] != -1)
 			close(fds[i]);
-	loop_ms(base, 100);
-	ok(metrics_connections(s) == 0, "they close: %d", metrics_connections(s));
+	ok(wait_conns(base, s, 0) == 0, "they close");
 	big = 0;
 
 	/* Closing with a client connected must not leave @s to a late free. */
