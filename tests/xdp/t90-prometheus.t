@@ -133,10 +133,14 @@ tb_wait_until '[ "$(query "sum(dicap_node_frames_selected_total)" | cut -d" " -f
 ok $(($? == 0)) "Prometheus: sum(dicap_node_frames_selected_total) = $COUNT" ||
 	diag "$(query dicap_node_frames_selected_total | tr '\n' ' ')"
 
-shares=$(query dicap_coord_node_share_ratio)
-diag "shares: $(echo "$shares" | tr '\n' ' ')"
-echo "$shares" | awk 'NF == 2 { n++; s += $2 } END { exit !(n == 3 && s > 0.999 && s < 1.001) }'
+# The coordinator's shares appear once it has built the epoch's table.
+shares_sum_to_1() {
+	query dicap_coord_node_share_ratio |
+		awk 'NF == 2 { n++; s += $2 } END { exit !(n == 3 && s > 0.999 && s < 1.001) }'
+}
+tb_wait_until shares_sum_to_1 10000
 ok $(($? == 0)) "Prometheus: dicap_coord_node_share_ratio has 3 nodes whose shares sum to 1"
+diag "shares: $(query dicap_coord_node_share_ratio | tr '\n' ' ')"
 
 # The coordinator's per-node counters come with the heartbeats.
 want=$(for i in 1 2 3; do echo "$(tb_node_status "$i" .node_id) ${sel[$i]}"; done | sort)
