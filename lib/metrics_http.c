@@ -134,6 +134,16 @@ answer(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+static int
+is_loopback(const struct dicap_addr *a)
+{
+	static const uint8_t v6_loopback[16] = { [15] = 1 };
+
+	if (a->family == 4)
+		return a->addr[0] == 127;
+	return memcmp(a->addr, v6_loopback, sizeof(v6_loopback)) == 0;
+}
+
 struct metrics_server *
 metrics_open(struct event_base *base, const struct dicap_addr *addr, metrics_fill_fn *fill,
     void *arg, char *err, size_t errlen)
@@ -183,6 +193,11 @@ metrics_open(struct event_base *base, const struct dicap_addr *addr, metrics_fil
 	evhttp_set_timeout(s->http, METRICS_TIMEOUT_S);
 	evhttp_set_bevcb(s->http, conn_bev, s);
 	evhttp_set_gencb(s->http, answer, s);
+	if (is_loopback(addr))
+		log_info("metrics at http://%s" METRICS_PATH, dicap_addr_str(addr));
+	else
+		log_warnx("metrics at http://%s" METRICS_PATH ": not loopback, anyone who "
+		    "reaches it can read them (docs/security.md)", dicap_addr_str(addr));
 	return s;
 }
 
