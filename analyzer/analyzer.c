@@ -33,6 +33,7 @@ enum long_only {
 	OPT_STATS,
 	OPT_JSON,
 	OPT_CONFIG,
+	OPT_FORMAT,
 	OPT_METRICS,
 };
 
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "linktype", required_argument, NULL, OPT_LINKTYPE },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 },
 };
@@ -64,11 +66,13 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
-	    "\t[--transport udp|tcp|both] [--reorder-ms ms] [--reorder-max records]\n"
-	    "\t[--snaplen bytes] [--linktype dlt] [--stats file] [--json] [--config file]\n"
-	    "\t[--metrics addr:port]\n"
+	    "\t[--format pcap|pcapng] [--transport udp|tcp|both] [--reorder-ms ms]\n"
+	    "\t[--reorder-max records] [--snaplen bytes] [--linktype dlt] [--stats file]\n"
+	    "\t[--json] [--config file] [--metrics addr:port]\n"
 	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
-	    "  -w file|-         pcap output (nanosecond timestamps); - is standard output\n"
+	    "  -w file|-         output file (nanosecond timestamps); - is standard output\n"
+	    "  --format f        pcap (default) or pcapng: one interface per node, with\n"
+	    "                    its statistics when a file closes\n"
 	    "  -C size           start a new file when one exceeds size (--rotate-size): millions\n"
 	    "                    of bytes, or with a k, m or g suffix KiB, MiB, GiB\n"
 	    "  -G seconds        start a new file every so many seconds of record time\n"
@@ -109,6 +113,16 @@ file_size(const char *s)
 	else
 		opt_fail("-C %s: the size is a number with an optional k, m or g", s);
 	return v * unit;
+}
+
+static int
+file_format(const char *s)
+{
+	if (strcmp(s, "pcap") == 0)
+		return ANA_FMT_PCAP;
+	if (strcmp(s, "pcapng") == 0)
+		return ANA_FMT_PCAPNG;
+	opt_fail("--format %s: use pcap or pcapng", s);
 }
 
 static int
@@ -187,6 +201,9 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 			break;
 		case OPT_JSON:
 			conf->json = 1;
+			break;
+		case OPT_FORMAT:
+			conf->format = file_format(optarg);
 			break;
 		case OPT_METRICS:
 			if (dicap_addr_parse(optarg, &conf->metrics) == -1)

@@ -54,6 +54,7 @@ enum long_only {
 	OPT_MARKER_INTERVAL,
 	OPT_TUNNEL,
 	OPT_CONFIG,
+	OPT_TERM_FILE,
 	OPT_METRICS,
 };
 
@@ -85,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
 	{ "inject-dev", required_argument, NULL, OPT_INJECT_DEV },
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
+	{ "term-file", required_argument, NULL, OPT_TERM_FILE },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,7 +102,8 @@ usage(FILE *f)
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
-	    "\t[--inject-dev iface] [--marker-interval ms] [--metrics addr:port]\n"
+	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file]\n"
+	    "\t[--metrics addr:port]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
@@ -215,10 +218,10 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
 	if (keyfile == NULL && !insecure)
-		opt_fail("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
-		    " or --insecure to run without authentication");
+		opt_fail("a coordinator credential is required (-k FILE; create one with "
+		    "dicapctl keygen FILE), or --insecure to run without authentication");
 	if (keyfile != NULL) {
-		if (dicap_key_load(keyfile, conf->key, err, sizeof(err)) == -1)
+		if (dicap_cred_load(keyfile, DICAP_ROLE_COORD, &conf->keys, err, sizeof(err)) == -1)
 			opt_fail("%s", err);
 		conf->have_key = 1;
 	}
@@ -253,6 +256,9 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			usage(stdout);
 			exit(0);
 		case OPT_CONFIG:
+			break;
+		case OPT_TERM_FILE:
+			conf->term_file = optarg;
 			break;
 		case OPT_INSECURE:
 			insecure = 1;
@@ -342,17 +348,6 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 	if (optind != argc)
 		opt_fail("unexpected argument %s (see --help)", argv[optind]);
 	check(conf, keyfile, insecure);
-}
-
-uint16_t
-coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
-{
-	struct weight_override *w;
-
-	HASH_FIND(hh, c->conf.weights, &node_id, sizeof(node_id), w);
-	if (w != NULL)
-		return w->weight;
-	return joined != 0 ? joined : 1;
 }
 
 static void
@@ -466,15 +461,17 @@ log_markers(const struct coord_conf *conf)
 		    " its count at each validity start by its own clock; the nodes split"
 		    " the packets without gaps or duplicates only as far as their clocks"
 		    " agree");
-	else if (conf->mode == DICAP_MODE_RR && conf->marker_interval_ms != 0)
-		log_info("round-robin markers on %s: a switch marker per epoch, a resync"
-		    " every %u ms", conf->inject_dev, conf->marker_interval_ms);
-	else if (conf->mode == DICAP_MODE_RR)
-		log_info("round-robin markers on %s: a switch marker per epoch, no resyncs",
+	else if (conf->mode != DICAP_MODE_RR && conf->inject_dev == NULL)
+		log_info("%s mode without --inject-dev: no markers, so every node changes"
+		    " tables at each validity start by its own clock; frames that reach"
+		    " the nodes on either side of that instant can be captured twice or"
+		    " not at all", dicap_mode_name(conf->mode));
+	else if (conf->marker_interval_ms != 0)
+		log_info("markers on %s: a switch marker per epoch, a resync every %u ms",
+		    conf->inject_dev, conf->marker_interval_ms);
+	else
+		log_info("markers on %s: a switch marker per epoch, no resyncs",
 		    conf->inject_dev);
-	else if (conf->inject_dev != NULL)
-		log_info("--inject-dev %s: markers are for round-robin only; none in %s mode",
-		    conf->inject_dev, dicap_mode_name(conf->mode));
 }
 
 int
@@ -487,6 +484,12 @@ main(int argc, char **argv)
 	c.fd = c.mfd = c.pfd = -1;
 	log_init(c.conf.debug, 1, PROG);
 	open_all(&c);
+	{
+		char err[512];
+
+		if (topology_term_load(&c, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	}
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

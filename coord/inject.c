@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Round-robin markers (paper III.C, docs/protocol.md "Marker frames").
+ * Marker frames (paper III.C, docs/protocol.md "Marker frames").
  *
  * In round-robin mode every node counts the frames it sees, and the count
  * only means the same thing on every node if all of them start it at the
- * same frame.  With --inject-dev the coordinator puts a marker frame into
- * the monitored link itself, upstream of the mirror, so each node meets it
- * at the same place in the stream.  A marker names an epoch and carries
+ * same frame.  In the hash modes the nodes must change tables at the same
+ * frame, and a clock cannot give that: one frame reaches two nodes at
+ * different instants, by up to a softirq's backlog under load.  With
+ * --inject-dev the coordinator puts a marker frame into the monitored link
+ * itself, upstream of the mirror, so each node meets it at the same place
+ * in the stream, and every topology switches there, in every mode.  A marker names an epoch and carries
  * that epoch's token: sixteen random bytes the nodes got beforehand in the
  * authenticated TOPOLOGY, so that a host on the monitored link, which sees
  * old markers but never a token before its use, cannot switch or reset
@@ -139,7 +142,7 @@ inject_close(struct coord *c)
 static int
 markers_on(const struct coord *c)
 {
-	return c->pfd != -1 && c->conf.mode == DICAP_MODE_RR;
+	return c->pfd != -1;
 }
 
 static void

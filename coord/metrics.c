@@ -32,6 +32,9 @@ static const struct coord_metric coord_metrics[] = {
 	{ CC_RX_REPLAY, "dicap_coord_control_rx_refused_total", NULL, "replay" },
 	{ CC_RX_STALE_TERM, "dicap_coord_control_rx_refused_total", NULL, "stale_term" },
 	{ CC_RX_UNEXPECTED, "dicap_coord_control_rx_refused_total", NULL, "unexpected" },
+	{ CC_RX_UNVERIFIED, "dicap_coord_control_rx_refused_total", NULL, "unverified" },
+	{ CC_RX_TERM_JUMP, "dicap_coord_control_rx_refused_total", NULL, "term_jump" },
+	{ CC_RX_NOT_PEER, "dicap_coord_control_rx_refused_total", NULL, "not_peer" },
 	{ CC_JOINS, "dicap_coord_joins_total", "Nodes that joined.", NULL },
 	{ CC_REJOINS, "dicap_coord_rejoins_total", "JOINs of nodes already members.", NULL },
 	{ CC_LEAVES, "dicap_coord_leaves_total", "Nodes that left gracefully.", NULL },
@@ -61,6 +64,10 @@ static const struct coord_metric coord_metrics[] = {
 	{ CC_MARKERS_SENT, "dicap_coord_markers_sent_total", "Round-robin markers sent.", NULL },
 	{ CC_MARKER_ERRORS, "dicap_coord_marker_errors_total",
 	    "Round-robin markers that failed to send.", NULL },
+	{ CC_REPLAY_FULL, "dicap_coord_replay_full_total",
+	    "New senders without a replay slot left.", NULL },
+	{ CC_SYNC_CAPPED, "dicap_coord_sync_records_capped_total",
+	    "COORD_SYNC records beyond the node table, ignored.", NULL },
 };
 
 _Static_assert(sizeof(coord_metrics) / sizeof(coord_metrics[0]) == CC_COUNTER_MAX,

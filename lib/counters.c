@@ -32,6 +32,11 @@ coord_counter_name(int i)
 		[CC_TX_ERRORS] = "tx_errors",
 		[CC_MARKERS_SENT] = "markers_sent",
 		[CC_MARKER_ERRORS] = "marker_errors",
+		[CC_RX_UNVERIFIED] = "rx_unverified",
+		[CC_RX_TERM_JUMP] = "rx_term_jump",
+		[CC_RX_NOT_PEER] = "rx_not_peer",
+		[CC_REPLAY_FULL] = "replay_full",
+		[CC_SYNC_CAPPED] = "sync_capped",
 	};
 
 	return i >= 0 && i < CC_COUNTER_MAX ? names[i] : NULL;
@@ -95,6 +100,9 @@ agent_counter_name(int i)
 		[C_TOPOLOGIES_SUPERSEDED] = "topologies_superseded",
 		[C_TABLE_BUILDS] = "table_builds",
 		[C_TABLE_UPDATES] = "table_updates",
+		[C_RX_NOT_FOLLOWED] = "rx_not_followed",
+		[C_RX_SESSION] = "rx_session",
+		[C_RX_TERM_JUMP] = "rx_term_jump",
 	};
 
 	return i >= 0 && i < C_COUNTER_MAX ? names[i] : NULL;

@@ -14,9 +14,9 @@
  * start.  The packet path compares the clock with it on every frame while
  * a switch is due (the clock is not read otherwise); once past it, it makes
  * the pending slot active with one compare-and-swap on the state word.  A
- * slot flagged DICAP_DP_SLOT_AT_MARKER (round-robin with a marker token) is
- * not switched by time: the marker frame that carries its epoch and token
- * switches it.  Every change dicapd makes to the state word adds
+ * slot flagged DICAP_DP_SLOT_AT_MARKER (one with a marker token, in any
+ * mode) is not switched by time: the marker frame that carries its epoch
+ * and token switches it.  Every change dicapd makes to the state word adds
  * DICAP_DP_ST_GEN_ONE, so a packet path that read the word before the
  * change cannot complete a stale compare-and-swap.
  */

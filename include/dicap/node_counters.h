@@ -73,6 +73,9 @@ enum agent_counter {
 	C_TOPOLOGIES_SUPERSEDED,	/* complete, but a newer one came before its table */
 	C_TABLE_BUILDS,			/* bucket tables built in full */
 	C_TABLE_UPDATES,		/* bucket tables updated from the previous one */
+	C_RX_NOT_FOLLOWED,		/* ERROR from a coordinator we do not talk to */
+	C_RX_SESSION,			/* PEER_SESSION not ours: an old message */
+	C_RX_TERM_JUMP,			/* a term beyond what an election makes */
 	C_COUNTER_MAX
 };
 

@@ -26,7 +26,7 @@
  *   while switch_at_tai is not DICAP_DP_NEVER (the clock is not read
  *   otherwise); once past it, it makes the pending slot active with one
  *   compare-and-swap on the state word.  A slot flagged
- *   DICAP_DP_SLOT_AT_MARKER (round-robin with a marker token) is not
+ *   DICAP_DP_SLOT_AT_MARKER (a slot with a marker token, any mode) is not
  *   switched by time: switch_at_tai stays DICAP_DP_NEVER and the marker
  *   frame that carries its epoch and token switches it.  Only dicapd
  *   writes switch_at_tai; the program writes only the state word (by CAS)

@@ -419,7 +419,7 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
 	uint32_t pos = t->position >= 0 ? (uint32_t)t->position : DICAP_DP_NOT_MEMBER;
 	uint32_t n = t->n_members, off;
 	uint8_t mode = t->mode;
-	int at_marker = t->mode == DICAP_MODE_RR && t->has_marker_token, rc;
+	int at_marker = t->has_marker_token, rc;
 
 	/*
 	 * No members, or no table: the module needs N >= 1 and a full table

@@ -446,7 +446,8 @@ cleanup(struct dicapd *d)
 	net_close(d);
 	if (d->dp.ops != NULL && d->dp.priv != NULL)
 		d->dp.ops->close(&d->dp);
-	sodium_memzero(d->key, sizeof(d->key));
+	sodium_memzero(&d->keys, sizeof(d->keys));
+	sodium_memzero(d->kx_sk, sizeof(d->kx_sk));
 }
 
 void
@@ -480,9 +481,11 @@ start(struct dicapd *d, struct options *o)
 	if (o->insecure)
 		log_warnx("running without a key (--insecure): anyone who can send to this "
 		    "node can change its share of the traffic");
-	else if (dicap_key_load(o->keyfile, d->key, err, sizeof(err)) == -1)
+	else if (dicap_cred_load(o->keyfile, DICAP_ROLE_NODE, &d->keys, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	d->have_key = !o->insecure;
+	randombytes_buf(d->session, sizeof(d->session));
+	crypto_kx_keypair(d->kx_pk, d->kx_sk);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	d->dp.base = d->base;

@@ -41,7 +41,7 @@ CONF
 cat >"$E2E_DIR/node.conf" <<CONF
 iface lo
 coordinator ${ADDR[C]}
-key $KEY
+key $NODE_KEY
 socket $E2E_DIR/n1.sock
 datapath none
 id 0x0c0ff1e5

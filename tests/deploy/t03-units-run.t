@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-plan 11
+plan 12
 
 cat >"$DIR/inner.sh" <<'INNER'
 #!/bin/bash
@@ -111,14 +111,16 @@ done
 sed -i '/sys-subsystem-net-devices/d' "$S/dicapd@.service"
 printf '[Unit]\nDescription=DiCAP units under test\nWants=dicap-coord.service dicapd@lo.service dicap-analyzer.service\n' \
 	>"$S/dicap-test.target"
-"$BIN/dicapctl" keygen $E/dicap/cluster.key >/dev/null
+"$BIN/dicapctl" keygen $E/dicap/coord.key >/dev/null
+"$BIN/dicapctl" keygen --role node --from $E/dicap/coord.key $E/dicap/node.key >/dev/null
+"$BIN/dicapctl" keygen --role status --from $E/dicap/coord.key $E/dicap/status.key >/dev/null
 ip link set lo up
-printf 'key %s\nlisten 127.0.0.1:7467\nno-announce\nheartbeat 500\ntimeout 2000\nanalyzer 127.0.0.1:7470\n' \
-	$E/dicap/cluster.key >$E/dicap/dicap-coord.conf
+printf 'key %s\nlisten 127.0.0.1:7467\nno-announce\nheartbeat 500\ntimeout 2000\nanalyzer 127.0.0.1:7470\nterm-file /var/lib/dicap-coord/term\n' \
+	$E/dicap/coord.key >$E/dicap/dicap-coord.conf
 printf 'key %s\ncoordinator 127.0.0.1:7467\ndatapath none\nid 0x0c0ff1e5\nweight 3\n' \
-	$E/dicap/cluster.key >$E/dicap/dicapd-lo.conf
+	$E/dicap/node.key >$E/dicap/dicapd-lo.conf
 printf 'key %s\ncoordinator 127.0.0.1:7467\ndatapath xdp\ncapture\nid 0x0c0ff1e6\n' \
-	$E/dicap/cluster.key >$E/dicap/dicapd-vt0.conf
+	$E/dicap/node.key >$E/dicap/dicapd-vt0.conf
 printf 'listen 127.0.0.1:7470\nwrite "capture %%s.pcap"\nrotate-seconds 86400\nstats stats.json\n' \
 	>$E/dicap/dicap-analyzer.conf
 chmod 644 $E/dicap/*.conf
@@ -142,9 +144,12 @@ ok $(($? == 0)) "systemd runs dicap-coord, dicapd@lo and dicap-analyzer from the
 	diag "$(in_ns systemctl --no-pager list-units 'dicap*' 2>&1)"
 wait_until 15000 joined
 ok $(($? == 0)) "the node joins the coordinator its file names"
-out=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/cluster.key status --json |
+out=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/status.key status --json |
 	jq -c '[.analyzers[0], (.nodes[] | .id, .weight)]')
 is "$out" '["127.0.0.1:7470","0x0c0ff1e5",3]' "the coordinator lists the analyzer and the node's id and weight"
+term=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/status.key status --json | jq -r .term)
+is "$(in_ns cat /var/lib/dicap-coord/term 2>&1)" "$term" \
+	"dicap-coord keeps its term in its StateDirectory (--term-file)"
 
 caps() { in_ns sh -c "grep CapEff /proc/\$(pgrep -x $1)/status" | awk '{ print $2 }'; }
 # CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39.
