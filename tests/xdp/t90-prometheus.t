@@ -92,12 +92,15 @@ metric() {
 	awk -v want="$want" '$1 == want { print $2 }' "$1"
 }
 
+# The status is read after the scrape, and frames other than the test's
+# (the coordinator's markers) may still arrive: a counter in the status is
+# at least its value in the scrape.  The test's frames are all selected.
 same=1 sum_sel=0
 for i in 1 2 3; do
 	for c in seen selected not_mine; do
 		m=$(metric "$TB_DIR/node$i.metrics" "dicap_node_frames_${c}_total")
 		s=$(tb_node_ctr "$i" "$c")
-		[ "$m" = "$s" ] || { same=0; diag "node$i $c: metrics $m, status $s"; }
+		[ -n "$m" ] && [ "$m" -le "$s" ] || { same=0; diag "node$i $c: metrics $m, status $s"; }
 	done
 	sel[$i]=$(metric "$TB_DIR/node$i.metrics" dicap_node_frames_selected_total)
 	sum_sel=$((sum_sel + ${sel[$i]:-0}))
@@ -107,7 +110,7 @@ for i in 1 2 3; do
 	done
 done
 ok $((same && sum_sel == COUNT)) \
-	"each node's seen, selected, not-mine and drop counters are its status's; selected sum to $sum_sel"
+	"each node's seen, selected, not-mine and drop counters are its status's (up to what came after the scrape); selected sum to $sum_sel"
 
 id1=$(tb_node_status 1 .node_id)
 is "$(metric "$TB_DIR/coord.metrics" dicap_coord_role 'role="active"') $(metric "$TB_DIR/coord.metrics" dicap_coord_term) $(metric "$TB_DIR/coord.metrics" dicap_coord_members)" \
