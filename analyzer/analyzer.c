@@ -36,6 +36,7 @@ enum long_only {
 	OPT_CONFIG,
 	OPT_FORMAT,
 	OPT_USER,
+	OPT_METRICS,
 };
 
 static const char short_opts[] = "l:w:C:G:qfdh";
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,7 +71,7 @@ usage(FILE *f)
 	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
 	    "\t[--format pcap|pcapng] [--transport udp|tcp|both] [--reorder-ms ms]\n"
 	    "\t[--reorder-max records] [--snaplen bytes] [--linktype dlt] [--stats file]\n"
-	    "\t[--json] [--config file] [--user name]\n"
+	    "\t[--json] [--config file] [--user name] [--metrics addr:port]\n"
 	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
 	    "  -w file|-         output file (nanosecond timestamps); - is standard output\n"
 	    "  --format f        pcap (default) or pcapng: one interface per node, with\n"
@@ -85,6 +87,8 @@ usage(FILE *f)
 	    "  --linktype dlt    link type of the output (default %d, Ethernet)\n"
 	    "  --stats file      write JSON statistics there every second (and on SIGUSR1)\n"
 	    "  --json            print the final JSON statistics on exit\n"
+	    "  --metrics a:p     serve Prometheus metrics at http://a:p/metrics (default\n"
+	    "                    off; see docs/security.md)\n"
 	    "  -q                no live line on a terminal, no summary\n"
 	    "  -d                debug messages\n"
 	    "  -f                foreground (always)\n"
@@ -211,6 +215,11 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 			break;
 		case OPT_USER:
 			conf->user = optarg;
+			break;
+		case OPT_METRICS:
+			if (dicap_addr_parse(optarg, &conf->metrics) == -1)
+				opt_fail("--metrics %s is not ADDR:PORT (e.g. 127.0.0.1:9470)",
+				    optarg);
 			break;
 		default:
 			usage(stderr);
@@ -369,6 +378,8 @@ main(int argc, char **argv)
 			    "create files, or name another with --user)", priv.user);
 		exit(1);
 	}
+	if (metrics_start(&a) == -1)
+		exit(1);
 	ev[0] = evsignal_new(a.base, SIGTERM, stop_cb, &a);
 	ev[1] = evsignal_new(a.base, SIGINT, stop_cb, &a);
 	ev[2] = evsignal_new(a.base, SIGHUP, stop_cb, &a);
@@ -384,6 +395,7 @@ main(int argc, char **argv)
 	if (a.conf.stats_file != NULL)
 		stats_write_file(&a, a.conf.stats_file);
 	event_base_dispatch(a.base);
+	metrics_stop(&a);
 	shut_down(&a);
 	for (i = 0; i < 5; i++)
 		event_free(ev[i]);

@@ -14,6 +14,7 @@
  *   pcapng.c    pcapng block encoding
  *   outname.c   rotated file names
  *   stats.c     the live line and the JSON statistics
+ *   metrics.c   --metrics: the statistics for Prometheus
  */
 #ifndef ANA_ANALYZER_H
 #define ANA_ANALYZER_H
@@ -70,6 +71,7 @@ struct ana_conf {
 	int format;			/* ANA_FMT_* */
 	const char *stats_file;
 	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
+	struct dicap_addr metrics;	/* --metrics; family 0: off */
 	int json;
 	int quiet;
 	int debug;
@@ -194,6 +196,9 @@ struct analyzer {
 	int interval_started;
 	int first_file;			/* the file opened at start */
 
+	/* metrics.c */
+	struct metrics_server *metrics;
+
 	/* stats.c */
 	uint64_t tick_mono;		/* the previous tick, 0: none yet */
 	int live;			/* print the live line; -1: not decided yet */
@@ -230,6 +235,10 @@ void	output_write(struct analyzer *, struct node *, uint64_t ts, uint32_t wirele
 int	output_flush(struct analyzer *);
 int	output_close(struct analyzer *);
 const char *output_name(const struct analyzer *);
+
+/* metrics.c */
+int	metrics_start(struct analyzer *);
+void	metrics_stop(struct analyzer *);
 
 /* stats.c */
 void	stats_tick(struct analyzer *);

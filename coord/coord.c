@@ -57,6 +57,7 @@ enum long_only {
 	OPT_CONFIG,
 	OPT_TERM_FILE,
 	OPT_USER,
+	OPT_METRICS,
 };
 
 static const char short_opts[] = "l:k:fdh";
@@ -89,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
 	{ "term-file", required_argument, NULL, OPT_TERM_FILE },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -104,13 +106,16 @@ usage(FILE *f)
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
 	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file] [--user name]\n"
+	    "\t[--metrics addr:port]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
-	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n"
+	    "--inject-dev: send marker frames out of iface (needs CAP_NET_RAW)\n"
 	    "--user: started as root, run as this user once the key is read and the\n"
 	    "\tsockets are open (default " DICAP_PRIV_USER " if it exists, else "
 	    DICAP_PRIV_FALLBACK ")\n"
+	    "--metrics: serve Prometheus metrics at http://addr:port/metrics (default off;\n"
+	    "\tsee docs/security.md)\n"
 	    "--config: read options from file first, one \"name value\" a line\n"
 	    "\t(see dicap.conf(5)); the command line has the last word\n",
 	    COORD_DEFAULT_HEARTBEAT_MS, COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_GUARD_MS,
@@ -339,6 +344,9 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 				opt_fail("--inject-dev '%s' is not an interface name", optarg);
 			conf->inject_dev = optarg;
 			break;
+		case OPT_METRICS:
+			address("--metrics", optarg, &conf->metrics, 0);
+			break;
 		case OPT_MARKER_INTERVAL:
 			conf->marker_interval_ms = (uint32_t)opt_number("--marker-interval",
 			    optarg, 0, DICAP_INTERVAL_MS_MAX);
@@ -426,6 +434,8 @@ open_all(struct coord *c)
 		fatalx("%s", err);
 	if (announce_open(c, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (metrics_start(c, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 }
 
 static void
@@ -435,6 +445,7 @@ close_all(struct coord *c)
 	struct event **evs[] = { &c->ev_tick, &c->ev_sigterm, &c->ev_sigint, &c->ev_sighup };
 	size_t i;
 
+	metrics_stop(c);
 	status_free(c);
 	election_free(c);
 	table_free(c);

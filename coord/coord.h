@@ -92,6 +92,7 @@ struct coord_conf {
 	uint32_t marker_interval_ms;	/* resync markers; 0: none */
 	const char *term_file;		/* --term-file: the term survives a restart */
 	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
+	struct dicap_addr metrics;	/* --metrics; family 0: off */
 	int foreground, debug;
 };
 
@@ -338,6 +339,9 @@ struct coord {
 	uint32_t mk_seq;		/* the last marker's sequence number */
 	struct report_marker mk_report;	/* drift detection */
 
+	/* metrics.c */
+	struct metrics_server *metrics;
+
 	/* coord.c */
 	struct event *ev_tick;
 	unsigned int ticks;
@@ -448,6 +452,10 @@ void	inject_stop(struct coord *);
 void	inject_tick(struct coord *);
 void	inject_note_report(struct node *, uint64_t mark);
 const uint8_t *inject_token(const struct coord *);
+
+/* metrics.c */
+int	metrics_start(struct coord *, char *err, size_t errlen);
+void	metrics_stop(struct coord *);
 
 /* status.c */
 int	status_init(struct coord *);

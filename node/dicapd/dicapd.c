@@ -46,6 +46,7 @@ enum {
 	OPT_HOOK,
 	OPT_CONFIG,
 	OPT_USER,
+	OPT_METRICS,
 };
 
 static const char short_opts[] = "i:c:k:s:fdh";
@@ -75,6 +76,7 @@ static const struct option long_options[] = {
 	{ "lease-policy", required_argument, NULL, OPT_LEASE_POLICY },
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -104,7 +106,7 @@ usage(FILE *f)
 	    "              [--hook driver|rx_handler] [--snaplen N] [--transport udp|tcp]\n"
 	    "              [--lease MS] [--lease-policy keep|drop]\n"
 	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
-	    "              [--config FILE] [--user NAME]\n"
+	    "              [--metrics ADDR:PORT] [--config FILE] [--user NAME]\n"
 	    "\n"
 	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
 	    "                          open it, so it need not exist)\n"
@@ -133,6 +135,8 @@ usage(FILE *f)
 	    "                          a coordinator (default 3 x the coordinator's timeout)\n"
 	    "  --lease-policy P        past the lease: keep (the last share, default) or\n"
 	    "                          drop (everything)\n"
+	    "  --metrics ADDR:PORT     serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	    "                          (default: off; see docs/security.md)\n"
 	    "  -f                      stay in the foreground, log to stderr\n"
 	    "  -d                      debug logging\n"
 	    "  --config FILE           read options from FILE first, \"name value\" a line\n"
@@ -352,6 +356,11 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		case OPT_HOOK:
 			parse_packet_option(d, o, ch);
 			break;
+		case OPT_METRICS:
+			if (dicap_addr_parse(optarg, &d->metrics_addr) == -1)
+				opt_fail("--metrics %s: expected ADDR:PORT, e.g. 127.0.0.1:9469 or "
+				    "[::1]:9469", optarg);
+			break;
 		case OPT_BIND:
 			if (parse_bind(optarg, &d->bind_addr) == -1)
 				opt_fail("--bind %s: expected an address, e.g. 10.0.0.5 or "
@@ -446,6 +455,7 @@ cleanup(struct dicapd *d)
 	membership_stop(d);
 	topology_stop(d);
 	ctlsock_close(d);
+	metrics_stop(d);
 	net_close(d);
 	if (d->dp.ops != NULL && d->dp.priv != NULL)
 		d->dp.ops->close(&d->dp);
@@ -504,6 +514,10 @@ start(struct dicapd *d, struct options *o)
 	if (ctlsock_open(d, err, sizeof(err)) == -1) {
 		d->dp.ops->close(&d->dp);
 		fatalx("control socket: %s", err);
+	}
+	if (metrics_start(d, err, sizeof(err)) == -1) {
+		d->dp.ops->close(&d->dp);
+		fatalx("%s", err);
 	}
 }
 

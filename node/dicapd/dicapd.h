@@ -138,6 +138,10 @@ struct dicapd {
 	uid_t ctl_sock_uid;		/* its owner: who started dicapd */
 	int ctl_sock_created;		/* ours to unlink */
 
+	/* metrics.c: --metrics; family 0: off */
+	struct dicap_addr metrics_addr;
+	struct metrics_server *metrics;
+
 	uint64_t ctr[C_COUNTER_MAX];
 	uint64_t drop_warned_ns[C_COUNTER_MAX];	/* net_drop()'s last warning */
 
@@ -183,5 +187,9 @@ double	topology_share(const struct node_topology *);
 /* ctlsock.c */
 int	ctlsock_open(struct dicapd *, char *err, size_t errlen);
 void	ctlsock_close(struct dicapd *);
+
+/* metrics.c */
+int	metrics_start(struct dicapd *, char *err, size_t errlen);
+void	metrics_stop(struct dicapd *);
 
 #endif /* DICAPD_H */
