@@ -36,7 +36,7 @@ static const struct node_metric node_metrics[] = {
 	    NULL, NULL },
 	{ DP(DP_MALFORMED), "frames_malformed_total", "Frames whose headers do not parse.",
 	    NULL, NULL },
-	{ DP(DP_MARKERS_OK), "markers_total", "Round-robin marker frames, by result.",
+	{ DP(DP_MARKERS_OK), "markers_total", "Marker frames, by result.",
 	    "result", "ok" },
 	{ DP(DP_MARKERS_BAD), "markers_total", NULL, "result", "bad" },
 	{ DP(DP_RINGBUF_FULL), "drops_total",
@@ -66,6 +66,8 @@ static const struct node_metric node_metrics[] = {
 	    "TCP connections to analyzers lost.", NULL, NULL },
 	{ DP(DP_STAGE_ERRORS), "stage_errors_total",
 	    "Topologies that could not be written into the datapath.", NULL, NULL },
+	/* not a counter: the last report marker's sequence number and sum */
+	{ DP(DP_RR_MARKER), NULL, NULL, NULL, NULL },
 	{ AG(C_RX_MALFORMED), "control_rx_refused_total",
 	    "Control messages refused, by reason.", "reason", "malformed" },
 	{ AG(C_RX_AUTH_FAIL), "control_rx_refused_total", NULL, "reason", "auth_fail" },
@@ -125,7 +127,10 @@ node_metrics_write(struct promw *w, const char *prefix, const struct node_counte
 
 	for (i = 0; i < N_NODE_METRICS; i++) {
 		m = &node_metrics[i];
-		if (i == 0 || strcmp(m->family, node_metrics[i - 1].family) != 0) {
+		if (m->family == NULL)
+			continue;
+		if (i == 0 || node_metrics[i - 1].family == NULL ||
+		    strcmp(m->family, node_metrics[i - 1].family) != 0) {
 			snprintf(name, sizeof(name), "%s%s", prefix, m->family);
 			prom_family(w, name, PROM_COUNTER, m->help);
 		}
