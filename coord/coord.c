@@ -497,16 +497,11 @@ static void
 drop_privileges(const struct coord_conf *conf)
 {
 	struct dicap_priv p;
-	char err[256], caps[64];
+	char err[256];
 
 	if (dicap_priv_drop(conf->user, 0, &p, err, sizeof(err)) == -1)
 		fatalx("cannot drop privileges: %s", err);
-	if (p.switched)
-		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
-		    dicap_caps_str(p.caps, caps, sizeof(caps)));
-	else
-		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
-		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	dicap_priv_log(&p);
 }
 
 int

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include "log.h"
 #include "privdrop.h"
 
 #define CAP_WORDS	_LINUX_CAPABILITY_U32S_3
@@ -247,4 +248,17 @@ dicap_priv_drop(const char *user, uint64_t keep, struct dicap_priv *out, char *e
 	if (out != NULL)
 		*out = p;
 	return 0;
+}
+
+void
+dicap_priv_log(const struct dicap_priv *p)
+{
+	char caps[64];
+
+	if (p->switched)
+		log_info("running as user %s (uid %u), capabilities %s", p->user,
+		    (unsigned)p->uid, dicap_caps_str(p->caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p->uid,
+		    dicap_caps_str(p->caps, caps, sizeof(caps)));
 }

@@ -62,5 +62,7 @@ int	dicap_caps_clear(void);
 
 /* "CAP_NET_ADMIN,CAP_NET_RAW" style names of @caps in @buf ("none" if 0). */
 const char	*dicap_caps_str(uint64_t caps, char *buf, size_t buflen);
+/* Log what dicap_priv_drop() left: at info if it switched users, else debug. */
+void		 dicap_priv_log(const struct dicap_priv *p);
 
 #endif

@@ -559,7 +559,7 @@ static void
 drop_privileges(struct dicapd *d, const struct options *o)
 {
 	struct dicap_priv p;
-	char err[256], caps[128];
+	char err[256];
 	uint64_t keep;
 
 	keep = d->dp.ops->run_caps != NULL ? d->dp.ops->run_caps(&d->dp) : 0;
@@ -567,12 +567,7 @@ drop_privileges(struct dicapd *d, const struct options *o)
 		cleanup(d);
 		fatalx("cannot drop privileges: %s", err);
 	}
-	if (p.switched)
-		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
-		    dicap_caps_str(p.caps, caps, sizeof(caps)));
-	else
-		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
-		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	dicap_priv_log(&p);
 }
 
 int
