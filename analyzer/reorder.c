@@ -7,8 +7,10 @@
  *   1. a record with timestamp t is written as soon as t <= T - W;
  *   2. when W of wall time (CLOCK_MONOTONIC) has passed since T last grew,
  *      every buffered record is written;
- *   3. when more than --reorder-max records are buffered, the oldest are
- *      written at once (counted as "forced");
+ *   3. when more than --reorder-max records, or more than --reorder-bytes
+ *      bytes of them (their headers here included), are buffered, the
+ *      oldest are written at once (counted as "forced"): forged 64 KiB
+ *      records must not hold gigabytes;
  *   4. on exit every buffered record is written.
  *
  * Records always leave in (timestamp, arrival) order.  A record older
@@ -189,6 +191,8 @@ pop_and_write(struct analyzer *a)
 
 	write_one(a, r->node, r->ts, r->wirelen, r->caplen, r->data);
 	a->buffered--;
+	a->buffered_bytes -= rec_size(r->caplen);
+	r->node->buffered--;
 	run->len--;
 	c->head += rec_size(r->caplen);
 	if (run->len == 0) {
@@ -237,12 +241,21 @@ reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 	run->last->tail += size;
 	run->last_ts = ts;
 	run->len++;
+	n->buffered++;
+	a->buffered_bytes += size;
 	if (++a->buffered > a->conf.reorder_max) {
 		a->ctr.forced++;
 		pop_and_write(a);
 	}
+	while (a->buffered_bytes > a->conf.reorder_bytes) {
+		a->ctr.forced++;
+		a->ctr.forced_bytes++;
+		pop_and_write(a);
+	}
 	if (a->buffered > a->ctr.buffered_max)
 		a->ctr.buffered_max = a->buffered;
+	if (a->buffered_bytes > a->ctr.buffered_bytes_max)
+		a->ctr.buffered_bytes_max = a->buffered_bytes;
 }
 
 static void
@@ -299,6 +312,17 @@ reorder_input_done(struct analyzer *a)
 	arm_idle(a, now);
 }
 
+/* @n is going: it has no record buffered, so its run is empty. */
+void
+reorder_forget(struct analyzer *a, struct node *n)
+{
+	if (n->run == NULL)
+		return;
+	run_free_chunks(a, n->run);
+	free(n->run);
+	n->run = NULL;
+}
+
 void
 reorder_flush_all(struct analyzer *a)
 {
@@ -337,6 +361,7 @@ reorder_free(struct analyzer *a)
 	}
 	a->spare_count = 0;
 	a->buffered = 0;
+	a->buffered_bytes = 0;
 	heap_free(&a->heap);
 	if (a->ev_idle != NULL)
 		event_free(a->ev_idle);
