@@ -13,6 +13,7 @@
 #       prints how many are still open (the others were closed by the
 #       analyzer), then holds them SECONDS more and closes them
 import resource
+import select
 import socket
 import struct
 import sys
@@ -21,6 +22,7 @@ import time
 MAGIC = 0xD1CA
 VERSION = 1
 HDR_LEN = 20
+ROUND = 16
 REC_HDR_LEN = 12
 
 
@@ -68,18 +70,32 @@ def cmd_hold(a):
     want = min(hard, n + 64)
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    # in rounds of ROUND, each waited for: a burst beyond the listen
+    # backlog would leave connections half-open (SYN cookies) that the
+    # analyzer only sees once they send something or close
     conns = []
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.bind((src, 0))
-        s.settimeout(5)
-        try:
-            s.connect(dst)
-        except OSError:
+    for first in range(0, n, ROUND):
+        pending = {}
+        poller = select.poll()
+        for _ in range(min(ROUND, n - first)):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((src, 0))
+            s.setblocking(False)
+            s.connect_ex(dst)
+            poller.register(s, select.POLLOUT)
+            pending[s.fileno()] = s
+        deadline = time.monotonic() + 10
+        while pending and time.monotonic() < deadline:
+            for fd, _ in poller.poll(500):
+                s = pending.pop(fd)
+                poller.unregister(fd)
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    conns.append(s)
+                else:
+                    s.close()
+        for s in pending.values():
             s.close()
-            continue
-        s.setblocking(False)
-        conns.append(s)
+        time.sleep(0.02)
     time.sleep(1)
     still = 0
     for s in conns:
