@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # TCP resources (issue 14).  1024 idle connections from one address: the
-# first --tcp-per-source are kept, the rest refused and counted, and a node
+# first --tcp-per-source (32) are kept, the rest refused and counted, and a node
 # from another address is served meanwhile.  1100 idle connections without
 # that cap fill the table: they are closed after --tcp-idle-timeout and a
 # node gets in.  With the open-file limit lowered under it (prlimit),
@@ -17,16 +17,15 @@ FORGE=$ANA_REPO/tests/analyzer/forge.py
 S=$D/stats.json
 
 # --- an idle flood from 127.0.0.2, the per-source cap
-ok_cmd "the analyzer starts (tcp, 8 per source, no idle timeout)" \
-	start_analyzer tcp -w "$D/out.pcap" --transport tcp --tcp-per-source 8 \
-	--tcp-idle-timeout 0 --stats "$S" -q
+ok_cmd "the analyzer starts (tcp, defaults: 32 per source)" \
+	start_analyzer tcp -w "$D/out.pcap" --transport tcp --stats "$S" -q
 python3 "$FORGE" hold "$ADDR" 127.0.0.2 1024 30 >/dev/null 2>"$D/hold.log" &
 HOLD=$!
 ANA_PIDS+=($HOLD)
 ok_cmd "1024 connections are made" wait_until 20000 stats_reach "$S" \
 	'.totals.tcp_accepted + .totals.tcp_refused' 1024 || diag "$(stat_of "$S" .totals)"
-is "$(stat_of "$S" '"\(.totals.tcp_accepted) \(.totals.tcp_source_refused)"')" "8 1016" \
-	"8 kept, 1016 refused as over the per-source cap"
+is "$(stat_of "$S" '"\(.totals.tcp_accepted) \(.totals.tcp_source_refused)"')" "32 992" \
+	"32 kept, 992 refused as over the per-source cap"
 ok_cmd "a node from 127.0.0.1 sends 100 records meanwhile" \
 	send --tcp --node 0x6e000001 --count 100 --rate 20000
 ok_cmd "they arrive" wait_until 3000 stats_reach "$S" .totals.records 100
@@ -34,7 +33,7 @@ ok_cmd "while the flood is held" kill -0 "$HOLD"
 kill "$HOLD"
 wait "$HOLD" 2>/dev/null
 n=$(grep -c "refusing a TCP connection" "$D/tcp.log")
-ok $((n >= 1 && n <= 3)) "the refusals are logged, rate-limited ($n lines for 1016)"
+ok $((n >= 1 && n <= 3)) "the refusals are logged, rate-limited ($n lines for 992)"
 stop tcp
 
 # --- a flood that fills the table, the idle timeout
