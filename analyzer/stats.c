@@ -54,7 +54,8 @@ json_node(FILE *f, const struct node *n, uint64_t all_records)
 	fprintf(f, ",\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,\"wire_bytes\":%llu,"
 	    "\"gaps\":%llu,\"gap_events\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,"
 	    "\"restarts\":%llu,\"seq_resets\":%llu,\"malformed\":%llu,"
-	    "\"linktype_mismatch\":%llu,\"ts_refused\":%llu,\"written\":%llu,\"late\":%llu,\"first_seq\":%u,\"last_seq\":%u,"
+	    "\"linktype_mismatch\":%llu,\"ts_refused\":%llu,\"written\":%llu,\"late\":%llu,"
+	    "\"first_seq\":%u,\"last_seq\":%u,"
 	    "\"first_seen_ns\":%llu,\"last_seen_ns\":%llu,\"share\":%.6f,\"loss\":%.6f}",
 	    U(n->batches), U(n->records), U(n->bytes), U(n->wire_bytes), U(gaps),
 	    U(n->gap_events), U(n->duplicates), U(n->out_of_order), U(n->restarts),
@@ -93,10 +94,12 @@ stats_print_json(const struct analyzer *a, FILE *f)
 	fprintf(f, ",\"transport\":\"%s\",\"reorder_ms\":%u,\"output\":{\"file\":",
 	    a->conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", a->conf.reorder_ms);
 	jstr(f, output_name(a));
-	fprintf(f, ",\"files\":%llu,\"files_skipped\":%llu,\"written\":%llu,\"written_bytes\":%llu,\"late\":%llu,"
+	fprintf(f, ",\"files\":%llu,\"files_skipped\":%llu,\"written\":%llu,"
+	    "\"written_bytes\":%llu,\"late\":%llu,"
 	    "\"forced\":%llu,\"forced_bytes\":%llu,\"buffered\":%llu,\"buffered_max\":%llu,"
 	    "\"buffered_bytes\":%llu,\"buffered_bytes_max\":%llu,\"reorder_bytes\":%llu},",
-	    U(ctr->files), U(ctr->files_skipped), U(ctr->written), U(ctr->written_bytes), U(ctr->late),
+	    U(ctr->files), U(ctr->files_skipped), U(ctr->written), U(ctr->written_bytes),
+	    U(ctr->late),
 	    U(ctr->forced), U(ctr->forced_bytes), U(reorder_len(a)), U(ctr->buffered_max),
 	    U(a->buffered_bytes), U(ctr->buffered_bytes_max), U(a->conf.reorder_bytes));
 	fprintf(f, "\"totals\":{\"nodes\":%u,\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,"
