@@ -74,7 +74,6 @@ struct conn {
 	LIST_ENTRY(conn) entry;
 };
 
-
 /* About 2 MiB: allocated, so that struct analyzer fits on main()'s stack. */
 struct udp_rx {
 	uint8_t bufs[RX_VLEN][RX_BUF_LEN];
