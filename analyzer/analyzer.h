@@ -118,7 +118,7 @@ struct node {
 	uint64_t ts_refused;		/* records stamped beyond --max-clock-skew */
 	uint64_t first_seen_ns, last_seen_ns;
 	uint64_t last_mono;		/* last_seen_ns on the monotonic clock */
-	size_t buffered;		/* its records in the reorder window */
+	unsigned int runs;		/* its runs in the reorder window (reorder.c) */
 	char addr[ANA_ADDR_STRLEN];	/* last sender */
 	uint64_t tick_records;		/* at the previous tick (live line) */
 	uint64_t tick_missing;
@@ -200,7 +200,7 @@ struct analyzer {
 	/* reorder.c */
 	struct heap heap;		/* of runs, by their first record */
 	size_t buffered;		/* records in the runs */
-	uint64_t buffered_bytes;	/* their size in the runs */
+	uint64_t buffered_bytes;	/* the runs' storage */
 	struct chunk *spare;		/* written chunks kept for reuse */
 	unsigned int spare_count;
 	struct event *ev_idle;

@@ -194,7 +194,7 @@ records_in(struct analyzer *a, struct node *n, const uint8_t *buf, size_t len,
 {
 	struct dicap_batch_rec r;
 	size_t off = DICAP_BATCH_HDR_LEN;
-	uint64_t skew = a->conf.clock_skew * NS_PER_SEC, lo = 0, hi = UINT64_MAX;
+	uint64_t skew = a->conf.clock_skew * NS_PER_SEC, lo = 0, span = UINT64_MAX;
 	uint32_t caplen;
 
 	if (h->linktype != a->conf.linktype) {
@@ -206,10 +206,10 @@ records_in(struct analyzer *a, struct node *n, const uint8_t *buf, size_t len,
 	}
 	if (skew != 0) {
 		lo = a->now_ns > skew ? a->now_ns - skew : 0;
-		hi = a->now_ns + skew;
+		span = a->now_ns + skew - lo;
 	}
 	while (dicap_batch_next(buf, len, &off, &r)) {
-		if (r.ts_ns > hi || r.ts_ns < lo) {
+		if (r.ts_ns - lo > span) {	/* outside lo..lo + span */
 			ts_refused(a, n, r.ts_ns);
 			continue;
 		}
@@ -308,7 +308,7 @@ nodes_expire(struct analyzer *a)
 	    timeout > ANA_FULL_NODE_TIMEOUT * NS_PER_SEC)
 		timeout = ANA_FULL_NODE_TIMEOUT * NS_PER_SEC;
 	HASH_ITER(hh, a->nodes, n, ntmp) {
-		if (now - n->last_mono < timeout || n->buffered > 0)
+		if (now - n->last_mono < timeout || n->runs > 0)
 			continue;
 		if (count++ < MALFORMED_LOG_FIRST)
 			log_info("node 0x%08x: silent for %llu s, forgotten (%llu records)",
