@@ -22,6 +22,7 @@
 #include "conffile.h"
 #include "log.h"
 #include "opt.h"
+#include "privdrop.h"
 #include "replay.h"
 
 enum long_only {
@@ -38,6 +39,8 @@ enum long_only {
 	OPT_CLOCK_SKEW,
 	OPT_TCP_PER_SOURCE,
 	OPT_TCP_IDLE,
+	OPT_FORMAT,
+	OPT_USER,
 };
 
 static const char short_opts[] = "l:w:C:G:qfdh";
@@ -64,6 +67,8 @@ static const struct option long_opts[] = {
 	{ "linktype", required_argument, NULL, OPT_LINKTYPE },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -72,12 +77,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
-	    "\t[--transport udp|tcp|both] [--reorder-ms ms] [--reorder-max records]\n"
-	    "\t[--reorder-bytes size] [--node-timeout s] [--max-clock-skew s]\n"
-	    "\t[--tcp-per-source n] [--tcp-idle-timeout s]\n"
-	    "\t[--snaplen bytes] [--linktype dlt] [--stats file] [--json] [--config file]\n"
+	    "\t[--format pcap|pcapng] [--transport udp|tcp|both] [--reorder-ms ms]\n"
+	    "\t[--reorder-max records] [--reorder-bytes size] [--node-timeout s]\n"
+	    "\t[--max-clock-skew s] [--tcp-per-source n] [--tcp-idle-timeout s]\n"
+	    "\t[--snaplen bytes] [--linktype dlt] [--stats file]\n"
+	    "\t[--json] [--config file] [--user name]\n"
 	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
-	    "  -w file|-         pcap output (nanosecond timestamps); - is standard output\n"
+	    "  -w file|-         output file (nanosecond timestamps); - is standard output\n"
+	    "  --format f        pcap (default) or pcapng: one interface per node, with\n"
+	    "                    its statistics when a file closes\n"
 	    "  -C size           start a new file when one exceeds size (--rotate-size): millions\n"
 	    "                    of bytes, or with a k, m or g suffix KiB, MiB, GiB\n"
 	    "  -G seconds        start a new file every so many seconds of record time\n"
@@ -100,7 +108,11 @@ usage(FILE *f)
 	    "  -d                debug messages\n"
 	    "  -f                foreground (always)\n"
 	    "  --config file     read options from file first, \"name value\" a line\n"
-	    "                    (dicap.conf(5)); the command line has the last word\n",
+	    "                    (dicap.conf(5)); the command line has the last word\n"
+	    "  --user name       started as root, run as this user once the sockets are\n"
+	    "                    bound (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK "); it\n"
+	    "                    creates the output and statistics files\n",
 	    ANA_DEFAULT_REORDER_MS, ANA_DEFAULT_REORDER_MAX, ANA_DEFAULT_NODE_TIMEOUT,
 	    ANA_DEFAULT_CLOCK_SKEW, ANA_DEFAULT_TCP_PER_SOURCE, ANA_DEFAULT_TCP_IDLE,
 	    ANA_DEFAULT_SNAPLEN,
@@ -149,6 +161,16 @@ byte_size(const char *name, const char *s, uint64_t min, uint64_t max)
 }
 
 static int
+file_format(const char *s)
+{
+	if (strcmp(s, "pcap") == 0)
+		return ANA_FMT_PCAP;
+	if (strcmp(s, "pcapng") == 0)
+		return ANA_FMT_PCAPNG;
+	opt_fail("--format %s: use pcap or pcapng", s);
+}
+
+static int
 transport(const char *s)
 {
 	if (strcmp(s, "udp") == 0)
@@ -163,6 +185,7 @@ static void
 parse_options(int argc, char **argv, struct ana_conf *conf)
 {
 	const char *listen = NULL;
+	char err[256];
 	int ch;
 
 	memset(conf, 0, sizeof(*conf));
@@ -251,6 +274,12 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 		case OPT_JSON:
 			conf->json = 1;
 			break;
+		case OPT_FORMAT:
+			conf->format = file_format(optarg);
+			break;
+		case OPT_USER:
+			conf->user = optarg;
+			break;
 		default:
 			usage(stderr);
 			exit(1);
@@ -269,6 +298,28 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 		opt_fail("-w needs a file name (- for standard output)");
 	if (strcmp(conf->outfile, "-") == 0 && (conf->rotate_bytes || conf->rotate_secs))
 		opt_fail("-C and -G rotate files: they do not apply to -w -");
+	if (dicap_priv_check(conf->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
+}
+
+/*
+ * Everything that needs privilege (a port below 1024) is open; the files
+ * are created from here on, as the unprivileged user, so that what it
+ * writes is its own and a rotation needs no more than the first file did.
+ */
+static void
+drop_privileges(const struct ana_conf *conf, struct dicap_priv *p)
+{
+	char err[256], caps[64];
+
+	if (dicap_priv_drop(conf->user, 0, p, err, sizeof(err)) == -1)
+		fatalx("cannot drop privileges: %s", err);
+	if (p->switched)
+		log_info("running as user %s (uid %u), capabilities %s", p->user,
+		    (unsigned)p->uid, dicap_caps_str(p->caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p->uid,
+		    dicap_caps_str(p->caps, caps, sizeof(caps)));
 }
 
 void
@@ -357,6 +408,7 @@ int
 main(int argc, char **argv)
 {
 	struct analyzer a;
+	struct dicap_priv priv;
 	struct event *ev[5];
 	const struct timeval second = { 1, 0 };
 	size_t i;
@@ -376,8 +428,13 @@ main(int argc, char **argv)
 	net_raise_nofile(&a);
 	if (net_open(&a) == -1)
 		exit(1);
-	if (output_open(&a) == -1)
+	drop_privileges(&a.conf, &priv);
+	if (output_open(&a) == -1) {
+		if (priv.switched)
+			log_warnx("(it runs as user %s: the directory of -w must let that user "
+			    "create files, or name another with --user)", priv.user);
 		exit(1);
+	}
 	ev[0] = evsignal_new(a.base, SIGTERM, stop_cb, &a);
 	ev[1] = evsignal_new(a.base, SIGINT, stop_cb, &a);
 	ev[2] = evsignal_new(a.base, SIGHUP, stop_cb, &a);

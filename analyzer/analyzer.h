@@ -10,7 +10,8 @@
  *   seqwin.c    a node stream's sequence numbers: gaps, duplicates, order
  *   reorder.c   the reorder window in front of the output
  *   heap.c      the reorder window's binary heap
- *   output.c    pcap output through libpcap, rotation
+ *   output.c    pcap or pcapng output, rotation
+ *   pcapng.c    pcapng block encoding
  *   outname.c   rotated file names
  *   stats.c     the live line and the JSON statistics
  */
@@ -37,6 +38,9 @@
 
 #define ANA_T_UDP		0x1
 #define ANA_T_TCP		0x2
+
+#define ANA_FMT_PCAP		0	/* --format; the default */
+#define ANA_FMT_PCAPNG		1
 
 #define ANA_DEFAULT_REORDER_MS	200
 #define ANA_DEFAULT_REORDER_MAX	1000000
@@ -75,7 +79,9 @@ struct ana_conf {
 	uint32_t tcp_idle;		/* s, 0: off */
 	uint32_t snaplen;
 	uint16_t linktype;
+	int format;			/* ANA_FMT_* */
 	const char *stats_file;
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int json;
 	int quiet;
 	int debug;
@@ -124,6 +130,8 @@ struct node {
 	uint64_t tick_missing;
 	uint64_t tick_batches;
 	struct run *run;		/* reorder.c: where its records go */
+	uint64_t ng_file_no;		/* output.c: its pcapng interface is in file */
+	uint32_t ng_if;			/* ... number ng_file_no (ctr.files), as this one */
 	UT_hash_handle hh;
 };
 
@@ -213,8 +221,10 @@ struct analyzer {
 
 	/* output.c */
 	pcap_t *pcap_dead;		/* the dumper's link type and snaplen */
-	pcap_dumper_t *dumper;		/* NULL: closed, or failed */
-	uint8_t *out_buf;		/* records not yet given to the dumper's FILE */
+	pcap_dumper_t *dumper;		/* pcap; NULL: closed, or failed */
+	FILE *ng_file;			/* pcapng; NULL: closed, or failed */
+	uint32_t ng_ifaces;		/* pcapng: interfaces in the current file */
+	uint8_t *out_buf;		/* blocks or records not yet given to the FILE */
 	size_t out_len;
 	struct outname outnames;
 	char out_name[ANA_FILENAME_LEN];	/* the current file, "-": stdout */
@@ -260,8 +270,8 @@ void	reorder_free(struct analyzer *);
 
 /* output.c */
 int	output_open(struct analyzer *);
-void	output_write(struct analyzer *, uint64_t ts, uint32_t wirelen, uint32_t caplen,
-	    const uint8_t *data);
+void	output_write(struct analyzer *, struct node *, uint64_t ts, uint32_t wirelen,
+	    uint32_t caplen, const uint8_t *data);
 int	output_flush(struct analyzer *);
 int	output_close(struct analyzer *);
 const char *output_name(const struct analyzer *);

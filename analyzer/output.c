@@ -28,12 +28,23 @@
  * error (a full disk, the reader of -w - gone) stops the analyzer with
  * status 1: writing on would lose records silently.
  *
- * libpcap writes the file header (pcap_dump_open()); the records are
- * gathered in OUT_BUF_LEN bytes of our own, in the layout pcap_dump()
+ * pcap: libpcap writes the file header (pcap_dump_open()); the records
+ * are gathered in OUT_BUF_LEN bytes of our own, in the layout pcap_dump()
  * writes (struct pcap_sf_pkthdr: 32-bit seconds, 32-bit fraction, caplen,
  * wire length, host byte order), and go to the dumper's FILE in one
  * fwrite().  pcap_dump() makes two fwrite() calls per record, which were
  * 15% of the analyzer's time under load (bench/b5-ingest.sh, perf).
+ *
+ * pcapng (--format pcapng; libpcap 1.10 cannot write it): the blocks of
+ * pcapng.c through the same buffer.  Each file is one section: its
+ * section header block, then for each capture node an interface
+ * description block just before the node's first record in that file
+ * (so a rotated file holds the interfaces of the nodes it carries, each
+ * once, numbered from 0 in order of appearance), enhanced packet blocks,
+ * and when the file closes (rotation, exit) one interface statistics
+ * block per interface.  The statistics count from the node's first batch
+ * over the analyzer's whole run, not per file, as dumpcap's do over a
+ * ring buffer.  A failed file gets no statistics: the analyzer stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +59,7 @@
 #include "analyzer.h"
 #include "log.h"
 #include "outname.h"
+#include "pcapng.h"
 #include "replay.h"
 
 #define PCAP_FILE_HDR_LEN	24
@@ -75,39 +87,157 @@ to_stdout(const struct analyzer *a)
 	return strcmp(a->conf.outfile, "-") == 0;
 }
 
+static int
+is_open(const struct analyzer *a)
+{
+	return a->dumper != NULL || a->ng_file != NULL;
+}
+
+static FILE *
+out_file(const struct analyzer *a)
+{
+	return a->dumper != NULL ? pcap_dump_file(a->dumper) : a->ng_file;
+}
+
+static void
+close_file(struct analyzer *a)
+{
+	if (a->dumper != NULL)
+		pcap_dump_close(a->dumper);
+	else if (a->ng_file != NULL)
+		fclose(a->ng_file);
+	a->dumper = NULL;
+	a->ng_file = NULL;
+}
+
 static void
 output_failed(struct analyzer *a, const char *what)
 {
 	log_warnx("%s: %s; stopping", to_stdout(a) ? "standard output" : a->out_name, what);
-	if (a->dumper != NULL)
-		pcap_dump_close(a->dumper);
-	a->dumper = NULL;
+	close_file(a);
 	a->out_len = 0;
 	ana_stop(a, 1);
 }
 
-/* Our buffer into the dumper's FILE; stdio reports errors through ferror(). */
+/* Our buffer into the FILE; stdio reports errors through ferror(). */
 static void
 put_buffer(struct analyzer *a)
 {
 	if (a->out_len > 0)
-		fwrite(a->out_buf, 1, a->out_len, pcap_dump_file(a->dumper));
+		fwrite(a->out_buf, 1, a->out_len, out_file(a));
 	a->out_len = 0;
 }
 
-/* Flush and check: pcap_dump_flush() alone does not see stdio's errors. */
+/* Flush and check: the flush alone does not see stdio's earlier errors. */
 static int
 check_file(struct analyzer *a)
 {
-	FILE *f = pcap_dump_file(a->dumper);
+	FILE *f = out_file(a);
 
 	errno = 0;
 	put_buffer(a);
-	if (pcap_dump_flush(a->dumper) == -1 || ferror(f)) {
+	if (fflush(f) == EOF || ferror(f)) {
 		output_failed(a, strerror(errno ? errno : EIO));
 		return -1;
 	}
 	return 0;
+}
+
+/* Room for @need more bytes in the buffer: 0, or -1 when the FILE failed. */
+static int
+make_room(struct analyzer *a, size_t need)
+{
+	if (a->out_len + need <= OUT_BUF_LEN)
+		return 0;
+	errno = 0;
+	put_buffer(a);
+	if (ferror(out_file(a))) {
+		output_failed(a, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
+/* pcapng: a new file's section header, into the (empty) buffer. */
+static void
+ng_start(struct analyzer *a)
+{
+	a->out_len = pcapng_shb(a->out_buf, OUT_BUF_LEN, PROG);
+	a->file_bytes = a->out_len;
+	a->ng_ifaces = 0;
+}
+
+/* pcapng: node @n's interface in this file, described before its first record. */
+static int
+ng_interface(struct analyzer *a, struct node *n)
+{
+	char name[32];
+	size_t len;
+
+	if (n->ng_file_no == a->ctr.files)
+		return 0;
+	if (make_room(a, PCAPNG_IDB_MAX) == -1)
+		return -1;
+	snprintf(name, sizeof(name), "node-0x%08x", n->id);
+	len = pcapng_idb(a->out_buf + a->out_len, OUT_BUF_LEN - a->out_len,
+	    a->conf.linktype, a->conf.snaplen, name, n->addr);
+	a->out_len += len;
+	a->file_bytes += len;
+	n->ng_file_no = a->ctr.files;
+	n->ng_if = a->ng_ifaces++;
+	return 0;
+}
+
+/*
+ * pcapng: the statistics of every interface of the file, before it
+ * closes.  0, or -1 when the file failed (and is closed).
+ */
+static int
+ng_statistics(struct analyzer *a)
+{
+	struct pcapng_isb s;
+	const struct node *n;
+	char comment[512];
+	uint64_t now = dicap_now_ns();
+
+	if (a->ng_file == NULL)
+		return 0;
+	for (n = a->nodes; n != NULL; n = n->hh.next) {
+		if (n->ng_file_no != a->ctr.files)
+			continue;
+		snprintf(comment, sizeof(comment), "node 0x%08x, last from %s: %llu records "
+		    "received in %llu batches, %llu written, %llu not written (another link "
+		    "type); %llu batches lost (sequence gaps), %llu duplicate, %llu out of "
+		    "order, %llu restarts, %llu malformed", n->id, n->addr,
+		    (unsigned long long)n->records, (unsigned long long)n->batches,
+		    (unsigned long long)n->written, (unsigned long long)n->linktype_mismatch,
+		    (unsigned long long)seqwin_missing(&n->seq),
+		    (unsigned long long)n->duplicates, (unsigned long long)n->out_of_order,
+		    (unsigned long long)n->restarts, (unsigned long long)n->malformed);
+		s.time_ns = now;
+		s.start_ns = n->first_seen_ns;
+		s.end_ns = now;
+		s.ifrecv = n->records;
+		s.ifdrop = UINT64_MAX;		/* the node's own drops are not sent */
+		s.osdrop = n->linktype_mismatch;
+		s.usrdeliv = n->written;
+		s.comment = comment;
+		if (make_room(a, PCAPNG_ISB_MAX) == -1)
+			return -1;
+		a->out_len += pcapng_isb(a->out_buf + a->out_len, OUT_BUF_LEN - a->out_len,
+		    n->ng_if, &s);
+	}
+	return 0;
+}
+
+static FILE *
+ng_open(const char *name)
+{
+	FILE *f = fopen(name, "w");
+
+	if (f == NULL)
+		log_warn("%s", name);
+	return f;
 }
 
 static int
@@ -153,7 +283,7 @@ create_exclusive(struct analyzer *a, time_t start)
 static int
 open_file(struct analyzer *a, time_t start)
 {
-	FILE *f;
+	FILE *f = NULL;
 	int fd;
 
 	if (!rotating(a)) {
@@ -161,7 +291,8 @@ open_file(struct analyzer *a, time_t start)
 			log_warnx("-w %s: the file name is empty or too long", a->conf.outfile);
 			return -1;
 		}
-		a->dumper = pcap_dump_open(a->pcap_dead, a->out_name);
+		if (a->conf.format == ANA_FMT_PCAPNG && (f = ng_open(a->out_name)) == NULL)
+			return -1;
 	} else {
 		if ((fd = create_exclusive(a, start)) == -1)
 			return -1;
@@ -170,15 +301,23 @@ open_file(struct analyzer *a, time_t start)
 			close(fd);
 			return -1;
 		}
-		if ((a->dumper = pcap_dump_fopen(a->pcap_dead, f)) == NULL)
-			fclose(f);
 	}
+	a->file_records = 0;
+	if (a->conf.format == ANA_FMT_PCAPNG) {
+		a->ng_file = f;
+		a->ctr.files++;
+		ng_start(a);
+		return 0;
+	}
+	if (f == NULL)
+		a->dumper = pcap_dump_open(a->pcap_dead, a->out_name);
+	else if ((a->dumper = pcap_dump_fopen(a->pcap_dead, f)) == NULL)
+		fclose(f);
 	if (a->dumper == NULL) {
 		log_warnx("%s", pcap_geterr(a->pcap_dead));
 		return -1;
 	}
 	a->file_bytes = PCAP_FILE_HDR_LEN;
-	a->file_records = 0;
 	a->ctr.files++;
 	return 0;
 }
@@ -203,12 +342,17 @@ output_open(struct analyzer *a)
 		return open_file(a, (time_t)(dicap_now_ns() / NS_PER_SEC));
 	}
 	snprintf(a->out_name, sizeof(a->out_name), "-");
+	a->ctr.files++;
+	if (a->conf.format == ANA_FMT_PCAPNG) {
+		a->ng_file = stdout;
+		ng_start(a);
+		return check_file(a);
+	}
 	a->dumper = pcap_dump_fopen(a->pcap_dead, stdout);
 	if (a->dumper == NULL) {
 		log_warnx("standard output: %s", pcap_geterr(a->pcap_dead));
 		return -1;
 	}
-	a->ctr.files++;
 	/* a reader (tcpdump -r -) waits for the file header: send it now */
 	return check_file(a);
 }
@@ -233,10 +377,9 @@ rotate(struct analyzer *a, uint64_t ts, enum rotation why)
 {
 	char old[sizeof(a->out_name)];
 
-	if (check_file(a) == -1)
+	if (ng_statistics(a) == -1 || check_file(a) == -1)
 		return -1;
-	pcap_dump_close(a->dumper);
-	a->dumper = NULL;
+	close_file(a);
 	snprintf(old, sizeof(old), "%s", a->out_name);
 	if (why == ROT_TIME)
 		a->interval_start_ts = ts;
@@ -293,14 +436,35 @@ rename_first(struct analyzer *a, uint64_t ts)
 	    NAME_TRIES);
 }
 
+/* pcapng: the record as an enhanced packet block of @n's interface. */
+static void
+ng_write(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
+    uint32_t caplen, const uint8_t *data)
+{
+	uint8_t *p;
+
+	if (ng_interface(a, n) == -1 || make_room(a, pcapng_epb_len(caplen)) == -1)
+		return;
+	p = a->out_buf + a->out_len;
+	pcapng_epb_hdr(p, n->ng_if, ts, caplen, wirelen);
+	memcpy(p + PCAPNG_EPB_HDR_LEN, data, caplen);
+	pcapng_epb_trailer(p + PCAPNG_EPB_HDR_LEN + caplen, caplen);
+	a->out_len += pcapng_epb_len(caplen);
+	if (a->file_records++ == 0 && a->first_file)
+		rename_first(a, ts);
+	a->file_bytes += pcapng_epb_len(caplen);
+	a->ctr.written++;
+	a->ctr.written_bytes += caplen;
+}
+
 void
-output_write(struct analyzer *a, uint64_t ts, uint32_t wirelen, uint32_t caplen,
-    const uint8_t *data)
+output_write(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
+    uint32_t caplen, const uint8_t *data)
 {
 	struct rec_hdr rh;
 	enum rotation why;
 
-	if (a->dumper == NULL)
+	if (!is_open(a))
 		return;
 	if (!a->interval_started) {
 		a->interval_started = 1;
@@ -309,14 +473,12 @@ output_write(struct analyzer *a, uint64_t ts, uint32_t wirelen, uint32_t caplen,
 	why = rotation_due(a, ts);
 	if (why != ROT_NONE && rotate(a, ts, why) == -1)
 		return;
-	if (a->out_len + sizeof(rh) + caplen > OUT_BUF_LEN) {
-		errno = 0;
-		put_buffer(a);
-		if (ferror(pcap_dump_file(a->dumper))) {
-			output_failed(a, strerror(errno ? errno : EIO));
-			return;
-		}
+	if (a->conf.format == ANA_FMT_PCAPNG) {
+		ng_write(a, n, ts, wirelen, caplen, data);
+		return;
 	}
+	if (make_room(a, sizeof(rh) + caplen) == -1)
+		return;
 	rh.sec = (uint32_t)(ts / NS_PER_SEC);
 	rh.frac = (uint32_t)(ts % NS_PER_SEC);
 	rh.caplen = caplen;
@@ -334,7 +496,7 @@ output_write(struct analyzer *a, uint64_t ts, uint32_t wirelen, uint32_t caplen,
 int
 output_flush(struct analyzer *a)
 {
-	if (a->dumper == NULL)
+	if (!is_open(a))
 		return -1;
 	return check_file(a);
 }
@@ -344,11 +506,9 @@ output_close(struct analyzer *a)
 {
 	int rc = 0;
 
-	if (a->dumper != NULL) {
-		rc = check_file(a);
-		if (a->dumper != NULL)
-			pcap_dump_close(a->dumper);
-		a->dumper = NULL;
+	if (is_open(a)) {
+		rc = ng_statistics(a) == -1 ? -1 : check_file(a);
+		close_file(a);
 	}
 	if (a->pcap_dead != NULL)
 		pcap_close(a->pcap_dead);

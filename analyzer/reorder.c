@@ -97,7 +97,7 @@ write_one(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 		a->any_written = 1;
 	}
 	n->written++;
-	output_write(a, ts, wirelen, caplen, data);
+	output_write(a, n, ts, wirelen, caplen, data);
 }
 
 static uint32_t

@@ -81,7 +81,7 @@ else
 		tb_alive node1 && tb_stop_node 1
 		if [ "$n" -gt 1 ]; then
 			ip netns exec "${TB_PFX}ana" "$DICAP_TOOLS/dicap-nodesim" --nodes $((n - 1)) \
-				--coord "$TB_COORD_ADDR" -k "$TB_KEY" --bind "$TB_ANA_IP" \
+				--coord "$TB_COORD_ADDR" -k "$TB_NODE_KEY" --bind "$TB_ANA_IP" \
 				--id-base 0x20000000 --heartbeat "$TB_HB_MS" --others 1 \
 				>"$TB_DIR/sim.$n.json" 2>"$TB_DIR/sim.$n.log" &
 			sim_pid=$!

@@ -21,6 +21,8 @@ R2=${R2:-220000}
 [ "$SMOKE" = 1 ] && R1=2000 R2=6000
 command -v valgrind >/dev/null || bench_die "needs valgrind"
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicap-cg.XXXXXX")
+# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+chmod 0777 "$work"
 apid=
 cleanup() {
 	[ -n "$apid" ] && kill -TERM "$apid" 2>/dev/null && wait "$apid" 2>/dev/null

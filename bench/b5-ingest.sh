@@ -26,6 +26,8 @@ for p in "$DICAP_BIN/dicap-analyzer" "$DICAP_TOOLS/dicap-batchsend" ${BASE_ANALY
 	[ -x "$p" ] || bench_die "$p not built"
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/dicap-b5.XXXXXX")
+# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+chmod 0777 "$work"
 apid=
 cleanup() {
 	[ -n "$apid" ] && kill -TERM "$apid" 2>/dev/null && wait "$apid" 2>/dev/null

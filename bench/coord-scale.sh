@@ -57,6 +57,7 @@ done
 COORD=127.0.0.1:$port
 
 "$BIN/dicapctl" keygen "$work/key" >/dev/null
+"$BIN/dicapctl" keygen --role node --from "$work/key" "$work/node.key" >/dev/null
 coord_cmd="dicap-coord -f -l $COORD -k KEY --no-announce --heartbeat $HB_MS --timeout $TIMEOUT_MS"
 "$BIN/dicap-coord" -f -l "$COORD" -k "$work/key" --no-announce --heartbeat $HB_MS \
 	--timeout $TIMEOUT_MS >"$work/coord.log" 2>&1 &
@@ -68,10 +69,10 @@ for i in $(seq 50); do
 done
 
 REPORT=$work/sim.json
-sim_cmd="dicap-nodesim --nodes $NODES --coord $COORD -k KEY --id-base 0x10000000 --churn $CHURN --churn-delay $((CPU_SECONDS + 15)) --churn-settle 5 --duration 900 --report FILE"
+sim_cmd="dicap-nodesim --nodes $NODES --coord $COORD -k NODEKEY --id-base 0x10000000 --churn $CHURN --churn-delay $((CPU_SECONDS + 15)) --churn-settle 5 --duration 900 --report FILE"
 log "starting $NODES simulated nodes against $COORD"
 t_start=$(now_ms)
-"$TOOLS/dicap-nodesim" --nodes "$NODES" --coord "$COORD" -k "$work/key" --id-base 0x10000000 \
+"$TOOLS/dicap-nodesim" --nodes "$NODES" --coord "$COORD" -k "$work/node.key" --id-base 0x10000000 \
 	--churn "$CHURN" --churn-delay $((CPU_SECONDS + 15)) --churn-settle 5 --duration 900 \
 	--report "$REPORT" \
 	-v 2>"$work/sim.log" &

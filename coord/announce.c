@@ -136,6 +136,8 @@ announce_fill(struct coord *c, struct dicap_msg *m)
 	DICAP_SET(m, DICAP_AVP_TIMEOUT_MS);
 	if (m->n_analyzers != 0)
 		DICAP_SET(m, DICAP_AVP_ANALYZER);
+	memcpy(m->session, c->session, sizeof(m->session));
+	DICAP_SET(m, DICAP_AVP_SESSION);
 }
 
 void

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "opt.h"
 #include "options.h"
+#include "privdrop.h"
 #include "selflags.h"
 #include "dicap/select.h"
 
@@ -54,6 +55,8 @@ enum long_only {
 	OPT_MARKER_INTERVAL,
 	OPT_TUNNEL,
 	OPT_CONFIG,
+	OPT_TERM_FILE,
+	OPT_USER,
 };
 
 static const char short_opts[] = "l:k:fdh";
@@ -84,6 +87,8 @@ static const struct option long_opts[] = {
 	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
 	{ "inject-dev", required_argument, NULL, OPT_INJECT_DEV },
 	{ "marker-interval", required_argument, NULL, OPT_MARKER_INTERVAL },
+	{ "term-file", required_argument, NULL, OPT_TERM_FILE },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,11 +103,14 @@ usage(FILE *f)
 	    "\t[--timeout ms] [--paper-timers] [--guard ms] [--resend ms] [--coalesce ms]\n"
 	    "\t[--weight id=w]...\n"
 	    "\t[--announce-group addr:port | --no-announce] [--advertise addr:port]\n"
-	    "\t[--inject-dev iface] [--marker-interval ms]\n"
+	    "\t[--inject-dev iface] [--marker-interval ms] [--term-file file] [--user name]\n"
 	    "defaults: -l " COORD_DEFAULT_LISTEN ", --heartbeat %d, --timeout %d, --guard %d,\n"
 	    "\t--resend %d, --coalesce %d, --priority %d, --select flow, --tunnel inner,\n"
 	    "\t--announce-group " COORD_DEFAULT_GROUP ", --marker-interval %d\n"
 	    "--inject-dev: send round-robin marker frames out of iface (needs CAP_NET_RAW)\n"
+	    "--user: started as root, run as this user once the key is read and the\n"
+	    "\tsockets are open (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK ")\n"
 	    "--config: read options from file first, one \"name value\" a line\n"
 	    "\t(see dicap.conf(5)); the command line has the last word\n",
 	    COORD_DEFAULT_HEARTBEAT_MS, COORD_DEFAULT_TIMEOUT_MS, COORD_DEFAULT_GUARD_MS,
@@ -210,11 +218,13 @@ check(struct coord_conf *conf, const char *keyfile, int insecure)
 			    dicap_addr_str(&conf->peers[i]));
 	if (keyfile != NULL && insecure)
 		opt_fail("-k and --insecure exclude each other");
+	if (dicap_priv_check(conf->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 	if (keyfile == NULL && !insecure)
-		opt_fail("a cluster key is required (-k KEYFILE; create one with dicapctl keygen),"
-		    " or --insecure to run without authentication");
+		opt_fail("a coordinator credential is required (-k FILE; create one with "
+		    "dicapctl keygen FILE), or --insecure to run without authentication");
 	if (keyfile != NULL) {
-		if (dicap_key_load(keyfile, conf->key, err, sizeof(err)) == -1)
+		if (dicap_cred_load(keyfile, DICAP_ROLE_COORD, &conf->keys, err, sizeof(err)) == -1)
 			opt_fail("%s", err);
 		conf->have_key = 1;
 	}
@@ -249,6 +259,12 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 			usage(stdout);
 			exit(0);
 		case OPT_CONFIG:
+			break;
+		case OPT_TERM_FILE:
+			conf->term_file = optarg;
+			break;
+		case OPT_USER:
+			conf->user = optarg;
 			break;
 		case OPT_INSECURE:
 			insecure = 1;
@@ -337,17 +353,6 @@ parse_options(int argc, char **argv, struct coord_conf *conf)
 	check(conf, keyfile, insecure);
 }
 
-uint16_t
-coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
-{
-	struct weight_override *w;
-
-	HASH_FIND(hh, c->conf.weights, &node_id, sizeof(node_id), w);
-	if (w != NULL)
-		return w->weight;
-	return joined != 0 ? joined : 1;
-}
-
 static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -358,6 +363,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->role == ROLE_ACTIVE) {
 		election_tick(c);
 		announce_send(c);
+		inject_tick(c);
 	}
 	net_replay_gc(c);
 	status_table_ready(c);
@@ -456,15 +462,40 @@ log_markers(const struct coord_conf *conf)
 		    " its count at each validity start by its own clock; the nodes split"
 		    " the packets without gaps or duplicates only as far as their clocks"
 		    " agree");
-	else if (conf->mode == DICAP_MODE_RR && conf->marker_interval_ms != 0)
-		log_info("round-robin markers on %s: a switch marker per epoch, a resync"
-		    " every %u ms", conf->inject_dev, conf->marker_interval_ms);
-	else if (conf->mode == DICAP_MODE_RR)
-		log_info("round-robin markers on %s: a switch marker per epoch, no resyncs",
+	else if (conf->mode != DICAP_MODE_RR && conf->inject_dev == NULL)
+		log_info("%s mode without --inject-dev: no markers, so every node changes"
+		    " tables at each validity start by its own clock; frames that reach"
+		    " the nodes on either side of that instant can be captured twice or"
+		    " not at all", dicap_mode_name(conf->mode));
+	else if (conf->marker_interval_ms != 0)
+		log_info("markers on %s: a switch marker per epoch, a resync every %u ms",
+		    conf->inject_dev, conf->marker_interval_ms);
+	else
+		log_info("markers on %s: a switch marker per epoch, no resyncs",
 		    conf->inject_dev);
-	else if (conf->inject_dev != NULL)
-		log_info("--inject-dev %s: markers are for round-robin only; none in %s mode",
-		    conf->inject_dev, dicap_mode_name(conf->mode));
+}
+
+/*
+ * Only --inject-dev needs a privilege (CAP_NET_RAW), and only to create
+ * its AF_PACKET socket: the kernel checks it in socket(), never when a
+ * frame is sent on the socket, which stays open until exit.  So once the
+ * key is read and every socket is open, nothing is kept, with or without
+ * --inject-dev.
+ */
+static void
+drop_privileges(const struct coord_conf *conf)
+{
+	struct dicap_priv p;
+	char err[256], caps[64];
+
+	if (dicap_priv_drop(conf->user, 0, &p, err, sizeof(err)) == -1)
+		fatalx("cannot drop privileges: %s", err);
+	if (p.switched)
+		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
 }
 
 int
@@ -474,9 +505,16 @@ main(int argc, char **argv)
 
 	opt_program(PROG, NULL, 1);
 	parse_options(argc, argv, &c.conf);
-	c.fd = c.mfd = c.pfd = -1;
+	c.fd = c.mfd = c.pfd = c.term_fd = -1;
 	log_init(c.conf.debug, 1, PROG);
 	open_all(&c);
+	{
+		char err[512];
+
+		if (topology_term_load(&c, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	}
+	drop_privileges(&c.conf);
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

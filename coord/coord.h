@@ -53,6 +53,7 @@
 #define COORD_BACKOFF_MAX_STEPS		10
 #define COORD_DEFAULT_MARKER_MS		1000	/* resync marker interval */
 #define COORD_MARKER_DELAY_MS		5	/* switch marker after validity start */
+#define COORD_NODE_MARKS		4	/* round-robin reports kept per node */
 
 #define MS(x)	((uint64_t)(x) * 1000000ULL)	/* ms -> ns */
 
@@ -73,7 +74,7 @@ struct weight_override {
 struct coord_conf {
 	struct dicap_addr listen;
 	struct dicap_addr advertise;	/* COORD in what we send; 0 family: derive */
-	uint8_t key[DICAP_AUTH_KEY_LEN];
+	struct dicap_keys keys;		/* a coordinator credential */
 	int have_key;
 	uint32_t id;
 	uint32_t priority;
@@ -89,6 +90,8 @@ struct coord_conf {
 	struct weight_override *weights;
 	const char *inject_dev;		/* NULL: no markers */
 	uint32_t marker_interval_ms;	/* resync markers; 0: none */
+	const char *term_file;		/* --term-file: the term survives a restart */
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int foreground, debug;
 };
 
@@ -109,6 +112,11 @@ struct node {
 	uint32_t sync_round;		/* standby: last sync round listing it */
 	uint8_t *counters;		/* n_counters * DICAP_COUNTER_WIRE_LEN */
 	uint32_t n_counters;
+	uint8_t session[DICAP_SESSION_LEN];	/* the node's; all zero: not heard yet */
+	uint8_t kx_tx[DICAP_AUTH_KEY_LEN];	/* session key: what we send it */
+	int has_kx;
+	uint64_t marks[COORD_NODE_MARKS];	/* its rr_marker reports, newest first */
+	uint64_t rr_drifts;		/* report markers at which it disagreed */
 	TAILQ_ENTRY(node) age_entry;	/* oldest heartbeat first */
 	UT_hash_handle hh;
 };
@@ -122,17 +130,29 @@ struct leaver {
 	uint32_t id;
 	struct dicap_addr addr;		/* where its LEAVE came from */
 	struct dicap_addr local;	/* our address it reached */
+	uint8_t session[DICAP_SESSION_LEN];
 };
 
-/* Replay state per sender: a node id, a peer coordinator, or a client. */
+/*
+ * Replay state per authenticated sender: a node id and the session of its
+ * run (the node key vouches for both; with the session, another holder of
+ * the node key claiming the id cannot push the id's window past the real
+ * node's numbers), a coordinator id (the coordinator key), or a status reader's
+ * address once its cookie has shown that it receives there.  Never the
+ * bare source address: that anyone can forge.  The table has a fixed size
+ * (COORD_REPLAY_SLOTS, of which COORD_REPLAY_CLIENTS for status readers).
+ */
 enum replay_kind { RK_NODE = 1, RK_COORD, RK_CLIENT };
 struct replay_key {
 	uint8_t kind;
-	uint8_t family;
+	uint8_t family;			/* RK_CLIENT only */
 	uint16_t port;			/* RK_CLIENT only */
-	uint32_t id;
-	uint8_t addr[16];
+	uint32_t id;			/* RK_NODE, RK_COORD */
+	uint8_t addr[16];		/* RK_CLIENT only */
+	uint8_t session[DICAP_SESSION_LEN];	/* RK_NODE: one run of the node */
 };
+#define COORD_REPLAY_CLIENTS	256
+#define COORD_REPLAY_SLOTS	(COORD_MAX_NODES + 4 * COORD_MAX_PEERS + COORD_REPLAY_CLIENTS)
 struct replay_entry {
 	struct replay_key key;
 	struct dicap_replay state;
@@ -212,6 +232,13 @@ struct marker {
 	uint8_t token[DICAP_MARKER_TOKEN_LEN];
 };
 
+/* The last report marker sent (DICAP_MARKER_SEQ_REPORT), to be judged. */
+struct report_marker {
+	int set;			/* sent, not judged yet */
+	uint32_t epoch, seq;
+	uint64_t sent;			/* mono ns */
+};
+
 /* What the standby knows of the active coordinator. */
 struct peer_view {
 	uint32_t id;
@@ -231,7 +258,12 @@ struct coord {
 	int wildcard;			/* bound to 0.0.0.0 or :: */
 	struct event *ev_read;
 	uint64_t seq;
+	uint8_t session[DICAP_SESSION_LEN];	/* random at start: names this process */
+	uint8_t cookie_key[DICAP_AUTH_KEY_LEN];	/* STATUS_REQ cookies, random at start */
+	uint8_t kx_pk[DICAP_KX_PK_LEN];		/* crypto_kx, random at start: ACCEPT's KX */
+	uint8_t kx_sk[DICAP_KX_PK_LEN];
 	struct replay_entry *replay;
+	uint32_t n_replay, n_replay_clients;
 	uint64_t ctr[CC_COUNTER_MAX];
 	uint64_t ctr_logged[CC_COUNTER_MAX];
 	uint64_t drop_warned_ns[CC_COUNTER_MAX];	/* net_drop()'s last warning */
@@ -295,11 +327,14 @@ struct coord {
 
 	/* inject.c */
 	int pfd;			/* AF_PACKET on --inject-dev, or -1 */
+	int term_fd;			/* --term-file, opened before the privilege drop; -1 */
 	uint8_t inject_mac[6];
 	struct marker mk_pending;	/* published, its switch marker not yet sent */
 	struct marker mk_active;	/* switch marker sent: resyncs repeat it */
 	struct event *ev_marker, *ev_resync;
 	uint64_t marker_warned;		/* mono ns of the last send error logged */
+	uint32_t mk_seq;		/* the last marker's sequence number */
+	struct report_marker mk_report;	/* drift detection */
 
 	/* coord.c */
 	struct event *ev_tick;
@@ -321,6 +356,8 @@ int	net_open(struct coord *, char *err, size_t errlen);
 void	net_close(struct coord *);
 int	net_send(struct coord *, struct dicap_msg *, const struct dicap_addr *to,
 	    const struct dicap_addr *local);
+int	net_send_node(struct coord *, struct dicap_msg *, const struct node *,
+	    const struct dicap_addr *to, const struct dicap_addr *local);
 int	net_send_raw(struct coord *, const uint8_t *buf, size_t len,
 	    const struct sockaddr *to, socklen_t tolen, const struct dicap_addr *local);
 int	net_encode(struct coord *, struct dicap_msg *, uint8_t *buf, size_t cap);
@@ -353,11 +390,13 @@ void	node_on_leave(struct coord *, const struct dicap_msg *, const struct dicap_
 void	leavers_serve(struct coord *);
 void	leavers_clear(struct coord *);
 void	node_send_error(struct coord *, const struct dicap_addr *to,
-	    const struct dicap_addr *local, uint32_t code, uint32_t node_id,
-	    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+	    const struct dicap_addr *local, const uint8_t *peer_session, uint32_t code,
+	    uint32_t node_id, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void	node_sessions(struct coord *, struct dicap_msg *, const uint8_t *peer_session);
 
 /* topology.c */
 int	topology_init(struct coord *);
+int	topology_term_load(struct coord *, char *err, size_t errlen);
 void	topology_free(struct coord *);
 void	topology_mark_dirty(struct coord *);
 void	topology_publish_now(struct coord *);
@@ -392,6 +431,7 @@ void	election_on_announce(struct coord *, const struct dicap_msg *,
 int	election_node_term(struct coord *, uint32_t term, int has_epoch, uint32_t epoch,
 	    uint32_t node_id);
 void	election_note_term(struct coord *, uint32_t term);
+int	election_term_plausible(struct coord *, uint32_t term, const char *what, uint32_t who);
 
 /* announce.c */
 int	announce_open(struct coord *, char *err, size_t errlen);
@@ -403,6 +443,8 @@ int	inject_open(struct coord *, char *err, size_t errlen);
 void	inject_close(struct coord *);
 void	inject_new_epoch(struct coord *);
 void	inject_stop(struct coord *);
+void	inject_tick(struct coord *);
+void	inject_note_report(struct node *, uint64_t mark);
 const uint8_t *inject_token(const struct coord *);
 
 /* status.c */

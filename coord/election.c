@@ -317,6 +317,27 @@ election_tick(struct coord *c)
 }
 
 /* Terms from nodes: a standby remembers them for its takeover. */
+/*
+ * Can an election have made @term, seen from ours?  Each raises the term by
+ * one, so a term far above ours (or near the last one, which would fence
+ * every later coordinator off) is a forgery or a fault: refused and
+ * counted.  A coordinator without a term yet (just started) has nothing to
+ * compare with and takes any below the last DICAP_TERM_MAX_STEP.
+ */
+int
+election_term_plausible(struct coord *c, uint32_t term, const char *what, uint32_t who)
+{
+	uint32_t known = c->term > c->node_term_max ? c->term : c->node_term_max;
+
+	if (term <= UINT32_MAX - DICAP_TERM_MAX_STEP &&
+	    (known == 0 || term <= known + DICAP_TERM_MAX_STEP))
+		return 1;
+	c->ctr[CC_RX_TERM_JUMP]++;
+	log_warnx("%s of 0x%08x claims term %u, beyond what an election makes from term %u:"
+	    " refused", what, who, term, known);
+	return 0;
+}
+
 void
 election_note_term(struct coord *c, uint32_t term)
 {
@@ -371,6 +392,9 @@ coord_term(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *
 {
 	uint32_t prio = DICAP_HAS(m, DICAP_AVP_PRIORITY) ? m->priority : 0;
 
+	if (!election_term_plausible(c, m->term, dicap_msg_type_name(m->type),
+	    DICAP_HAS(m, DICAP_AVP_NODE_ID) ? m->node_id : 0))
+		return 0;
 	if (m->term < c->term) {
 		c->ctr[CC_RX_STALE_TERM]++;
 		log_debug("%s from %s with term %u below ours %u", dicap_msg_type_name(m->type),
@@ -440,9 +464,15 @@ sync_apply(struct coord *c, const struct dicap_msg *m)
 	for (i = 0; i < m->n_node_info; i++) {
 		if (dicap_node_info_decode(m->node_info[i], m->node_info_len[i], &ni, NULL))
 			continue;
-		if ((n = node_find(c, ni.node_id)) == NULL &&
-		    (n = node_add(c, ni.node_id, &ni.addr)) == NULL)
-			continue;
+		if ((n = node_find(c, ni.node_id)) == NULL) {
+			/* A sync names no more nodes than a cluster can have. */
+			if (c->n_nodes >= COORD_MAX_NODES) {
+				c->ctr[CC_SYNC_CAPPED]++;
+				continue;
+			}
+			if ((n = node_add(c, ni.node_id, &ni.addr)) == NULL)
+				continue;
+		}
 		n->addr = ni.addr;
 		n->join_weight = ni.weight;
 		n->weight = coord_weight_for(c, n->id, ni.weight);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Round-robin markers (paper III.C, docs/protocol.md "Marker frames").
+ * Marker frames (paper III.C, docs/protocol.md "Marker frames").
  *
  * In round-robin mode every node counts the frames it sees, and the count
  * only means the same thing on every node if all of them start it at the
- * same frame.  With --inject-dev the coordinator puts a marker frame into
- * the monitored link itself, upstream of the mirror, so each node meets it
- * at the same place in the stream.  A marker names an epoch and carries
+ * same frame.  In the hash modes the nodes must change tables at the same
+ * frame, and a clock cannot give that: one frame reaches two nodes at
+ * different instants, by up to a softirq's backlog under load.  With
+ * --inject-dev the coordinator puts a marker frame into the monitored link
+ * itself, upstream of the mirror, so each node meets it at the same place
+ * in the stream, and every topology switches there, in every mode.  A marker names an epoch and carries
  * that epoch's token: sixteen random bytes the nodes got beforehand in the
  * authenticated TOPOLOGY, so that a host on the monitored link, which sees
  * old markers but never a token before its use, cannot switch or reset
@@ -20,6 +23,16 @@
  * No resync goes out while a newer epoch is on its way: a node that has
  * just joined knows only the newer token and would count the older marker
  * as forged.
+ *
+ * Drift detection (docs/design.md, "Round-robin drift"): every marker
+ * carries a sequence number, and a resync marker at least two heartbeat
+ * intervals after the last one is a report marker (DICAP_MARKER_SEQ_REPORT):
+ * each node hands its next heartbeat the frames it counted since the
+ * previous report marker (rr_marker).  Nodes that saw the same frames
+ * report the same number; the coordinator counts and logs each node that
+ * does not agree with the majority, and sends a resync marker at once.
+ * Two intervals: every node's latest report then reaches us before the
+ * next report marker replaces it.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -30,6 +43,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -105,6 +119,8 @@ inject_open(struct coord *c, char *err, size_t errlen)
 		snprintf(err, errlen, "libsodium does not initialise");
 		return -1;
 	}
+	/* A coordinator after a restart or a takeover does not reuse numbers. */
+	c->mk_seq = randombytes_random();
 	if ((c->pfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
 		return inject_fail(c, err, errlen, "cannot open an AF_PACKET socket",
 		    errno == EPERM || errno == EACCES ?
@@ -139,22 +155,42 @@ inject_close(struct coord *c)
 static int
 markers_on(const struct coord *c)
 {
-	return c->pfd != -1 && c->conf.mode == DICAP_MODE_RR;
+	return c->pfd != -1;
+}
+
+static void drift_judge(struct coord *, int final);
+
+/* The next sequence number, never 0, with the report flag if @report. */
+static uint32_t
+marker_seq_next(struct coord *c, int report)
+{
+	c->mk_seq = (c->mk_seq + 1) & ~DICAP_MARKER_SEQ_REPORT;
+	if (c->mk_seq == 0)
+		c->mk_seq = 1;
+	return c->mk_seq | (report ? DICAP_MARKER_SEQ_REPORT : 0);
 }
 
 static void
-marker_send(struct coord *c, const struct marker *mk, const char *kind)
+marker_send(struct coord *c, const struct marker *mk, const char *kind, int report)
 {
 	uint8_t frame[DICAP_MARKER_FRAME_LEN];
-	uint32_t len = dicap_marker_build(frame, c->inject_mac, mk->epoch, mk->token);
+	uint32_t seq = marker_seq_next(c, report), len;
 	uint64_t now;
 	ssize_t n;
 
+	len = dicap_marker_build(frame, c->inject_mac, mk->epoch, mk->token, seq);
 	n = send(c->pfd, frame, len, MSG_DONTWAIT);
 	if (n == (ssize_t)len) {
 		c->ctr[CC_MARKERS_SENT]++;
-		log_debug("%s marker of epoch %u sent on %s", kind, mk->epoch,
+		log_debug("%s marker %#x of epoch %u sent on %s", kind, seq, mk->epoch,
 		    c->conf.inject_dev);
+		if (report) {
+			drift_judge(c, 1);
+			c->mk_report.set = 1;
+			c->mk_report.epoch = mk->epoch;
+			c->mk_report.seq = seq;
+			c->mk_report.sent = dicap_mono_ns();
+		}
 		return;
 	}
 	c->ctr[CC_MARKER_ERRORS]++;
@@ -255,7 +291,7 @@ marker_cb(evutil_socket_t fd, short what, void *arg)
 		marker_arm(c, MS(COORD_MARKER_DELAY_MS));
 		return;
 	}
-	marker_send(c, &c->mk_pending, "switch");
+	marker_send(c, &c->mk_pending, "switch", 0);
 	c->mk_active = c->mk_pending;
 	sodium_memzero(&c->mk_pending, sizeof(c->mk_pending));
 	resync_restart(c);
@@ -270,5 +306,122 @@ resync_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->role != ROLE_ACTIVE || !c->mk_active.set || c->mk_pending.set || c->dirty)
 		return;
-	marker_send(c, &c->mk_active, "resync");
+	marker_send(c, &c->mk_active, "resync", dicap_mono_ns() - c->mk_report.sent >=
+	    MS(2 * (uint64_t)c->conf.heartbeat_ms));
+}
+
+/* The report of @n for the report marker @seq, in *@sum; 0: none. */
+static int
+node_report(const struct node *n, uint32_t seq, uint32_t *sum)
+{
+	int i;
+
+	for (i = 0; i < COORD_NODE_MARKS && n->marks[i] != 0; i++)
+		if (DICAP_RR_MARK_SEQ(n->marks[i]) == seq) {
+			*sum = (uint32_t)n->marks[i];
+			return 1;
+		}
+	return 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The value most of @n sorted @v hold, in *@best; 0 if two values tie for it. */
+static int
+majority(const uint32_t *v, uint32_t n, uint32_t *best)
+{
+	uint32_t i, run = 0, top = 0, ties = 0;
+
+	for (i = 0; i < n; i++) {
+		run = i > 0 && v[i] == v[i - 1] ? run + 1 : 1;
+		if (run > top) {
+			top = run;
+			*best = v[i];
+			ties = 0;
+		} else if (run == top)
+			ties = 1;
+	}
+	return !ties;
+}
+
+/*
+ * Compare the nodes' reports for the last report marker.  Not final: only
+ * once every member that reports at all has reported it (it may still be
+ * on its way).  Final (the next report marker is going out and replaces
+ * the reports): with what came.
+ */
+static void
+drift_judge(struct coord *c, int final)
+{
+	struct report_marker *r = &c->mk_report;
+	struct node *n, *tmp;
+	uint32_t *v, k = 0, best = 0, sum, drifted = 0;
+	int waiting = 0, clear;
+
+	if (!r->set)
+		return;
+	HASH_ITER(hh, c->nodes, n, tmp) {
+		if (n->position < 0)
+			continue;
+		if (node_report(n, r->seq, &sum))
+			k++;
+		else if (n->epoch == r->epoch && n->marks[0] != 0)
+			waiting = 1;
+	}
+	if (waiting && !final)
+		return;
+	r->set = 0;
+	if (k < 2 || (v = calloc(k, sizeof(*v))) == NULL)
+		return;
+	k = 0;
+	HASH_ITER(hh, c->nodes, n, tmp)
+		if (n->position >= 0 && node_report(n, r->seq, &sum))
+			v[k++] = sum;
+	qsort(v, k, sizeof(*v), cmp_u32);
+	clear = majority(v, k, &best);
+	free(v);
+	HASH_ITER(hh, c->nodes, n, tmp) {
+		if (n->position < 0 || !node_report(n, r->seq, &sum) || (clear && sum == best))
+			continue;
+		n->rr_drifts++;
+		c->ctr[CC_RR_DRIFTS]++;
+		drifted++;
+		if (clear)
+			log_warnx("round-robin drift: node 0x%08x counted %u frames up to marker"
+			    " %#x of epoch %u, the others %u: it missed or gained %lld",
+			    n->id, sum, r->seq, r->epoch, best, (long long)sum - best);
+		else
+			log_warnx("round-robin drift: node 0x%08x counted %u frames up to marker"
+			    " %#x of epoch %u, and no count has a majority", n->id, sum, r->seq,
+			    r->epoch);
+	}
+	if (drifted != 0 && c->role == ROLE_ACTIVE && c->mk_active.set &&
+	    c->mk_active.epoch == r->epoch && !c->mk_pending.set && !c->dirty) {
+		marker_send(c, &c->mk_active, "resync", 0);
+		resync_restart(c);
+	}
+}
+
+/* From the interval timer: judge the last report marker once all reported. */
+void
+inject_tick(struct coord *c)
+{
+	if (markers_on(c))
+		drift_judge(c, 0);
+}
+
+/* A heartbeat's rr_marker report of @n (0: none). */
+void
+inject_note_report(struct node *n, uint64_t mark)
+{
+	if (mark == 0 || mark == n->marks[0])
+		return;
+	memmove(&n->marks[1], &n->marks[0], sizeof(n->marks) - sizeof(n->marks[0]));
+	n->marks[0] = mark;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "coord.h"
 #include "droplog.h"
@@ -77,6 +78,13 @@ net_open(struct coord *c, char *err, size_t errlen)
 	int family, on = 1, off = 0;
 
 	c->seq = dicap_seq_start();
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -1;
+	}
+	randombytes_buf(c->session, sizeof(c->session));
+	randombytes_buf(c->cookie_key, sizeof(c->cookie_key));
+	crypto_kx_keypair(c->kx_pk, c->kx_sk);
 	c->wildcard = addr_is_any(&c->conf.listen);
 	family = c->conf.listen.family == 4 ? AF_INET : AF_INET6;
 	c->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -123,6 +131,7 @@ net_close(struct coord *c)
 		HASH_DEL(c->replay, r);
 		free(r);
 	}
+	c->n_replay = c->n_replay_clients = 0;
 }
 
 /* Ancillary data choosing our source address; returns its length. */
@@ -201,7 +210,7 @@ net_encode(struct coord *c, struct dicap_msg *m, uint8_t *buf, size_t cap)
 	m->timestamp_ns = dicap_now_ns();
 	DICAP_SET(m, DICAP_AVP_SEQ);
 	DICAP_SET(m, DICAP_AVP_TIMESTAMP);
-	len = dicap_msg_encode(m, buf, cap, c->conf.have_key ? c->conf.key : NULL);
+	len = dicap_msg_encode_keys(m, buf, cap, c->conf.have_key ? &c->conf.keys : NULL);
 	if (len < 0) {
 		log_warnx("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
 		    dicap_msg_strerror(-len), dicap_msg_why());
@@ -223,6 +232,22 @@ net_send(struct coord *c, struct dicap_msg *m, const struct dicap_addr *to,
 		return -1;
 	sslen = net_sockaddr(c, to, &ss);
 	return net_send_raw(c, c->tx_buf, (size_t)len, (struct sockaddr *)&ss, sslen, local);
+}
+
+/*
+ * To a node whose JOIN brought a KX key: under our session key with it (an
+ * HMAC where a signature would cost the node ten times as much).
+ */
+int
+net_send_node(struct coord *c, struct dicap_msg *m, const struct node *n,
+    const struct dicap_addr *to, const struct dicap_addr *local)
+{
+	int rc;
+
+	c->conf.keys.peer_mac = n != NULL && n->has_kx ? n->kx_tx : NULL;
+	rc = net_send(c, m, to, local);
+	c->conf.keys.peer_mac = NULL;
+	return rc;
 }
 
 /* Count a drop, and log it (lib/droplog.h). */
@@ -256,6 +281,21 @@ net_log_drops(struct coord *c)
 	}
 }
 
+static void
+replay_free(struct coord *c, struct replay_entry *r)
+{
+	HASH_DEL(c->replay, r);
+	c->n_replay--;
+	if (r->key.kind == RK_CLIENT)
+		c->n_replay_clients--;
+	free(r);
+}
+
+/*
+ * The entry of @k, or a new one while the table has room: only senders
+ * that authenticated get one, and each kind has its bound, so a flood of
+ * status readers cannot crowd the nodes out.
+ */
 static struct replay_entry *
 replay_get(struct coord *c, const struct replay_key *k)
 {
@@ -264,10 +304,18 @@ replay_get(struct coord *c, const struct replay_key *k)
 	HASH_FIND(hh, c->replay, k, sizeof(*k), r);
 	if (r != NULL)
 		return r;
+	if (c->n_replay >= COORD_REPLAY_SLOTS ||
+	    (k->kind == RK_CLIENT && c->n_replay_clients >= COORD_REPLAY_CLIENTS)) {
+		c->ctr[CC_REPLAY_FULL]++;
+		return NULL;
+	}
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->key = *k;
 	HASH_ADD(hh, c->replay, key, sizeof(r->key), r);
+	c->n_replay++;
+	if (k->kind == RK_CLIENT)
+		c->n_replay_clients++;
 	return r;
 }
 
@@ -287,11 +335,9 @@ net_replay_gc(struct coord *c)
 		if (now - r->last_ok < REPLAY_KEEP_NS)
 			continue;
 		if (r->key.kind == RK_NODE && (n = node_find(c, r->key.id)) != NULL &&
-		    n->addr.family == r->key.family &&
-		    memcmp(n->addr.addr, r->key.addr, 16) == 0)
+		    memcmp(n->session, r->key.session, sizeof(n->session)) == 0)
 			continue;
-		HASH_DEL(c->replay, r);
-		free(r);
+		replay_free(c, r);
 	}
 }
 
@@ -300,14 +346,13 @@ replay_key_for(const struct dicap_msg *m, const struct dicap_addr *from,
     struct replay_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->family = from->family;
-	memcpy(k->addr, from->addr, 16);
 	switch (m->type) {
 	case DICAP_MSG_JOIN:
 	case DICAP_MSG_HEARTBEAT:
 	case DICAP_MSG_LEAVE:
 		k->kind = RK_NODE;
 		k->id = m->node_id;
+		memcpy(k->session, m->session, sizeof(k->session));
 		break;
 	case DICAP_MSG_COORD_SYNC:
 	case DICAP_MSG_VOTE_REQ:
@@ -317,7 +362,10 @@ replay_key_for(const struct dicap_msg *m, const struct dicap_addr *from,
 		k->id = DICAP_HAS(m, DICAP_AVP_NODE_ID) ? m->node_id : 0;
 		break;
 	default:
+		/* A status reader: its cookie showed it receives at this address. */
 		k->kind = RK_CLIENT;
+		k->family = from->family;
+		memcpy(k->addr, from->addr, 16);
 		k->port = from->port;
 		break;
 	}
@@ -332,21 +380,106 @@ net_fresh(struct coord *c, const struct dicap_msg *m, const struct dicap_addr *f
 
 	replay_key_for(m, from, &k);
 	if ((r = replay_get(c, &k)) == NULL) {
-		log_warnx("out of memory for replay state");
+		net_drop(c, CC_RX_REPLAY, from, dicap_msg_type_name(m->type),
+		    "no replay slot for a new sender");
 		return 0;
 	}
 	verdict = dicap_replay_check(&r->state, m->seq, m->timestamp_ns, dicap_now_ns(), 0);
 	if (verdict != DICAP_REPLAY_OK) {
 		net_drop(c, CC_RX_REPLAY, from, dicap_msg_type_name(m->type),
 		    dicap_replay_verdict_name(verdict));
-		if (r->state.top == 0) {
-			HASH_DEL(c->replay, r);
-			free(r);
-		}
+		if (r->state.top == 0)
+			replay_free(c, r);
 		return 0;
 	}
 	r->last_ok = dicap_mono_ns();
 	return 1;
+}
+
+/* The cookie of a status reader at @from: valid while this process runs. */
+static void
+status_cookie(struct coord *c, const struct dicap_addr *from, uint8_t out[DICAP_COOKIE_LEN])
+{
+	uint8_t mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+
+	crypto_auth_hmacsha256_init(&st, c->cookie_key, sizeof(c->cookie_key));
+	crypto_auth_hmacsha256_update(&st, &from->family, 1);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)&from->port, sizeof(from->port));
+	crypto_auth_hmacsha256_update(&st, from->addr, sizeof(from->addr));
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, mac, DICAP_COOKIE_LEN);
+}
+
+/*
+ * A node message without our session, or a STATUS_REQ without its cookie:
+ * its sender has not shown that it receives at its address (nor that the
+ * message is not from before our start).  It gets our session (and its
+ * cookie) in an ERROR SESSION, but only if that answer is no longer than
+ * the request: nobody can make us send more than they sent.
+ */
+static int
+net_verified(struct coord *c, const struct dicap_msg *m, size_t len,
+    const struct dicap_addr *from, const struct dicap_addr *local)
+{
+	uint8_t cookie[DICAP_COOKIE_LEN];
+	struct sockaddr_storage ss;
+	struct dicap_msg e;
+	socklen_t sslen;
+	int n;
+
+	memset(&e, 0, sizeof(e));
+	switch (m->type) {
+	case DICAP_MSG_JOIN:
+	case DICAP_MSG_HEARTBEAT:
+	case DICAP_MSG_LEAVE:
+		if (!DICAP_HAS(m, DICAP_AVP_SESSION)) {
+			net_drop(c, CC_RX_MALFORMED, from, dicap_msg_type_name(m->type),
+			    "no SESSION");
+			return 0;
+		}
+		if (DICAP_HAS(m, DICAP_AVP_PEER_SESSION) &&
+		    sodium_memcmp(m->peer_session, c->session, sizeof(c->session)) == 0)
+			return 1;
+		e.node_id = m->node_id;
+		DICAP_SET(&e, DICAP_AVP_NODE_ID);
+		node_sessions(c, &e, m->session);
+		break;
+	case DICAP_MSG_STATUS_REQ:
+		status_cookie(c, from, cookie);
+		if (DICAP_HAS(m, DICAP_AVP_COOKIE) &&
+		    sodium_memcmp(m->cookie, cookie, sizeof(cookie)) == 0)
+			return 1;
+		memcpy(e.cookie, cookie, sizeof(cookie));
+		DICAP_SET(&e, DICAP_AVP_COOKIE);
+		break;
+	default:
+		return 1;
+	}
+	c->ctr[CC_RX_UNVERIFIED]++;
+	e.type = DICAP_MSG_ERROR;
+	e.error_code = DICAP_CTLERR_SESSION;
+	DICAP_SET(&e, DICAP_AVP_ERROR_CODE);
+	if ((n = net_encode(c, &e, c->tx_buf, sizeof(c->tx_buf))) < 0 || (size_t)n > len) {
+		log_debug("%s from %s without session or cookie, %zu bytes: too short to answer",
+		    dicap_msg_type_name(m->type), dicap_addr_str(from), len);
+		return 0;
+	}
+	sslen = net_sockaddr(c, from, &ss);
+	net_send_raw(c, c->tx_buf, (size_t)n, (struct sockaddr *)&ss, sslen, local);
+	return 0;
+}
+
+/* Is @from one of the configured --peer coordinators? */
+static int
+net_is_peer(const struct coord *c, const struct dicap_addr *from)
+{
+	int i;
+
+	for (i = 0; i < c->conf.n_peers; i++)
+		if (dicap_addr_equal(&c->conf.peers[i], from))
+			return 1;
+	return 0;
 }
 
 static void
@@ -423,7 +556,8 @@ net_input(struct coord *c, size_t len, const struct sockaddr_storage *ss, sockle
 
 	if (dicap_addr_from_sockaddr((const struct sockaddr *)ss, &from) == -1)
 		return;
-	rc = dicap_msg_decode(c->rx_buf, len, &m, c->conf.have_key ? c->conf.key : NULL, &why);
+	rc = dicap_msg_decode_keys(c->rx_buf, len, &m, c->conf.have_key ? &c->conf.keys : NULL,
+	    &why);
 	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {
 		net_drop(c, CC_RX_AUTH_FAIL, &from, dicap_msg_strerror(rc), why);
 		return;
@@ -437,6 +571,14 @@ net_input(struct coord *c, size_t len, const struct sockaddr_storage *ss, sockle
 		    "not a message for a coordinator");
 		return;
 	}
+	if ((m.type == DICAP_MSG_COORD_SYNC || m.type == DICAP_MSG_VOTE_REQ) &&
+	    !net_is_peer(c, &from)) {
+		net_drop(c, CC_RX_NOT_PEER, &from, dicap_msg_type_name(m.type),
+		    "not from a configured --peer");
+		return;
+	}
+	if (!net_verified(c, &m, len, &from, local))
+		return;
 	if (m.type != DICAP_MSG_ERROR && !net_fresh(c, &m, &from))
 		return;
 	log_debug("received %s from %s (%zu bytes)", dicap_msg_type_name(m.type),

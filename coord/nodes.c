@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "coord.h"
 #include "log.h"
 
@@ -203,9 +205,27 @@ nodes_expire(struct coord *c)
 	}
 }
 
+/*
+ * Our session, and the node's echoed when we know it: the node takes
+ * nothing from us that does not name its current session, so nothing sent
+ * to an earlier run of it (docs/protocol.md, "Sessions").
+ */
+void
+node_sessions(struct coord *c, struct dicap_msg *m, const uint8_t *peer_session)
+{
+	static const uint8_t none[DICAP_SESSION_LEN];
+
+	memcpy(m->session, c->session, sizeof(m->session));
+	DICAP_SET(m, DICAP_AVP_SESSION);
+	if (peer_session != NULL && memcmp(peer_session, none, sizeof(none)) != 0) {
+		memcpy(m->peer_session, peer_session, sizeof(m->peer_session));
+		DICAP_SET(m, DICAP_AVP_PEER_SESSION);
+	}
+}
+
 void
 node_send_error(struct coord *c, const struct dicap_addr *to, const struct dicap_addr *local,
-    uint32_t code, uint32_t node_id, const char *fmt, ...)
+    const uint8_t *peer_session, uint32_t code, uint32_t node_id, const char *fmt, ...)
 {
 	struct dicap_msg m;
 	va_list ap;
@@ -227,20 +247,21 @@ node_send_error(struct coord *c, const struct dicap_addr *to, const struct dicap
 		m.coord = c->active.addr;
 		DICAP_SET(&m, DICAP_AVP_COORD);
 	}
+	node_sessions(c, &m, peer_session);
 	net_send(c, &m, to, local);
 }
 
 /* A standby sends nodes on to the active coordinator it knows of. */
 static void
 not_leader(struct coord *c, uint32_t node_id, const struct dicap_addr *from,
-    const struct dicap_addr *local)
+    const struct dicap_addr *local, const uint8_t *peer_session)
 {
 	if (c->active.heard != 0)
-		node_send_error(c, from, local, DICAP_CTLERR_NOT_LEADER, node_id,
+		node_send_error(c, from, local, peer_session, DICAP_CTLERR_NOT_LEADER, node_id,
 		    "standby coordinator; the active one is %s (term %u)",
 		    dicap_addr_str(&c->active.addr), c->active.term);
 	else
-		node_send_error(c, from, local, DICAP_CTLERR_NOT_LEADER, node_id,
+		node_send_error(c, from, local, peer_session, DICAP_CTLERR_NOT_LEADER, node_id,
 		    "standby coordinator; no active coordinator known");
 }
 
@@ -248,6 +269,28 @@ static uint16_t
 join_weight(const struct dicap_msg *m)
 {
 	return DICAP_HAS(m, DICAP_AVP_WEIGHT) ? m->weight : 1;
+}
+
+/* The session key with the node, from the KX key of its JOIN (crypto_kx). */
+static void
+node_kx(struct coord *c, struct node *n, const struct dicap_msg *m)
+{
+	uint8_t rx[crypto_kx_SESSIONKEYBYTES];
+
+	n->has_kx = DICAP_HAS(m, DICAP_AVP_KX) &&
+	    crypto_kx_server_session_keys(rx, n->kx_tx, c->kx_pk, c->kx_sk, m->kx) == 0;
+	sodium_memzero(rx, sizeof(rx));
+}
+
+uint16_t
+coord_weight_for(struct coord *c, uint32_t node_id, uint16_t joined)
+{
+	struct weight_override *w;
+
+	HASH_FIND(hh, c->conf.weights, &node_id, sizeof(node_id), w);
+	if (w != NULL)
+		return w->weight;
+	return joined != 0 ? joined : 1;
 }
 
 /* A live entry from another host holds the id: refuse, name the holder. */
@@ -261,7 +304,7 @@ join_conflict(struct coord *c, struct node *n, const struct dicap_msg *m,
 	if (node_log_budget(c))
 		log_warnx("refused JOIN of node 0x%08x from %s: the id is held by %s",
 		    m->node_id, dicap_addr_str(from), dicap_addr_str(&n->addr));
-	node_send_error(c, from, local, DICAP_CTLERR_ID_IN_USE, m->node_id,
+	node_send_error(c, from, local, m->session, DICAP_CTLERR_ID_IN_USE, m->node_id,
 	    "node id 0x%08x is held by %s", m->node_id, dicap_addr_str(&n->addr));
 	return 1;
 }
@@ -281,6 +324,8 @@ rejoin(struct coord *c, struct node *n, const struct dicap_msg *m,
 		log_debug("node 0x%08x rejoins from %s", n->id, dicap_addr_str(from));
 	n->addr = *from;
 	n->local = *local;
+	memcpy(n->session, m->session, sizeof(n->session));
+	node_kx(c, n, m);
 	n->join_weight = join_weight(m);
 	node_touch(c, n, dicap_mono_ns());
 	if (w != n->weight) {
@@ -304,7 +349,7 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 	if (DICAP_HAS(m, DICAP_AVP_TERM))
 		election_node_term(c, m->term, 0, 0, m->node_id);
 	if (c->role != ROLE_ACTIVE) {
-		not_leader(c, m->node_id, from, local);
+		not_leader(c, m->node_id, from, local, m->session);
 		return;
 	}
 	n = node_find(c, m->node_id);
@@ -319,7 +364,7 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 		return;
 	}
 	if (c->n_nodes >= COORD_MAX_NODES) {
-		node_send_error(c, from, local, DICAP_CTLERR_FULL, m->node_id,
+		node_send_error(c, from, local, m->session, DICAP_CTLERR_FULL, m->node_id,
 		    "the cluster has %u nodes, the most it can have", c->n_nodes);
 		return;
 	}
@@ -327,6 +372,8 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 		return;
 	c->ctr[CC_JOINS]++;
 	n->local = *local;
+	memcpy(n->session, m->session, sizeof(n->session));
+	node_kx(c, n, m);
 	n->join_weight = join_weight(m);
 	n->weight = coord_weight_for(c, n->id, n->join_weight);
 	n->accept_pending = 1;
@@ -336,10 +383,18 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 	topology_mark_dirty(c);
 }
 
+static int
+session_unknown(const uint8_t *s)
+{
+	static const uint8_t none[DICAP_SESSION_LEN];
+
+	return memcmp(s, none, sizeof(none)) == 0;
+}
+
 /* The acknowledgement of a HEARTBEAT, and of a LEAVE. */
 static void
 heartbeat_reply(struct coord *c, uint32_t id, const struct dicap_addr *to,
-    const struct dicap_addr *local)
+    const struct dicap_addr *local, const uint8_t *peer_session, const struct node *n)
 {
 	struct dicap_msg m;
 
@@ -351,7 +406,8 @@ heartbeat_reply(struct coord *c, uint32_t id, const struct dicap_addr *to,
 	DICAP_SET(&m, DICAP_AVP_NODE_ID);
 	DICAP_SET(&m, DICAP_AVP_TERM);
 	DICAP_SET(&m, DICAP_AVP_EPOCH);
-	net_send(c, &m, to, local);
+	node_sessions(c, &m, peer_session);
+	net_send_node(c, &m, n, to, local);
 }
 
 /* Has the node confirmed, in a heartbeat, that it applied our topology? */
@@ -375,6 +431,21 @@ heartbeat_resend(struct coord *c, struct node *n, uint64_t now)
 	topology_send_node(c, n);
 }
 
+/* The node's round-robin report among its counters (rr_marker), or 0. */
+static uint64_t
+rr_report(const struct dicap_msg *m)
+{
+	const uint8_t *p;
+	uint32_t i;
+
+	for (i = 0; i < m->n_counters; i++) {
+		p = m->counters_raw + (size_t)i * DICAP_COUNTER_WIRE_LEN;
+		if (dicap_get_be16(p) == DP_CTR_WIRE_BASE + DP_RR_MARKER)
+			return dicap_get_be64(p + 2);
+	}
+	return 0;
+}
+
 static void
 heartbeat_update(struct coord *c, struct node *n, const struct dicap_msg *m)
 {
@@ -383,8 +454,10 @@ heartbeat_update(struct coord *c, struct node *n, const struct dicap_msg *m)
 	if (DICAP_HAS(m, DICAP_AVP_EPOCH))
 		n->epoch = m->epoch;
 	n->term = DICAP_HAS(m, DICAP_AVP_TERM) ? m->term : c->term;
-	if (DICAP_HAS(m, DICAP_AVP_COUNTERS))
+	if (DICAP_HAS(m, DICAP_AVP_COUNTERS)) {
 		node_set_counters(n, m->counters_raw, m->n_counters);
+		inject_note_report(n, rr_report(m));
+	}
 	if (!DICAP_HAS(m, DICAP_AVP_WEIGHT) || m->weight == n->join_weight)
 		return;
 	n->join_weight = m->weight;
@@ -407,13 +480,13 @@ node_on_heartbeat(struct coord *c, const struct dicap_msg *m, const struct dicap
 		election_node_term(c, m->term, DICAP_HAS(m, DICAP_AVP_EPOCH), m->epoch,
 		    m->node_id);
 	if (c->role != ROLE_ACTIVE) {
-		not_leader(c, m->node_id, from, local);
+		not_leader(c, m->node_id, from, local, m->session);
 		return;
 	}
 	if ((n = node_find(c, m->node_id)) == NULL) {
 		log_debug("heartbeat from unknown node 0x%08x at %s", m->node_id,
 		    dicap_addr_str(from));
-		node_send_error(c, from, local, DICAP_CTLERR_UNKNOWN_NODE, m->node_id,
+		node_send_error(c, from, local, m->session, DICAP_CTLERR_UNKNOWN_NODE, m->node_id,
 		    "node 0x%08x is not a member: join again", m->node_id);
 		return;
 	}
@@ -423,11 +496,18 @@ node_on_heartbeat(struct coord *c, const struct dicap_msg *m, const struct dicap
 		    n->id, dicap_addr_str(from), dicap_addr_str(&n->addr));
 		return;
 	}
+	if (session_unknown(n->session))	/* synced from the coordinator before us */
+		memcpy(n->session, m->session, sizeof(n->session));
+	if (memcmp(n->session, m->session, sizeof(n->session)) != 0) {
+		node_send_error(c, from, local, m->session, DICAP_CTLERR_UNKNOWN_NODE, m->node_id,
+		    "node 0x%08x runs a new session: join again", m->node_id);
+		return;
+	}
 	n->addr = *from;
 	n->local = *local;
 	node_touch(c, n, now);
 	heartbeat_update(c, n, m);
-	heartbeat_reply(c, n->id, &n->addr, &n->local);
+	heartbeat_reply(c, n->id, &n->addr, &n->local, n->session, n);
 	heartbeat_resend(c, n, now);
 }
 
@@ -445,7 +525,7 @@ leaver_find(struct coord *c, uint32_t id)
 /* Until the next publish, which sends it the topology without it. */
 static void
 leaver_add(struct coord *c, uint32_t id, const struct dicap_addr *from,
-    const struct dicap_addr *local)
+    const struct dicap_addr *local, const uint8_t *session)
 {
 	struct leaver *l;
 	uint32_t cap;
@@ -467,6 +547,7 @@ leaver_add(struct coord *c, uint32_t id, const struct dicap_addr *from,
 	l->id = id;
 	l->addr = *from;
 	l->local = *local;
+	memcpy(l->session, session, sizeof(l->session));
 }
 
 /* After a publish: each node that left (and is not back) gets its topology. */
@@ -495,12 +576,12 @@ leavers_clear(struct coord *c)
  */
 static void
 leave_again(struct coord *c, uint32_t id, const struct dicap_addr *from,
-    const struct dicap_addr *local)
+    const struct dicap_addr *local, const uint8_t *session)
 {
 	struct leaver l;
 
 	log_debug("leave of node 0x%08x from %s: not a member (any more)", id, dicap_addr_str(from));
-	heartbeat_reply(c, id, from, local);
+	heartbeat_reply(c, id, from, local, session, NULL);
 	if (c->epoch == 0 || leaver_find(c, id) != NULL ||
 	    (c->n_members != 0 && dicap_members_find(c->members, c->n_members, id) >= 0))
 		return;
@@ -508,6 +589,7 @@ leave_again(struct coord *c, uint32_t id, const struct dicap_addr *from,
 	l.id = id;
 	l.addr = *from;
 	l.local = *local;
+	memcpy(l.session, session, sizeof(l.session));
 	topology_send_leaver(c, &l);
 }
 
@@ -520,7 +602,12 @@ node_on_leave(struct coord *c, const struct dicap_msg *m, const struct dicap_add
 	if (c->role != ROLE_ACTIVE)
 		return;
 	if ((n = node_find(c, m->node_id)) == NULL) {
-		leave_again(c, m->node_id, from, local);
+		leave_again(c, m->node_id, from, local, m->session);
+		return;
+	}
+	if (!session_unknown(n->session) &&
+	    memcmp(n->session, m->session, sizeof(n->session)) != 0) {
+		log_debug("leave of node 0x%08x from another session: ignored", m->node_id);
 		return;
 	}
 	if (!dicap_addr_same_host(&n->addr, from)) {
@@ -531,8 +618,8 @@ node_on_leave(struct coord *c, const struct dicap_msg *m, const struct dicap_add
 	node_event(c, "node 0x%08x (%s) leaves", n->id, dicap_addr_str(&n->addr));
 	c->ctr[CC_LEAVES]++;
 	c->pub_left++;
-	heartbeat_reply(c, n->id, from, local);
-	leaver_add(c, n->id, from, local);
+	heartbeat_reply(c, n->id, from, local, m->session, n);
+	leaver_add(c, n->id, from, local, m->session);
 	node_remove(c, n);
 	topology_mark_dirty(c);
 }

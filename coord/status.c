@@ -98,7 +98,7 @@ info_append(struct coord *c, struct info_set *s, const struct node *n, uint64_t 
 	struct dicap_node_info ni;
 	uint64_t age = (now - n->last_heard) / MS(1);
 	size_t need;
-	uint8_t *p;
+	uint8_t *p, *own;
 	int len;
 
 	memset(&ni, 0, sizeof(ni));
@@ -109,18 +109,31 @@ info_append(struct coord *c, struct info_set *s, const struct node *n, uint64_t 
 	    (uint32_t)age;
 	ni.share_ppm = status_share_ppm(c, n);
 	ni.epoch = n->epoch;
-	ni.counters_raw = n->counters;
-	ni.n_counters = n->n_counters;
+	/* The node's counters, then what we count about it. */
+	if ((own = malloc((size_t)(n->n_counters + CN_COUNTER_MAX) * DICAP_COUNTER_WIRE_LEN))
+	    == NULL)
+		return -1;
+	if (n->n_counters != 0)
+		memcpy(own, n->counters, (size_t)n->n_counters * DICAP_COUNTER_WIRE_LEN);
+	p = own + (size_t)n->n_counters * DICAP_COUNTER_WIRE_LEN;
+	dicap_put_be16(p, COORD_NODE_CTR_WIRE_BASE + CN_RR_DRIFTS);
+	dicap_put_be64(p + 2, n->rr_drifts);
+	ni.counters_raw = own;
+	ni.n_counters = n->n_counters + CN_COUNTER_MAX;
 	need = dicap_node_info_size(&ni);
 	if (s->len + need > s->cap) {
 		size_t cap = s->cap * 2 > s->len + need ? s->cap * 2 : s->len + need;
 
-		if ((p = realloc(s->buf, cap)) == NULL)
+		if ((p = realloc(s->buf, cap)) == NULL) {
+			free(own);
 			return -1;
+		}
 		s->buf = p;
 		s->cap = cap;
 	}
-	if ((len = dicap_node_info_encode(&ni, s->buf + s->len, s->cap - s->len)) < 0) {
+	len = dicap_node_info_encode(&ni, s->buf + s->len, s->cap - s->len);
+	free(own);
+	if (len < 0) {
 		log_warnx("node info of 0x%08x: %s", n->id, dicap_msg_why());
 		return -1;
 	}

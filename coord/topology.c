@@ -13,8 +13,12 @@
  * Nodes that left since the last publish get the topology too, without a
  * POSITION: they capture until its validity start (see nodes.c).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coord.h"
 #include "log.h"
@@ -67,19 +71,87 @@ topology_term_after(const struct coord *c, uint32_t seen)
 	return t == UINT32_MAX ? t : t + 1;
 }
 
+/*
+ * --term-file: the highest term this coordinator took or adopted, written
+ * and synced before anything is sent in it.  A restart starts from it, so
+ * a takeover after the restart takes a term above every one the previous
+ * run used, and a (term, epoch) never names two member lists.  Without the
+ * file a restart starts from term 0 and learns the term from nodes and
+ * peers.  The file is opened at start, before the privilege drop, and
+ * rewritten in place through that descriptor: the unprivileged
+ * coordinator may not create files in its directory (systemd's
+ * StateDirectory is root's).  Terms only grow, so the new text is never
+ * shorter than the old, and a dozen bytes at offset 0 are written whole.
+ */
+static void
+term_save(struct coord *c)
+{
+	char buf[16];
+	int n;
+
+	if (c->term_fd == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), "%u\n", c->term);
+	if (pwrite(c->term_fd, buf, (size_t)n, 0) != n || ftruncate(c->term_fd, n) == -1 ||
+	    fsync(c->term_fd) == -1)
+		log_warn("--term-file %s: term %u not saved", c->conf.term_file, c->term);
+}
+
+int
+topology_term_load(struct coord *c, char *err, size_t errlen)
+{
+	char buf[32], *end;
+	unsigned long v;
+	ssize_t n;
+
+	if (c->conf.term_file == NULL)
+		return 0;
+	c->term_fd = open(c->conf.term_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (c->term_fd == -1) {
+		snprintf(err, errlen, "--term-file %s: %s", c->conf.term_file, strerror(errno));
+		return -1;
+	}
+	n = pread(c->term_fd, buf, sizeof(buf) - 1, 0);
+	if (n == 0)
+		return 0;	/* the first start */
+	if (n < 0) {
+		snprintf(err, errlen, "--term-file %s: %s", c->conf.term_file, strerror(errno));
+		return -1;
+	}
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') || v > UINT32_MAX) {
+		snprintf(err, errlen, "--term-file %s: not a term", c->conf.term_file);
+		return -1;
+	}
+	/* No election makes the last terms (election_term_plausible()). */
+	if (v > UINT32_MAX - DICAP_TERM_MAX_STEP) {
+		snprintf(err, errlen, "--term-file %s: term %lu is beyond what elections make",
+		    c->conf.term_file, v);
+		return -1;
+	}
+	c->term = (uint32_t)v;
+	log_info("term %u from %s", c->term, c->conf.term_file);
+	return 0;
+}
+
 /* No topology before had that term, so nodes follow ours over theirs. */
 void
 topology_new_term(struct coord *c, uint32_t seen)
 {
 	c->term = topology_term_after(c, seen);
+	term_save(c);
 }
 
 /* Never lower: a message with a lower term must still look stale. */
 void
 topology_adopt_term(struct coord *c, uint32_t term)
 {
-	if (term > c->term)
+	if (term > c->term) {
 		c->term = term;
+		term_save(c);
+	}
 }
 
 /* An epoch a node applied but we never published: ours must pass it. */
@@ -139,6 +211,7 @@ common_fields(struct coord *c, struct dicap_msg *m, const struct node *n)
 	DICAP_SET(m, DICAP_AVP_COORD);
 	if (m->n_analyzers != 0)
 		DICAP_SET(m, DICAP_AVP_ANALYZER);
+	node_sessions(c, m, n->session);
 }
 
 void
@@ -151,9 +224,11 @@ topology_send_accept(struct coord *c, struct node *n)
 	common_fields(c, &m, n);
 	m.weight = n->weight;
 	DICAP_SET(&m, DICAP_AVP_WEIGHT);
+	memcpy(m.kx, c->kx_pk, sizeof(m.kx));
+	DICAP_SET(&m, DICAP_AVP_KX);
 	log_debug("accept node 0x%08x: epoch %u, position %d of %u", n->id, c->epoch,
 	    n->position, c->n_members);
-	net_send(c, &m, &n->addr, &n->local);
+	net_send_node(c, &m, n, &n->addr, &n->local);
 }
 
 /* Every part of the current topology to @n, at once; POSITION if it is a member. */
@@ -180,7 +255,7 @@ send_parts(struct coord *c, const struct node *n)
 		m.parts = (uint16_t)parts;
 		DICAP_SET(&m, DICAP_AVP_MEMBERS);
 		DICAP_SET(&m, DICAP_AVP_PART);
-		net_send(c, &m, &n->addr, &n->local);
+		net_send_node(c, &m, n, &n->addr, &n->local);
 	}
 }
 
@@ -208,6 +283,7 @@ topology_send_leaver(struct coord *c, const struct leaver *l)
 	n.id = l->id;
 	n.addr = l->addr;
 	n.local = l->local;
+	memcpy(n.session, l->session, sizeof(n.session));
 	n.position = -1;
 	send_parts(c, &n);
 	c->ctr[CC_TOPOLOGIES_SENT]++;

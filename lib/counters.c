@@ -32,6 +32,12 @@ coord_counter_name(int i)
 		[CC_TX_ERRORS] = "tx_errors",
 		[CC_MARKERS_SENT] = "markers_sent",
 		[CC_MARKER_ERRORS] = "marker_errors",
+		[CC_RX_UNVERIFIED] = "rx_unverified",
+		[CC_RX_TERM_JUMP] = "rx_term_jump",
+		[CC_RX_NOT_PEER] = "rx_not_peer",
+		[CC_REPLAY_FULL] = "replay_full",
+		[CC_SYNC_CAPPED] = "sync_capped",
+		[CC_RR_DRIFTS] = "rr_drifts",
 	};
 
 	return i >= 0 && i < CC_COUNTER_MAX ? names[i] : NULL;
@@ -64,6 +70,7 @@ dp_counter_name(int i)
 		[DP_TCP_CONNECTS] = "tcp_connects",
 		[DP_TCP_DISCONNECTS] = "tcp_disconnects",
 		[DP_STAGE_ERRORS] = "stage_errors",
+		[DP_RR_MARKER] = "rr_marker",
 	};
 
 	return i >= 0 && i < DP_COUNTER_MAX ? names[i] : NULL;
@@ -95,9 +102,22 @@ agent_counter_name(int i)
 		[C_TOPOLOGIES_SUPERSEDED] = "topologies_superseded",
 		[C_TABLE_BUILDS] = "table_builds",
 		[C_TABLE_UPDATES] = "table_updates",
+		[C_RX_NOT_FOLLOWED] = "rx_not_followed",
+		[C_RX_SESSION] = "rx_session",
+		[C_RX_TERM_JUMP] = "rx_term_jump",
 	};
 
 	return i >= 0 && i < C_COUNTER_MAX ? names[i] : NULL;
+}
+
+const char *
+coord_node_counter_name(int i)
+{
+	static const char *const names[CN_COUNTER_MAX] = {
+		[CN_RR_DRIFTS] = "rr_drifts",
+	};
+
+	return i >= 0 && i < CN_COUNTER_MAX ? names[i] : NULL;
 }
 
 const char *
@@ -107,5 +127,7 @@ node_counter_wire_name(uint16_t id)
 		return dp_counter_name(id - DP_CTR_WIRE_BASE);
 	if (id >= AGENT_CTR_WIRE_BASE && id < AGENT_CTR_WIRE_BASE + C_COUNTER_MAX)
 		return agent_counter_name(id - AGENT_CTR_WIRE_BASE);
+	if (id >= COORD_NODE_CTR_WIRE_BASE && id < COORD_NODE_CTR_WIRE_BASE + CN_COUNTER_MAX)
+		return coord_node_counter_name(id - COORD_NODE_CTR_WIRE_BASE);
 	return NULL;
 }

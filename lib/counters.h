@@ -11,6 +11,7 @@
 const char	*coord_counter_name(int);
 const char	*dp_counter_name(int);
 const char	*agent_counter_name(int);
+const char	*coord_node_counter_name(int);
 const char	*node_counter_wire_name(uint16_t);
 
 #endif /* LIB_COUNTERS_H */

@@ -33,7 +33,47 @@ enum dicap_msg_err {
 	DICAP_MSGERR_AUTH_MISSING,	/* a key is configured but the message has no tag */
 	DICAP_MSGERR_AUTH_BAD,		/* tag does not verify */
 	DICAP_MSGERR_NOSPACE,		/* encoder: buffer too small */
-	DICAP_MSGERR_MAX = DICAP_MSGERR_NOSPACE,
+	DICAP_MSGERR_AUTH_NOKEY,	/* no key for the role of this message type */
+	DICAP_MSGERR_MAX = DICAP_MSGERR_AUTH_NOKEY,
+};
+
+/*
+ * Who sends a message type, and so which credential authenticates it
+ * (docs/protocol.md, "Roles").  The role follows from the type alone: a
+ * receiver never lets the tag choose how it is checked.
+ */
+enum dicap_role {
+	DICAP_ROLE_NONE = 0,
+	DICAP_ROLE_COORD,	/* Ed25519, the coordinator key */
+	DICAP_ROLE_NODE,	/* HMAC-SHA256, the node key */
+	DICAP_ROLE_STATUS,	/* HMAC-SHA256, the status key */
+};
+
+#define DICAP_MAX_COORD_KEYS	4	/* coordinator public keys a verifier holds */
+#define DICAP_SIGN_SK_LEN	64	/* libsodium's Ed25519 secret key: seed, public key */
+
+/*
+ * The keys of one credential file (lib/keyfile.h).  A coordinator holds the
+ * signing key, the node key and the status key; a node the coordinators'
+ * public keys and the node key; a status reader the public keys and the
+ * status key.
+ */
+struct dicap_keys {
+	int kind;				/* DICAP_ROLE_* of the file */
+	int have_sign;
+	uint8_t sign_sk[DICAP_SIGN_SK_LEN];
+	uint8_t coord_pk[DICAP_MAX_COORD_KEYS][DICAP_SIGN_PK_LEN];
+	int n_coord_pk;
+	int have_node;
+	uint8_t node[DICAP_AUTH_KEY_LEN];
+	int have_status;
+	uint8_t status[DICAP_AUTH_KEY_LEN];
+	/*
+	 * The session key of one node and one coordinator (crypto_kx, from
+	 * JOIN and ACCEPT): a coordinator's message under it carries an
+	 * HMAC-SHA256 instead of a signature.  Set per message, NULL: none.
+	 */
+	const uint8_t *peer_mac;
 };
 
 struct dicap_addr {
@@ -73,6 +113,11 @@ struct dicap_msg {
 	uint32_t error_code;
 	char error_text[DICAP_ERROR_TEXT_MAX + 1];	/* NUL-terminated */
 	uint8_t marker_token[DICAP_MARKER_TOKEN_LEN];
+	uint8_t session[DICAP_SESSION_LEN];
+	uint8_t peer_session[DICAP_SESSION_LEN];
+	uint8_t cookie[DICAP_COOKIE_LEN];
+	uint16_t padding_len;	/* PADDING: that many zero bytes (any on decode) */
+	uint8_t kx[DICAP_KX_PK_LEN];
 
 	/* Members: encode reads @members; decode sets @members_raw. */
 	const struct dicap_member *members;
@@ -97,8 +142,10 @@ struct dicap_msg {
 #define DICAP_SET(m, avp)	((m)->present |= 1u << (avp))
 
 /*
- * Encode @m into @buf.  With @key (DICAP_AUTH_KEY_LEN bytes) an AUTH AVP is
- * appended.  Returns the message length, or -enum dicap_msg_err.
+ * Encode @m into @buf.  With @key (DICAP_AUTH_KEY_LEN bytes) an AUTH AVP
+ * holding an HMAC-SHA256 is appended, whatever the type: the primitive the
+ * role-checked dicap_msg_encode_keys() is built on, and what the codec tests
+ * use.  Returns the message length, or -enum dicap_msg_err.
  */
 int	dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
 	    const uint8_t *key);
@@ -112,6 +159,28 @@ int	dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
  */
 int	dicap_msg_decode(const uint8_t *buf, size_t len, struct dicap_msg *m,
 	    const uint8_t *key, const char **why);
+
+/*
+ * The codec as the daemons use it: the tag is the one of the role of
+ * m->type (dicap_msg_role()), made or checked with the matching key of
+ * @keys.  Without @keys no tag is written, and a tag is parsed but not
+ * checked (--insecure).  Encoding a type whose key @keys lacks fails with
+ * DICAP_MSGERR_AUTH_NOKEY; decoding one fails with DICAP_MSGERR_AUTH_BAD.
+ */
+int	dicap_msg_encode_keys(const struct dicap_msg *m, uint8_t *buf, size_t cap,
+	    const struct dicap_keys *keys);
+int	dicap_msg_decode_keys(const uint8_t *buf, size_t len, struct dicap_msg *m,
+	    const struct dicap_keys *keys, const char **why);
+
+int	dicap_msg_role(int type);
+/*
+ * The role of a message of @type that the holder of @k sends (@sending) or
+ * receives: HEARTBEAT is a node's to a coordinator and the coordinator's
+ * answer back, the only type both send.
+ */
+int	dicap_msg_role_in(int type, const struct dicap_keys *k, int sending);
+/* Bytes of the tag value of a message of @type (HMAC or signature). */
+size_t	dicap_msg_tag_len(int type);
 
 const char	*dicap_msg_strerror(int err);
 const char	*dicap_msg_type_name(int type);
@@ -165,8 +234,8 @@ uint32_t	dicap_msg_required(int type);
 uint32_t	dicap_msg_allowed(int type);
 
 /*
- * The length dicap_msg_encode() returns for @m if it accepts @m (with a tag
- * when @with_auth), or -enum dicap_msg_err.
+ * The length dicap_msg_encode_keys() returns for @m if it accepts @m (with
+ * the tag of its role when @with_auth), or -enum dicap_msg_err.
  */
 int	dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth);
 

@@ -341,11 +341,66 @@ check_tag(const uint8_t *buf, size_t len, size_t auth_off, const uint8_t *key)
 	err = check_form(&a);
 	if (err)
 		return err;
+	if (a.len != DICAP_AUTH_TAG_LEN)
+		return dicap_fail(DICAP_MSGERR_AUTH_BAD, "tag of %u bytes is no HMAC-SHA256",
+		    a.len);
 	ctl_sodium_init();
 	if (crypto_auth_hmacsha256_verify(a.val, buf, auth_off, key) != 0)
 		return dicap_fail(DICAP_MSGERR_AUTH_BAD, "tag over %zu bytes does not verify",
 		    auth_off);
 	return DICAP_MSGERR_OK;
+}
+
+/*
+ * The tag of the role of the message type: the type, not the tag, says how
+ * it is checked, so a node key's HMAC is never taken where a coordinator's
+ * signature is due.
+ */
+static int
+check_role_tag(const uint8_t *buf, size_t len, size_t auth_off, const struct dicap_keys *k)
+{
+	int role = dicap_msg_role_in(buf[1], k, 0);
+	struct avp_view a;
+	int err, i;
+
+	if (!auth_off)
+		return dicap_fail(DICAP_MSGERR_AUTH_MISSING,
+		    "a key is configured and the message carries no tag");
+	avp_at(buf, len, auth_off, &a);
+	err = check_form(&a);
+	if (err)
+		return err;
+	ctl_sodium_init();
+	/* A coordinator's HMAC under the session key of this node, never in ACCEPT. */
+	if (role == DICAP_ROLE_COORD && a.len == DICAP_AUTH_TAG_LEN && k->peer_mac != NULL &&
+	    buf[1] != DICAP_MSG_ACCEPT) {
+		if (crypto_auth_hmacsha256_verify(a.val, buf, auth_off, k->peer_mac) != 0)
+			return dicap_fail(DICAP_MSGERR_AUTH_BAD,
+			    "session tag over %zu bytes does not verify", auth_off);
+		return DICAP_MSGERR_OK;
+	}
+	if (a.len != (role == DICAP_ROLE_COORD ? DICAP_SIGN_LEN : DICAP_AUTH_TAG_LEN))
+		return dicap_fail(DICAP_MSGERR_AUTH_BAD, "tag of %u bytes where a %s is due",
+		    a.len, role == DICAP_ROLE_COORD ? "coordinator signature" : "HMAC");
+	switch (role) {
+	case DICAP_ROLE_COORD:
+		for (i = 0; i < k->n_coord_pk; i++)
+			if (crypto_sign_verify_detached(a.val, buf, auth_off, k->coord_pk[i]) == 0)
+				return DICAP_MSGERR_OK;
+		return dicap_fail(DICAP_MSGERR_AUTH_BAD,
+		    "signature over %zu bytes is no coordinator's", auth_off);
+	case DICAP_ROLE_NODE:
+	case DICAP_ROLE_STATUS:
+		if (!(role == DICAP_ROLE_NODE ? k->have_node : k->have_status))
+			return dicap_fail(DICAP_MSGERR_AUTH_BAD, "no %s key to check the tag",
+			    role == DICAP_ROLE_NODE ? "node" : "status");
+		if (crypto_auth_hmacsha256_verify(a.val, buf, auth_off,
+		    role == DICAP_ROLE_NODE ? k->node : k->status) != 0)
+			return dicap_fail(DICAP_MSGERR_AUTH_BAD,
+			    "tag over %zu bytes does not verify", auth_off);
+		return DICAP_MSGERR_OK;
+	}
+	return dicap_fail(DICAP_MSGERR_TYPE, "message type %u", buf[1]);
 }
 
 static void
@@ -519,6 +574,12 @@ dec_value(struct dicap_msg *m, const struct avp_view *a)
 		m->auth_tag = a->val;
 		m->auth_off = a->off;
 		return DICAP_MSGERR_OK;
+	case K_BYTES:
+		memcpy((uint8_t *)m + s->off, a->val, s->min_len);
+		return DICAP_MSGERR_OK;
+	case K_PAD:
+		m->padding_len = a->len;
+		return DICAP_MSGERR_OK;
 	}
 	return dicap_fail(DICAP_MSGERR_AVP_UNKNOWN, "AVP %u has no decoder", a->num);
 }
@@ -600,8 +661,9 @@ check_message(const struct dicap_msg *m)
 	return DICAP_MSGERR_OK;
 }
 
-int
-ctl_decode(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *key)
+static int
+decode_with(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *key,
+    const struct dicap_keys *keys)
 {
 	struct avp_view a;
 	size_t off, auth_off;
@@ -620,6 +682,13 @@ ctl_decode(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *k
 		if (err)
 			return err;
 	}
+	if (keys) {
+		if (m->type == 0 || m->type > DICAP_MSG_TYPE_MAX)
+			return dicap_fail(DICAP_MSGERR_TYPE, "message type %u", m->type);
+		err = check_role_tag(buf, len, auth_off, keys);
+		if (err)
+			return err;
+	}
 	for (off = DICAP_CTL_HDR_LEN; off < len; off += avp_size(&a)) {
 		avp_at(buf, len, off, &a);
 		err = dec_avp(m, &a);
@@ -627,6 +696,12 @@ ctl_decode(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *k
 			return err;
 	}
 	return check_message(m);
+}
+
+int
+ctl_decode(const uint8_t *buf, size_t len, struct dicap_msg *m, const uint8_t *key)
+{
+	return decode_with(buf, len, m, key, NULL);
 }
 
 int
@@ -638,7 +713,22 @@ dicap_msg_decode(const uint8_t *buf, size_t len, struct dicap_msg *m,
 	dicap_why_clear();
 	if (why)
 		*why = dicap_why();
-	err = ctl_decode(buf, len, m, key);
+	err = decode_with(buf, len, m, key, NULL);
+	if (err == DICAP_MSGERR_OK)
+		dicap_fail(0, "ok");
+	return err;
+}
+
+int
+dicap_msg_decode_keys(const uint8_t *buf, size_t len, struct dicap_msg *m,
+    const struct dicap_keys *keys, const char **why)
+{
+	int err;
+
+	dicap_why_clear();
+	if (why)
+		*why = dicap_why();
+	err = decode_with(buf, len, m, NULL, keys);
 	if (err == DICAP_MSGERR_OK)
 		dicap_fail(0, "ok");
 	return err;

@@ -14,7 +14,6 @@
 #include "ctlmsg.h"
 #include "ctlmsg_impl.h"
 
-#define AUTH_AVP_LEN	(AVP_EXT_HDR_LEN + DICAP_AUTH_TAG_LEN)
 #define ALL_AVPS	(((1u << (DICAP_AVP_MAX + 1)) - 1) & ~1u)
 
 /* Wire form of an address: u8 family, u16 port, 4 or 16 address bytes. */
@@ -294,6 +293,20 @@ enc_avp(struct writer *w, const struct dicap_msg *m, int num)
 	case K_TOKEN:
 		w_bytes(w, num, m->marker_token, DICAP_MARKER_TOKEN_LEN);
 		break;
+	case K_BYTES:
+		w_bytes(w, num, (const uint8_t *)m + ctl_avp_specs[num].off,
+		    ctl_avp_specs[num].min_len);
+		break;
+	case K_PAD: {
+		static const uint8_t zeros[DICAP_PADDING_MAX];
+
+		if (m->padding_len > DICAP_PADDING_MAX)
+			w->err = dicap_fail(DICAP_MSGERR_AVP_RANGE, "padding of %u bytes",
+			    m->padding_len);
+		else
+			w_bytes(w, num, zeros, m->padding_len);
+		break;
+	}
 	case K_AUTH:
 		break;
 	}
@@ -318,15 +331,19 @@ encode_body(const struct dicap_msg *m, struct writer *w)
 	return w->err;
 }
 
+/* How the tag is made: none, an HMAC-SHA256, an Ed25519 signature. */
+enum tag_kind { TAG_NONE, TAG_HMAC, TAG_SIGN };
+
 static void
-write_header_and_tag(const struct dicap_msg *m, struct writer *w,
+write_header_and_tag(const struct dicap_msg *m, struct writer *w, enum tag_kind kind,
     const uint8_t *key)
 {
 	size_t auth_off = w->len;
 	uint8_t *tag = NULL;
 
-	if (key)
-		tag = w_ext(w, DICAP_AVP_AUTH, DICAP_AUTH_TAG_LEN);
+	if (kind != TAG_NONE)
+		tag = w_ext(w, DICAP_AVP_AUTH,
+		    kind == TAG_SIGN ? DICAP_SIGN_LEN : DICAP_AUTH_TAG_LEN);
 	if (w->err)
 		return;
 	w->buf[0] = DICAP_CTL_VERSION;
@@ -334,14 +351,17 @@ write_header_and_tag(const struct dicap_msg *m, struct writer *w,
 	dicap_put_be16(w->buf + 2, (uint16_t)w->count);
 	dicap_put_be16(w->buf + 4, (uint16_t)w->len);
 	dicap_put_be16(w->buf + 6, 0);
-	if (tag) {
-		ctl_sodium_init();
+	if (tag == NULL)
+		return;
+	ctl_sodium_init();
+	if (kind == TAG_SIGN)
+		crypto_sign_detached(tag, NULL, w->buf, auth_off, key);
+	else
 		crypto_auth_hmacsha256(tag, w->buf, auth_off, key);
-	}
 }
 
-int
-dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
+static int
+encode_with(const struct dicap_msg *m, uint8_t *buf, size_t cap, enum tag_kind kind,
     const uint8_t *key)
 {
 	struct writer w = { buf, cap < DICAP_CTL_MAX_LEN ? cap : DICAP_CTL_MAX_LEN, 0, 0, 0 };
@@ -353,13 +373,49 @@ dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
 	err = encode_body(m, &w);
 	if (err)
 		return -err;
-	write_header_and_tag(m, &w, key);
+	write_header_and_tag(m, &w, kind, key);
 	if (w.err)
 		return -w.err;
 	err = ctl_decode(buf, w.len, &check, NULL);
 	if (err)
 		return -err;
 	return (int)w.len;
+}
+
+int
+dicap_msg_encode(const struct dicap_msg *m, uint8_t *buf, size_t cap,
+    const uint8_t *key)
+{
+	return encode_with(m, buf, cap, key ? TAG_HMAC : TAG_NONE, key);
+}
+
+int
+dicap_msg_encode_keys(const struct dicap_msg *m, uint8_t *buf, size_t cap,
+    const struct dicap_keys *keys)
+{
+	if (keys == NULL)
+		return encode_with(m, buf, cap, TAG_NONE, NULL);
+	switch (dicap_msg_role_in(m->type, keys, 1)) {
+	case DICAP_ROLE_COORD:
+		/* ACCEPT carries the coordinator's KX key: it is always signed. */
+		if (keys->peer_mac != NULL && m->type != DICAP_MSG_ACCEPT)
+			return encode_with(m, buf, cap, TAG_HMAC, keys->peer_mac);
+		if (keys->have_sign)
+			return encode_with(m, buf, cap, TAG_SIGN, keys->sign_sk);
+		break;
+	case DICAP_ROLE_NODE:
+		if (keys->have_node)
+			return encode_with(m, buf, cap, TAG_HMAC, keys->node);
+		break;
+	case DICAP_ROLE_STATUS:
+		if (keys->have_status)
+			return encode_with(m, buf, cap, TAG_HMAC, keys->status);
+		break;
+	default:
+		return -dicap_fail(DICAP_MSGERR_TYPE, "message type %u", m->type);
+	}
+	return -dicap_fail(DICAP_MSGERR_AUTH_NOKEY, "no key to authenticate a %s message",
+	    dicap_msg_type_name(m->type));
 }
 
 int
@@ -372,7 +428,7 @@ dicap_msg_encoded_len(const struct dicap_msg *m, int with_auth)
 	if (err)
 		return -err;
 	if (with_auth)
-		w_reserve(&w, AUTH_AVP_LEN);
+		w_reserve(&w, AVP_EXT_HDR_LEN + dicap_msg_tag_len(m->type));
 	return w.err ? -w.err : (int)w.len;
 }
 

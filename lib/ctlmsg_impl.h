@@ -29,6 +29,8 @@ enum avp_kind {
 	K_TOKEN,
 	K_NODE_INFO,
 	K_AUTH,
+	K_BYTES,	/* ext, min_len bytes copied to the field at off */
+	K_PAD,		/* ext, any bytes; only their number is kept */
 };
 
 #define S_EXT		0x01

@@ -48,9 +48,17 @@ const struct avp_spec ctl_avp_specs[DICAP_AVP_MAX + 1] = {
 	[DICAP_AVP_NODE_INFO] = EXT("node_info", K_NODE_INFO, S_REPEAT, node_info,
 	    DICAP_NODE_INFO_FIXED_LEN, AVP_EXT_MAX),
 	[DICAP_AVP_AUTH] = EXT("auth", K_AUTH, 0, auth_tag,
-	    DICAP_AUTH_TAG_LEN, DICAP_AUTH_TAG_LEN),
+	    DICAP_AUTH_TAG_LEN, DICAP_SIGN_LEN),
 	[DICAP_AVP_SELECT_FLAGS] = { "select_flags", K_FLAGS, 0, FIELD_SIZE(sel_flags),
 	    offsetof(struct dicap_msg, sel_flags), 4, 4, 0, DICAP_SEL_FLAGS_MASK },
+	[DICAP_AVP_SESSION] = EXT("session", K_BYTES, 0, session,
+	    DICAP_SESSION_LEN, DICAP_SESSION_LEN),
+	[DICAP_AVP_PEER_SESSION] = EXT("peer_session", K_BYTES, 0, peer_session,
+	    DICAP_SESSION_LEN, DICAP_SESSION_LEN),
+	[DICAP_AVP_COOKIE] = EXT("cookie", K_BYTES, 0, cookie,
+	    DICAP_COOKIE_LEN, DICAP_COOKIE_LEN),
+	[DICAP_AVP_PADDING] = EXT("padding", K_PAD, 0, padding_len, 0, DICAP_PADDING_MAX),
+	[DICAP_AVP_KX] = EXT("kx", K_BYTES, 0, kx, DICAP_KX_PK_LEN, DICAP_KX_PK_LEN),
 };
 
 #define B(a)	(1u << DICAP_AVP_##a)
@@ -58,6 +66,12 @@ const struct avp_spec ctl_avp_specs[DICAP_AVP_MAX + 1] = {
 #define ALWAYS	(B(SEQ) | B(TIMESTAMP))
 /* The selection: SELECT and SELECT_FLAGS, allowed and required together. */
 #define SELECTION	(B(SELECT) | B(SELECT_FLAGS))
+/*
+ * A coordinator's session and the node's, echoed (docs/protocol.md,
+ * "Sessions").  Optional to the codec; the daemons require them where the
+ * exchange does.
+ */
+#define SESSIONS	(B(SESSION) | B(PEER_SESSION))
 
 struct msg_spec {
 	const char *name;
@@ -68,26 +82,26 @@ struct msg_spec {
 static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 	[DICAP_MSG_JOIN] = { "join",
 		ALWAYS | B(NODE_ID),
-		B(WEIGHT) | B(COORD) | B(TERM) | B(EPOCH) },
+		B(WEIGHT) | B(COORD) | B(TERM) | B(EPOCH) | SESSIONS | B(PADDING) | B(KX) },
 	[DICAP_MSG_ACCEPT] = { "accept",
 		ALWAYS | B(NODE_ID) | B(TERM) | B(EPOCH) | B(POSITION) | B(MEMBER_COUNT),
 		B(WEIGHT) | SELECTION | B(VALIDITY) | B(ANALYZER) | B(COORD) |
-		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
+		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) | B(KX) | SESSIONS },
 	[DICAP_MSG_TOPOLOGY] = { "topology",
 		ALWAYS | B(TERM) | B(EPOCH) | SELECTION | B(VALIDITY) | B(MEMBERS) |
 		    B(PART) | B(MEMBER_COUNT),
 		B(NODE_ID) | B(ANALYZER) | B(POSITION) | B(HEARTBEAT_MS) |
-		    B(TIMEOUT_MS) | B(MARKER_TOKEN) | B(COORD) },
+		    B(TIMEOUT_MS) | B(MARKER_TOKEN) | B(COORD) | SESSIONS },
 	[DICAP_MSG_HEARTBEAT] = { "heartbeat",
 		ALWAYS | B(NODE_ID),
-		B(EPOCH) | B(TERM) | B(WEIGHT) | B(COUNTERS) },
+		B(EPOCH) | B(TERM) | B(WEIGHT) | B(COUNTERS) | B(PADDING) | SESSIONS },
 	[DICAP_MSG_LEAVE] = { "leave",
 		ALWAYS | B(NODE_ID),
-		B(EPOCH) | B(TERM) | B(COUNTERS) },
+		B(EPOCH) | B(TERM) | B(COUNTERS) | B(PADDING) | SESSIONS },
 	[DICAP_MSG_ANNOUNCE] = { "announce",
 		ALWAYS | B(COORD) | B(TERM),
 		B(NODE_ID) | B(EPOCH) | B(PRIORITY) | SELECTION | B(MEMBER_COUNT) |
-		    B(ANALYZER) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) },
+		    B(ANALYZER) | B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(SESSION) },
 	[DICAP_MSG_COORD_SYNC] = { "coord_sync",
 		ALWAYS | B(TERM) | B(EPOCH) | B(PART),
 		B(NODE_ID) | B(COORD) | B(PRIORITY) | SELECTION | B(VALIDITY) |
@@ -95,10 +109,11 @@ static const struct msg_spec msg_specs[DICAP_MSG_TYPE_MAX + 1] = {
 		    B(HEARTBEAT_MS) | B(TIMEOUT_MS) | B(MARKER_TOKEN) },
 	[DICAP_MSG_ERROR] = { "error",
 		ALWAYS | B(ERROR_CODE),
-		B(ERROR_TEXT) | B(NODE_ID) | B(TERM) | B(EPOCH) | B(COORD) },
+		B(ERROR_TEXT) | B(NODE_ID) | B(TERM) | B(EPOCH) | B(COORD) | SESSIONS |
+		    B(COOKIE) },
 	[DICAP_MSG_STATUS_REQ] = { "status_req",
 		ALWAYS,
-		B(NODE_ID) },
+		B(NODE_ID) | B(COOKIE) | B(PADDING) },
 	[DICAP_MSG_STATUS] = { "status",
 		ALWAYS | B(TERM) | B(PART),
 		B(NODE_ID) | B(COORD) | B(PRIORITY) | B(EPOCH) | SELECTION |
@@ -131,6 +146,7 @@ static const char *const err_names[DICAP_MSGERR_MAX + 1] = {
 	[DICAP_MSGERR_AUTH_MISSING] = "authentication tag missing",
 	[DICAP_MSGERR_AUTH_BAD] = "authentication tag does not verify",
 	[DICAP_MSGERR_NOSPACE] = "message does not fit",
+	[DICAP_MSGERR_AUTH_NOKEY] = "no key for the role of this message type",
 };
 
 const char *
@@ -179,4 +195,42 @@ dicap_msg_allowed(int type)
 	if (type <= 0 || type > DICAP_MSG_TYPE_MAX)
 		return 0;
 	return msg_specs[type].required | msg_specs[type].optional | B(AUTH);
+}
+
+int
+dicap_msg_role(int type)
+{
+	switch (type) {
+	case DICAP_MSG_JOIN:
+	case DICAP_MSG_HEARTBEAT:
+	case DICAP_MSG_LEAVE:
+		return DICAP_ROLE_NODE;
+	case DICAP_MSG_STATUS_REQ:
+		return DICAP_ROLE_STATUS;
+	case DICAP_MSG_ACCEPT:
+	case DICAP_MSG_TOPOLOGY:
+	case DICAP_MSG_ANNOUNCE:
+	case DICAP_MSG_COORD_SYNC:
+	case DICAP_MSG_ERROR:
+	case DICAP_MSG_STATUS:
+	case DICAP_MSG_VOTE_REQ:
+	case DICAP_MSG_VOTE:
+		return DICAP_ROLE_COORD;
+	}
+	return DICAP_ROLE_NONE;
+}
+
+int
+dicap_msg_role_in(int type, const struct dicap_keys *k, int sending)
+{
+	/* HEARTBEAT goes both ways: a node's, and the coordinator's answer. */
+	if (type == DICAP_MSG_HEARTBEAT && (k->kind == DICAP_ROLE_COORD) == !!sending)
+		return DICAP_ROLE_COORD;
+	return dicap_msg_role(type);
+}
+
+size_t
+dicap_msg_tag_len(int type)
+{
+	return dicap_msg_role(type) == DICAP_ROLE_COORD ? DICAP_SIGN_LEN : DICAP_AUTH_TAG_LEN;
 }

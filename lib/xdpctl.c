@@ -79,8 +79,8 @@ dicap_xdp_stage(struct dicap_xdp_ctl *c, const struct dicap_xdp_topo *t)
 		if (t->has_token) {
 			slot.flags |= DICAP_DP_SLOT_TOKEN;
 			memcpy(slot.token, t->token, sizeof(slot.token));
-			if (t->mode == 0)	/* DICAP_MODE_RR: C restarts at the marker */
-				slot.flags |= DICAP_DP_SLOT_AT_MARKER;
+			/* every mode: the marker is the one instant all nodes share */
+			slot.flags |= DICAP_DP_SLOT_AT_MARKER;
 		}
 		if (t->table != NULL &&
 		    bpf_map_update_elem(c->tables_fd, &idle, t->table, BPF_ANY) != 0)

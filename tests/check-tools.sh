@@ -48,7 +48,8 @@ e2e				systemd-analyze	systemd		the units verified and run under systemd (tests/
 e2e,demo,bench			tcpdump		tcpdump		captures on the testbed, reading pcaps
 e2e,bench			tshark		tshark		dissecting captures; a libpcap consumer
 e2e,bench			dumpcap		tshark		(wireshark-common, with tshark) the B2 consumer
-e2e				mergecap	tshark		(wireshark-common, with tshark) merging analyzers' files (tests/xdp/t61)
+e2e				mergecap	tshark		(wireshark-common, with tshark) merging analyzers' files (tests/xdp/t61, tests/analyzer/t10)
+e2e				capinfos	tshark		(wireshark-common, with tshark) reading the analyzer's pcapng (tests/analyzer/t10)
 e2e				tcpflow		tcpflow		TCP streams reassembled on each node (tests/xdp/t80)
 e2e,bench			valgrind	valgrind	the libpcap module under memcheck (tests/pcap/t05); callgrind
 bench				callgrind_annotate valgrind	instructions per record (bench/b4-callgrind.sh)

@@ -49,6 +49,8 @@ case $? in
 esac
 rm -rf "$OUT"
 mkdir -p "$OUT"
+# dicap-analyzer, started as root, writes its pcap as nobody (dicap-analyzer(8) --user)
+chmod 1777 "$OUT"
 
 step "1. Hosts: a traffic source, a mirroring switch, $N capture nodes, a coordinator, an analyzer"
 tb_up $N || fail "could not build the namespaces"
@@ -71,8 +73,8 @@ done
 tb_wait_until "tb_dp_ready $(seq -s ' ' 1 $N)" 20000 || fail "the nodes did not agree on a topology: $TB_WHY"
 info "the nodes agree on epoch $TB_EPOCH after $TB_WAIT_MS ms"
 echo
-info "$ dicapctl -c $TB_COORD_ADDR -k cluster.key status"
-tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_KEY" status | sed 's/^/   /'
+info "$ dicapctl -c $TB_COORD_ADDR -k status.key status"
+tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_STATUS_KEY" status | sed 's/^/   /'
 
 step "3. On every node, an unmodified tcpdump captures the node's share: dicap-run tcpdump -i dicap:eth0"
 for i in $(seq 1 $N); do

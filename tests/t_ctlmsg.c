@@ -3,7 +3,7 @@
  * Control protocol codec: round trips of every message type, one
  * hand-built malformed message per decoder error, tag tampering,
  * truncation, NODE_INFO records, addresses and the TOPOLOGY part size;
- * version 2's SELECT_FLAGS and the refusal of version 1.
+ * version 2's SELECT_FLAGS, version 3's roles and the refusal of versions 1 and 2.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -17,6 +17,8 @@
 #define BUFSZ	70000
 
 static const uint8_t key1[DICAP_AUTH_KEY_LEN] = "0123456789abcdef0123456789abcdef";
+/* The three credentials of a cluster, as lib/keyfile.c makes them. */
+static struct dicap_keys coord_keys, node_keys, status_keys;
 static const uint8_t key2[DICAP_AUTH_KEY_LEN] = "0123456789abcdef0123456789abcdeF";
 
 static const struct dicap_member members5[] = {
@@ -40,8 +42,28 @@ static void
 setup_lists(void)
 {
 	struct dicap_node_info ni;
+	uint8_t seed[32];
 	int i;
 
+	if (sodium_init() < 0)
+		bail_out("libsodium");
+	memset(seed, 0x11, sizeof(seed));
+	coord_keys.kind = DICAP_ROLE_COORD;
+	crypto_sign_seed_keypair(coord_keys.coord_pk[0], coord_keys.sign_sk, seed);
+	coord_keys.n_coord_pk = 1;
+	coord_keys.have_sign = coord_keys.have_node = coord_keys.have_status = 1;
+	memset(coord_keys.node, 0x22, sizeof(coord_keys.node));
+	memset(coord_keys.status, 0x33, sizeof(coord_keys.status));
+	node_keys.kind = DICAP_ROLE_NODE;
+	memcpy(node_keys.coord_pk[0], coord_keys.coord_pk[0], DICAP_SIGN_PK_LEN);
+	node_keys.n_coord_pk = 1;
+	node_keys.have_node = 1;
+	memcpy(node_keys.node, coord_keys.node, sizeof(node_keys.node));
+	status_keys.kind = DICAP_ROLE_STATUS;
+	memcpy(status_keys.coord_pk[0], coord_keys.coord_pk[0], DICAP_SIGN_PK_LEN);
+	status_keys.n_coord_pk = 1;
+	status_keys.have_status = 1;
+	memcpy(status_keys.status, coord_keys.status, sizeof(status_keys.status));
 	for (i = 0; i < 3; i++) {
 		dicap_put_be16(counters_raw + i * 10, (uint16_t)(i + 1));
 		dicap_put_be64(counters_raw + i * 10 + 2, 0x0102030405060708ULL * (uint64_t)(i + 1));
@@ -107,6 +129,11 @@ set_attr(struct dicap_msg *m, int num, int n_analyzers)
 		for (i = 0; i < DICAP_MARKER_TOKEN_LEN; i++)
 			m->marker_token[i] = (uint8_t)(0xa0 + i);
 		break;
+	case DICAP_AVP_SESSION: memset(m->session, 0x5e, sizeof(m->session)); break;
+	case DICAP_AVP_PEER_SESSION: memset(m->peer_session, 0x9e, sizeof(m->peer_session)); break;
+	case DICAP_AVP_COOKIE: memset(m->cookie, 0xc0, sizeof(m->cookie)); break;
+	case DICAP_AVP_PADDING: m->padding_len = 100; break;
+	case DICAP_AVP_KX: memset(m->kx, 0x4b, sizeof(m->kx)); break;
 	case DICAP_AVP_NODE_INFO:
 		for (i = 0; i < 3; i++) {
 			m->node_info[i] = node_infos[i];
@@ -178,6 +205,12 @@ msg_diff(const struct dicap_msg *a, const struct dicap_msg *b)
 	    DICAP_MARKER_TOKEN_LEN));
 	SAME(DICAP_AVP_NODE_INFO, a->n_node_info == b->n_node_info);
 	SAME(DICAP_AVP_SELECT_FLAGS, a->sel_flags == b->sel_flags);
+	SAME(DICAP_AVP_SESSION, !memcmp(a->session, b->session, sizeof(a->session)));
+	SAME(DICAP_AVP_PEER_SESSION, !memcmp(a->peer_session, b->peer_session,
+	    sizeof(a->peer_session)));
+	SAME(DICAP_AVP_COOKIE, !memcmp(a->cookie, b->cookie, sizeof(a->cookie)));
+	SAME(DICAP_AVP_PADDING, a->padding_len == b->padding_len);
+	SAME(DICAP_AVP_KX, !memcmp(a->kx, b->kx, sizeof(a->kx)));
 #undef SAME
 	for (i = 0; DICAP_HAS(a, DICAP_AVP_MEMBERS) && i < a->n_members; i++) {
 		dicap_msg_member(a, i, &ma);
@@ -234,7 +267,10 @@ roundtrip(const struct dicap_msg *m, const uint8_t *key, const char *what)
 		diag("%s", dicap_msg_why());
 		return;
 	}
-	is(dicap_msg_encoded_len(m, key != NULL), n, "%s: encoded_len agrees", what);
+	/* encoded_len counts the tag of the type's role: a signature for a coordinator's. */
+	is(dicap_msg_encoded_len(m, key != NULL), n + (key != NULL &&
+	    dicap_msg_tag_len(m->type) == DICAP_SIGN_LEN ? DICAP_SIGN_LEN - DICAP_AUTH_TAG_LEN : 0),
+	    "%s: encoded_len agrees", what);
 	ok(canonical_order(buf, (size_t)n, key != NULL), "%s: AVPs in number order, M bit set%s",
 	    what, key ? ", AUTH last" : "");
 	err = dicap_msg_decode(buf, (size_t)n, &d, key, &why);
@@ -572,15 +608,17 @@ test_header_errors(void)
 		if (dicap_msg_decode(rbuf, i, &dm, NULL, NULL) != DICAP_MSGERR_SHORT)
 			bad++;
 	ok(bad == 0, "0..7 bytes: SHORT");
-	is(DICAP_CTL_VERSION, 2, "the protocol is version 2");
-	expect_len(len, NULL, DICAP_MSGERR_OK, "version 2 is accepted");
+	is(DICAP_CTL_VERSION, 3, "the protocol is version 3");
+	expect_len(len, NULL, DICAP_MSGERR_OK, "version 3 is accepted");
+	rbuf[0] = 2;
+	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 2 (the release before the roles)");
 	rbuf[0] = 1;
 	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 1 (the release before SELECT_FLAGS)");
-	ok(strstr(dicap_msg_why(), "version 1, this program speaks 2") != NULL &&
+	ok(strstr(dicap_msg_why(), "version 1, this program speaks 3") != NULL &&
 	    strstr(dicap_msg_why(), "another DiCAP release") != NULL,
 	    "... and the reason says which versions and why: %s", dicap_msg_why());
-	rbuf[0] = 3;
-	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 3");
+	rbuf[0] = 4;
+	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 4");
 	rbuf[0] = 0;
 	expect_len(len, NULL, DICAP_MSGERR_VERSION, "version 0");
 	rm.type = 0;
@@ -822,6 +860,8 @@ test_select_flags(void)
 
 	fill_all(&m, DICAP_MSG_TOPOLOGY);
 	m.sel_flags = DICAP_SEL_TUNNEL_OUTER;
+	/* Without the attributes numbered above it, AUTH follows SELECT_FLAGS. */
+	m.present &= ~(1u << DICAP_AVP_SESSION | 1u << DICAP_AVP_PEER_SESSION);
 	n = dicap_msg_encode(&m, buf, sizeof(buf), key1);
 	for (off = DICAP_CTL_HDR_LEN; n > 0 && off < (size_t)n;
 	    off += (buf[off] & DICAP_AVP_F_EXT) ? 3u + dicap_get_be16(buf + off + 1) : 5u)
@@ -1270,23 +1310,127 @@ test_part_size(void)
 	is(fit, DICAP_TOPOLOGY_PART_MEMBERS, "worst-case TOPOLOGY part holds %d members",
 	    DICAP_TOPOLOGY_PART_MEMBERS);
 	m.n_members = fit;
-	n = dicap_msg_encode(&m, buf, sizeof(buf), key1);
-	ok(n > 0 && n <= DICAP_CTL_PART_TARGET, "... in %d bytes", n);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &coord_keys);
+	ok(n > 0 && n <= DICAP_CTL_PART_TARGET, "... in %d bytes, signed", n);
 	m.n_members = fit + 1;
-	n = dicap_msg_encode(&m, buf, sizeof(buf), key1);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &coord_keys);
 	ok(n > DICAP_CTL_PART_TARGET, "one more member takes %d bytes", n);
-	is(DICAP_TOPOLOGY_PART_MEMBERS * 449 >= DICAP_MAX_MEMBERS, 1,
-	    "449 parts carry the largest membership");
+	is(DICAP_TOPOLOGY_PART_MEMBERS * 479 >= DICAP_MAX_MEMBERS, 1,
+	    "479 parts carry the largest membership");
 
 	fill(&m, DICAP_MSG_TOPOLOGY, dicap_msg_required(DICAP_MSG_TOPOLOGY), 0);
-	is(dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 1), 215,
-	    "a TOPOLOGY part of required attributes and a tag holds 215 members");
+	is(dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 1), 209,
+	    "a TOPOLOGY part of required attributes and a signature holds 209 members");
 	is(dicap_msg_members_fit(&m, DICAP_CTL_PART_TARGET, 0), 221, "... 221 unsigned");
 	m.members = NULL;
 	m.n_members = 0;
-	is(dicap_msg_encoded_len(&m, 1), 109,
-	    "a signed TOPOLOGY part of required attributes, no members: 109 bytes");
+	is(dicap_msg_encoded_len(&m, 1), 141,
+	    "a signed TOPOLOGY part of required attributes, no members: 141 bytes");
 	is(dicap_msg_encoded_len(&m, 0), 74, "... 74 unsigned");
+}
+
+/* Each role's key makes and checks only its own messages (issue 14). */
+static void
+test_roles(void)
+{
+	static uint8_t buf[BUFSZ];
+	uint8_t session_key[DICAP_AUTH_KEY_LEN];
+	struct dicap_keys k;
+	struct dicap_msg m, d;
+	int n, type, bad = 0;
+
+	for (type = 1; type <= DICAP_MSG_TYPE_MAX; type++) {
+		int r = dicap_msg_role(type);
+
+		if (r == DICAP_ROLE_NONE ||
+		    (r == DICAP_ROLE_NODE) != (type == DICAP_MSG_JOIN ||
+		    type == DICAP_MSG_HEARTBEAT || type == DICAP_MSG_LEAVE) ||
+		    (r == DICAP_ROLE_STATUS) != (type == DICAP_MSG_STATUS_REQ))
+			bad++;
+	}
+	ok(bad == 0, "JOIN, HEARTBEAT, LEAVE: node; STATUS_REQ: status; the rest: coordinator");
+
+	fill_all(&m, DICAP_MSG_TOPOLOGY);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &coord_keys);
+	ok(n > 0 && buf[n - DICAP_SIGN_LEN - 3] == (DICAP_AVP_F_EXT | DICAP_AVP_F_MANDATORY |
+	    DICAP_AVP_AUTH) && dicap_get_be16(buf + n - DICAP_SIGN_LEN - 2) == DICAP_SIGN_LEN,
+	    "a coordinator's TOPOLOGY carries a %d-byte signature", DICAP_SIGN_LEN);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &node_keys, NULL), DICAP_MSGERR_OK,
+	    "a node checks it with the coordinator's public key");
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &status_keys, NULL), DICAP_MSGERR_OK,
+	    "... and so does a status reader");
+	buf[DICAP_CTL_HDR_LEN + 4] ^= 1;
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &node_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a changed byte breaks the signature");
+	is(dicap_msg_encode_keys(&m, buf, sizeof(buf), &node_keys), -DICAP_MSGERR_AUTH_NOKEY,
+	    "a node credential cannot make a TOPOLOGY");
+	is(dicap_msg_encode_keys(&m, buf, sizeof(buf), &status_keys), -DICAP_MSGERR_AUTH_NOKEY,
+	    "nor can a status credential");
+	/* The node key's HMAC where a signature is due: refused, whatever the tag length. */
+	n = dicap_msg_encode(&m, buf, sizeof(buf), node_keys.node);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &node_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a TOPOLOGY with the node key's HMAC is refused (%s)", dicap_msg_why());
+	m.type = DICAP_MSG_COORD_SYNC;
+	fill_all(&m, DICAP_MSG_COORD_SYNC);
+	n = dicap_msg_encode(&m, buf, sizeof(buf), coord_keys.node);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &coord_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a COORD_SYNC with the node key's HMAC is refused by a coordinator");
+
+	fill_all(&m, DICAP_MSG_JOIN);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &node_keys);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &coord_keys, NULL), DICAP_MSGERR_OK,
+	    "a node's JOIN verifies at the coordinator");
+	n = dicap_msg_encode(&m, buf, sizeof(buf), status_keys.status);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &coord_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a JOIN under the status key is refused");
+	is(dicap_msg_encode_keys(&m, buf, sizeof(buf), &status_keys), -DICAP_MSGERR_AUTH_NOKEY,
+	    "a status credential cannot make a JOIN");
+	fill_all(&m, DICAP_MSG_STATUS_REQ);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &status_keys);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &coord_keys, NULL), DICAP_MSGERR_OK,
+	    "a status reader's STATUS_REQ verifies at the coordinator");
+	n = dicap_msg_encode(&m, buf, sizeof(buf), node_keys.node);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &coord_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a STATUS_REQ under the node key is refused");
+
+	/* HEARTBEAT both ways: the node's HMAC up, the coordinator's signature down. */
+	fill_all(&m, DICAP_MSG_HEARTBEAT);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &coord_keys);
+	ok(n > DICAP_SIGN_LEN && dicap_get_be16(buf + n - DICAP_SIGN_LEN - 2) == DICAP_SIGN_LEN &&
+	    dicap_msg_decode_keys(buf, (size_t)n, &d, &node_keys, NULL) == DICAP_MSGERR_OK,
+	    "a coordinator's HEARTBEAT answer is signed and verifies at the node");
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &node_keys);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &node_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a node does not take another node's HEARTBEAT as the coordinator's");
+
+	/* The session key of a JOIN/ACCEPT exchange. */
+	memset(session_key, 0x77, sizeof(session_key));
+	k = coord_keys;
+	k.peer_mac = session_key;
+	fill_all(&m, DICAP_MSG_TOPOLOGY);
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &k);
+	ok(n > 0 && dicap_get_be16(buf + n - DICAP_AUTH_TAG_LEN - 2) == DICAP_AUTH_TAG_LEN,
+	    "with a session key a TOPOLOGY carries its HMAC");
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &node_keys, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "a node without that session key refuses it");
+	k = node_keys;
+	k.peer_mac = session_key;
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &k, NULL), DICAP_MSGERR_OK,
+	    "the node of the session takes it");
+	n = dicap_msg_encode(&m, buf, sizeof(buf), node_keys.node);
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &k, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "... but not an HMAC under the node key");
+	fill_all(&m, DICAP_MSG_ACCEPT);
+	k = coord_keys;
+	k.peer_mac = session_key;
+	n = dicap_msg_encode_keys(&m, buf, sizeof(buf), &k);
+	ok(n > 0 && dicap_get_be16(buf + n - DICAP_SIGN_LEN - 2) == DICAP_SIGN_LEN,
+	    "ACCEPT, which carries the coordinator's KX key, is always signed");
+	n = dicap_msg_encode(&m, buf, sizeof(buf), session_key);
+	k = node_keys;
+	k.peer_mac = session_key;
+	is(dicap_msg_decode_keys(buf, (size_t)n, &d, &k, NULL), DICAP_MSGERR_AUTH_BAD,
+	    "an ACCEPT under a session key is refused");
 }
 
 static void
@@ -1377,7 +1521,8 @@ test_accessors(void)
 	    "every error has a name");
 	ok(!strcmp(dicap_msg_type_name(DICAP_MSG_VOTE), "vote") &&
 	    !strcmp(dicap_msg_type_name(0), "unknown") && !strcmp(dicap_avp_name(8), "members") &&
-	    !strcmp(dicap_avp_name(24), "select_flags") && !strcmp(dicap_avp_name(25), "unknown"),
+	    !strcmp(dicap_avp_name(24), "select_flags") && !strcmp(dicap_avp_name(29), "kx") &&
+	    !strcmp(dicap_avp_name(30), "unknown"),
 	    "type and attribute names");
 }
 
@@ -1511,6 +1656,7 @@ main(void)
 	test_truncation();
 	test_encoder();
 	test_part_size();
+	test_roles();
 	test_node_info();
 	test_accessors();
 	test_addr();

@@ -22,6 +22,73 @@ write_file(const char *path, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
+#define H64	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+/* Credential files: one per role, typed, strict (issue 14). */
+static void
+test_credentials(const char *dir)
+{
+	char coord[256], node[256], status[256], bad[256], err[512];
+	struct dicap_keys k, kn;
+
+	snprintf(coord, sizeof(coord), "%s/coord.key", dir);
+	snprintf(node, sizeof(node), "%s/node.key", dir);
+	snprintf(status, sizeof(status), "%s/status.key", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.key", dir);
+	ok(dicap_cred_generate(coord, err, sizeof(err)) == 0, "keygen writes a coordinator credential");
+	ok(dicap_cred_generate(coord, err, sizeof(err)) == -1, "... and never overwrites one");
+	ok(dicap_cred_load(coord, DICAP_ROLE_COORD, &k, err, sizeof(err)) == 0 &&
+	    k.kind == DICAP_ROLE_COORD && k.have_sign && k.have_node && k.have_status &&
+	    k.n_coord_pk == 1, "it loads: signing key, its public key, node and status keys");
+	ok(dicap_cred_derive(coord, DICAP_ROLE_NODE, node, err, sizeof(err)) == 0 &&
+	    dicap_cred_load(node, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == 0 &&
+	    !kn.have_sign && !kn.have_status && kn.have_node &&
+	    memcmp(kn.node, k.node, sizeof(k.node)) == 0 &&
+	    memcmp(kn.coord_pk[0], k.coord_pk[0], DICAP_SIGN_PK_LEN) == 0,
+	    "the node credential holds the public key and the node key, no more");
+	ok(dicap_cred_derive(coord, DICAP_ROLE_STATUS, status, err, sizeof(err)) == 0 &&
+	    dicap_cred_load(status, DICAP_ROLE_STATUS, &kn, err, sizeof(err)) == 0 &&
+	    !kn.have_sign && !kn.have_node && kn.have_status,
+	    "the status credential holds the public key and the status key, no more");
+	ok(dicap_cred_load(status, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1 &&
+	    strstr(err, "status credential") != NULL, "a status credential is no node's: %s", err);
+	ok(dicap_cred_load(node, DICAP_ROLE_COORD, &kn, err, sizeof(err)) == -1,
+	    "a node credential is no coordinator's");
+	ok(dicap_cred_load(coord, DICAP_ROLE_STATUS, &kn, err, sizeof(err)) == 0,
+	    "a coordinator credential serves where a status credential is wanted");
+	ok(dicap_cred_load(coord, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "... but not where a node credential is");
+	ok(dicap_cred_derive(node, DICAP_ROLE_STATUS, bad, err, sizeof(err)) == -1,
+	    "nothing is derived from a node credential");
+	chmod(node, 0644);
+	ok(dicap_cred_load(node, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1 &&
+	    strstr(err, "chmod 600") != NULL, "a world-readable credential is refused");
+	write_file(bad, H64 "\n", 0600);
+	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1 &&
+	    strstr(err, "keygen") != NULL, "a protocol 2 cluster key is refused, naming keygen");
+	write_file(bad, "dicap-credential node\ncoord-public " H64 "\nnode " H64 "\nstatus " H64 "\n",
+	    0600);
+	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "a node credential with a status key is refused");
+	write_file(bad, "dicap-credential node\ncoord-public " H64 "\nnode " H64 "\nnode " H64 "\n",
+	    0600);
+	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "a repeated key is refused");
+	write_file(bad, "dicap-credential node\nnode " H64 "\n", 0600);
+	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "a node credential without a coordinator public key is refused");
+	write_file(bad, "dicap-credential node\ncoord-public " H64 "\nnode " H64, 0600);
+	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == 0,
+	    "the last newline may be missing");
+	write_file(bad, "dicap-credential node\ncoord-public " H64 "\nnode " H64 "0\n", 0600);
+	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "a key of 65 hex digits is refused");
+	unlink(coord);
+	unlink(node);
+	unlink(status);
+	unlink(bad);
+}
+
 int
 main(void)
 {
@@ -32,7 +99,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		bail_out("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/cluster.key", dir);
-	plan(20);
+	plan(37);
 
 	ok(dicap_key_generate(path, err, sizeof(err)) == 0, "keygen writes a new key file");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the new key file has mode 0600");
@@ -81,6 +148,7 @@ main(void)
 	ok(dicap_key_load("/nonexistent/key", key, err, sizeof(err)) == -1 && strstr(err, "/nonexistent/key"),
 	    "a missing file names the path: %s", err);
 	unlink(path);
+	test_credentials(dir);
 	rmdir(dir);
 	return done_testing();
 }

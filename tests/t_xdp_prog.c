@@ -223,6 +223,16 @@ rr_value(void)
 	return v;
 }
 
+/* A dicap_rr entry: DICAP_XDP_RR_MARK (the report), DICAP_XDP_RR_SUM. */
+static uint64_t
+rr_entry(uint32_t key)
+{
+	uint64_t v = UINT64_MAX;
+
+	bpf_map_lookup_elem(ctl.rr_fd, &key, &v);
+	return v;
+}
+
 static struct dicap_xdp_stats
 stats(void)
 {
@@ -255,13 +265,25 @@ make_token(uint32_t epoch, uint8_t *token)
 		token[i] = (uint8_t)(epoch * 37 + (uint32_t)i * 101 + 7);
 }
 
+/* The last marker's sequence number: each marker carries the next one. */
+static uint32_t marker_seq = 100;
+
 static void
-make_marker(struct frame *f, uint32_t epoch, const uint8_t *token)
+make_marker_flags(struct frame *f, uint32_t epoch, const uint8_t *token, uint32_t flags)
 {
 	static const uint8_t src[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x01 };
 
 	memset(f, 0, sizeof(*f));
-	f->len = dicap_marker_build(f->buf, src, epoch, token);
+	marker_seq = (marker_seq + 1) | flags;
+	f->len = dicap_marker_build(f->buf, src, epoch, token, marker_seq);
+	marker_seq &= ~DICAP_MARKER_SEQ_REPORT;
+	snprintf(f->desc, sizeof(f->desc), "marker epoch %u", epoch);
+}
+
+static void
+make_marker(struct frame *f, uint32_t epoch, const uint8_t *token)
+{
+	make_marker_flags(f, epoch, token, 0);
 	snprintf(f->desc, sizeof(f->desc), "marker epoch %u", epoch);
 }
 
@@ -357,7 +379,7 @@ check_mode(int mode, const uint16_t *table)
 	set_actions(DICAP_DP_ACT_PASS, 0);
 	for (pos = 0; pos < N_NODES; pos++) {
 		epoch = stage((uint32_t)mode, N_NODES, pos, past(), 1, table);
-		if (mode == DICAP_MODE_RR) {
+		{	/* with a token, every mode switches at its marker */
 			uint8_t token[16];
 
 			make_token(epoch, token);
@@ -754,15 +776,38 @@ check_markers(void)
 	rc = run(&mk);
 	b = stats();
 	ok(rc == XDP_DROP && DELTA(a, b, DICAP_DP_MARKERS_OK) == 1 &&
-	    active_epoch(&pending) == e && !pending && rr_value() == 0,
-	    "the right marker switches to epoch %u and restarts C (dropped itself)", e);
+	    active_epoch(&pending) == e && !pending && rr_value() == 0 &&
+	    rr_entry(DICAP_XDP_RR_SUM) == 0 && rr_entry(DICAP_XDP_RR_MARK) == 0,
+	    "the right marker switches to epoch %u and restarts C and the report's sum"
+	    " (dropped itself)", e);
 	for (i = 0; i < 7; i++)
 		passed += run(&corpus[i + 20]) == XDP_PASS;
 	ok(rr_value() == 7 && passed == 3, "7 frames: C = %llu, position 0 of 3 passed %d",
 	    (unsigned long long)rr_value(), passed);
+	make_marker(&mk, e, token);
 	rc = run(&mk);
-	ok(rc == XDP_DROP && rr_value() == 0 && active_epoch(NULL) == e,
-	    "a marker for the active epoch resynchronises C");
+	ok(rc == XDP_DROP && rr_value() == 0 && active_epoch(NULL) == e &&
+	    rr_entry(DICAP_XDP_RR_SUM) == 8 && rr_entry(DICAP_XDP_RR_MARK) == 0,
+	    "a marker for the active epoch resynchronises C; the sum holds 7 frames and it");
+	for (i = 0; i < 3; i++)
+		run(&corpus[i + 20]);
+	make_marker_flags(&mk, e, token, DICAP_MARKER_SEQ_REPORT);
+	rc = run(&mk);
+	ok(rc == XDP_DROP && rr_value() == 0 && rr_entry(DICAP_XDP_RR_SUM) == 0 &&
+	    rr_entry(DICAP_XDP_RR_MARK) ==
+	    DICAP_RR_MARK(marker_seq | DICAP_MARKER_SEQ_REPORT, 12),
+	    "a report marker hands dicapd its sequence number and the 12 frames since the switch"
+	    " (%#llx)", (unsigned long long)rr_entry(DICAP_XDP_RR_MARK));
+	run(&corpus[20]);
+	mk.len = DICAP_MARKER_LEN + 2;	/* too short for a sequence number */
+	rc = run(&mk);
+	ok(rc == XDP_DROP && rr_value() == 0 && rr_entry(DICAP_XDP_RR_SUM) == 2 &&
+	    rr_entry(DICAP_XDP_RR_MARK) ==
+	    DICAP_RR_MARK(marker_seq | DICAP_MARKER_SEQ_REPORT, 12),
+	    "a marker without a sequence number resynchronises and reports nothing");
+	make_marker(&mk, e, token);
+	run(&mk);
+	ok(rr_entry(DICAP_XDP_RR_SUM) == 3, "so does one without the report flag");
 
 	/* The EtherType alone does not make a marker. */
 	memset(&f, 0, sizeof(f));
@@ -783,13 +828,31 @@ check_markers(void)
 	ok(DELTA(a, b, DICAP_DP_MARKERS_BAD) == 0 && DELTA(a, b, DICAP_DP_MARKERS_OK) == 0 &&
 	    rr_value() == 2, "a marker cut short is ordinary traffic");
 
-	/* A hash-mode topology with a token: its marker may come before its time. */
-	eh = stage(DICAP_MODE_FLOW, 1, 0, clock_ns(CLOCK_TAI) + 10000000000ULL, 1, all_mine);
+	/*
+	 * A hash-mode topology with a token switches at its marker only, as a
+	 * round-robin one does: past its validity start it still waits.
+	 */
+	eh = stage(DICAP_MODE_FLOW, 1, 0, past(), 1, all_mine);
+	run(some_frame());
+	ok(active_epoch(&pending) != eh && pending,
+	    "a hash-mode topology with a token is not switched by time");
 	make_token(eh, token);
 	make_marker(&mk, eh, token);
 	rc = run(&mk);
 	ok(rc == XDP_DROP && active_epoch(&pending) == eh && !pending,
-	    "a hash-mode topology switches at its marker before its validity start");
+	    "a hash-mode topology with a token switches at its marker");
+
+	/* A node that missed the switch marker catches up at a report marker. */
+	e = stage(DICAP_MODE_RR, N_NODES, 0, past(), 1, NULL);
+	make_token(e, token);
+	bpf_map_update_elem(ctl.rr_fd, &(uint32_t){ DICAP_XDP_RR_C }, &(uint64_t){ 5 }, BPF_ANY);
+	bpf_map_update_elem(ctl.rr_fd, &(uint32_t){ DICAP_XDP_RR_SUM }, &(uint64_t){ 9 }, BPF_ANY);
+	make_marker_flags(&mk, e, token, DICAP_MARKER_SEQ_REPORT);
+	rc = run(&mk);
+	ok(rc == XDP_DROP && active_epoch(NULL) == e && rr_value() == 0 &&
+	    rr_entry(DICAP_XDP_RR_SUM) == 0 &&
+	    rr_entry(DICAP_XDP_RR_MARK) == DICAP_RR_MARK(marker_seq | DICAP_MARKER_SEQ_REPORT, 15),
+	    "a report marker that switches reports what the sum held, then restarts it");
 }
 
 static void

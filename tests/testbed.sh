@@ -6,7 +6,7 @@
 # `make demo`.  Source it (after tests/lib/tap.sh if TAP output is wanted;
 # sourcing it twice is harmless), then:
 #
-#	tb_init				tools, run dir, cluster key, cleanup trap, mirror kind
+#	tb_init				tools, run dir, credentials, cleanup trap, mirror kind
 #	tb_up N [--mirror xdp|tc]	namespaces, links, the mirror, mgmt network
 #	tb_start_analyzer [-n NAME] [OPTION...]
 #	tb_start_coord [OPTION...]	(gets every analyzer started before)
@@ -71,6 +71,9 @@ DICAP_TOOLS=${DICAP_TOOLS:-$TB_REPO/build/plain/tests/bin}	# tests/tools/
 TB_HB_MS=${TB_HB_MS:-500}
 TB_TIMEOUT_MS=${TB_TIMEOUT_MS:-2000}
 TB_GUARD_MS=${TB_GUARD_MS:-300}
+# How long a daemon may take to answer after its start: loading the XDP
+# program took 16 s at a load average of 12 on the 2-core machine kind.
+TB_START_MS=${TB_START_MS:-30000}
 TB_XDP_MODE=${TB_XDP_MODE:-native}	# dicapd --xdp-mode
 TB_DATAPATH=${TB_DATAPATH:-xdp}		# dicapd --datapath
 TB_SWITCH_CPU=${TB_SWITCH_CPU:-0}	# CPU of the sender and the injector
@@ -86,7 +89,9 @@ TB_INJECT_DEV=inj0
 
 TB_PFX=
 TB_DIR=
-TB_KEY=
+TB_KEY=				# the coordinators' credential
+TB_NODE_KEY=			# the nodes'
+TB_STATUS_KEY=			# dicapctl status's
 TB_N=0
 TB_UP=0
 TB_DOWN_DONE=0
@@ -139,7 +144,7 @@ tb_fail() {
 	return 1
 }
 
-# tb_init: check the tools, make TB_DIR and the cluster key, register the
+# tb_init: check the tools, make TB_DIR and the credentials, register the
 # cleanup.  Do not set an EXIT trap of your own: add commands with
 # tb_defer instead.  Returns 2 (TB_WHY says why) when the testbed cannot
 # run here (not root, programs not built), so a test can skip, and 1 when
@@ -159,12 +164,22 @@ tb_init() {
 	done
 	TB_PFX=tb$$r$RANDOM-
 	TB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dicap-tb.XXXXXX") || { TB_WHY="mktemp failed"; return 2; }
+	# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+	# and the daemons remove their sockets here as the user they switched to.
+	chmod 0777 "$TB_DIR"
 	trap tb_on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	tb_reap_stale
-	TB_KEY=$TB_DIR/cluster.key
-	"$DICAP_BIN/dicapctl" keygen "$TB_KEY" >"$TB_DIR/keygen.log" 2>&1 ||
+	# The coordinators' credential, and the nodes' and status readers'
+	# made from it (docs/security.md).
+	TB_KEY=$TB_DIR/coord.key
+	TB_NODE_KEY=$TB_DIR/node.key
+	TB_STATUS_KEY=$TB_DIR/status.key
+	{ "$DICAP_BIN/dicapctl" keygen "$TB_KEY" &&
+	  "$DICAP_BIN/dicapctl" keygen --role node --from "$TB_KEY" "$TB_NODE_KEY" &&
+	  "$DICAP_BIN/dicapctl" keygen --role status --from "$TB_KEY" "$TB_STATUS_KEY"; } \
+		>"$TB_DIR/keygen.log" 2>&1 ||
 		{ TB_WHY="dicapctl keygen failed: $(cat "$TB_DIR/keygen.log")"; return 1; }
 	tb_mirror_choose
 }
@@ -528,9 +543,15 @@ tb_start_analyzer() {
 		TB_ANALYZERS+=("$TB_ANA_IP:$port")
 	fi
 	rm -f "${TB_ANA_STATS[$name]}"
+	# Started as root, it creates its files as nobody: a test's own
+	# directory under TB_DIR must let it in too.
+	for o in "${TB_ANA_OUT[$name]}" "${TB_ANA_STATS[$name]}"; do
+		o=$(dirname "$o")
+		[ "${o#"$TB_DIR"}" != "$o" ] && chmod 0777 "$o"
+	done
 	tb_spawn "$name" ana "$DICAP_BIN/dicap-analyzer" -q -l "$TB_ANA_IP:$port" "${args[@]}" "$@"
-	tb_wait_until "tb_alive $name && tb_port_bound ana $port" 10000 ||
-		{ tb_fail "analyzer $name does not listen on $port within 10 s"; return 1; }
+	tb_wait_until "tb_alive $name && tb_port_bound ana $port" "$TB_START_MS" ||
+		{ tb_fail "analyzer $name does not listen on $port within $TB_START_MS ms"; return 1; }
 }
 
 # tb_ana_stats [NAME [JQ_FILTER]]: the analyzer's latest JSON statistics.
@@ -593,8 +614,8 @@ tb_start_coord() {
 	done
 	tb_has_option dicap-coord --inject-dev && args+=(--inject-dev "$TB_INJECT_DEV")
 	tb_spawn coord coord taskset -c "$TB_SWITCH_CPU" "$DICAP_BIN/dicap-coord" "${args[@]}" "$@"
-	tb_wait_until "tb_coord_status >/dev/null" 10000 ||
-		{ tb_fail "the coordinator does not answer status within 10 s"; return 1; }
+	tb_wait_until "tb_coord_status >/dev/null" "$TB_START_MS" ||
+		{ tb_fail "the coordinator does not answer status within $TB_START_MS ms"; return 1; }
 }
 
 # tb_coord_status [JQ_FILTER]: the coordinator's status JSON, via dicapctl.
@@ -602,7 +623,7 @@ tb_coord_status() {
 	local out
 
 	tb_alive coord || return 1
-	out=$(tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_KEY" \
+	out=$(tb_exec coord "$DICAP_BIN/dicapctl" -c "$TB_COORD_ADDR" -k "$TB_STATUS_KEY" \
 		status --json 2>/dev/null) || return 1
 	printf '%s\n' "$out" | jq -r "${1:-.}"
 }
@@ -628,7 +649,7 @@ tb_start_node() {
 		{ tb_fail "tb_start_node: no node$i (tb_up $TB_N)"; return 1; }
 	sock=$(tb_node_sock "$i")
 	rm -f "$sock"
-	args=(-f -d -i eth0 -c "$TB_COORD_ADDR" -k "$TB_KEY" -s "$sock"
+	args=(-f -d -i eth0 -c "$TB_COORD_ADDR" -k "$TB_NODE_KEY" -s "$sock"
 		--id "$(tb_node_id "$i")" --bind "$(tb_node_ip "$i")")
 	[ -n "$TB_DATAPATH" ] && args+=(--datapath "$TB_DATAPATH")
 	[ "$TB_DATAPATH" = xdp ] && [ -n "$TB_XDP_MODE" ] && args+=(--xdp-mode "$TB_XDP_MODE")
@@ -642,8 +663,8 @@ tb_start_node() {
 		tb_node_gro "$i" on || return 1
 	fi
 	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" "${args[@]}" "$@"
-	tb_wait_until "tb_node_status $i >/dev/null" 10000 ||
-		{ tb_fail "node$i does not answer on $sock within 10 s"; return 1; }
+	tb_wait_until "tb_node_status $i >/dev/null" "$TB_START_MS" ||
+		{ tb_fail "node$i does not answer on $sock within $TB_START_MS ms"; return 1; }
 }
 
 # tb_node_status I [JQ_FILTER]: what nodeI's dicapd reports.

@@ -37,6 +37,12 @@ enum coord_counter {
 	CC_TX_ERRORS,
 	CC_MARKERS_SENT,
 	CC_MARKER_ERRORS,
+	CC_RX_UNVERIFIED,	/* without our session or cookie: answered with it, or dropped */
+	CC_RX_TERM_JUMP,	/* a term beyond what an election makes: refused */
+	CC_RX_NOT_PEER,		/* COORD_SYNC or VOTE_REQ from no --peer */
+	CC_REPLAY_FULL,		/* no replay slot left for a new sender */
+	CC_SYNC_CAPPED,		/* COORD_SYNC records beyond the node table: ignored */
+	CC_RR_DRIFTS,		/* nodes whose round-robin report disagreed (per marker) */
 	CC_COUNTER_MAX
 };
 

@@ -17,20 +17,48 @@
  *              bits 0-5 the attribute number (enum dicap_avp)
  *     then a u32 value, or u16 length + that many bytes.
  *
- * The authentication tag, when present, is the last AVP; it is an
- * HMAC-SHA256 (libsodium) over every byte of the message before that AVP.
+ * The authentication tag, when present, is the last AVP, over every byte of
+ * the message before it.  Its kind follows from the message type, never from
+ * the tag (docs/protocol.md, "Roles"): what a coordinator sends (ACCEPT,
+ * TOPOLOGY, ANNOUNCE, COORD_SYNC, ERROR, STATUS, VOTE_REQ, VOTE) carries an
+ * Ed25519 signature (DICAP_SIGN_LEN) by the coordinator key, which only
+ * coordinators hold; what a node sends (JOIN, HEARTBEAT, LEAVE) an
+ * HMAC-SHA256 with the node key; STATUS_REQ an HMAC-SHA256 with the status
+ * key.  Once a JOIN and its ACCEPT have exchanged KX keys, what the
+ * coordinator sends that node carries an HMAC-SHA256 under their session
+ * key instead of a signature (a signature costs ten HMACs to check).
  */
 #ifndef DICAP_CTL_H
 #define DICAP_CTL_H
 
 #include "marker.h"	/* DICAP_MARKER_TOKEN_LEN */
 
-#define DICAP_CTL_VERSION	2	/* 2: SELECT_FLAGS, and the selection rules of issue 12 */
+/* 2: SELECT_FLAGS, the selection rules of issue 12; 3: roles, sessions, cookies (issue 14) */
+#define DICAP_CTL_VERSION	3
 #define DICAP_CTL_HDR_LEN	8
 #define DICAP_CTL_MAX_LEN	65507	/* largest UDP payload over IPv4 */
 #define DICAP_CTL_DEFAULT_PORT	7467	/* documented default control port */
 #define DICAP_AUTH_KEY_LEN	32
-#define DICAP_AUTH_TAG_LEN	32
+#define DICAP_AUTH_TAG_LEN	32	/* HMAC-SHA256: node and status messages */
+#define DICAP_SIGN_LEN		64	/* Ed25519 signature: coordinator messages */
+#define DICAP_SIGN_PK_LEN	32	/* Ed25519 public key */
+#define DICAP_SESSION_LEN	8	/* SESSION, PEER_SESSION */
+#define DICAP_COOKIE_LEN	16	/* COOKIE */
+#define DICAP_KX_PK_LEN		32	/* KX: libsodium crypto_kx public key */
+#define DICAP_PADDING_MAX	1200	/* PADDING */
+/*
+ * A request the coordinator answers before its sender is verified (a JOIN
+ * without the coordinator's session, a STATUS_REQ without a cookie) is
+ * answered only if it is at least this long, padded with PADDING: the
+ * answer (an ERROR SESSION) is never larger than the request.
+ */
+#define DICAP_UNVERIFIED_MIN_LEN	256
+/*
+ * An election raises the term by one; a coordinator that slept through
+ * some may have missed a few.  A term more than this above the highest a
+ * receiver knows is refused and counted (coordinators and nodes).
+ */
+#define DICAP_TERM_MAX_STEP	64
 #define DICAP_MAX_ANALYZERS	16
 #define DICAP_MEMBER_WIRE_LEN	6	/* u32 node id + u16 weight */
 #define DICAP_COUNTER_WIRE_LEN	10	/* u16 counter id + u64 value */
@@ -87,7 +115,12 @@ enum dicap_avp {
 	DICAP_AVP_NODE_INFO = 22,	/* ext: node record for STATUS/COORD_SYNC (docs/protocol.md); repeatable */
 	DICAP_AVP_AUTH = 23,		/* ext: DICAP_AUTH_TAG_LEN bytes, must be the last AVP */
 	DICAP_AVP_SELECT_FLAGS = 24,	/* short: DICAP_SEL_* bits; only where SELECT is */
-	DICAP_AVP_MAX = DICAP_AVP_SELECT_FLAGS,
+	DICAP_AVP_SESSION = 25,		/* ext: DICAP_SESSION_LEN, the sender's session nonce */
+	DICAP_AVP_PEER_SESSION = 26,	/* ext: DICAP_SESSION_LEN, the receiver's, echoed */
+	DICAP_AVP_COOKIE = 27,		/* ext: DICAP_COOKIE_LEN, STATUS_REQ return routability */
+	DICAP_AVP_PADDING = 28,		/* ext: 0..DICAP_PADDING_MAX bytes, ignored */
+	DICAP_AVP_KX = 29,		/* ext: DICAP_KX_PK_LEN, X25519 key (JOIN, ACCEPT) */
+	DICAP_AVP_MAX = DICAP_AVP_KX,
 };
 
 /* Error codes carried in DICAP_MSG_ERROR. */
@@ -99,7 +132,8 @@ enum dicap_ctl_error {
 	DICAP_CTLERR_NOT_LEADER = 4,	/* this coordinator is a standby */
 	DICAP_CTLERR_UNKNOWN_NODE = 5,	/* heartbeat/leave from a node not in the table */
 	DICAP_CTLERR_FULL = 6,		/* member table full */
-	DICAP_CTLERR_MAX = DICAP_CTLERR_FULL,
+	DICAP_CTLERR_SESSION = 7,	/* send again with SESSION/COOKIE of this message */
+	DICAP_CTLERR_MAX = DICAP_CTLERR_SESSION,
 };
 
 #define DICAP_ADDR_WIRE_V4_LEN	7	/* u8 family, u16 port, 4 address bytes */
@@ -109,11 +143,11 @@ enum dicap_ctl_error {
 /*
  * MEMBERS entries a TOPOLOGY part can always carry within
  * DICAP_CTL_PART_TARGET bytes, even with every allowed attribute present
- * (16 IPv6 analyzers, an IPv6 COORD, a marker token) and a tag:
- * (1400 - 522) / 6.  dicap_msg_members_fit() gives the exact room for a
+ * (16 IPv6 analyzers, an IPv6 COORD, a marker token, both sessions) and a
+ * signature: (1400 - 576) / 6.  dicap_msg_members_fit() gives the exact room for a
  * given message.
  */
-#define DICAP_TOPOLOGY_PART_MEMBERS	146
+#define DICAP_TOPOLOGY_PART_MEMBERS	137
 
 /* NODE_INFO value (docs/protocol.md): the coordinator's record of one node. */
 #define DICAP_NODE_INFO_FIXED_LEN	38

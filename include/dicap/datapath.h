@@ -14,9 +14,9 @@
  * start.  The packet path compares the clock with it on every frame while
  * a switch is due (the clock is not read otherwise); once past it, it makes
  * the pending slot active with one compare-and-swap on the state word.  A
- * slot flagged DICAP_DP_SLOT_AT_MARKER (round-robin with a marker token) is
- * not switched by time: the marker frame that carries its epoch and token
- * switches it.  Every change dicapd makes to the state word adds
+ * slot flagged DICAP_DP_SLOT_AT_MARKER (one with a marker token, in any
+ * mode) is not switched by time: the marker frame that carries its epoch
+ * and token switches it.  Every change dicapd makes to the state word adds
  * DICAP_DP_ST_GEN_ONE, so a packet path that read the word before the
  * change cannot complete a stale compare-and-swap.
  */
@@ -48,6 +48,20 @@
 #define DICAP_DP_SLOT_AT_MARKER 0x2	/* switch to this slot at its marker only */
 
 #define DICAP_DP_NOT_MEMBER	0xffffffffu	/* position of a node outside the topology */
+
+/*
+ * A node's round-robin report (counter rr_marker, node_counters.h): the
+ * sequence number of the last report marker (DICAP_MARKER_SEQ_REPORT,
+ * marker.h) in the high 32 bits; in the low 32 bits, modulo 2^32, the
+ * frames it counted in C from the previous report marker (or the topology
+ * switch) up to this one, each accepted marker counting as one frame too.
+ * Nodes that saw the same frames report the same number for the same
+ * marker; one that missed a frame, or a marker, reports less.  0: no
+ * report yet.
+ */
+#define DICAP_RR_MARK(seq, n)	(((__u64)(seq) << 32) | (__u64)(__u32)(n))
+#define DICAP_RR_MARK_SEQ(v)	((__u32)((v) >> 32))
+#define DICAP_RR_MARK_COUNT(v)	((__u32)(v))
 
 /*
  * Per-CPU counters of the packet path.  dicapd reports them under wire ids

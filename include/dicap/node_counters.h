@@ -39,6 +39,7 @@ enum dp_counter {
 	DP_TCP_CONNECTS,
 	DP_TCP_DISCONNECTS,
 	DP_STAGE_ERRORS,	/* a topology could not be written into the maps */
+	DP_RR_MARKER,		/* not a counter: DICAP_RR_MARK() of the last marker (datapath.h) */
 	DP_COUNTER_MAX
 };
 
@@ -73,7 +74,21 @@ enum agent_counter {
 	C_TOPOLOGIES_SUPERSEDED,	/* complete, but a newer one came before its table */
 	C_TABLE_BUILDS,			/* bucket tables built in full */
 	C_TABLE_UPDATES,		/* bucket tables updated from the previous one */
+	C_RX_NOT_FOLLOWED,		/* ERROR from a coordinator we do not talk to */
+	C_RX_SESSION,			/* PEER_SESSION not ours: an old message */
+	C_RX_TERM_JUMP,			/* a term beyond what an election makes */
 	C_COUNTER_MAX
+};
+
+/*
+ * What the coordinator counts about a node itself, beside the node's own
+ * counters in its NODE_INFO (STATUS): wire id COORD_NODE_CTR_WIRE_BASE + i.
+ * Append only.
+ */
+#define COORD_NODE_CTR_WIRE_BASE	1024
+enum coord_node_counter {
+	CN_RR_DRIFTS,		/* markers at which its count C disagreed with the others' */
+	CN_COUNTER_MAX
 };
 
 #endif /* DICAP_NODE_COUNTERS_H */

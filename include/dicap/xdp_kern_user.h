@@ -11,7 +11,12 @@
  *                 stores; the state word only with compare-and-swap.
  *   dicap_slots   array[2] of struct dicap_xdp_slot: the two topologies.
  *   dicap_tables  array[2] of struct dicap_xdp_table: their bucket tables.
- *   dicap_rr      array[1] of __u64: the round-robin counter C.
+ *   dicap_rr      array[3] of __u64: [DICAP_XDP_RR_C] the round-robin
+ *                 counter C; [DICAP_XDP_RR_MARK] the node's report at the
+ *                 last report marker, DICAP_RR_MARK() (datapath.h), one
+ *                 64-bit store so that dicapd never reads half of it;
+ *                 [DICAP_XDP_RR_SUM] the frames counted since the last
+ *                 report marker or switch, markers included.
  *   dicap_stats   per-CPU array[1] of struct dicap_xdp_stats.
  *   dicap_ring    ring buffer of struct dicap_xdp_rec (capture mode).
  * and one read-only global, dicap_rec_cap: the bytes of frame data a ring
@@ -26,7 +31,7 @@
  *   while switch_at_tai is not DICAP_DP_NEVER (the clock is not read
  *   otherwise); once past it, it makes the pending slot active with one
  *   compare-and-swap on the state word.  A slot flagged
- *   DICAP_DP_SLOT_AT_MARKER (round-robin with a marker token) is not
+ *   DICAP_DP_SLOT_AT_MARKER (a slot with a marker token, any mode) is not
  *   switched by time: switch_at_tai stays DICAP_DP_NEVER and the marker
  *   frame that carries its epoch and token switches it.  Only dicapd
  *   writes switch_at_tai; the program writes only the state word (by CAS)
@@ -79,6 +84,11 @@ struct dicap_xdp_rec {
 	__u16 caplen;		/* bytes that follow */
 	__u16 reserved;
 };
+
+#define DICAP_XDP_RR_C		0
+#define DICAP_XDP_RR_MARK	1
+#define DICAP_XDP_RR_SUM	2
+#define DICAP_XDP_RR_ENTRIES	3
 
 #define DICAP_XDP_REC_HDR	16
 #define DICAP_XDP_CAP_MAX	1440	/* 12 + 1440 + 20 = the 1472-byte UDP batch */

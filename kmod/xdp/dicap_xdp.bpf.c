@@ -40,7 +40,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, DICAP_XDP_RR_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u64);
 } dicap_rr SEC(".maps");
@@ -68,13 +68,48 @@ static __always_inline struct dicap_xdp_slot *slot_get(__u32 idx)
 	return bpf_map_lookup_elem(&dicap_slots, &idx);
 }
 
+static __always_inline __u64 *rr_entry(__u32 key)
+{
+	return bpf_map_lookup_elem(&dicap_rr, &key);
+}
+
+/* A switch: C and the report's sum restart at 0. */
 static __always_inline void rr_reset(void)
 {
-	__u32 key = 0;
-	__u64 *c = bpf_map_lookup_elem(&dicap_rr, &key);
+	__u64 *c = rr_entry(DICAP_XDP_RR_C), *sum = rr_entry(DICAP_XDP_RR_SUM);
 
 	if (c)
 		*(volatile __u64 *)c = 0;
+	if (sum)
+		*(volatile __u64 *)sum = 0;
+}
+
+/*
+ * A resync marker restarts C; C and the marker itself go into the sum
+ * that a report marker (DICAP_MARKER_SEQ_REPORT) hands to dicapd's next
+ * heartbeat, for the coordinator to compare (drift detection,
+ * docs/design.md).  @sw: the marker switches topology (a node that missed
+ * the switch marker catches up at a resync one): the sum restarts too,
+ * after a report of what it held, which then disagrees with the others'.
+ * A read, then a store: a frame another CPU counts in between is lost to
+ * both, as with any reset racing frames on other CPUs.
+ */
+static __always_inline void rr_resync(__u32 seq, int sw)
+{
+	__u64 *c = rr_entry(DICAP_XDP_RR_C), *sum = rr_entry(DICAP_XDP_RR_SUM), *m, n;
+
+	if (!c || !sum)
+		return;
+	n = READ_ONCE_U64(*sum) + READ_ONCE_U64(*c) + 1;
+	*(volatile __u64 *)c = 0;
+	if (!(seq & DICAP_MARKER_SEQ_REPORT)) {
+		*(volatile __u64 *)sum = sw ? 0 : n;
+		return;
+	}
+	*(volatile __u64 *)sum = 0;
+	m = rr_entry(DICAP_XDP_RR_MARK);
+	if (m)
+		*(volatile __u64 *)m = DICAP_RR_MARK(seq, n);
 }
 
 /* Make the pending slot active, unless dicapd changed the state meanwhile. */
@@ -129,7 +164,8 @@ static __always_inline int token_ok(const struct dicap_xdp_slot *slot, __u32 epo
  * neither passed nor captured), or -1 if the frame only shares the
  * EtherType and is ordinary traffic.  A marker for the pending epoch
  * switches to it; one for the active epoch resynchronises C.  Either way
- * C restarts at 0 with the next frame, on every node at the same frame.
+ * C restarts at 0 with the next frame, on every node at the same frame;
+ * a resync adds what C stood at to the sum the coordinator compares.
  */
 DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 			 struct dicap_xdp_stats *st)
@@ -138,12 +174,14 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	struct dicap_xdp_slot *slot;
 	__u64 s, t0, t1;
-	__u32 epoch;
+	__u32 epoch, seq = 0;
 
 	if (d + DICAP_MARKER_LEN > end ||
 	    dicap_get_be32(d + DICAP_MARKER_OFF_MAGIC) != DICAP_MARKER_MAGIC)
 		return -1;
 	epoch = dicap_get_be32(d + DICAP_MARKER_OFF_EPOCH);
+	if (d + DICAP_MARKER_SEQ_END <= end)
+		seq = dicap_get_be32(d + DICAP_MARKER_OFF_SEQ);
 	__builtin_memcpy(&t0, d + DICAP_MARKER_OFF_TOKEN, 8);
 	__builtin_memcpy(&t1, d + DICAP_MARKER_OFF_TOKEN + 8, 8);
 
@@ -151,7 +189,7 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	if (s & DICAP_DP_ST_PENDING) {
 		slot = slot_get((__u32)((s & DICAP_DP_ST_ACTIVE) ^ 1));
 		if (slot && token_ok(slot, epoch, t0, t1) && switch_to_pending(cfg, s)) {
-			rr_reset();
+			rr_resync(seq, 1);
 			st->v[DICAP_DP_SWITCHES]++;
 			st->v[DICAP_DP_MARKERS_OK]++;
 			return XDP_DROP;
@@ -160,7 +198,7 @@ DICAP_SUBPROG int marker(struct xdp_md *ctx, struct dicap_xdp_config *cfg,
 	if (s & DICAP_DP_ST_HAVE) {
 		slot = slot_get((__u32)(s & DICAP_DP_ST_ACTIVE));
 		if (slot && token_ok(slot, epoch, t0, t1)) {
-			rr_reset();
+			rr_resync(seq, 0);
 			st->v[DICAP_DP_MARKERS_OK]++;
 			return XDP_DROP;
 		}

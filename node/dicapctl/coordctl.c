@@ -30,7 +30,9 @@
 
 struct collect {
 	int fd;
-	const uint8_t *key;
+	const struct dicap_keys *keys;
+	uint8_t cookie[DICAP_COOKIE_LEN];	/* the coordinator's for our address */
+	int have_cookie;
 	struct dicap_replay replay;
 	uint32_t term, epoch;
 	uint16_t parts, n_got;
@@ -48,7 +50,7 @@ struct coord_client {
 	struct collect c;
 	struct dicap_addr target;
 	uint64_t seq;
-	uint8_t key[DICAP_AUTH_KEY_LEN];
+	struct dicap_keys keys;
 };
 
 static void
@@ -78,7 +80,17 @@ send_request(struct collect *c, uint64_t *seq)
 	m.timestamp_ns = dicap_now_ns();
 	DICAP_SET(&m, DICAP_AVP_SEQ);
 	DICAP_SET(&m, DICAP_AVP_TIMESTAMP);
-	if ((len = dicap_msg_encode(&m, out, sizeof(out), c->key)) < 0) {
+	if (c->have_cookie) {
+		memcpy(m.cookie, c->cookie, sizeof(m.cookie));
+		DICAP_SET(&m, DICAP_AVP_COOKIE);
+	} else {
+		/* Without a cookie the answer is a cookie, no longer than this. */
+		DICAP_SET(&m, DICAP_AVP_PADDING);
+		len = dicap_msg_encoded_len(&m, c->keys != NULL);
+		if (len > 0 && len < DICAP_UNVERIFIED_MIN_LEN)
+			m.padding_len = (uint16_t)(DICAP_UNVERIFIED_MIN_LEN - len);
+	}
+	if ((len = dicap_msg_encode_keys(&m, out, sizeof(out), c->keys)) < 0) {
 		ctl_error("cannot encode STATUS_REQ: %s", dicap_msg_strerror(-len));
 		return -1;
 	}
@@ -103,7 +115,7 @@ collect_input(struct collect *c, const uint8_t *buf, size_t len)
 	uint32_t epoch;
 	int rc;
 
-	rc = dicap_msg_decode(buf, len, &m, c->key, NULL);
+	rc = dicap_msg_decode_keys(buf, len, &m, c->keys, NULL);
 	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {
 		c->auth_fail++;
 		return 0;
@@ -116,6 +128,12 @@ collect_input(struct collect *c, const uint8_t *buf, size_t len)
 	    DICAP_REPLAY_OK) {
 		c->replayed++;
 		return 0;
+	}
+	if (m.type == DICAP_MSG_ERROR && m.error_code == DICAP_CTLERR_SESSION &&
+	    DICAP_HAS(&m, DICAP_AVP_COOKIE)) {
+		memcpy(c->cookie, m.cookie, sizeof(c->cookie));
+		c->have_cookie = 1;
+		return 2;	/* ask again, with the cookie */
 	}
 	if (m.type == DICAP_MSG_ERROR) {
 		if (c->quiet)
@@ -260,7 +278,8 @@ status_build(struct collect *c, struct coord_status *st)
 	memset(st, 0, sizeof(*st));
 	st->role = -1;
 	for (p = 0; p < c->parts; p++) {
-		if (dicap_msg_decode(c->buf[p], c->len[p], &m, c->key, &why) != DICAP_MSGERR_OK)
+		if (dicap_msg_decode_keys(c->buf[p], c->len[p], &m, c->keys, &why) !=
+		    DICAP_MSGERR_OK)
 			return -1;
 		merge_head(st, &m);
 		cap += m.n_node_info;
@@ -268,7 +287,7 @@ status_build(struct collect *c, struct coord_status *st)
 	if ((st->nodes = calloc(cap ? cap : 1, sizeof(*st->nodes))) == NULL)
 		return -1;
 	for (p = 0; p < c->parts; p++) {
-		dicap_msg_decode(c->buf[p], c->len[p], &m, c->key, &why);
+		dicap_msg_decode_keys(c->buf[p], c->len[p], &m, c->keys, &why);
 		for (i = 0; i < m.n_node_info; i++) {
 			if (dicap_node_info_decode(m.node_info[i], m.node_info_len[i],
 			    &st->nodes[st->n_nodes], &why) != DICAP_MSGERR_OK) {
@@ -455,6 +474,7 @@ print_table(const struct coord_status *st, const struct dicap_addr *asked)
 {
 	const struct dicap_msg *h = &st->head;
 	uint32_t i;
+	int rr;
 
 	printf("coordinator 0x%08x at %s: %s, priority %u\n", h->node_id,
 	    dicap_addr_str(DICAP_HAS(h, DICAP_AVP_COORD) ? &h->coord : asked),
@@ -471,16 +491,21 @@ print_table(const struct coord_status *st, const struct dicap_addr *asked)
 	printf("\n%u node%s\n", st->n_nodes, st->n_nodes == 1 ? "" : "s");
 	if (st->n_nodes == 0)
 		return;
-	printf("%-10s  %-22s %6s %9s %9s %8s %12s %12s\n", "ID", "ADDRESS", "WEIGHT",
-	    "SHARE%", "HB_AGE_MS", "EPOCH", "SEEN", "SELECTED");
+	/* Round-robin: the drifts the coordinator found (docs/design.md). */
+	rr = DICAP_HAS(h, DICAP_AVP_SELECT) && h->mode == DICAP_MODE_RR;
+	printf("%-10s  %-22s %6s %9s %9s %8s %12s %12s%s\n", "ID", "ADDRESS", "WEIGHT",
+	    "SHARE%", "HB_AGE_MS", "EPOCH", "SEEN", "SELECTED", rr ? "   DRIFTS" : "");
 	for (i = 0; i < st->n_nodes; i++) {
 		const struct dicap_node_info *n = &st->nodes[i];
 
-		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu\n", n->node_id,
+		printf("0x%08x  %-22s %6u %9.4f %9u %8u %12llu %12llu", n->node_id,
 		    dicap_addr_str(&n->addr), n->weight, n->share_ppm / 10000.0,
 		    n->last_heartbeat_ms, n->epoch,
 		    (unsigned long long)node_counter(n, "seen", NULL),
 		    (unsigned long long)node_counter(n, "selected", NULL));
+		if (rr)
+			printf(" %8llu", (unsigned long long)node_counter(n, "rr_drifts", NULL));
+		printf("\n");
 	}
 }
 
@@ -532,11 +557,12 @@ coord_client_open(const struct ctl_opts *o)
 	}
 	if (o->keyfile != NULL) {
 		if (sodium_init() == -1 ||
-		    dicap_key_load(o->keyfile, cl->key, err, sizeof(err)) == -1) {
+		    dicap_cred_load(o->keyfile, DICAP_ROLE_STATUS, &cl->keys, err,
+		    sizeof(err)) == -1) {
 			ctl_error("%s", err);
 			goto fail;
 		}
-		cl->c.key = cl->key;
+		cl->c.keys = &cl->keys;
 	}
 	if ((cl->c.fd = connect_to(&cl->target)) == -1) {
 		ctl_error("cannot reach coordinator %s: %s", o->coord, strerror(errno));
@@ -557,7 +583,7 @@ coord_client_close(struct coord_client *cl)
 	collect_reset(&cl->c);
 	if (cl->c.fd != -1)
 		close(cl->c.fd);
-	sodium_memzero(cl->key, sizeof(cl->key));
+	sodium_memzero(&cl->keys, sizeof(cl->keys));
 	free(cl);
 }
 
@@ -577,7 +603,7 @@ coord_client_fetch(struct coord_client *cl, const struct ctl_opts *o, int quiet,
     struct coord_status *st, char *why, size_t whylen)
 {
 	struct collect *c = &cl->c;
-	int done = 0, i;
+	int done = 0, i, cookies = 0;
 
 	memset(st, 0, sizeof(*st));
 	collect_reset(c);
@@ -594,6 +620,11 @@ coord_client_fetch(struct coord_client *cl, const struct ctl_opts *o, int quiet,
 			return -1;
 		}
 		done = collect_wait(c, o->timeout_ms);
+		if (done == 2) {	/* a cookie: this try goes on */
+			done = 0;
+			if (++cookies <= 2)
+				i--;
+		}
 	}
 	if (c->error_seen) {
 		snprintf(why, whylen, "%s", c->error_text[0] ? c->error_text : "error");

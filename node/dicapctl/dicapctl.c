@@ -21,6 +21,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_COUNT,
 	OPT_ANALYZER_STATS,
+	OPT_ROLE,
+	OPT_FROM,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +37,8 @@ static const struct option long_options[] = {
 	{ "interval", required_argument, NULL, 'n' },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "analyzer-stats", required_argument, NULL, OPT_ANALYZER_STATS },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "from", required_argument, NULL, OPT_FROM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -47,10 +51,10 @@ usage(FILE *f)
 	    "                [--analyzer-stats FILE]\n"
 	    "       dicapctl -i IFACE [-s SOCKPATH] status [--json]\n"
 	    "       dicapctl -i IFACE [-s SOCKPATH] owned\n"
-	    "       dicapctl keygen FILE\n"
+	    "       dicapctl keygen [--role node|status --from COORDFILE] FILE\n"
 	    "\n"
 	    "  -c ADDR:PORT     ask this coordinator (STATUS over the control protocol)\n"
-	    "  -k KEYFILE       the cluster key\n"
+	    "  -k FILE          a status (or coordinator) credential\n"
 	    "  --insecure       talk to a coordinator that runs without a key\n"
 	    "  -i IFACE         ask the node agent of this interface (%s/IFACE.sock)\n"
 	    "  -s SOCKPATH      the node agent's socket, if not the default\n"
@@ -66,7 +70,9 @@ usage(FILE *f)
 	    "  status           what the coordinator, or the node, knows\n"
 	    "  top              the nodes' shares and rates, refreshed (q quits)\n"
 	    "  owned            the node's buckets as START-END lines, or \"rr POS/N\"\n"
-	    "  keygen FILE      write a new cluster key to FILE (mode 0600)\n",
+	    "  keygen FILE      write a new coordinator credential to FILE (mode 0600);\n"
+	    "                   with --role node|status --from COORDFILE, the node or\n"
+	    "                   status credential that goes with it\n",
 	    DICAPCTL_SOCK_DIR);
 }
 
@@ -80,18 +86,40 @@ ctl_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * keygen FILE: a new coordinator credential.  keygen --role node|status
+ * --from COORDFILE FILE: the credential of that role for the cluster of
+ * COORDFILE.
+ */
 static int
-keygen(int argc, char **argv)
+keygen(const struct ctl_opts *o, int argc, char **argv)
 {
+	const char *role = o->role != NULL ? o->role : "coordinator", *from = o->from;
+	const char *file;
 	char err[256];
+	int rc;
 
 	if (argc != 2)
-		opt_fail("keygen takes one argument: the file to create");
+		opt_fail("keygen [--role coordinator|node|status] [--from COORDFILE] FILE");
+	file = argv[1];
 	if (sodium_init() == -1) {
 		ctl_error("libsodium does not initialise");
 		return 1;
 	}
-	if (dicap_key_generate(argv[1], err, sizeof(err)) == -1) {
+	if (strcmp(role, "coordinator") == 0) {
+		if (from != NULL)
+			opt_fail("keygen: a coordinator credential is new; --from is for "
+			    "node and status credentials");
+		rc = dicap_cred_generate(file, err, sizeof(err));
+	} else if (strcmp(role, "node") == 0 || strcmp(role, "status") == 0) {
+		if (from == NULL)
+			opt_fail("keygen --role %s: --from COORDFILE, the cluster's coordinator "
+			    "credential, is needed", role);
+		rc = dicap_cred_derive(from, role[0] == 'n' ? DICAP_ROLE_NODE :
+		    DICAP_ROLE_STATUS, file, err, sizeof(err));
+	} else
+		opt_fail("keygen --role %s: the roles are coordinator, node and status", role);
+	if (rc == -1) {
 		ctl_error("%s", err);
 		return 1;
 	}
@@ -137,6 +165,12 @@ parse_options(struct ctl_opts *o, int argc, char **argv)
 			exit(0);
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_ROLE:
+			o->role = optarg;
+			break;
+		case OPT_FROM:
+			o->from = optarg;
 			break;
 		case OPT_INSECURE:
 			o->insecure = 1;
@@ -202,7 +236,7 @@ main(int argc, char **argv)
 		opt_fail("no command: status, top, owned or keygen");
 	cmd = argv[optind];
 	if (strcmp(cmd, "keygen") == 0)
-		return keygen(argc - optind, argv + optind);
+		return keygen(&o, argc - optind, argv + optind);
 	if (optind + 1 != argc)
 		opt_fail("%s: unexpected argument \"%s\"", cmd, argv[optind + 1]);
 	if (strcmp(cmd, "top") != 0 && (o.count != 0 || o.analyzer_stats != NULL ||

@@ -30,6 +30,9 @@ struct ctl_opts {
 	uint32_t interval_ms;		/* -n */
 	uint64_t count;			/* --count, 0: until q */
 	const char *analyzer_stats;	/* --analyzer-stats */
+	/* keygen */
+	const char *role;		/* --role */
+	const char *from;		/* --from */
 };
 
 /* nodectl.c: 0 on success, else the exit status (an error was printed). */

@@ -256,7 +256,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	client_free(c);
 }
 
-/* Root, our own user, and members of the socket's group may ask. */
+/*
+ * Root, the user who started dicapd (not the one it runs as after the
+ * privilege drop), and members of the socket's group may ask.
+ */
 static int
 peer_allowed(struct dicapd *d, int fd)
 {
@@ -267,7 +270,7 @@ peer_allowed(struct dicapd *d, int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return 0;
-	if (cred.uid == 0 || cred.uid == geteuid() || cred.gid == d->ctl_sock_gid)
+	if (cred.uid == 0 || cred.uid == d->ctl_sock_uid || cred.gid == d->ctl_sock_gid)
 		return 1;
 	len = sizeof(groups);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
@@ -413,6 +416,7 @@ ctlsock_open(struct dicapd *d, char *err, size_t errlen)
 	}
 	d->ctl_sock_created = 1;
 	d->ctl_sock_gid = st.st_gid;
+	d->ctl_sock_uid = st.st_uid;
 	d->ctl_listener = evconnlistener_new(d->base, accept_cb, d,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
 	if (d->ctl_listener == NULL) {

@@ -106,6 +106,11 @@ struct datapath_ops {
 	void	(*status_json)(struct datapath *, struct jsonw *);
 	/* Optional (may be NULL): 1 if @epoch is the one the packet path uses. */
 	int	(*in_force)(struct datapath *, uint32_t epoch);
+	/*
+	 * Optional (NULL: none): the capabilities (DICAP_CAP() bits) the calls
+	 * after open() need, close() included; asked once, after open().
+	 */
+	uint64_t	(*run_caps)(struct datapath *);
 };
 
 struct datapath {

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <linux/capability.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <net/if.h>
@@ -54,6 +55,7 @@
 #include "kmod_nl.h"
 #include "lockfile.h"
 #include "log.h"
+#include "privdrop.h"
 #include "selflags.h"
 
 #define KMOD_DEFAULT_TIMEOUT_MS	3000	/* the coordinator's default, until it says */
@@ -419,7 +421,7 @@ stage(struct kmod_dp *k, const struct node_topology *t, uint64_t validity_ns,
 	uint32_t pos = t->position >= 0 ? (uint32_t)t->position : DICAP_DP_NOT_MEMBER;
 	uint32_t n = t->n_members, off;
 	uint8_t mode = t->mode;
-	int at_marker = t->mode == DICAP_MODE_RR && t->has_marker_token, rc;
+	int at_marker = t->has_marker_token, rc;
 
 	/*
 	 * No members, or no table: the module needs N >= 1 and a full table
@@ -673,6 +675,14 @@ kmod_status_json(struct datapath *dp, struct jsonw *w)
 	}
 }
 
+/* dicap.ko's genetlink commands are GENL_ADMIN_PERM, checked at every message. */
+static uint64_t
+kmod_run_caps(struct datapath *dp)
+{
+	(void)dp;
+	return DICAP_CAP(CAP_NET_ADMIN);
+}
+
 static void
 kmod_close(struct datapath *dp)
 {
@@ -696,4 +706,5 @@ const struct datapath_ops datapath_kmod = {
 	.close = kmod_close,
 	.status_json = kmod_status_json,
 	.in_force = kmod_in_force,
+	.run_caps = kmod_run_caps,
 };

@@ -16,7 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 
@@ -38,6 +40,7 @@
 #include "datapath.h"
 #include "jsonw.h"
 #include "log.h"
+#include "privdrop.h"
 #include "replay.h"
 #include "selflags.h"
 #include "dicap/select.h"
@@ -430,6 +433,29 @@ xdp_refresh_lease(struct datapath *dp)
 	return 0;
 }
 
+/*
+ * Linux before 6.5 refuses every bpf(2) command to a process without
+ * CAP_BPF while unprivileged BPF is disabled (Debian's default), map
+ * lookups and updates through a descriptor it holds too; 6.5 moved the
+ * check to map creation and program loading.  A child without any
+ * capability reads the statistics map: refused, dicapd keeps CAP_BPF.
+ */
+static uint64_t
+xdp_run_caps(struct datapath *dp)
+{
+	struct xdp_dp *x = dp->priv;
+	struct dicap_xdp_stats s;
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) == 0)
+		_exit(dicap_caps_clear() == 0 && dicap_xdp_read_stats(&x->ctl, &s) == 0 ? 0 : 1);
+	if (pid != -1 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	log_info("XDP: this kernel checks CAP_BPF at every map access: keeping CAP_BPF");
+	return DICAP_CAP(CAP_BPF);
+}
+
 static int
 xdp_counters(struct datapath *dp, struct dp_counters *c)
 {
@@ -453,6 +479,8 @@ xdp_counters(struct datapath *dp, struct dp_counters *c)
 	struct xdp_dp *x = dp->priv;
 	struct dicap_xdp_stats s;
 	struct capture_counters cc;
+	uint64_t mark;
+	uint32_t key;
 	size_t i;
 	int rc;
 
@@ -464,6 +492,9 @@ xdp_counters(struct datapath *dp, struct dp_counters *c)
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		c->v[map[i].dp] = s.v[map[i].xdp];
 	c->v[DP_STAGE_ERRORS] = x->stage_errors;
+	key = DICAP_XDP_RR_MARK;
+	if (bpf_map_lookup_elem(x->ctl.rr_fd, &key, &mark) == 0)
+		c->v[DP_RR_MARKER] = mark;
 	if (x->cap == NULL)
 		return 0;
 	capture_counters(x->cap, &cc);
@@ -549,4 +580,5 @@ const struct datapath_ops datapath_xdp = {
 	.close = xdp_close,
 	.status_json = xdp_status_json,
 	.in_force = xdp_in_force,
+	.run_caps = xdp_run_caps,
 };

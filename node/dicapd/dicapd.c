@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
@@ -24,6 +25,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "opt.h"
+#include "privdrop.h"
 #include "dicap/packet.h"
 
 enum {
@@ -43,6 +45,7 @@ enum {
 	OPT_LEASE_POLICY,
 	OPT_HOOK,
 	OPT_CONFIG,
+	OPT_USER,
 };
 
 static const char short_opts[] = "i:c:k:s:fdh";
@@ -71,6 +74,7 @@ static const struct option long_options[] = {
 	{ "lease", required_argument, NULL, OPT_LEASE },
 	{ "lease-policy", required_argument, NULL, OPT_LEASE_POLICY },
 	{ "hook", required_argument, NULL, OPT_HOOK },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +87,7 @@ struct options {
 	const char *packet_option;	/* a datapath option given, for "none" */
 	const char *xdp_option;		/* an option of the xdp datapath only */
 	const char *kmod_option;	/* an option of the kmod datapath only */
+	const char *user;		/* --user; NULL: dicap_priv_drop()'s default */
 	int snaplen_set, transport_set;
 	char sock_default[PATH_MAX];
 };
@@ -99,7 +104,7 @@ usage(FILE *f)
 	    "              [--hook driver|rx_handler] [--snaplen N] [--transport udp|tcp]\n"
 	    "              [--lease MS] [--lease-policy keep|drop]\n"
 	    "              [--announce-group ADDR:PORT] [--bind ADDR] [-f] [-d]\n"
-	    "              [--config FILE]\n"
+	    "              [--config FILE] [--user NAME]\n"
 	    "\n"
 	    "  -i IFACE                capture interface (the datapath \"none\" does not\n"
 	    "                          open it, so it need not exist)\n"
@@ -132,6 +137,9 @@ usage(FILE *f)
 	    "  -d                      debug logging\n"
 	    "  --config FILE           read options from FILE first, \"name value\" a line\n"
 	    "                          (dicap.conf(5)); the command line has the last word\n"
+	    "  --user NAME             started as root, run as NAME once the datapath is\n"
+	    "                          set up (default " DICAP_PRIV_USER " if it exists, else "
+	    DICAP_PRIV_FALLBACK ")\n"
 	    "  -h, --help              this help\n",
 	    DICAP_CTL_DEFAULT_PORT, DICAPD_ANNOUNCE_GROUP, DICAPD_DEFAULT_SOCK_DIR,
 	    datapath_names(names, sizeof(names)), DICAP_XDP_CAP_MAX, DICAP_SNAPLEN_DEFAULT);
@@ -297,6 +305,9 @@ parse_options(struct dicapd *d, struct options *o, int argc, char **argv)
 		case 'd':
 			o->debug = 1;
 			break;
+		case OPT_USER:
+			o->user = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -375,7 +386,7 @@ check_kmod_options(struct dicapd *d)
 static void
 check_options(struct dicapd *d, struct options *o)
 {
-	char names[DATAPATH_NAMES_LEN];
+	char names[DATAPATH_NAMES_LEN], err[256];
 
 	if (d->iface == NULL)
 		opt_fail("-i IFACE is required: the interface this node captures on");
@@ -383,6 +394,8 @@ check_options(struct dicapd *d, struct options *o)
 		opt_fail("no coordinator: give -c ADDR:PORT (repeatable), or --discover");
 	if (o->keyfile != NULL && o->insecure)
 		opt_fail("-k and --insecure exclude each other");
+	if (dicap_priv_check(o->user, err, sizeof(err)) == -1)
+		opt_fail("--user: %s", err);
 	if (o->keyfile == NULL && !o->insecure)
 		opt_fail("a cluster key is required: -k KEYFILE (make one with "
 		    "\"dicapctl keygen FILE\"), or --insecure to run without authentication");
@@ -436,7 +449,8 @@ cleanup(struct dicapd *d)
 	net_close(d);
 	if (d->dp.ops != NULL && d->dp.priv != NULL)
 		d->dp.ops->close(&d->dp);
-	sodium_memzero(d->key, sizeof(d->key));
+	sodium_memzero(&d->keys, sizeof(d->keys));
+	sodium_memzero(d->kx_sk, sizeof(d->kx_sk));
 }
 
 void
@@ -470,9 +484,11 @@ start(struct dicapd *d, struct options *o)
 	if (o->insecure)
 		log_warnx("running without a key (--insecure): anyone who can send to this "
 		    "node can change its share of the traffic");
-	else if (dicap_key_load(o->keyfile, d->key, err, sizeof(err)) == -1)
+	else if (dicap_cred_load(o->keyfile, DICAP_ROLE_NODE, &d->keys, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	d->have_key = !o->insecure;
+	randombytes_buf(d->session, sizeof(d->session));
+	crypto_kx_keypair(d->kx_pk, d->kx_sk);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	d->dp.base = d->base;
@@ -489,6 +505,60 @@ start(struct dicapd *d, struct options *o)
 		d->dp.ops->close(&d->dp);
 		fatalx("control socket: %s", err);
 	}
+}
+
+/*
+ * Tests only (tests/faults/f04): DICAP_TEST_CLOCK_AHEAD_MS=N makes the
+ * node switch topologies as if its clock were N ms ahead of the
+ * coordinator's (negative: behind), the one effect a clock offset has on
+ * the hash modes.  Not an option: no installation wants it.
+ */
+static void
+test_clock_knob(struct dicapd *d)
+{
+	const char *v = getenv("DICAP_TEST_CLOCK_AHEAD_MS");
+	char *end;
+	long ms;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || ms < -60000 || ms > 60000)
+		fatalx("DICAP_TEST_CLOCK_AHEAD_MS=%s: not a number of ms in -60000..60000", v);
+	d->test_clock_ahead_ns = (int64_t)ms * 1000000;
+	log_warnx("DICAP_TEST_CLOCK_AHEAD_MS=%ld: switching as if this node's clock were"
+	    " %ld ms ahead (a test knob)", ms, ms);
+}
+
+/*
+ * Everything that needs privilege is open: the key read, the program
+ * loaded and attached (the BPF link), the sockets bound, the control
+ * socket made.  What runs from here on (topology updates and the lease
+ * written through the map file descriptors or the mmap()ed config, the
+ * capture ring, closing the link fd at exit, which detaches the program)
+ * needs no capability; the datapath names what it still needs (kmod:
+ * CAP_NET_ADMIN, checked on every generic netlink command, including the
+ * detach at exit).  no_new_privs then makes the drop final.
+ */
+static void
+drop_privileges(struct dicapd *d, const struct options *o)
+{
+	struct dicap_priv p;
+	char err[256], caps[128];
+	uint64_t keep;
+
+	keep = d->dp.ops->run_caps != NULL ? d->dp.ops->run_caps(&d->dp) : 0;
+	if (dicap_priv_drop(o->user, keep, &p, err, sizeof(err)) == -1) {
+		cleanup(d);
+		fatalx("cannot drop privileges: %s", err);
+	}
+	if (p.switched)
+		log_info("running as user %s (uid %u), capabilities %s", p.user, (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
+	else
+		log_debug("running as uid %u, capabilities %s", (unsigned)p.uid,
+		    dicap_caps_str(p.caps, caps, sizeof(caps)));
 }
 
 int
@@ -517,7 +587,9 @@ main(int argc, char **argv)
 	d.sock_path = absolute_path(d.sock_path);
 	signal(SIGPIPE, SIG_IGN);
 	log_init(o.debug, 1, "dicapd");
+	test_clock_knob(&d);
 	start(&d, &o);
+	drop_privileges(&d, &o);
 	if (!o.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");

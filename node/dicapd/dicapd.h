@@ -54,12 +54,17 @@ struct coord_peer {
 	struct dicap_addr addr;		/* where to send */
 	uint32_t term;			/* highest term heard from it */
 	int configured;			/* given with -c */
+	uint8_t session[DICAP_SESSION_LEN];	/* its SESSION; all zero: not known */
+	uint8_t kx_rx[DICAP_AUTH_KEY_LEN];	/* session key from its ACCEPT */
+	int has_kx;
 };
 
-/* Per-sender replay state, keyed by coordinator address and term. */
+/*
+ * Per-sender replay state, keyed by the coordinator's session: signed, it
+ * names one run of one coordinator, which the source address does not.
+ */
 struct replay_slot {
-	struct dicap_addr from;
-	uint32_t term;
+	uint8_t session[DICAP_SESSION_LEN];
 	int used;
 	uint64_t last_use_mono;
 	struct dicap_replay state;
@@ -84,11 +89,15 @@ struct dicapd {
 	uint32_t node_id;
 	int id_random;
 	uint16_t weight;
-	uint8_t key[DICAP_AUTH_KEY_LEN];
+	struct dicap_keys keys;		/* a node credential */
 	int have_key;
+	uint8_t session[DICAP_SESSION_LEN];	/* random at start: names this run */
+	uint8_t kx_pk[DICAP_KX_PK_LEN];		/* crypto_kx, random at start: JOIN's KX */
+	uint8_t kx_sk[DICAP_KX_PK_LEN];
 	int discover;
 	struct dicap_addr announce_group;
 	struct dicap_addr bind_addr;	/* --bind; family 0: any */
+	int64_t test_clock_ahead_ns;	/* DICAP_TEST_CLOCK_AHEAD_MS (tests only) */
 
 	struct event_base *base;
 	struct datapath dp;
@@ -126,6 +135,7 @@ struct dicapd {
 	TAILQ_HEAD(, ctl_client) ctl_client_list;
 	int ctl_clients;
 	gid_t ctl_sock_gid;		/* the socket's group may ask too */
+	uid_t ctl_sock_uid;		/* its owner: who started dicapd */
 	int ctl_sock_created;		/* ours to unlink */
 
 	uint64_t ctr[C_COUNTER_MAX];
@@ -153,6 +163,11 @@ int	membership_leave(struct dicapd *);
 void	membership_leave_topology(struct dicapd *, const struct node_topology *);
 void	membership_input(struct dicapd *, const struct dicap_msg *, const struct dicap_addr *from);
 int	membership_is_current(struct dicapd *, const struct dicap_addr *from);
+int	membership_coord_index(struct dicapd *, const struct dicap_addr *);
+void	membership_coord_session(struct dicapd *, const struct dicap_addr *from,
+	    const uint8_t *session);
+void	membership_coord_kx(struct dicapd *, const struct dicap_addr *from, const uint8_t *kx);
+const uint8_t *membership_coord_mac(struct dicapd *, const struct dicap_addr *from);
 void	membership_follow(struct dicapd *, const struct dicap_addr *from, uint32_t term);
 const char *membership_state_name(enum node_state);
 void	membership_set_timers(struct dicapd *, const struct dicap_msg *);

@@ -91,6 +91,47 @@ membership_add_coord(struct dicapd *d, const struct dicap_addr *a, int configure
 }
 
 int
+membership_coord_index(struct dicapd *d, const struct dicap_addr *a)
+{
+	return coord_find(d, a);
+}
+
+/* A coordinator's session, from a message it signed. */
+void
+membership_coord_session(struct dicapd *d, const struct dicap_addr *from,
+    const uint8_t *session)
+{
+	int idx = coord_find(d, from);
+
+	if (idx >= 0)
+		memcpy(d->coords[idx].session, session, sizeof(d->coords[idx].session));
+}
+
+/* The session key with a coordinator, from the KX key of its (signed) ACCEPT. */
+void
+membership_coord_kx(struct dicapd *d, const struct dicap_addr *from, const uint8_t *kx)
+{
+	uint8_t tx[crypto_kx_SESSIONKEYBYTES];
+	struct coord_peer *p;
+	int idx = coord_find(d, from);
+
+	if (idx < 0)
+		return;
+	p = &d->coords[idx];
+	p->has_kx = crypto_kx_client_session_keys(p->kx_rx, tx, d->kx_pk, d->kx_sk, kx) == 0;
+	sodium_memzero(tx, sizeof(tx));
+}
+
+/* Its session key, to check what it sends; NULL: none yet. */
+const uint8_t *
+membership_coord_mac(struct dicapd *d, const struct dicap_addr *from)
+{
+	int idx = coord_find(d, from);
+
+	return idx >= 0 && d->coords[idx].has_kx ? d->coords[idx].kx_rx : NULL;
+}
+
+int
 membership_is_current(struct dicapd *d, const struct dicap_addr *from)
 {
 	return d->cur >= 0 && dicap_addr_equal(&d->coords[d->cur].addr, from);
@@ -141,6 +182,8 @@ send_join(struct dicapd *d, int idx)
 	m.weight = d->weight;
 	DICAP_SET(&m, DICAP_AVP_NODE_ID);
 	DICAP_SET(&m, DICAP_AVP_WEIGHT);
+	memcpy(m.kx, d->kx_pk, sizeof(m.kx));
+	DICAP_SET(&m, DICAP_AVP_KX);
 	if (d->max_term != 0) {
 		m.term = d->max_term;
 		DICAP_SET(&m, DICAP_AVP_TERM);
@@ -540,7 +583,26 @@ on_error(struct dicapd *d, const struct dicap_msg *m, const struct dicap_addr *f
 		d->ctr[C_RX_UNEXPECTED]++;
 		return;
 	}
+	/*
+	 * Only the coordinator we talk to may turn us away: the one we follow
+	 * once joined, one we sent a JOIN to before (issue 14).
+	 */
+	idx = coord_find(d, from);
+	if (idx < 0 || ((d->state == NODE_JOINED || d->state == NODE_LEAVING) &&
+	    !membership_is_current(d, from))) {
+		d->ctr[C_RX_NOT_FOLLOWED]++;
+		log_debug("error %u from %s, a coordinator we do not talk to: ignored",
+		    m->error_code, dicap_addr_str(from));
+		return;
+	}
 	switch (m->error_code) {
+	case DICAP_CTLERR_SESSION:
+		/* Its session is in (net.c took it): ask again with it. */
+		log_debug("coordinator %s sent its session: joining with it",
+		    dicap_addr_str(from));
+		if (d->state != NODE_LEAVING)
+			send_join(d, idx);
+		break;
 	case DICAP_CTLERR_ID_IN_USE:
 		d->ctr[C_ID_CONFLICTS]++;
 		log_warnx("coordinator %s refused node id 0x%08x: %s", dicap_addr_str(from),

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "dicapd.h"
 #include "sockaddr.h"
@@ -202,6 +203,33 @@ net_close(struct dicapd *d)
 	d->fd4 = d->fd6 = d->mcast_fd = -1;
 }
 
+/*
+ * Our session, and the coordinator's if we have heard it: without it, a
+ * JOIN is padded so that the coordinator may answer with its session
+ * (docs/protocol.md, "Sessions").
+ */
+static void
+net_sessions(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
+{
+	static const uint8_t none[DICAP_SESSION_LEN];
+	int idx, len;
+
+	memcpy(m->session, d->session, sizeof(m->session));
+	DICAP_SET(m, DICAP_AVP_SESSION);
+	idx = membership_coord_index(d, to);
+	if (idx >= 0 && memcmp(d->coords[idx].session, none, sizeof(none)) != 0) {
+		memcpy(m->peer_session, d->coords[idx].session, sizeof(m->peer_session));
+		DICAP_SET(m, DICAP_AVP_PEER_SESSION);
+		return;
+	}
+	if (m->type != DICAP_MSG_JOIN)
+		return;
+	DICAP_SET(m, DICAP_AVP_PADDING);
+	len = dicap_msg_encoded_len(m, d->have_key);
+	if (len > 0 && len < DICAP_UNVERIFIED_MIN_LEN)
+		m->padding_len = (uint16_t)(DICAP_UNVERIFIED_MIN_LEN - len);
+}
+
 int
 net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 {
@@ -213,7 +241,9 @@ net_send(struct dicapd *d, struct dicap_msg *m, const struct dicap_addr *to)
 	m->timestamp_ns = dicap_now_ns();
 	DICAP_SET(m, DICAP_AVP_SEQ);
 	DICAP_SET(m, DICAP_AVP_TIMESTAMP);
-	len = dicap_msg_encode(m, d->tx_buf, sizeof(d->tx_buf), d->have_key ? d->key : NULL);
+	net_sessions(d, m, to);
+	len = dicap_msg_encode_keys(m, d->tx_buf, sizeof(d->tx_buf),
+	    d->have_key ? &d->keys : NULL);
 	if (len < 0) {
 		log_warnx("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
 		    dicap_msg_strerror(-len), dicap_msg_why());
@@ -245,16 +275,16 @@ net_drop(struct dicapd *d, enum agent_counter c, const struct dicap_addr *from,
 	    why);
 }
 
-/* The replay slot of (@from, @term); the least recently used one is reused. */
+/* The replay slot of a coordinator session; the least recently used one is reused. */
 static struct dicap_replay *
-replay_state(struct dicapd *d, const struct dicap_addr *from, uint32_t term)
+replay_state(struct dicapd *d, const uint8_t *session)
 {
 	struct replay_slot *s, *victim = &d->replay[0];
 	int i;
 
 	for (i = 0; i < DICAPD_REPLAY_SLOTS; i++) {
 		s = &d->replay[i];
-		if (s->used && s->term == term && dicap_addr_equal(&s->from, from)) {
+		if (s->used && memcmp(s->session, session, sizeof(s->session)) == 0) {
 			s->last_use_mono = dicap_mono_ns();
 			return &s->state;
 		}
@@ -263,8 +293,7 @@ replay_state(struct dicapd *d, const struct dicap_addr *from, uint32_t term)
 	}
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
-	victim->from = *from;
-	victim->term = term;
+	memcpy(victim->session, session, sizeof(victim->session));
 	victim->last_use_mono = dicap_mono_ns();
 	return &victim->state;
 }
@@ -297,7 +326,9 @@ net_input(struct dicapd *d, const uint8_t *buf, size_t len, const struct dicap_a
 	const char *why = NULL;
 	int rc, verdict;
 
-	rc = dicap_msg_decode(buf, len, &m, d->have_key ? d->key : NULL, &why);
+	d->keys.peer_mac = membership_coord_mac(d, from);
+	rc = dicap_msg_decode_keys(buf, len, &m, d->have_key ? &d->keys : NULL, &why);
+	d->keys.peer_mac = NULL;
 	if (rc == DICAP_MSGERR_AUTH_MISSING || rc == DICAP_MSGERR_AUTH_BAD) {
 		net_drop(d, C_RX_AUTH_FAIL, from, dicap_msg_strerror(rc), why);
 		return;
@@ -311,16 +342,46 @@ net_input(struct dicapd *d, const uint8_t *buf, size_t len, const struct dicap_a
 		    "no SEQ or TIMESTAMP");
 		return;
 	}
-	rs = replay_state(d, from, DICAP_HAS(&m, DICAP_AVP_TERM) ? m.term : 0);
+	/*
+	 * What answers us names our session: nothing sent to an earlier run of
+	 * this node is taken.  A TOPOLOGY from a coordinator that has not heard
+	 * us yet (one that just took over) names none.
+	 */
+	if (DICAP_HAS(&m, DICAP_AVP_PEER_SESSION) ?
+	    sodium_memcmp(m.peer_session, d->session, sizeof(d->session)) != 0 :
+	    (m.type == DICAP_MSG_ACCEPT || m.type == DICAP_MSG_HEARTBEAT ||
+	    m.type == DICAP_MSG_ERROR)) {
+		net_drop(d, C_RX_SESSION, from, dicap_msg_type_name(m.type),
+		    "not for this run of the node (PEER_SESSION)");
+		return;
+	}
+	rs = replay_state(d, m.session);
 	verdict = dicap_replay_check(rs, m.seq, m.timestamp_ns, dicap_now_ns(), 0);
 	if (verdict != DICAP_REPLAY_OK) {
 		net_drop(d, C_RX_REPLAY, from, dicap_msg_type_name(m.type),
 		    dicap_replay_verdict_name(verdict));
 		return;
 	}
+	/* Elections raise terms one at a time: a leap is no election's. */
+	if (DICAP_HAS(&m, DICAP_AVP_TERM) && (m.term > UINT32_MAX - DICAP_TERM_MAX_STEP ||
+	    (d->max_term != 0 && m.term > d->max_term + DICAP_TERM_MAX_STEP))) {
+		net_drop(d, C_RX_TERM_JUMP, from, dicap_msg_type_name(m.type),
+		    "a term beyond what an election makes");
+		return;
+	}
 	log_debug("received %s from %s (%zu bytes)", dicap_msg_type_name(m.type),
 	    dicap_addr_str(from), len);
+	/* Before: an ERROR SESSION is answered with it; after: a new coordinator. */
+	if (DICAP_HAS(&m, DICAP_AVP_SESSION))
+		membership_coord_session(d, from, m.session);
+	if (m.type == DICAP_MSG_ACCEPT && DICAP_HAS(&m, DICAP_AVP_KX) && d->have_key)
+		membership_coord_kx(d, from, m.kx);
 	net_dispatch(d, &m, from);
+	if (DICAP_HAS(&m, DICAP_AVP_SESSION))
+		membership_coord_session(d, from, m.session);
+	if (m.type == DICAP_MSG_ACCEPT && DICAP_HAS(&m, DICAP_AVP_KX) && d->have_key &&
+	    membership_coord_mac(d, from) == NULL)
+		membership_coord_kx(d, from, m.kx);
 }
 
 static void

@@ -52,6 +52,8 @@ ana_init() {
 		command -v "$t" >/dev/null || skip_all "$t is not installed"
 	done
 	ANA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dicap-ana.XXXXXX") || bail_out "mktemp failed"
+	# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+	chmod 0777 "$ANA_DIR"
 	trap ana_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM

@@ -62,7 +62,7 @@ e2e_cleanup() {
 
 # e2e_init [TOOL...]: skip unless the programs and the test TOOLs
 # (tests/tools/, in DICAP_TOOLS) are built; make the temporary directory,
-# the cluster key and the port range.
+# the credentials (KEY, NODE_KEY, STATUS_KEY) and the port range.
 e2e_init() {
 	local p
 
@@ -75,12 +75,21 @@ e2e_init() {
 	command -v jq >/dev/null || skip_all "jq not installed"
 	command -v ss >/dev/null || skip_all "ss (iproute2) not installed"
 	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dicap-e2e.XXXXXX") || bail_out "mktemp failed"
+	# dicap-analyzer, started as root, writes its files as nobody (dicap-analyzer(8) --user)
+	chmod 0777 "$E2E_DIR"
 	trap e2e_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	KEY=$E2E_DIR/cluster.key
-	"$DICAPCTL_BIN" keygen "$KEY" >"$E2E_DIR/keygen.log" 2>&1 ||
-		bail_out "dicapctl keygen $KEY failed: $(cat "$E2E_DIR/keygen.log")"
+	# The three credentials (docs/security.md): the coordinators', the
+	# nodes' and the status readers'.
+	KEY=$E2E_DIR/coord.key
+	NODE_KEY=$E2E_DIR/node.key
+	STATUS_KEY=$E2E_DIR/status.key
+	{ "$DICAPCTL_BIN" keygen "$KEY" &&
+	  "$DICAPCTL_BIN" keygen --role node --from "$KEY" "$NODE_KEY" &&
+	  "$DICAPCTL_BIN" keygen --role status --from "$KEY" "$STATUS_KEY"; } \
+		>"$E2E_DIR/keygen.log" 2>&1 ||
+		bail_out "dicapctl keygen failed: $(cat "$E2E_DIR/keygen.log")"
 	pick_port_base
 }
 
@@ -153,7 +162,7 @@ start_coord() {
 }
 
 coord_answers() {
-	"$DICAPCTL_BIN" -c "${ADDR[$1]}" -k "$KEY" status --json >/dev/null 2>&1
+	"$DICAPCTL_BIN" -c "${ADDR[$1]}" -k "$STATUS_KEY" status --json >/dev/null 2>&1
 }
 
 # start_node NAME COORD_NAME... [-- OPTION...]: a dicapd (datapath none) on lo
@@ -169,7 +178,7 @@ start_node() {
 	[ $# -gt 0 ] && shift
 	sock=$E2E_DIR/$name.sock
 	SOCK[$name]=$sock
-	spawn "$name" "$DICAPD_BIN" -f -d -i lo -s "$sock" -k "$KEY" --datapath none "${args[@]}" "$@"
+	spawn "$name" "$DICAPD_BIN" -f -d -i lo -s "$sock" -k "$NODE_KEY" --datapath none "${args[@]}" "$@"
 	if ! wait_until 10000 node_answers "$name"; then
 		diag "node $name did not answer on $sock within 10 s"
 		return 1
@@ -205,7 +214,7 @@ node_json() {
 coord_json() {
 	local out
 
-	out=$("$DICAPCTL_BIN" -c "${ADDR[$1]}" -k "$KEY" status --json 2>/dev/null) || return 1
+	out=$("$DICAPCTL_BIN" -c "${ADDR[$1]}" -k "$STATUS_KEY" status --json 2>/dev/null) || return 1
 	printf '%s\n' "$out" | jq -r "${2:-.}"
 }
 

@@ -73,7 +73,7 @@ is "$(jq -r '.nodes[].id' "$CJ" | sort | tr '\n' ' ')" "$want" "the coordinator 
 is "$(jq -r "[.nodes[].last_heartbeat_ms | select(. > $TIMEOUT_MS)] | length" "$CJ")" 0 \
 	"no heartbeat is older than the timeout"
 
-run_status "$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$KEY" status
+run_status "$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$STATUS_KEY" status
 ok $((RUN_RC == 0 && $(printf '%s\n' "$RUN_OUT" | wc -l) >= 6)) \
 	"the human-readable coordinator status prints a header and a table" ||
 	diag "exit $RUN_RC: $RUN_OUT"

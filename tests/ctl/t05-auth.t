@@ -36,7 +36,7 @@ diag "node addresses: ${NADDR[*]}"
 inject() {	# inject KIND TO [OPTION...]
 	local kind=$1 to=$2
 	shift 2
-	"$NODESIM_BIN" --inject "$kind" --to "$to" -k "$KEY" "$@" >>"$E2E_DIR/inject.log" 2>&1
+	"$NODESIM_BIN" --inject "$kind" --to "$to" -k "$NODE_KEY" "$@" >>"$E2E_DIR/inject.log" 2>&1
 }
 
 # counter_grew WHO CTR BEFORE DELTA: WHO's counter reaches BEFORE + DELTA
@@ -97,7 +97,7 @@ is "$(coord_json C '[.nodes[] | select(.weight == 65535)] | length')" 0 \
 # --- replay: a legitimate (simulated) node re-sends its own datagrams
 rep0=$(cctr rx_replay)
 RT=$E2E_DIR/replay.json
-"$NODESIM_BIN" --replay-test --coord "${ADDR[C]}" -k "$KEY" --id-base 0x5eed0001 \
+"$NODESIM_BIN" --replay-test --coord "${ADDR[C]}" -k "$NODE_KEY" --id-base 0x5eed0001 \
 	>"$RT" 2>>"$E2E_DIR/replay.log"
 rc=$?
 ok $((rc == 0)) "nodesim --replay-test passes" || diag "exit $rc: $(cat "$RT" "$E2E_DIR/replay.log")"

@@ -30,7 +30,7 @@ cctr() { coord_json C "(.counters.$1 // .$1) // \"missing\""; }
 # --- duplicate id from another address
 before=$(nodes_line)
 DUP=$E2E_DIR/dup.json
-"$NODESIM_BIN" --bind 127.0.0.2 --coord "${ADDR[C]}" -k "$KEY" --id-base $ID1 --nodes 1 \
+"$NODESIM_BIN" --bind 127.0.0.2 --coord "${ADDR[C]}" -k "$NODE_KEY" --id-base $ID1 --nodes 1 \
 	--duration 10 >"$DUP" 2>>"$E2E_DIR/dup.log"
 rc=$?
 ok $((rc == 3 && $(jq -r '.refused' "$DUP") == 1)) \
@@ -69,7 +69,7 @@ run_s=$(( (6 * HB_MS + 999) / 1000 ))
 for off in 3600000 -3600000; do
 	id=$(printf '0x6e0000%02x' $(( off > 0 ? 0x10 : 0x20 )))
 	rep=$E2E_DIR/step$off.json
-	spawn "step$off" "$NODESIM_BIN" --coord "${ADDR[C]}" -k "$KEY" --id-base "$id" --nodes 1 \
+	spawn "step$off" "$NODESIM_BIN" --coord "${ADDR[C]}" -k "$NODE_KEY" --id-base "$id" --nodes 1 \
 		--ts-offset-ms "$off" --duration "$run_s" --report "$rep" --per-node
 	listed() { [ "$(coord_json C "[.nodes[] | select(.id == \"$1\")] | length")" = 1 ]; }
 	wait_until 5000 listed "$id"
@@ -111,7 +111,10 @@ opt_err() {	# opt_err PATTERN CMD...
 	local args="${*:2}" name
 	run_status "$@"
 	args=${args//$E2E_DIR\//}
-	name="${1##*/} ${args//-k cluster.key /}: exit 1, message names '$pat'"
+	args=${args//-k coord.key /}
+	args=${args//-k node.key /}
+	args=${args//-k status.key /}
+	name="${1##*/} $args: exit 1, message names '$pat'"
 	if [ "$RUN_RC" = 1 ] && printf '%s' "$RUN_OUT" | grep -qi -- "$pat"; then
 		tap_result 1 "$name"
 	else
@@ -127,12 +130,12 @@ opt_err nonsense "$COORD_BIN" -f -l nonsense -k "$KEY" --no-announce
 opt_err priority "$COORD_BIN" $L --priority lots
 opt_err frobnicate "$COORD_BIN" $L --frobnicate
 S="-s $E2E_DIR/x.sock"
-opt_err "-i\|interface" "$DICAPD_BIN" -f $S -c "${ADDR[C]}" -k "$KEY"
-opt_err notanaddr "$DICAPD_BIN" -f -i lo $S -c notanaddr -k "$KEY"
-opt_err weight "$DICAPD_BIN" -f -i lo $S -c "${ADDR[C]}" -k "$KEY" --weight 0
-opt_err frobnicate "$DICAPD_BIN" -f -i lo $S -c "${ADDR[C]}" -k "$KEY" --frobnicate
-opt_err frobnicate "$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$KEY" frobnicate
-opt_err notanaddr "$DICAPCTL_BIN" -c notanaddr -k "$KEY" status
+opt_err "-i\|interface" "$DICAPD_BIN" -f $S -c "${ADDR[C]}" -k "$NODE_KEY"
+opt_err notanaddr "$DICAPD_BIN" -f -i lo $S -c notanaddr -k "$NODE_KEY"
+opt_err weight "$DICAPD_BIN" -f -i lo $S -c "${ADDR[C]}" -k "$NODE_KEY" --weight 0
+opt_err frobnicate "$DICAPD_BIN" -f -i lo $S -c "${ADDR[C]}" -k "$NODE_KEY" --frobnicate
+opt_err frobnicate "$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$STATUS_KEY" frobnicate
+opt_err notanaddr "$DICAPCTL_BIN" -c notanaddr -k "$STATUS_KEY" status
 opt_err exist "$DICAPCTL_BIN" keygen "$KEY"
 run_status "$DICAPCTL_BIN" -i lo -s "$E2E_DIR/none.sock" status
 ok $((RUN_RC != 0 && $(printf '%s' "$RUN_OUT" | grep -c none.sock) > 0)) \

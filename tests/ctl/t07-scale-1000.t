@@ -17,13 +17,13 @@ ok_cmd "coordinator starts" start_coord C
 ok_cmd "one real dicapd starts" start_node n1 C -- --id 0x6fffffff
 REPORT=$E2E_DIR/sim.json
 t_sim=$(now_ms)
-spawn sim "$NODESIM_BIN" --nodes $N --coord "${ADDR[C]}" -k "$KEY" --id-base 0x70000000 \
+spawn sim "$NODESIM_BIN" --nodes $N --coord "${ADDR[C]}" -k "$NODE_KEY" --id-base 0x70000000 \
 	--others 1 --duration 300 --report "$REPORT" --per-node -v
 converged() { [ "$(jq -r .converged "$REPORT" 2>/dev/null)" = true ]; }
 # For the record: one status request while the nodes are still joining.
 sleep 0.5
 t0=$(now_ms)
-n=$("$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$KEY" status --json 2>/dev/null | jq -r '.nodes | length')
+n=$("$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$STATUS_KEY" status --json 2>/dev/null | jq -r '.nodes | length')
 diag "status --json during the join storm: $(( $(now_ms) - t0 )) ms, ${n:-no} nodes listed"
 wait_until 60000 converged
 ok $(($? == 0)) "all $N simulated nodes hold the same complete topology" ||
@@ -36,7 +36,7 @@ sleep 2
 slow=0 worst=0 listed=ok
 for i in 1 2 3 4 5; do
 	t0=$(now_ms)
-	out=$("$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$KEY" status --json 2>&1)
+	out=$("$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$STATUS_KEY" status --json 2>&1)
 	rc=$?
 	dt=$(( $(now_ms) - t0 ))
 	[ $dt -gt $worst ] && worst=$dt
@@ -48,7 +48,7 @@ done
 diag "status --json with $N nodes: worst of 5 took $worst ms"
 is "$slow" 0 "the coordinator answers status --json within 1 s, 5 times out of 5"
 is "$listed" ok "each answer lists $((N + 1)) nodes"
-run_status "$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$KEY" status
+run_status "$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$STATUS_KEY" status
 ok $((RUN_RC == 0)) "the human-readable status works too"
 
 # The simulator's view after a few more heartbeats.

@@ -41,7 +41,7 @@ wait_until $((3 * TIMEOUT_MS + BACKOFF_MAX_MS + SLACK_MS + 5000)) a_active
 ok $(($? == 0)) "A becomes active, B and C stay standbys" || diag "roles (A B C): $(roles)"
 
 is "$(coord_json A '"\(.mode) \(.tunnel)"')" "host outer" "A's status: mode host, tunnel outer"
-run_status "$DICAPCTL_BIN" -c "${ADDR[A]}" -k "$KEY" status
+run_status "$DICAPCTL_BIN" -c "${ADDR[A]}" -k "$STATUS_KEY" status
 ok $((RUN_RC == 0)) "dicapctl status of A answers" || diag "exit $RUN_RC: $RUN_OUT"
 like "$RUN_OUT" "mode host, tunnel outer," "... and its summary says mode host, tunnel outer"
 
@@ -110,7 +110,7 @@ refused() { [ "$(coord_json B .counters.rx_malformed)" -gt "$before" ]; }
 wait_until 5000 refused
 ok $(($? == 0)) "a version 1 JOIN is dropped and counted in rx_malformed"
 ok_cmd "the log names both versions" \
-	grep -q "unsupported protocol version: version 1, this program speaks 2" "${E2E_LOG[B]}"
+	grep -q "unsupported protocol version: version 1, this program speaks 3" "${E2E_LOG[B]}"
 
 alive_all=1
 for n in B C $NODES; do alive "$n" || { alive_all=0; diag "$n is gone"; }; done

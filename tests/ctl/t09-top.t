@@ -24,7 +24,7 @@ ANA_STATS=$E2E_DIR/analyzer.json
 
 ok_cmd "coordinator starts" start_coord C --select flow
 ok_cmd "dicapd starts" start_node n1 C -- --id 0x2a000001
-spawn sim "$NODESIM_BIN" --coord "${ADDR[C]}" -k "$KEY" --nodes 3 --id-base "$ID_BASE" \
+spawn sim "$NODESIM_BIN" --coord "${ADDR[C]}" -k "$NODE_KEY" --nodes 3 --id-base "$ID_BASE" \
 	--heartbeat "$HB_MS"
 spawn analyzer "$DICAP_BIN/dicap-analyzer" -l "127.0.0.1:$ana_port" -w "$E2E_DIR/out.pcap" \
 	--stats "$ANA_STATS" -q
@@ -36,7 +36,7 @@ members() { [ "$(coord_json C '.nodes | length')" = 4 ]; }
 wait_until 20000 members
 ok $(($? == 0)) "the coordinator has 4 nodes" || diag "$(coord_json C .nodes)"
 
-TOP=("$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$KEY" top)
+TOP=("$DICAPCTL_BIN" -c "${ADDR[C]}" -k "$STATUS_KEY" top)
 
 # pane_run NAME CMD: CMD in a new 120x40 tmux session; its exit status goes to
 # $E2E_DIR/NAME.rc and the terminal's modes after it to NAME.stty, then the
@@ -145,7 +145,7 @@ is "$(cat "$E2E_DIR/top3.rc" 2>/dev/null)" 0 "q quits after the coordinator came
 
 # Nobody at the address: --count ends with exit 1, the header says why.
 alloc_port dead_port
-"$DICAPCTL_BIN" -c "127.0.0.1:$dead_port" -k "$KEY" top --count 2 -n 0.2 >"$E2E_DIR/dead.out" 2>&1
+"$DICAPCTL_BIN" -c "127.0.0.1:$dead_port" -k "$STATUS_KEY" top --count 2 -n 0.2 >"$E2E_DIR/dead.out" 2>&1
 is "$?" 1 "--count against a silent address: exit 1"
 is "$(grep -c '^no answer since' "$E2E_DIR/dead.out")" 2 "each table says \"no answer since\"" ||
 	diag "$(cat "$E2E_DIR/dead.out")"

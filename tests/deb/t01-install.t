@@ -4,7 +4,7 @@
 # made with debootstrap from the Debian mirror apt already uses, the three
 # packages installed there with apt (which pulls their dependencies from
 # that mirror), then the README's "Deploying" steps run from that root in
-# a network namespace of the test's own: a cluster key, dicap-coord, dicapd
+# a network namespace of the test's own: the credentials, dicap-coord, dicapd
 # with the XDP datapath on a veth, dicapctl against both, and
 # `dicap-run tcpdump -i dicap:IFACE` capturing the frames dicap-gen sends.
 # dicap-dkms must have added dicap/0.1 to DKMS, which must build and
@@ -124,12 +124,18 @@ ip -n "$NS" link set veth1 up
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 mkdir -p "$ROOT/etc/dicap"
-in_root dicapctl keygen /etc/dicap/cluster.key >/dev/null 2>&1
-ok $(($? == 0 && $(stat -c %s "$ROOT/etc/dicap/cluster.key" 2>/dev/null || echo 0) == 65)) \
-	"dicapctl keygen writes the cluster key"
+in_root dicapctl keygen /etc/dicap/coord.key >/dev/null 2>&1 &&
+	in_root dicapctl keygen --role node --from /etc/dicap/coord.key /etc/dicap/node.key \
+	>/dev/null 2>&1 &&
+	in_root dicapctl keygen --role status --from /etc/dicap/coord.key /etc/dicap/status.key \
+	>/dev/null 2>&1
+[ $? = 0 ] && [ "$(stat -c %a "$ROOT/etc/dicap/coord.key" "$ROOT/etc/dicap/node.key" \
+	"$ROOT/etc/dicap/status.key" 2>/dev/null | sort -u)" = 600 ] &&
+	head -1 "$ROOT/etc/dicap/node.key" | grep -qx 'dicap-credential node'
+ok $(($? == 0)) "dicapctl keygen writes the coordinator, node and status credentials (0600)"
 
-"${IN_ROOT[@]}" dicap-coord -k /etc/dicap/cluster.key -l 127.0.0.1:7467 >"$ROOT/tmp/coord.log" 2>&1 &
-"${IN_ROOT[@]}" dicapd -i veth1 -c 127.0.0.1:7467 -k /etc/dicap/cluster.key >"$ROOT/tmp/dicapd.log" 2>&1 &
+"${IN_ROOT[@]}" dicap-coord -k /etc/dicap/coord.key -l 127.0.0.1:7467 >"$ROOT/tmp/coord.log" 2>&1 &
+"${IN_ROOT[@]}" dicapd -i veth1 -c 127.0.0.1:7467 -k /etc/dicap/node.key >"$ROOT/tmp/dicapd.log" 2>&1 &
 
 # Joined, and the epoch that gives the node its share has started.
 node_joined() {
@@ -140,7 +146,7 @@ wait_until 15000 node_joined
 ok $(($? == 0)) "dicapd (XDP datapath on veth1) joins dicap-coord and holds its share" ||
 	diag "dicapd: $(tail -n 5 "$ROOT/tmp/dicapd.log")" "coord: $(tail -n 5 "$ROOT/tmp/coord.log")"
 
-n=$(in_root dicapctl -c 127.0.0.1:7467 -k /etc/dicap/cluster.key status --json 2>/dev/null |
+n=$(in_root dicapctl -c 127.0.0.1:7467 -k /etc/dicap/status.key status --json 2>/dev/null |
 	jq -r '.nodes | length')
 is "$n" 1 "dicapctl status: the coordinator has one node"
 

@@ -24,6 +24,7 @@ reserve_coord C
 alloc_port aport
 OUT="$E2E_DIR/out dir"
 mkdir -p "$OUT"
+chmod 0777 "$OUT"	# the analyzer, started as root, writes as nobody
 cat >"$E2E_DIR/coord.conf" <<CONF
 # the coordinator, all from this file
 listen ${ADDR[C]}
@@ -41,7 +42,7 @@ CONF
 cat >"$E2E_DIR/node.conf" <<CONF
 iface lo
 coordinator ${ADDR[C]}
-key $KEY
+key $NODE_KEY
 socket $E2E_DIR/n1.sock
 datapath none
 id 0x0c0ff1e5

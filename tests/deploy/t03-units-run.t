@@ -4,7 +4,9 @@
 # IPC and network namespaces, in a cgroup of its own) starts
 # dicap-coord.service, dicapd@lo.service and dicap-analyzer.service, each
 # configured by its file only, with the units' sandboxing as written.  The
-# node joins; each daemon has exactly the capabilities its unit grants;
+# node joins; each daemon runs as an unprivileged user with no capability
+# left once it is set up (dicapd and dicap-coord switch from root by
+# themselves, the analyzer is a dynamic user), with no_new_privs;
 # the journal gets priorities; dicapd@vt0 loads XDP on a veth and the
 # frames sent into it reach the analyzer's pcap file in its state
 # directory; stopping an instance leaves the cluster and keeps the other's
@@ -61,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-plan 11
+plan 12
 
 cat >"$DIR/inner.sh" <<'INNER'
 #!/bin/bash
@@ -111,14 +113,16 @@ done
 sed -i '/sys-subsystem-net-devices/d' "$S/dicapd@.service"
 printf '[Unit]\nDescription=DiCAP units under test\nWants=dicap-coord.service dicapd@lo.service dicap-analyzer.service\n' \
 	>"$S/dicap-test.target"
-"$BIN/dicapctl" keygen $E/dicap/cluster.key >/dev/null
+"$BIN/dicapctl" keygen $E/dicap/coord.key >/dev/null
+"$BIN/dicapctl" keygen --role node --from $E/dicap/coord.key $E/dicap/node.key >/dev/null
+"$BIN/dicapctl" keygen --role status --from $E/dicap/coord.key $E/dicap/status.key >/dev/null
 ip link set lo up
-printf 'key %s\nlisten 127.0.0.1:7467\nno-announce\nheartbeat 500\ntimeout 2000\nanalyzer 127.0.0.1:7470\n' \
-	$E/dicap/cluster.key >$E/dicap/dicap-coord.conf
+printf 'key %s\nlisten 127.0.0.1:7467\nno-announce\nheartbeat 500\ntimeout 2000\nanalyzer 127.0.0.1:7470\nterm-file /var/lib/dicap-coord/term\n' \
+	$E/dicap/coord.key >$E/dicap/dicap-coord.conf
 printf 'key %s\ncoordinator 127.0.0.1:7467\ndatapath none\nid 0x0c0ff1e5\nweight 3\n' \
-	$E/dicap/cluster.key >$E/dicap/dicapd-lo.conf
+	$E/dicap/node.key >$E/dicap/dicapd-lo.conf
 printf 'key %s\ncoordinator 127.0.0.1:7467\ndatapath xdp\ncapture\nid 0x0c0ff1e6\n' \
-	$E/dicap/cluster.key >$E/dicap/dicapd-vt0.conf
+	$E/dicap/node.key >$E/dicap/dicapd-vt0.conf
 printf 'listen 127.0.0.1:7470\nwrite "capture %%s.pcap"\nrotate-seconds 86400\nstats stats.json\n' \
 	>$E/dicap/dicap-analyzer.conf
 chmod 644 $E/dicap/*.conf
@@ -142,17 +146,26 @@ ok $(($? == 0)) "systemd runs dicap-coord, dicapd@lo and dicap-analyzer from the
 	diag "$(in_ns systemctl --no-pager list-units 'dicap*' 2>&1)"
 wait_until 15000 joined
 ok $(($? == 0)) "the node joins the coordinator its file names"
-out=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/cluster.key status --json |
+out=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/status.key status --json |
 	jq -c '[.analyzers[0], (.nodes[] | .id, .weight)]')
 is "$out" '["127.0.0.1:7470","0x0c0ff1e5",3]' "the coordinator lists the analyzer and the node's id and weight"
+term=$(in_ns "$BIN/dicapctl" -c 127.0.0.1:7467 -k /run/dt/etc/dicap/status.key status --json | jq -r .term)
+is "$(in_ns cat /var/lib/dicap-coord/term 2>&1)" "$term" \
+	"dicap-coord keeps its term in its StateDirectory (--term-file)"
 
-caps() { in_ns sh -c "grep CapEff /proc/\$(pgrep -x $1)/status" | awk '{ print $2 }'; }
-# CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39.
-is "$(caps dicapd) $(caps dicap-coord) $(caps dicap-analyzer)" \
-	"000000c000001000 0000000000000000 0000000000000000" \
-	"dicapd has CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON only; the others have none"
-is "$(in_ns ps -o user= -C dicap-analyzer | tr -d ' ')" dicap-analyzer \
-	"dicap-analyzer runs as its dynamic user"
+# privs NAME: "CapEff CapPrm NoNewPrivs" of the daemon, from /proc.
+privs() {
+	in_ns sh -c "cat /proc/\$(pgrep -x $1)/status" |
+		awk '/^CapEff:/ { e = $2 } /^CapPrm:/ { p = $2 } /^NoNewPrivs:/ { n = $2 } END { print e, p, n }'
+}
+none="0000000000000000 0000000000000000 1"
+is "$(privs dicapd), $(privs dicap-coord), $(privs dicap-analyzer)" "$none, $none, $none" \
+	"no daemon has a capability left (CapEff, CapPrm), each has no_new_privs (dicapd: datapath none)"
+user=dicap
+id -u dicap >/dev/null 2>&1 || user=nobody
+is "$(in_ns ps -o user= -C dicapd,dicap-coord,dicap-analyzer | tr -d ' ' | sort | tr '\n' ' ')" \
+	"dicap-analyzer $user $user " \
+	"dicapd and dicap-coord run as $user, dicap-analyzer as its dynamic user"
 in_ns journalctl --no-pager -u dicap-coord -u dicapd@lo -u dicapd@vt0 -u dicap-analyzer >"$DIR/journal.txt" 2>&1
 out=$(in_ns journalctl --no-pager -u dicapd@lo -o json | jq -r 'select(.MESSAGE | test("^joined ")) | .PRIORITY' | head -1)
 is "$out" 6 "a log line reaches the journal with its priority (info), without a time stamp prefix"
@@ -163,6 +176,10 @@ vt0_joined() { [ "$(in_ns "$BIN/dicapctl" -i vt0 status --json 2>/dev/null | jq 
 wait_until 30000 vt0_joined
 ok $(($? == 0 && $(in_ns ip link show vt0 | grep -c 'prog/xdp'))) \
 	"dicapd@vt0 loads the XDP datapath under its unit's sandbox and joins"
+pid=$(in_ns systemctl show -p MainPID --value dicapd@vt0)
+out=$(in_ns sh -c "cat /proc/$pid/status" |
+	awk '/^Uid:/ { u = $2 } /^CapEff:/ { e = $2 } /^CapPrm:/ { p = $2 } /^NoNewPrivs:/ { n = $2 } END { print u, e, p, n }')
+is "$out" "$(id -u $user) $none" "dicapd@vt0 (XDP) runs as $user with no capability and no_new_privs"
 in_ns systemctl stop dicapd@lo
 left() { in_ns journalctl --no-pager -u dicap-coord -o cat | grep -q '0x0c0ff1e5 .* leaves'; }
 wait_until 10000 left

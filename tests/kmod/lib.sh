@@ -264,6 +264,12 @@ kmod_initrd() (
 	rm -rf "$r"
 	mkdir -p "$r/bin" "$r/sbin" "$r/proc" "$r/sys" "$r/dev" "$r/tmp" "$r/run" \
 	    "$r/modules" "$r/tests" "$r/etc"
+	# The daemons, started as root, switch to nobody (lib/privdrop.c); it
+	# creates files in /tmp.
+	chmod 1777 "$r/tmp"
+	printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
+	    > "$r/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$r/etc/group"
 	cp /bin/busybox "$r/bin/"
 	for m in $("$r/bin/busybox" --list); do
 		[ "$m" = busybox ] || ln -s busybox "$r/bin/$m"

@@ -96,6 +96,12 @@ struct simnode {
 	uint32_t pend_have;
 	int64_t pend_position;
 	struct dicap_replay replay;
+	uint8_t session[DICAP_SESSION_LEN];	/* this simulated node's */
+	uint8_t coord_session[DICAP_SESSION_LEN];
+	int have_coord_session;
+	uint8_t kx_pk[DICAP_KX_PK_LEN], kx_sk[DICAP_KX_PK_LEN];
+	uint8_t kx_rx[DICAP_AUTH_KEY_LEN];	/* session key from the ACCEPT */
+	int has_kx;
 	int64_t join_tx_ms;		/* last JOIN sent */
 	int64_t last_ack_ms;
 	int manual;			/* replay test: no automatic sends */
@@ -118,8 +124,8 @@ struct simnode_ctx {
 	struct event_base *base;
 	struct sockaddr_in coord;
 	struct dicap_addr coord_addr;
-	uint8_t key[DICAP_AUTH_KEY_LEN];
-	const uint8_t *keyp;
+	struct dicap_keys keys;		/* a node credential */
+	const struct dicap_keys *keysp;
 	uint64_t seq;
 	int64_t ts_offset_ns;
 	uint32_t n_nodes;		/* simulated from the start */
@@ -177,7 +183,7 @@ usage(FILE *f)
 "\n"
 "  --nodes N            simulated nodes (1..%d, default 1)\n"
 "  --coord ADDR:PORT    the coordinator\n"
-"  -k, --key FILE       cluster key; --insecure: none\n"
+"  -k, --key FILE       a node credential (dicapctl keygen --role node); --insecure: none\n"
 "  --duration S         run S seconds (default: until SIGINT/SIGTERM)\n"
 "  --bind ADDR          local address of the node sockets (default 127.0.0.1)\n"
 "  --id-base ID         first node id (default: random)\n"
@@ -383,7 +389,19 @@ send_msg(struct simnode *n, struct dicap_msg *m, uint8_t *copy, size_t *copy_len
 		m->timestamp_ns += (uint64_t)x->ts_offset_ns;
 	DICAP_SET(m, DICAP_AVP_SEQ);
 	DICAP_SET(m, DICAP_AVP_TIMESTAMP);
-	len = dicap_msg_encode(m, buf, sizeof(buf), x->keyp);
+	memcpy(m->session, n->session, sizeof(m->session));
+	DICAP_SET(m, DICAP_AVP_SESSION);
+	if (n->have_coord_session) {
+		memcpy(m->peer_session, n->coord_session, sizeof(m->peer_session));
+		DICAP_SET(m, DICAP_AVP_PEER_SESSION);
+	} else if (m->type == DICAP_MSG_JOIN) {
+		/* The coordinator answers with its session, if we sent as much. */
+		DICAP_SET(m, DICAP_AVP_PADDING);
+		len = dicap_msg_encoded_len(m, x->keysp != NULL);
+		if (len > 0 && len < DICAP_UNVERIFIED_MIN_LEN)
+			m->padding_len = (uint16_t)(DICAP_UNVERIFIED_MIN_LEN - len);
+	}
+	len = dicap_msg_encode_keys(m, buf, sizeof(buf), x->keysp);
 	if (len < 0)
 		opt_fail("cannot encode %s: %s (%s)", dicap_msg_type_name(m->type),
 		    dicap_msg_strerror(-len), dicap_msg_why());
@@ -415,6 +433,8 @@ send_join(struct simnode *n)
 	DICAP_SET(&m, DICAP_AVP_NODE_ID);
 	m.weight = n->ctx->weight;
 	DICAP_SET(&m, DICAP_AVP_WEIGHT);
+	memcpy(m.kx, n->kx_pk, sizeof(m.kx));
+	DICAP_SET(&m, DICAP_AVP_KX);
 	if (n->max_term) {
 		m.term = n->max_term;
 		DICAP_SET(&m, DICAP_AVP_TERM);
@@ -590,6 +610,13 @@ on_error(struct simnode *n, const struct dicap_msg *m)
 	if (DICAP_HAS(m, DICAP_AVP_ERROR_TEXT))
 		snprintf(x->last_error, sizeof(x->last_error), "%s", m->error_text);
 	switch (m->error_code) {
+	case DICAP_CTLERR_SESSION:
+		/* node_rx() took the coordinator's session: join with it. */
+		if (n->state == N_JOINING || (n->state == N_JOINED && !n->manual)) {
+			n->state = N_JOINING;
+			send_join(n);
+		}
+		break;
 	case DICAP_CTLERR_UNKNOWN_NODE:
 		x->c.rx_unknown_node++;
 		n->unknown_node++;
@@ -630,7 +657,9 @@ node_rx(struct simnode *n, const uint8_t *buf, size_t len, const struct sockaddr
 	x->c.rx_total++;
 	if (from->sin_port != x->coord.sin_port || from->sin_addr.s_addr != x->coord.sin_addr.s_addr)
 		x->c.rx_foreign++;
-	err = dicap_msg_decode(buf, len, &m, x->keyp, &why);
+	x->keys.peer_mac = n->has_kx ? n->kx_rx : NULL;
+	err = dicap_msg_decode_keys(buf, len, &m, x->keysp, &why);
+	x->keys.peer_mac = NULL;
 	if (err == DICAP_MSGERR_AUTH_MISSING || err == DICAP_MSGERR_AUTH_BAD) {
 		x->c.rx_auth_fail++;
 		return;
@@ -640,10 +669,28 @@ node_rx(struct simnode *n, const uint8_t *buf, size_t len, const struct sockaddr
 		vlog("node 0x%08x: malformed: %s", n->id, why ? why : dicap_msg_strerror(err));
 		return;
 	}
+	if (DICAP_HAS(&m, DICAP_AVP_PEER_SESSION) &&
+	    memcmp(m.peer_session, n->session, sizeof(n->session)) != 0) {
+		x->c.rx_replay++;	/* for an earlier run of this node */
+		return;
+	}
 	v = dicap_replay_check(&n->replay, m.seq, m.timestamp_ns, dicap_now_ns(), 0);
 	if (v != DICAP_REPLAY_OK) {
 		x->c.rx_replay++;
 		return;
+	}
+	if (DICAP_HAS(&m, DICAP_AVP_SESSION)) {
+		if (n->have_coord_session &&
+		    memcmp(n->coord_session, m.session, sizeof(m.session)) != 0)
+			memset(&n->replay, 0, sizeof(n->replay));	/* a new coordinator run */
+		memcpy(n->coord_session, m.session, sizeof(m.session));
+		n->have_coord_session = 1;
+	}
+	if (m.type == DICAP_MSG_ACCEPT && DICAP_HAS(&m, DICAP_AVP_KX) && x->keysp != NULL) {
+		uint8_t tx[crypto_kx_SESSIONKEYBYTES];
+
+		n->has_kx = crypto_kx_client_session_keys(n->kx_rx, tx, n->kx_pk, n->kx_sk,
+		    m.kx) == 0;
 	}
 	if (DICAP_HAS(&m, DICAP_AVP_TERM)) {
 		if (m.term < n->max_term && m.type != DICAP_MSG_ERROR) {
@@ -1105,6 +1152,8 @@ ctx_setup(struct simnode_ctx *x, uint32_t n_alloc, const char *bind_addr)
 	for (i = 0; i < n_alloc; i++) {
 		x->nodes[i].idx = i;
 		x->nodes[i].id = x->id_base + i;
+		randombytes_buf(x->nodes[i].session, sizeof(x->nodes[i].session));
+		crypto_kx_keypair(x->nodes[i].kx_pk, x->nodes[i].kx_sk);
 		node_open(x, &x->nodes[i], &sin);
 	}
 	x->seq = dicap_seq_start();
@@ -1157,6 +1206,8 @@ build_inject(const char *type, uint32_t node_id, struct dicap_msg *m,
     struct dicap_member *member)
 {
 	memset(m, 0, sizeof(*m));
+	randombytes_buf(m->session, sizeof(m->session));
+	randombytes_buf(m->peer_session, sizeof(m->peer_session));
 	m->seq = dicap_seq_start();
 	m->timestamp_ns = dicap_now_ns();
 	DICAP_SET(m, DICAP_AVP_SEQ);
@@ -1192,6 +1243,8 @@ build_inject(const char *type, uint32_t node_id, struct dicap_msg *m,
 		return 0;
 	}
 	DICAP_SET(m, DICAP_AVP_NODE_ID);
+	DICAP_SET(m, DICAP_AVP_SESSION);
+	DICAP_SET(m, DICAP_AVP_PEER_SESSION);
 	if (strcmp(type, "leave") == 0) {
 		m->type = DICAP_MSG_LEAVE;
 	} else if (strcmp(type, "join") == 0) {
@@ -1210,7 +1263,7 @@ build_inject(const char *type, uint32_t node_id, struct dicap_msg *m,
 
 static int
 run_inject(const char *kind, const char *type, const struct dicap_addr *to,
-    const uint8_t *key, uint32_t node_id, uint32_t count, const char *bind_addr)
+    const struct dicap_keys *keys, uint32_t node_id, uint32_t count, const char *bind_addr)
 {
 	uint8_t buf[DICAP_CTL_MAX_LEN], wrong[DICAP_AUTH_KEY_LEN];
 	struct sockaddr_in sin, local;
@@ -1244,8 +1297,12 @@ run_inject(const char *kind, const char *type, const struct dicap_addr *to,
 				len = dicap_msg_encode(&m, buf, sizeof(buf), wrong);
 			else if (strcmp(kind, "unsigned") == 0)
 				len = dicap_msg_encode(&m, buf, sizeof(buf), NULL);
-			else if (strcmp(kind, "truncated") == 0)
-				len = dicap_msg_encode(&m, buf, sizeof(buf), key);
+			else if (strcmp(kind, "truncated") == 0) {
+				len = dicap_msg_encode_keys(&m, buf, sizeof(buf), keys);
+				/* A node key signs no TOPOLOGY: a tag of it, cut anyway. */
+				if (len == -DICAP_MSGERR_AUTH_NOKEY)
+					len = dicap_msg_encode(&m, buf, sizeof(buf), keys->node);
+			}
 			else
 				opt_fail("--inject %s: expected forged, unsigned, garbage or truncated",
 				    kind);
@@ -1566,9 +1623,9 @@ main(int argc, char **argv)
 		opt_fail("--id-base 0x%08x: %u nodes run past 0xffffffff", id_base, nodes);
 	if (key_path && insecure)
 		opt_fail("-k and --insecure exclude each other");
-	if (key_path && dicap_key_load(key_path, x.key, err, sizeof(err)) < 0)
+	if (key_path && dicap_cred_load(key_path, DICAP_ROLE_NODE, &x.keys, err, sizeof(err)) < 0)
 		opt_fail("%s", err);
-	x.keyp = key_path ? x.key : NULL;
+	x.keysp = key_path ? &x.keys : NULL;
 
 	if (inject) {
 		if (!to)
@@ -1576,7 +1633,7 @@ main(int argc, char **argv)
 		parse_addr_opt("--to", to, &to_addr);
 		if (strcmp(inject, "truncated") == 0 && !key_path)
 			opt_fail("--inject truncated needs -k (a valid message is cut short)");
-		return run_inject(inject, inject_type, &to_addr, x.keyp, id_base, count, bind_addr);
+		return run_inject(inject, inject_type, &to_addr, x.keysp, id_base, count, bind_addr);
 	}
 	if (!coord)
 		opt_fail("--coord ADDR:PORT is required (see --help)");

@@ -49,7 +49,7 @@ now_ns() {
 coord_json() {
 	local out
 
-	out=$(tb_exec "$1" "$DICAP_BIN/dicapctl" -c "$2" -k "$TB_KEY" status --json 2>/dev/null) ||
+	out=$(tb_exec "$1" "$DICAP_BIN/dicapctl" -c "$2" -k "$TB_STATUS_KEY" status --json 2>/dev/null) ||
 		return 1
 	printf '%s\n' "$out" | jq -r "${3:-.}"
 }
@@ -75,11 +75,11 @@ start_node() {
 	shift
 	sock=$(tb_node_sock "$i")
 	rm -f "$sock"
-	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" -f -d -i eth0 --discover -k "$TB_KEY" \
+	tb_spawn "node$i" "node$i" "$DICAP_BIN/dicapd" -f -d -i eth0 --discover -k "$TB_NODE_KEY" \
 		-s "$sock" --id "$(tb_node_id "$i")" --bind "$(tb_node_ip "$i")" \
 		--datapath xdp --xdp-mode "$TB_XDP_MODE" "$@"
-	tb_wait_until "tb_node_status $i >/dev/null" 10000 ||
-		{ tb_fail "node$i does not answer within 10 s"; return 1; }
+	tb_wait_until "tb_node_status $i >/dev/null" "$TB_START_MS" ||
+		{ tb_fail "node$i does not answer within $TB_START_MS ms"; return 1; }
 }
 
 # follow ADDR MIN_TERM: the 3 nodes agree on a 3-member table, run it in
@@ -124,7 +124,7 @@ settled_ns=$(now_ns)	# from here on only A may announce, until the kill
 # on the wildcard.  It runs without a datapath in the ana namespace and
 # leaves before the capturing nodes start.
 probe_sock=$TB_DIR/probe.sock
-tb_spawn probe ana "$DICAP_BIN/dicapd" -f -d -i lo --datapath none -c "$B_ADDR" -k "$TB_KEY" \
+tb_spawn probe ana "$DICAP_BIN/dicapd" -f -d -i lo --datapath none -c "$B_ADDR" -k "$TB_NODE_KEY" \
 	-s "$probe_sock" --id 0x0d1c0099 --bind "$TB_ANA_IP"
 probe_follows() {
 	[ "$(tb_exec ana "$DICAP_BIN/dicapctl" -i lo -s "$probe_sock" status --json 2>/dev/null |

@@ -88,7 +88,7 @@ ok $((removed_ms >= lo && removed_ms <= hi)) \
 silent=$(sed -n "s/.*node $(tb_node_id 2) .* timed out: no heartbeat for \([0-9]*\) ms.*/\1/p" \
 	"${TB_LOG[coord]}" | tail -n 1)
 diag "the coordinator's log: no heartbeat from node 2 for ${silent:-?} ms"
-ok $((${silent:-0} > PAPER_TIMEOUT_MS && ${silent:-0} <= PAPER_TIMEOUT_MS + SLACK_MS)) \
+ok $((${silent:-0} >= PAPER_TIMEOUT_MS && ${silent:-0} <= PAPER_TIMEOUT_MS + SLACK_MS)) \
 	"it timed out after $PAPER_TIMEOUT_MS ms without a heartbeat, not sooner (${silent:-?} ms)"
 
 tb_wait_until "tb_members_are 2 1 3 && tb_dp_ready 1 3" $((SLACK_MS + 5000))

@@ -28,6 +28,12 @@ check() {	# check NAME COND DETAIL...
 	echo "CHECK $name $cond $*"
 }
 
+# privs PID: "UID CAPEFF CAPPRM NONEWPRIVS" from /proc/PID/status.
+privs() {
+	awk '/^Uid:/ { u = $2 } /^CapEff:/ { e = $2 } /^CapPrm:/ { p = $2 }
+	    /^NoNewPrivs:/ { n = $2 } END { print u, e, p, n }' "/proc/$1/status"
+}
+
 # jv KEY: the first value of KEY in $st (dicapctl's JSON; no jq here).
 jv() {
 	echo "$st" | grep -o "\"$1\":[^,}]*" | head -n 1 | cut -d: -f2 | tr -d '"'
@@ -205,6 +211,14 @@ if [ "$pos" = 0 ]; then
 	# longer than the heartbeat interval (1 s), which refreshes it
 	start flow --lease 1500 --lease-policy drop
 	check lease-ready $((! $?)) "epoch $(jv epoch), lease $(jv lease_ms) ms"
+	# Issue 14: after setup dicapd runs as nobody with CAP_NET_ADMIN alone
+	# (dicap.ko's genetlink commands), the coordinator with nothing.
+	p=$(privs "$dicapd_pid")
+	[ "$p" = "65534 0000000000001000 0000000000001000 1" ]
+	check privs-dicapd $((! $?)) "dicapd (kmod): Uid CapEff CapPrm NoNewPrivs $p"
+	p=$(privs "$coord_pid")
+	[ "$p" = "65534 0000000000000000 0000000000000000 1" ]
+	check privs-coord $((! $?)) "dicap-coord: Uid CapEff CapPrm NoNewPrivs $p"
 	kill -STOP "$dicapd_pid"
 	sleep 3
 	drops0=$(dicap-kctl get | sed -n 's/.* lease_drops=\([0-9]*\).*/\1/p')
