@@ -34,6 +34,11 @@ enum long_only {
 	OPT_STATS,
 	OPT_JSON,
 	OPT_CONFIG,
+	OPT_REORDER_BYTES,
+	OPT_NODE_TIMEOUT,
+	OPT_CLOCK_SKEW,
+	OPT_TCP_PER_SOURCE,
+	OPT_TCP_IDLE,
 	OPT_FORMAT,
 	OPT_USER,
 	OPT_METRICS,
@@ -54,6 +59,11 @@ static const struct option long_opts[] = {
 	{ "transport", required_argument, NULL, OPT_TRANSPORT },
 	{ "reorder-ms", required_argument, NULL, OPT_REORDER_MS },
 	{ "reorder-max", required_argument, NULL, OPT_REORDER_MAX },
+	{ "reorder-bytes", required_argument, NULL, OPT_REORDER_BYTES },
+	{ "node-timeout", required_argument, NULL, OPT_NODE_TIMEOUT },
+	{ "max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW },
+	{ "tcp-per-source", required_argument, NULL, OPT_TCP_PER_SOURCE },
+	{ "tcp-idle-timeout", required_argument, NULL, OPT_TCP_IDLE },
 	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 	{ "linktype", required_argument, NULL, OPT_LINKTYPE },
 	{ "stats", required_argument, NULL, OPT_STATS },
@@ -70,7 +80,9 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: " PROG " -l addr:port -w file|- [-C size] [-G seconds] [-dfq]\n"
 	    "\t[--format pcap|pcapng] [--transport udp|tcp|both] [--reorder-ms ms]\n"
-	    "\t[--reorder-max records] [--snaplen bytes] [--linktype dlt] [--stats file]\n"
+	    "\t[--reorder-max records] [--reorder-bytes size] [--node-timeout s]\n"
+	    "\t[--max-clock-skew s] [--tcp-per-source n] [--tcp-idle-timeout s]\n"
+	    "\t[--snaplen bytes] [--linktype dlt] [--stats file]\n"
 	    "\t[--json] [--config file] [--user name] [--metrics addr:port]\n"
 	    "  -l addr:port      receive batches here (UDP; TCP too with --transport tcp)\n"
 	    "  -w file|-         output file (nanosecond timestamps); - is standard output\n"
@@ -83,6 +95,13 @@ usage(FILE *f)
 	    "  --transport t     udp (default), tcp or both: tcp listens on TCP as well\n"
 	    "  --reorder-ms ms   reorder window (default %d)\n"
 	    "  --reorder-max n   records held at most (default %d)\n"
+	    "  --reorder-bytes n bytes of records held at most, k, m or g suffix (default 256m)\n"
+	    "  --node-timeout s  forget a node silent that long (default %d)\n"
+	    "  --max-clock-skew s refuse records stamped further from this clock (default %d,\n"
+	    "                    0: off)\n"
+	    "  --tcp-per-source n TCP connections from one address at most (default %d)\n"
+	    "  --tcp-idle-timeout s close a TCP connection silent that long (default %d,\n"
+	    "                    0: never)\n"
 	    "  --snaplen n       pcap snapshot length; longer records are cut (default %d)\n"
 	    "  --linktype dlt    link type of the output (default %d, Ethernet)\n"
 	    "  --stats file      write JSON statistics there every second (and on SIGUSR1)\n"
@@ -98,7 +117,9 @@ usage(FILE *f)
 	    "                    bound (default " DICAP_PRIV_USER " if it exists, else "
 	    DICAP_PRIV_FALLBACK "); it\n"
 	    "                    creates the output and statistics files\n",
-	    ANA_DEFAULT_REORDER_MS, ANA_DEFAULT_REORDER_MAX, ANA_DEFAULT_SNAPLEN,
+	    ANA_DEFAULT_REORDER_MS, ANA_DEFAULT_REORDER_MAX, ANA_DEFAULT_NODE_TIMEOUT,
+	    ANA_DEFAULT_CLOCK_SKEW, ANA_DEFAULT_TCP_PER_SOURCE, ANA_DEFAULT_TCP_IDLE,
+	    ANA_DEFAULT_SNAPLEN,
 	    ANA_DEFAULT_LINKTYPE);
 }
 
@@ -119,6 +140,27 @@ file_size(const char *s)
 		unit = 1024 * 1024 * 1024;
 	else
 		opt_fail("-C %s: the size is a number with an optional k, m or g", s);
+	return v * unit;
+}
+
+/* A byte count: a number, with an optional k, m or g suffix (KiB, MiB, GiB). */
+static uint64_t
+byte_size(const char *name, const char *s, uint64_t min, uint64_t max)
+{
+	const char *end;
+	uint64_t v = opt_number_prefix(name, s, &end, 1, max), unit = 1;
+
+	if (strcmp(end, "k") == 0 || strcmp(end, "K") == 0)
+		unit = 1024;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "M") == 0)
+		unit = 1024 * 1024;
+	else if (strcmp(end, "g") == 0 || strcmp(end, "G") == 0)
+		unit = 1024 * 1024 * 1024;
+	else if (*end != '\0')
+		opt_fail("%s %s: a number with an optional k, m or g", name, s);
+	if (v > max / unit || v * unit < min)
+		opt_fail("%s %s: between %llu and %llu bytes", name, s,
+		    (unsigned long long)min, (unsigned long long)max);
 	return v * unit;
 }
 
@@ -154,6 +196,11 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 	conf->transports = ANA_T_UDP;
 	conf->reorder_ms = ANA_DEFAULT_REORDER_MS;
 	conf->reorder_max = ANA_DEFAULT_REORDER_MAX;
+	conf->reorder_bytes = ANA_DEFAULT_REORDER_BYTES;
+	conf->node_timeout = ANA_DEFAULT_NODE_TIMEOUT;
+	conf->clock_skew = ANA_DEFAULT_CLOCK_SKEW;
+	conf->tcp_per_source = ANA_DEFAULT_TCP_PER_SOURCE;
+	conf->tcp_idle = ANA_DEFAULT_TCP_IDLE;
 	conf->snaplen = ANA_DEFAULT_SNAPLEN;
 	conf->linktype = ANA_DEFAULT_LINKTYPE;
 	conf_args(&argc, &argv, short_opts, long_opts);
@@ -194,6 +241,27 @@ parse_options(int argc, char **argv, struct ana_conf *conf)
 		case OPT_REORDER_MAX:
 			conf->reorder_max = (uint32_t)opt_number("--reorder-max", optarg, 1,
 			    100000000);
+			break;
+		case OPT_REORDER_BYTES:
+			/* at least a largest batch, so that one always fits */
+			conf->reorder_bytes = byte_size("--reorder-bytes", optarg,
+			    1 << 20, 1ULL << 40);
+			break;
+		case OPT_NODE_TIMEOUT:
+			conf->node_timeout = (uint32_t)opt_number("--node-timeout", optarg, 1,
+			    7 * 86400);
+			break;
+		case OPT_CLOCK_SKEW:
+			conf->clock_skew = (uint32_t)opt_number("--max-clock-skew", optarg, 0,
+			    100ULL * 365 * 86400);
+			break;
+		case OPT_TCP_PER_SOURCE:
+			conf->tcp_per_source = (uint32_t)opt_number("--tcp-per-source", optarg,
+			    1, ANA_MAX_TCP_CONNS);
+			break;
+		case OPT_TCP_IDLE:
+			conf->tcp_idle = (uint32_t)opt_number("--tcp-idle-timeout", optarg, 0,
+			    7 * 86400);
 			break;
 		case OPT_SNAPLEN:
 			conf->snaplen = (uint32_t)opt_number("--snaplen", optarg, 1,
@@ -298,6 +366,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	output_flush(a);
 	net_note_drops(a);
+	nodes_expire(a);
 	stats_tick(a);
 }
 
@@ -311,19 +380,15 @@ add_event(struct event *ev, const struct timeval *tv)
 static void
 summary(const struct analyzer *a)
 {
-	const struct node *n;
-	uint64_t gaps = 0, dups = 0;
+	struct node_totals t;
 
-	for (n = a->nodes; n != NULL; n = n->hh.next) {
-		gaps += seqwin_missing(&n->seq);
-		dups += n->duplicates;
-	}
+	nodes_sum(a, &t);
 	log_info("%llu records from %u nodes written to %s (%llu file%s); %llu batches "
 	    "missing, %llu duplicates, %llu malformed, %llu late",
 	    (unsigned long long)a->ctr.written, HASH_COUNT(a->nodes),
 	    strcmp(a->conf.outfile, "-") == 0 ? "standard output" : a->conf.outfile,
 	    (unsigned long long)a->ctr.files, a->ctr.files == 1 ? "" : "s",
-	    (unsigned long long)gaps, (unsigned long long)dups,
+	    (unsigned long long)t.gaps, (unsigned long long)t.duplicates,
 	    (unsigned long long)a->ctr.malformed, (unsigned long long)a->ctr.late);
 }
 
@@ -364,6 +429,7 @@ main(int argc, char **argv)
 	if ((a.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	reorder_init(&a);
+	net_raise_nofile(&a);
 	if (net_open(&a) == -1)
 		exit(1);
 	drop_privileges(&a.conf, &priv);

@@ -50,7 +50,14 @@
 #define ANA_DEFAULT_LINKTYPE	1	/* DLT_EN10MB */
 #define ANA_MAX_SENDERS		4096	/* beyond: counted in one "other" entry */
 #define ANA_MAX_NODES		4096	/* beyond: batches of new node ids dropped */
+#define ANA_DEFAULT_NODE_TIMEOUT 300	/* s: a silent node is forgotten */
+#define ANA_FULL_NODE_TIMEOUT	10	/* s: the same while the table is full */
+#define ANA_DEFAULT_CLOCK_SKEW	300	/* s: records stamped further off: refused */
+#define ANA_DEFAULT_REORDER_BYTES (256ULL << 20)
 #define ANA_MAX_TCP_CONNS	1024
+#define ANA_DEFAULT_TCP_PER_SOURCE 32	/* connections from one address */
+#define ANA_DEFAULT_TCP_IDLE	300	/* s: a connection silent that long is closed */
+#define ANA_ACCEPT_PAUSE_MS	500	/* the listener rests after an accept() error */
 #define ANA_ADDR_STRLEN		64
 /* An output file's name: outname's base and room for a -C counter. */
 #define ANA_FILENAME_LEN	(sizeof(((struct outname *)0)->base) + 32)
@@ -66,6 +73,11 @@ struct ana_conf {
 	int transports;			/* ANA_T_* */
 	uint32_t reorder_ms;
 	uint32_t reorder_max;		/* records buffered at most */
+	uint64_t reorder_bytes;		/* bytes buffered at most */
+	uint32_t node_timeout;		/* s */
+	uint32_t clock_skew;		/* s, 0: off */
+	uint32_t tcp_per_source;
+	uint32_t tcp_idle;		/* s, 0: off */
 	uint32_t snaplen;
 	uint16_t linktype;
 	int format;			/* ANA_FMT_* */
@@ -111,7 +123,10 @@ struct node {
 	uint64_t written;
 	uint64_t late;			/* written after a later record */
 	uint32_t first_seq, last_seq;
+	uint64_t ts_refused;		/* records stamped beyond --max-clock-skew */
 	uint64_t first_seen_ns, last_seen_ns;
+	uint64_t last_mono;		/* last_seen_ns on the monotonic clock */
+	unsigned int runs;		/* its runs in the reorder window (reorder.c) */
 	char addr[ANA_ADDR_STRLEN];	/* last sender */
 	uint64_t tick_records;		/* at the previous tick (live line) */
 	uint64_t tick_missing;
@@ -122,6 +137,12 @@ struct node {
 	UT_hash_handle hh;
 };
 
+/* The per-node counters summed (stats.c), expired nodes' included. */
+struct node_totals {
+	uint64_t batches, records, bytes, wire_bytes, gaps, duplicates, out_of_order;
+	uint64_t restarts, seq_resets, node_malformed, linktype_mismatch, ts_refused;
+};
+
 struct ana_counters {
 	uint64_t batches;		/* decoded, duplicates included */
 	uint64_t malformed;
@@ -130,19 +151,28 @@ struct ana_counters {
 	uint64_t tcp_accepted;
 	uint64_t tcp_refused;		/* over ANA_MAX_TCP_CONNS */
 	uint64_t nodes_refused;		/* batches of node ids over ANA_MAX_NODES */
+	uint64_t nodes_expired;		/* silent for --node-timeout: forgotten */
+	uint64_t ts_future, ts_past;	/* records beyond --max-clock-skew */
+	uint64_t tcp_source_refused;	/* over --tcp-per-source */
+	uint64_t tcp_idle_closed;	/* silent for --tcp-idle-timeout */
+	uint64_t tcp_accept_errors;	/* accept() failed: the listener paused */
 	uint64_t tcp_open;
 	uint64_t written;
 	uint64_t written_bytes;		/* captured bytes written */
 	uint64_t late;
 	uint64_t forced;		/* written early: reorder_max reached */
+	uint64_t forced_bytes;		/* of them: reorder_bytes reached */
 	uint64_t buffered_max;
+	uint64_t buffered_bytes_max;
 	uint64_t files;
+	uint64_t files_skipped;		/* names taken: not overwritten */
 	uint64_t start_ns, start_mono_ns;
 };
 
 struct conn;			/* net.c: a TCP connection */
 LIST_HEAD(conn_list, conn);
 struct udp_rx;			/* net.c: recvmmsg() buffers */
+struct source;			/* net.c: connections from one address */
 struct run;			/* reorder.c: a node's records in time order */
 struct chunk;			/* reorder.c: a run's storage */
 
@@ -160,17 +190,27 @@ struct analyzer {
 	uint32_t last_ovfl;		/* the socket's drop count so far */
 	int drops_unknown;		/* SO_MEMINFO failed */
 	uint64_t now_ns;		/* wall time of the current read */
+	uint64_t now_mono;		/* the same, monotonic */
 	struct evconnlistener *listener;
+	struct event *ev_listen;	/* re-enables the listener after a pause */
 	struct conn_list conns;
+	struct source *sources;		/* by address */
+	unsigned int tcp_max;		/* ANA_MAX_TCP_CONNS, or what RLIMIT_NOFILE allows */
+	uint64_t accept_logged_mono;	/* the last accept() error logged */
+	uint64_t accept_unlogged;
 
 	/* nodes.c */
 	struct node *nodes;
 	struct sender *senders;
 	unsigned int sender_count;
+	struct node_totals gone;	/* expired nodes' counters */
+	uint64_t refused_logged_mono;	/* the last "table full" line */
+	uint64_t refused_unlogged;
 
 	/* reorder.c */
 	struct heap heap;		/* of runs, by their first record */
 	size_t buffered;		/* records in the runs */
+	uint64_t buffered_bytes;	/* the runs' storage */
 	struct chunk *spare;		/* written chunks kept for reuse */
 	unsigned int spare_count;
 	struct event *ev_idle;
@@ -212,11 +252,15 @@ int	net_open(struct analyzer *);
 void	net_drain(struct analyzer *);
 void	net_note_drops(struct analyzer *);
 void	net_close(struct analyzer *);
+void	net_raise_nofile(struct analyzer *);
 
 /* nodes.c: the caller sets a->now_ns, and calls reorder_input_done() after */
 struct sender *sender_get(struct analyzer *, const struct sender_key *);
+void	sender_name(const struct sender_key *, char *buf, size_t len);
 void	sender_malformed(struct analyzer *, struct sender *, const char *why);
 void	ingest_batch(struct analyzer *, const uint8_t *buf, size_t len, struct sender *);
+void	nodes_expire(struct analyzer *);
+void	nodes_sum(const struct analyzer *, struct node_totals *);
 void	nodes_free(struct analyzer *);
 
 /* reorder.c */
@@ -225,6 +269,7 @@ void	reorder_push(struct analyzer *, struct node *, uint64_t ts, uint32_t wirele
 	    const uint8_t *data, uint32_t caplen);
 void	reorder_input_done(struct analyzer *);
 void	reorder_flush_all(struct analyzer *);
+void	reorder_forget(struct analyzer *, struct node *);
 size_t	reorder_len(const struct analyzer *);
 void	reorder_free(struct analyzer *);
 

@@ -13,8 +13,18 @@
  * their header.  A header that cannot start a batch ends the connection,
  * as nothing after it can be framed; a batch that is framed but fails the
  * decoder is counted and skipped, and the stream goes on.
+ *
+ * TCP resources are bounded (issue 14): at most tcp_max connections (1024,
+ * less when RLIMIT_NOFILE cannot be raised to fit them), at most
+ * --tcp-per-source from one address, and a connection that sends nothing
+ * for --tcp-idle-timeout seconds is closed, so idle connections cannot
+ * shut the port for good.  When accept() fails (no file descriptor left),
+ * the listener rests ANA_ACCEPT_PAUSE_MS instead of being woken again at
+ * once by the connection still waiting: without an error callback libevent
+ * retried in a loop, at 100% CPU and a log line per try.
  */
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/sock_diag.h>
 #include <sys/types.h>
@@ -23,6 +33,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,11 +55,22 @@
 #define NET_SOCKBUF	(8 << 20)	/* rides out a few ms of a slow disk */
 #define TCP_BACKLOG	64
 #define DRAIN_MAX	1000000		/* datagrams read at shutdown at most */
+#define FD_RESERVE	64		/* descriptors beside the connections */
+#define TCP_LOG_NS	(10 * NS_PER_SEC)	/* refusals logged at most this often */
+
+/* Connections from one address (the port left out). */
+struct source {
+	uint8_t family;
+	uint8_t addr[16];
+	unsigned int conns;
+	UT_hash_handle hh;
+};
 
 struct conn {
 	struct analyzer *a;
 	struct bufferevent *bev;
 	struct sender *sender;
+	struct source *source;
 	LIST_ENTRY(conn) entry;
 };
 
@@ -147,6 +169,7 @@ udp_round(struct analyzer *a)
 		return -1;
 	}
 	a->now_ns = dicap_now_ns();
+	a->now_mono = dicap_mono_ns();
 	for (i = 0; i < n; i++)
 		udp_datagram(a, i);
 	reorder_input_done(a);
@@ -210,6 +233,10 @@ udp_open(struct analyzer *a)
 static void
 conn_free(struct conn *c)
 {
+	if (c->source != NULL && --c->source->conns == 0) {
+		HASH_DEL(c->a->sources, c->source);
+		free(c->source);
+	}
 	LIST_REMOVE(c, entry);
 	bufferevent_free(c->bev);
 	c->a->ctr.tcp_open--;
@@ -229,6 +256,7 @@ tcp_batches(struct conn *c)
 	int err, rc = 0;
 
 	c->a->now_ns = dicap_now_ns();
+	c->a->now_mono = dicap_mono_ns();
 	while (evbuffer_get_length(in) >= DICAP_BATCH_HDR_LEN) {
 		p = evbuffer_pullup(in, DICAP_BATCH_HDR_LEN);
 		blen = dicap_batch_peek_length(p, DICAP_BATCH_HDR_LEN);
@@ -275,6 +303,11 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	size_t left = evbuffer_get_length(bufferevent_get_input(bev));
 	char msg[100];
 
+	if (what & BEV_EVENT_TIMEOUT) {
+		c->a->ctr.tcp_idle_closed++;
+		log_debug("%s: silent for %u s, closed", c->sender->name, c->a->conf.tcp_idle);
+		what |= BEV_EVENT_EOF;
+	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
 	if (what & BEV_EVENT_ERROR)
@@ -289,21 +322,87 @@ tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 	conn_free(c);
 }
 
+/* Log the first, then at most one line per TCP_LOG_NS with the count between. */
+static int
+tcp_log_due(struct analyzer *a)
+{
+	uint64_t now = dicap_mono_ns();
+
+	if (a->accept_logged_mono != 0 && now - a->accept_logged_mono < TCP_LOG_NS) {
+		a->accept_unlogged++;
+		return 0;
+	}
+	a->accept_logged_mono = now;
+	return 1;
+}
+
+static void
+tcp_refuse(struct analyzer *a, evutil_socket_t fd, const struct sender_key *key,
+    const char *why)
+{
+	char name[ANA_ADDR_STRLEN];
+
+	close(fd);
+	if (!tcp_log_due(a))
+		return;
+	sender_name(key, name, sizeof(name));
+	log_warnx("refusing a TCP connection from %s: %s (%llu open; %llu refusals and "
+	    "accept errors not logged since the last such line)", name, why,
+	    (unsigned long long)a->ctr.tcp_open, (unsigned long long)a->accept_unlogged);
+	a->accept_unlogged = 0;
+}
+
+static struct source *
+source_get(struct analyzer *a, const struct sender_key *key)
+{
+	struct source k, *src;
+
+	memset(&k, 0, sizeof(k));
+	k.family = key->family;
+	memcpy(k.addr, key->addr, sizeof(k.addr));
+	HASH_FIND(hh, a->sources, &k.family, offsetof(struct source, conns), src);
+	if (src != NULL)
+		return src;
+	if ((src = calloc(1, sizeof(*src))) == NULL)
+		return NULL;
+	src->family = k.family;
+	memcpy(src->addr, k.addr, sizeof(src->addr));
+	HASH_ADD(hh, a->sources, family, offsetof(struct source, conns), src);
+	return src;
+}
+
 static void
 tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct analyzer *a = arg;
 	struct sender_key key;
+	struct source *src;
+	struct timeval idle = { (time_t)a->conf.tcp_idle, 0 };
 	struct conn *c;
 
 	(void)salen;
 	key_from(&key, ANA_T_TCP, sa);
-	if (a->ctr.tcp_open >= ANA_MAX_TCP_CONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+	if (a->ctr.tcp_open >= a->tcp_max) {
 		a->ctr.tcp_refused++;
-		log_warnx("refusing a TCP connection: %llu open",
-		    (unsigned long long)a->ctr.tcp_open);
-		close(fd);
+		tcp_refuse(a, fd, &key, "too many connections");
+		return;
+	}
+	if ((src = source_get(a, &key)) == NULL || (c = calloc(1, sizeof(*c))) == NULL) {
+		if (src != NULL && src->conns == 0) {
+			HASH_DEL(a->sources, src);
+			free(src);
+		}
+		a->ctr.tcp_refused++;
+		tcp_refuse(a, fd, &key, "out of memory");
+		return;
+	}
+	if (src->conns >= a->conf.tcp_per_source) {
+		free(c);
+		a->ctr.tcp_refused++;
+		a->ctr.tcp_source_refused++;
+		tcp_refuse(a, fd, &key, "too many connections from this address "
+		    "(--tcp-per-source)");
 		return;
 	}
 	c->a = a;
@@ -311,17 +410,89 @@ tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
+		if (src->conns == 0) {
+			HASH_DEL(a->sources, src);
+			free(src);
+		}
 		free(c);
-		close(fd);
 		a->ctr.tcp_refused++;
+		tcp_refuse(a, fd, &key, "out of memory");
 		return;
 	}
+	c->source = src;
+	src->conns++;
 	LIST_INSERT_HEAD(&a->conns, c, entry);
 	a->ctr.tcp_open++;
 	a->ctr.tcp_accepted++;
 	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
+	if (a->conf.tcp_idle > 0)
+		bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ);
 	log_debug("%s: connected", c->sender->name);
+}
+
+static void
+listen_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct analyzer *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (a->listener != NULL)
+		evconnlistener_enable(a->listener);
+}
+
+static void
+tcp_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct analyzer *a = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval pause = { 0, ANA_ACCEPT_PAUSE_MS * 1000 };
+
+	a->ctr.tcp_accept_errors++;
+	evconnlistener_disable(l);
+	evtimer_add(a->ev_listen, &pause);
+	if (!tcp_log_due(a))
+		return;
+	log_warnx("accept: %s; not accepting for %d ms (%llu open, %llu errors so far; "
+	    "%llu refusals and accept errors not logged since the last such line)",
+	    evutil_socket_error_to_string(err), ANA_ACCEPT_PAUSE_MS,
+	    (unsigned long long)a->ctr.tcp_open, (unsigned long long)a->ctr.tcp_accept_errors,
+	    (unsigned long long)a->accept_unlogged);
+	a->accept_unlogged = 0;
+}
+
+/*
+ * Room for every connection: the soft limit raised as far as the hard one
+ * allows, and the connection cap lowered to what fits if that is not
+ * enough, so that the cap, not accept(), refuses the connection too many.
+ */
+void
+net_raise_nofile(struct analyzer *a)
+{
+	struct rlimit rl;
+	rlim_t need = ANA_MAX_TCP_CONNS + FD_RESERVE;
+
+	a->tcp_max = ANA_MAX_TCP_CONNS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if (rl.rlim_cur < need && rl.rlim_cur != RLIM_INFINITY) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need :
+		    rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE %llu", (unsigned long long)rl.rlim_cur);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return;
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		a->tcp_max = rl.rlim_cur > 2 * FD_RESERVE ? (unsigned int)(rl.rlim_cur -
+		    FD_RESERVE) : (unsigned int)(rl.rlim_cur / 2);
+		if (a->conf.transports & ANA_T_TCP)
+			log_warnx("RLIMIT_NOFILE is %llu: at most %u TCP connections",
+			    (unsigned long long)rl.rlim_cur, a->tcp_max);
+	}
 }
 
 static int
@@ -348,6 +519,11 @@ tcp_open(struct analyzer *a)
 	if (a->listener == NULL) {
 		log_warnx("evconnlistener_new failed");
 		close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(a->listener, tcp_accept_error_cb);
+	if ((a->ev_listen = evtimer_new(a->base, listen_resume_cb, a)) == NULL) {
+		log_warnx("evtimer_new failed");
 		return -1;
 	}
 	return 0;
@@ -392,6 +568,9 @@ net_close(struct analyzer *a)
 	if (a->listener != NULL)
 		evconnlistener_free(a->listener);
 	a->listener = NULL;
+	if (a->ev_listen != NULL)
+		event_free(a->ev_listen);
+	a->ev_listen = NULL;
 	if (a->ev_udp != NULL)
 		event_free(a->ev_udp);
 	a->ev_udp = NULL;

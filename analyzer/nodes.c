@@ -6,6 +6,16 @@
  * valid enough to name one) and never reaches the output.  An accepted
  * batch goes through its node's sequence window, which drops duplicates;
  * its records then enter the reorder window.
+ *
+ * Nothing here is authenticated (issue 14), so every table and every
+ * number a batch can move is bounded: at most ANA_MAX_NODES node ids are
+ * tracked, and a node silent for --node-timeout seconds (ANA_FULL_NODE_TIMEOUT
+ * while the table is full) is forgotten, its counters kept in the totals,
+ * so that forged ids lock real nodes out for seconds, not for good; a
+ * sequence jump is trusted as loss only within SEQWIN_GAP_MAX (seqwin.h);
+ * a record stamped more than --max-clock-skew away from this host's clock
+ * is refused, as one far-future stamp would otherwise end the reorder
+ * window (reorder.c's T) and -G rotation for everything after it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +27,7 @@
 
 #define MALFORMED_LOG_FIRST	5	/* per sender; then every ... */
 #define MALFORMED_LOG_EVERY	1000
+#define REFUSED_LOG_NS		(10 * NS_PER_SEC)	/* "table full" at most this often */
 
 /* NULL when the table is full: forged node ids must not exhaust memory. */
 static struct node *
@@ -27,10 +38,18 @@ node_get(struct analyzer *a, uint32_t id, const struct sender *s, uint64_t now)
 	HASH_FIND(hh, a->nodes, &id, sizeof(id), n);
 	if (n == NULL) {
 		if (HASH_COUNT(a->nodes) >= ANA_MAX_NODES) {
-			if (a->ctr.nodes_refused++ == 0)
+			a->ctr.nodes_refused++;
+			if (a->ctr.nodes_refused == 1 ||
+			    a->now_mono - a->refused_logged_mono >= REFUSED_LOG_NS) {
 				log_warnx("%s: node 0x%08x is one too many (at most %d): "
-				    "batches of new nodes are dropped", s->name, id,
-				    ANA_MAX_NODES);
+				    "batches of new nodes are dropped until silent ones "
+				    "expire (%llu more refused since the last such line)",
+				    s->name, id, ANA_MAX_NODES,
+				    (unsigned long long)a->refused_unlogged);
+				a->refused_logged_mono = a->now_mono;
+				a->refused_unlogged = 0;
+			} else
+				a->refused_unlogged++;
 			return NULL;
 		}
 		if ((n = calloc(1, sizeof(*n))) == NULL)
@@ -42,6 +61,7 @@ node_get(struct analyzer *a, uint32_t id, const struct sender *s, uint64_t now)
 		log_info("node 0x%08x: first batch from %s", id, s->name);
 	}
 	n->last_seen_ns = now;
+	n->last_mono = a->now_mono;
 	if (strcmp(n->addr, s->name) != 0) {
 		if (n->addr[0])
 			log_info("node 0x%08x: now sending from %s (was %s)", id, s->name,
@@ -51,7 +71,7 @@ node_get(struct analyzer *a, uint32_t id, const struct sender *s, uint64_t now)
 	return n;
 }
 
-static void
+void
 sender_name(const struct sender_key *k, char *buf, size_t len)
 {
 	struct dicap_addr a;
@@ -133,6 +153,15 @@ count_sequence(struct node *n, const struct dicap_batch_hdr *h, enum seq_verdict
 		log_info("node 0x%08x: stream restarts at seq %u (last seq %u)", n->id,
 		    h->seq, n->last_seq);
 		break;
+	case SEQ_RESET:
+		n->first_seq = h->seq;
+		if (n->seq.out_of_window <= MALFORMED_LOG_FIRST ||
+		    n->seq.out_of_window % MALFORMED_LOG_EVERY == 0)
+			log_warnx("node 0x%08x: seq %u is out of the window (last seq %u, "
+			    "%llu so far): the stream is reset there, no loss counted",
+			    n->id, h->seq, n->last_seq,
+			    (unsigned long long)n->seq.out_of_window);
+		break;
 	case SEQ_NEXT:
 	case SEQ_DUP:
 		break;
@@ -142,11 +171,30 @@ count_sequence(struct node *n, const struct dicap_batch_hdr *h, enum seq_verdict
 }
 
 static void
+ts_refused(struct analyzer *a, struct node *n, uint64_t ts)
+{
+	int future = ts > a->now_ns;
+
+	if (future)
+		a->ctr.ts_future++;
+	else
+		a->ctr.ts_past++;
+	if (n->ts_refused++ < MALFORMED_LOG_FIRST ||
+	    n->ts_refused % MALFORMED_LOG_EVERY == 0)
+		log_warnx("node 0x%08x: a record stamped %llu s %s this host's clock is "
+		    "refused (--max-clock-skew %u; %llu so far)", n->id,
+		    (unsigned long long)((future ? ts - a->now_ns : a->now_ns - ts) /
+		    NS_PER_SEC), future ? "ahead of" : "behind", a->conf.clock_skew,
+		    (unsigned long long)n->ts_refused);
+}
+
+static void
 records_in(struct analyzer *a, struct node *n, const uint8_t *buf, size_t len,
     const struct dicap_batch_hdr *h)
 {
 	struct dicap_batch_rec r;
 	size_t off = DICAP_BATCH_HDR_LEN;
+	uint64_t skew = a->conf.clock_skew * NS_PER_SEC, lo = 0, span = UINT64_MAX;
 	uint32_t caplen;
 
 	if (h->linktype != a->conf.linktype) {
@@ -156,7 +204,15 @@ records_in(struct analyzer *a, struct node *n, const uint8_t *buf, size_t len,
 		n->linktype_mismatch += h->count;
 		return;
 	}
+	if (skew != 0) {
+		lo = a->now_ns > skew ? a->now_ns - skew : 0;
+		span = a->now_ns + skew - lo;
+	}
 	while (dicap_batch_next(buf, len, &off, &r)) {
+		if (r.ts_ns - lo > span) {	/* outside lo..lo + span */
+			ts_refused(a, n, r.ts_ns);
+			continue;
+		}
 		n->wire_bytes += r.wirelen;
 		caplen = r.caplen < a->conf.snaplen ? r.caplen : a->conf.snaplen;
 		reorder_push(a, n, r.ts_ns, r.wirelen, r.data, caplen);
@@ -208,6 +264,64 @@ ingest_batch(struct analyzer *a, const uint8_t *buf, size_t len, struct sender *
 	n->records += h.count;
 	n->bytes += len;
 	records_in(a, n, buf, len, &h);
+}
+
+static void
+add_node(struct node_totals *t, const struct node *n)
+{
+	t->batches += n->batches;
+	t->records += n->records;
+	t->bytes += n->bytes;
+	t->wire_bytes += n->wire_bytes;
+	t->gaps += seqwin_missing(&n->seq);
+	t->duplicates += n->duplicates;
+	t->out_of_order += n->out_of_order;
+	t->restarts += n->restarts;
+	t->seq_resets += n->seq.out_of_window;
+	t->node_malformed += n->malformed;
+	t->linktype_mismatch += n->linktype_mismatch;
+	t->ts_refused += n->ts_refused;
+}
+
+void
+nodes_sum(const struct analyzer *a, struct node_totals *t)
+{
+	const struct node *n;
+
+	*t = a->gone;
+	for (n = a->nodes; n != NULL; n = n->hh.next)
+		add_node(t, n);
+}
+
+/*
+ * On the tick.  A node with records still in the reorder window stays: they
+ * point at it (it is silent for far longer than the window lasts anyway).
+ */
+void
+nodes_expire(struct analyzer *a)
+{
+	uint64_t now = dicap_mono_ns(), timeout = a->conf.node_timeout * NS_PER_SEC;
+	struct node *n, *ntmp;
+	unsigned int count = 0;
+
+	if (HASH_COUNT(a->nodes) >= ANA_MAX_NODES &&
+	    timeout > ANA_FULL_NODE_TIMEOUT * NS_PER_SEC)
+		timeout = ANA_FULL_NODE_TIMEOUT * NS_PER_SEC;
+	HASH_ITER(hh, a->nodes, n, ntmp) {
+		if (now - n->last_mono < timeout || n->runs > 0)
+			continue;
+		if (count++ < MALFORMED_LOG_FIRST)
+			log_info("node 0x%08x: silent for %llu s, forgotten (%llu records)",
+			    n->id, (unsigned long long)((now - n->last_mono) / NS_PER_SEC),
+			    (unsigned long long)n->records);
+		add_node(&a->gone, n);
+		a->ctr.nodes_expired++;
+		reorder_forget(a, n);
+		HASH_DEL(a->nodes, n);
+		free(n);
+	}
+	if (count > MALFORMED_LOG_FIRST)
+		log_info("%u silent nodes forgotten", count);
 }
 
 void

@@ -16,6 +16,14 @@
  *       at start (so that a bad path fails at once) under the wall time's
  *       name and renamed after its first record when the name differs.
  *
+ * Under rotation no file is ever overwritten (issue 14: one record with a
+ * crafted time stamp renamed the start-up file over an existing one).
+ * Files are created with O_EXCL and the first file is renamed with
+ * RENAME_NOREPLACE; a name that is taken is skipped, counted
+ * (files_skipped) and the next counter tried (FILE1, FILE2 ...), up to
+ * NAME_TRIES; after that the analyzer stops with status 1.  Without -C and
+ * -G, -w FILE replaces FILE, as tcpdump -w does.
+ *
  * The output is flushed every second by the tick and on close.  A write
  * error (a full disk, the reader of -w - gone) stops the analyzer with
  * status 1: writing on would lose records silently.
@@ -39,10 +47,12 @@
  * ring buffer.  A failed file gets no statistics: the analyzer stops.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -55,6 +65,7 @@
 #define PCAP_FILE_HDR_LEN	24
 #define PCAP_REC_HDR_LEN	16
 #define OUT_BUF_LEN		(256 * 1024)	/* > a record: a batch is < 64 KiB */
+#define NAME_TRIES		1000		/* names taken in a row: give up */
 
 /* libpcap's struct pcap_sf_pkthdr, the record header in a pcap file */
 struct rec_hdr {
@@ -230,21 +241,78 @@ ng_open(const char *name)
 }
 
 static int
+rotating(const struct analyzer *a)
+{
+	return a->conf.rotate_bytes != 0 || a->conf.rotate_secs != 0;
+}
+
+static void
+name_taken(struct analyzer *a, const char *name, int tries)
+{
+	a->ctr.files_skipped++;
+	if (tries == 0)
+		log_warnx("%s exists: not overwritten, taking the next name (%llu names "
+		    "skipped so far)", name, (unsigned long long)a->ctr.files_skipped);
+}
+
+/* A new file under the next free name: a descriptor, or -1. */
+static int
+create_exclusive(struct analyzer *a, time_t start)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < NAME_TRIES; tries++) {
+		if (outname_next(&a->outnames, start, a->out_name, sizeof(a->out_name)) == -1) {
+			log_warnx("-w %s: the file name is empty or too long", a->conf.outfile);
+			return -1;
+		}
+		fd = open(a->out_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd != -1)
+			return fd;
+		if (errno != EEXIST) {
+			log_warn("%s", a->out_name);
+			return -1;
+		}
+		name_taken(a, a->out_name, tries);
+	}
+	log_warnx("-w %s: %d names in a row are taken; not overwriting any", a->conf.outfile,
+	    NAME_TRIES);
+	return -1;
+}
+
+static int
 open_file(struct analyzer *a, time_t start)
 {
-	if (outname_next(&a->outnames, start, a->out_name, sizeof(a->out_name)) == -1) {
-		log_warnx("-w %s: the file name is empty or too long", a->conf.outfile);
-		return -1;
+	FILE *f = NULL;
+	int fd;
+
+	if (!rotating(a)) {
+		if (outname_next(&a->outnames, start, a->out_name, sizeof(a->out_name)) == -1) {
+			log_warnx("-w %s: the file name is empty or too long", a->conf.outfile);
+			return -1;
+		}
+		if (a->conf.format == ANA_FMT_PCAPNG && (f = ng_open(a->out_name)) == NULL)
+			return -1;
+	} else {
+		if ((fd = create_exclusive(a, start)) == -1)
+			return -1;
+		if ((f = fdopen(fd, "w")) == NULL) {
+			log_warn("%s", a->out_name);
+			close(fd);
+			return -1;
+		}
 	}
 	a->file_records = 0;
 	if (a->conf.format == ANA_FMT_PCAPNG) {
-		if ((a->ng_file = ng_open(a->out_name)) == NULL)
-			return -1;
+		a->ng_file = f;
 		a->ctr.files++;
 		ng_start(a);
 		return 0;
 	}
-	a->dumper = pcap_dump_open(a->pcap_dead, a->out_name);
+	if (f == NULL)
+		a->dumper = pcap_dump_open(a->pcap_dead, a->out_name);
+	else if ((a->dumper = pcap_dump_fopen(a->pcap_dead, f)) == NULL)
+		fclose(f);
 	if (a->dumper == NULL) {
 		log_warnx("%s", pcap_geterr(a->pcap_dead));
 		return -1;
@@ -324,24 +392,48 @@ rotate(struct analyzer *a, uint64_t ts, enum rotation why)
 	return 0;
 }
 
+/* rename(2) that never replaces @to: -1 with EEXIST when it exists. */
+static int
+rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* a file system without RENAME_NOREPLACE: link() does not replace either */
+	if (link(from, to) == -1)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
 /* The first file named after its first record, as the later ones are. */
 static void
 rename_first(struct analyzer *a, uint64_t ts)
 {
 	char name[sizeof(a->out_name)];
+	int tries;
 
 	a->first_file = 0;
 	if (!a->outnames.use_time)
 		return;
 	outname_init(&a->outnames, a->conf.outfile, 1);
-	if (outname_next(&a->outnames, (time_t)(ts / NS_PER_SEC), name, sizeof(name)) == -1 ||
-	    strcmp(name, a->out_name) == 0)
-		return;
-	if (rename(a->out_name, name) == -1) {
-		log_warn("rename %s to %s", a->out_name, name);
-		return;
+	for (tries = 0; tries < NAME_TRIES; tries++) {
+		if (outname_next(&a->outnames, (time_t)(ts / NS_PER_SEC), name,
+		    sizeof(name)) == -1 || strcmp(name, a->out_name) == 0)
+			return;
+		if (rename_noreplace(a->out_name, name) == 0) {
+			snprintf(a->out_name, sizeof(a->out_name), "%s", name);
+			return;
+		}
+		if (errno != EEXIST) {
+			log_warn("rename %s to %s", a->out_name, name);
+			return;
+		}
+		name_taken(a, name, tries);
 	}
-	snprintf(a->out_name, sizeof(a->out_name), "%s", name);
+	log_warnx("%s: %d names in a row are taken; the file keeps its name", a->out_name,
+	    NAME_TRIES);
 }
 
 /* pcapng: the record as an enhanced packet block of @n's interface. */

@@ -7,8 +7,10 @@
  *   1. a record with timestamp t is written as soon as t <= T - W;
  *   2. when W of wall time (CLOCK_MONOTONIC) has passed since T last grew,
  *      every buffered record is written;
- *   3. when more than --reorder-max records are buffered, the oldest are
- *      written at once (counted as "forced");
+ *   3. when more than --reorder-max records are buffered, or their storage
+ *      (the chunks below) takes more than --reorder-bytes, the oldest are
+ *      written at once (counted as "forced"): forged 64 KiB records must
+ *      not hold gigabytes;
  *   4. on exit every buffered record is written.
  *
  * Records always leave in (timestamp, arrival) order.  A record older
@@ -29,6 +31,10 @@
  * in the first few records of a run.  Up to RUN_SPARE_MAX written chunks of
  * the largest size are kept for reuse: handing them back to the system and
  * faulting them in again cost 7% of the analyzer's time under load.
+ *
+ * The byte bound counts the chunks the runs hold, so it costs a compare per
+ * record and an addition per chunk; a node is kept (nodes.c) while a run of
+ * it is in the heap, counted per run, not per record.
  */
 #include <stdalign.h>
 #include <stdlib.h>
@@ -61,6 +67,7 @@ struct chunk {
 
 struct run {
 	struct node *node;		/* NULL once the node has started another run */
+	struct node *owner;		/* whose records these are */
 	struct chunk *first, *last;
 	uint64_t last_ts;
 	size_t len;			/* records */
@@ -104,6 +111,7 @@ rec_size(uint32_t caplen)
 static void
 chunk_free(struct analyzer *a, struct chunk *c)
 {
+	a->buffered_bytes -= sizeof(*c) + c->cap;
 	if (c->cap == RUN_CHUNK_MAX && a->spare_count < RUN_SPARE_MAX) {
 		c->next = a->spare;
 		a->spare = c;
@@ -123,6 +131,9 @@ chunk_alloc(struct analyzer *a, uint32_t cap)
 		a->spare_count--;
 	} else if ((c = malloc(sizeof(*c) + cap)) == NULL)
 		return NULL;
+	a->buffered_bytes += sizeof(*c) + cap;
+	if (a->buffered_bytes > a->ctr.buffered_bytes_max)
+		a->ctr.buffered_bytes_max = a->buffered_bytes;
 	c->next = NULL;
 	c->cap = cap;
 	c->head = c->tail = 0;
@@ -174,6 +185,7 @@ node_run(struct node *n, uint64_t ts)
 	if ((run = calloc(1, sizeof(*run))) == NULL)
 		return NULL;
 	run->node = n;
+	run->owner = n;
 	if (n->run != NULL)
 		n->run->node = NULL;	/* freed when it has been written */
 	n->run = run;
@@ -194,6 +206,7 @@ pop_and_write(struct analyzer *a)
 	if (run->len == 0) {
 		heap_pop(&a->heap);
 		run->in_heap = 0;
+		run->owner->runs--;
 		run_free_chunks(a, run);
 		if (run->node == NULL)
 			free(run);
@@ -227,6 +240,8 @@ reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 		write_one(a, n, ts, wirelen, caplen, data);
 		return;
 	}
+	if (!run->in_heap)
+		n->runs++;
 	run->in_heap = 1;
 	r->ts = ts;
 	r->arrival = a->arrivals++;
@@ -239,6 +254,12 @@ reorder_push(struct analyzer *a, struct node *n, uint64_t ts, uint32_t wirelen,
 	run->len++;
 	if (++a->buffered > a->conf.reorder_max) {
 		a->ctr.forced++;
+		pop_and_write(a);
+	}
+	/* memory comes back when a chunk empties: a chunk's worth may go */
+	while (a->buffered_bytes > a->conf.reorder_bytes && a->buffered > 0) {
+		a->ctr.forced++;
+		a->ctr.forced_bytes++;
 		pop_and_write(a);
 	}
 	if (a->buffered > a->ctr.buffered_max)
@@ -299,6 +320,17 @@ reorder_input_done(struct analyzer *a)
 	arm_idle(a, now);
 }
 
+/* @n is going: no run of it is in the heap, so its run is empty. */
+void
+reorder_forget(struct analyzer *a, struct node *n)
+{
+	if (n->run == NULL)
+		return;
+	run_free_chunks(a, n->run);
+	free(n->run);
+	n->run = NULL;
+}
+
 void
 reorder_flush_all(struct analyzer *a)
 {
@@ -337,6 +369,7 @@ reorder_free(struct analyzer *a)
 	}
 	a->spare_count = 0;
 	a->buffered = 0;
+	a->buffered_bytes = 0;
 	heap_free(&a->heap);
 	if (a->ev_idle != NULL)
 		event_free(a->ev_idle);

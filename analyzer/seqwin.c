@@ -54,6 +54,14 @@ start_stream(struct seqwin *w, uint32_t seq, uint64_t first_ts)
 	return v;
 }
 
+static enum seq_verdict
+reset_stream(struct seqwin *w, uint32_t seq, uint64_t first_ts)
+{
+	start_stream(w, seq, first_ts);
+	w->out_of_window++;
+	return SEQ_RESET;
+}
+
 enum seq_verdict
 seqwin_check(struct seqwin *w, uint32_t seq, uint64_t first_ts, uint64_t *jump)
 {
@@ -67,15 +75,15 @@ seqwin_check(struct seqwin *w, uint32_t seq, uint64_t first_ts, uint64_t *jump)
 	d = (int32_t)(seq - (uint32_t)w->top);
 	ext = w->top + d;
 	if (d > 0) {
-		if ((uint32_t)d > SEQWIN_RESTART_JUMP)
-			return start_stream(w, seq, first_ts);
+		if ((uint32_t)d > SEQWIN_GAP_MAX)
+			return reset_stream(w, seq, first_ts);
 		w->top = ext;
 		remember(w, ext, seq, first_ts);
 		*jump = (uint64_t)d - 1;
 		return d == 1 ? SEQ_NEXT : SEQ_GAP;
 	}
 	if (-(int64_t)d >= SEQWIN_SLOTS)
-		return start_stream(w, seq, first_ts);
+		return reset_stream(w, seq, first_ts);
 	s = slot_of(w, ext);
 	if (s->used && s->seq == seq)
 		return s->first_ts == first_ts ? SEQ_DUP : start_stream(w, seq, first_ts);
@@ -97,6 +105,7 @@ seqwin_verdict_name(enum seq_verdict v)
 	static const char *const names[] = {
 		[SEQ_FIRST] = "first", [SEQ_NEXT] = "next", [SEQ_GAP] = "gap",
 		[SEQ_LATE] = "late", [SEQ_DUP] = "duplicate", [SEQ_RESTART] = "restart",
+		[SEQ_RESET] = "reset",
 	};
 
 	if ((unsigned)v >= sizeof(names) / sizeof(names[0]))

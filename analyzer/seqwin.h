@@ -12,8 +12,16 @@
  * batch's first record.  A number seen again with the same timestamp is a
  * duplicate; with another timestamp the node has restarted its stream (a
  * restarted dicapd counts from its start value again).  So is a step back
- * past the window, or forward by more than SEQWIN_RESTART_JUMP: a new
- * stream starts there, and what the old one missed is kept.
+ * past the window, or forward by more than SEQWIN_GAP_MAX: a new stream
+ * starts there, and what the old one missed is kept.
+ *
+ * SEQWIN_GAP_MAX bounds what one batch can claim as lost: a header batch
+ * carries no authentication, and a forged number far ahead of a node's
+ * stream must not add millions of missing batches (issue 14).  A jump
+ * beyond it is not trusted as loss: the stream is reset there and the
+ * reset counted (out_of_window), so a real outage longer than
+ * SEQWIN_GAP_MAX batches shows as a reset, not as its loss.  2^16 batches
+ * are about a second of a node at a million records per second.
  */
 #ifndef ANA_SEQWIN_H
 #define ANA_SEQWIN_H
@@ -21,7 +29,7 @@
 #include <stdint.h>
 
 #define SEQWIN_SLOTS		1024
-#define SEQWIN_RESTART_JUMP	(1u << 24)
+#define SEQWIN_GAP_MAX		(1u << 16)
 
 enum seq_verdict {
 	SEQ_FIRST,	/* the first batch of the stream */
@@ -30,6 +38,7 @@ enum seq_verdict {
 	SEQ_LATE,	/* below top, not seen before: out of order */
 	SEQ_DUP,	/* seen before: drop it */
 	SEQ_RESTART,	/* a new stream starts here */
+	SEQ_RESET,	/* out of the window: a new stream starts here */
 };
 
 struct seqwin_slot {
@@ -43,6 +52,7 @@ struct seqwin {
 	int64_t first, top;		/* unwrapped */
 	uint64_t unique;		/* batches accepted in this stream */
 	uint64_t missing_before;	/* missing in streams before a restart */
+	uint64_t out_of_window;		/* SEQ_RESET verdicts */
 	struct seqwin_slot slot[SEQWIN_SLOTS];
 };
 

@@ -19,11 +19,6 @@
 
 #define LIVE_MAX_NODES	6
 
-struct totals {
-	uint64_t batches, records, bytes, wire_bytes, gaps, duplicates, out_of_order;
-	uint64_t restarts, node_malformed, linktype_mismatch;
-};
-
 static void
 jstr(FILE *f, const char *s)
 {
@@ -47,26 +42,6 @@ ratio(uint64_t part, uint64_t whole)
 	return whole ? (double)part / (double)whole : 0.0;
 }
 
-static void
-sum(const struct analyzer *a, struct totals *t)
-{
-	const struct node *n;
-
-	memset(t, 0, sizeof(*t));
-	for (n = a->nodes; n != NULL; n = n->hh.next) {
-		t->batches += n->batches;
-		t->records += n->records;
-		t->bytes += n->bytes;
-		t->wire_bytes += n->wire_bytes;
-		t->gaps += seqwin_missing(&n->seq);
-		t->duplicates += n->duplicates;
-		t->out_of_order += n->out_of_order;
-		t->restarts += n->restarts;
-		t->node_malformed += n->malformed;
-		t->linktype_mismatch += n->linktype_mismatch;
-	}
-}
-
 #define U(x)	((unsigned long long)(x))
 
 static void
@@ -78,12 +53,14 @@ json_node(FILE *f, const struct node *n, uint64_t all_records)
 	jstr(f, n->addr);
 	fprintf(f, ",\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,\"wire_bytes\":%llu,"
 	    "\"gaps\":%llu,\"gap_events\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,"
-	    "\"restarts\":%llu,\"malformed\":%llu,\"linktype_mismatch\":%llu,"
-	    "\"written\":%llu,\"late\":%llu,\"first_seq\":%u,\"last_seq\":%u,"
+	    "\"restarts\":%llu,\"seq_resets\":%llu,\"malformed\":%llu,"
+	    "\"linktype_mismatch\":%llu,\"ts_refused\":%llu,\"written\":%llu,\"late\":%llu,"
+	    "\"first_seq\":%u,\"last_seq\":%u,"
 	    "\"first_seen_ns\":%llu,\"last_seen_ns\":%llu,\"share\":%.6f,\"loss\":%.6f}",
 	    U(n->batches), U(n->records), U(n->bytes), U(n->wire_bytes), U(gaps),
 	    U(n->gap_events), U(n->duplicates), U(n->out_of_order), U(n->restarts),
-	    U(n->malformed), U(n->linktype_mismatch), U(n->written), U(n->late),
+	    U(n->seq.out_of_window), U(n->malformed), U(n->linktype_mismatch),
+	    U(n->ts_refused), U(n->written), U(n->late),
 	    n->first_seq, n->last_seq, U(n->first_seen_ns), U(n->last_seen_ns),
 	    ratio(n->records, all_records), ratio(gaps, n->batches + gaps));
 }
@@ -104,34 +81,42 @@ void
 stats_print_json(const struct analyzer *a, FILE *f)
 {
 	const struct ana_counters *ctr = &a->ctr;
-	struct totals t;
+	struct node_totals t;
 	const struct node *n;
 	const struct sender *s;
 	uint64_t now = dicap_now_ns();
 	const char *sep = "";
 
-	sum(a, &t);
+	nodes_sum(a, &t);
 	fprintf(f, "{\"version\":%d,\"time_ns\":%llu,\"uptime_ms\":%llu,\"listen\":",
 	    ANA_STATS_VERSION, U(now), U((dicap_mono_ns() - ctr->start_mono_ns) / NS_PER_MS));
 	jstr(f, dicap_addr_str(&a->conf.listen));
 	fprintf(f, ",\"transport\":\"%s\",\"reorder_ms\":%u,\"output\":{\"file\":",
 	    a->conf.transports & ANA_T_TCP ? "udp+tcp" : "udp", a->conf.reorder_ms);
 	jstr(f, output_name(a));
-	fprintf(f, ",\"files\":%llu,\"written\":%llu,\"written_bytes\":%llu,\"late\":%llu,"
-	    "\"forced\":%llu,\"buffered\":%llu,\"buffered_max\":%llu},",
-	    U(ctr->files), U(ctr->written), U(ctr->written_bytes), U(ctr->late),
-	    U(ctr->forced), U(reorder_len(a)), U(ctr->buffered_max));
+	fprintf(f, ",\"files\":%llu,\"files_skipped\":%llu,\"written\":%llu,"
+	    "\"written_bytes\":%llu,\"late\":%llu,"
+	    "\"forced\":%llu,\"forced_bytes\":%llu,\"buffered\":%llu,\"buffered_max\":%llu,"
+	    "\"buffered_bytes\":%llu,\"buffered_bytes_max\":%llu,\"reorder_bytes\":%llu},",
+	    U(ctr->files), U(ctr->files_skipped), U(ctr->written), U(ctr->written_bytes),
+	    U(ctr->late),
+	    U(ctr->forced), U(ctr->forced_bytes), U(reorder_len(a)), U(ctr->buffered_max),
+	    U(a->buffered_bytes), U(ctr->buffered_bytes_max), U(a->conf.reorder_bytes));
 	fprintf(f, "\"totals\":{\"nodes\":%u,\"batches\":%llu,\"records\":%llu,\"bytes\":%llu,"
 	    "\"wire_bytes\":%llu,\"gaps\":%llu,\"duplicates\":%llu,\"out_of_order\":%llu,"
-	    "\"restarts\":%llu,\"malformed\":%llu,\"malformed_with_node\":%llu,"
-	    "\"linktype_mismatch\":%llu,\"datagrams\":%llu,\"socket_drops\":%llu,"
+	    "\"restarts\":%llu,\"seq_resets\":%llu,\"malformed\":%llu,"
+	    "\"malformed_with_node\":%llu,\"linktype_mismatch\":%llu,\"ts_refused\":%llu,"
+	    "\"ts_future\":%llu,\"ts_past\":%llu,\"datagrams\":%llu,\"socket_drops\":%llu,"
 	    "\"tcp_accepted\":%llu,\"tcp_open\":%llu,\"tcp_refused\":%llu,"
-	    "\"nodes_refused\":%llu},",
+	    "\"tcp_source_refused\":%llu,\"tcp_idle_closed\":%llu,"
+	    "\"tcp_accept_errors\":%llu,\"nodes_refused\":%llu,\"nodes_expired\":%llu},",
 	    HASH_COUNT(a->nodes), U(t.batches), U(t.records), U(t.bytes), U(t.wire_bytes),
-	    U(t.gaps), U(t.duplicates), U(t.out_of_order), U(t.restarts), U(ctr->malformed),
-	    U(t.node_malformed), U(t.linktype_mismatch), U(ctr->datagrams),
+	    U(t.gaps), U(t.duplicates), U(t.out_of_order), U(t.restarts), U(t.seq_resets),
+	    U(ctr->malformed), U(t.node_malformed), U(t.linktype_mismatch), U(t.ts_refused),
+	    U(ctr->ts_future), U(ctr->ts_past), U(ctr->datagrams),
 	    U(ctr->socket_drops), U(ctr->tcp_accepted), U(ctr->tcp_open), U(ctr->tcp_refused),
-	    U(ctr->nodes_refused));
+	    U(ctr->tcp_source_refused), U(ctr->tcp_idle_closed), U(ctr->tcp_accept_errors),
+	    U(ctr->nodes_refused), U(ctr->nodes_expired));
 	fputs("\"nodes\":[", f);
 	for (n = a->nodes; n != NULL; n = n->hh.next, sep = ",") {
 		fputs(sep, f);

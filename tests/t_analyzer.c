@@ -213,14 +213,28 @@ test_seq_edges(void)
 	is(feed(&w, 4, 100000, &jump), SEQ_NEXT, "the new stream continues");
 	feed(&w, 10, 100006, &jump);
 	is(seqwin_missing(&w), 5, "gaps of the new stream count (5)");
-	is(feed(&w, 10 + SEQWIN_RESTART_JUMP + 1, 1, &jump), SEQ_RESTART,
-	    "a jump beyond %u batches is a new stream, not a gap", SEQWIN_RESTART_JUMP);
+	is(feed(&w, 10 + SEQWIN_GAP_MAX, 1, &jump), SEQ_GAP,
+	    "a jump of %u batches is still a gap", SEQWIN_GAP_MAX);
+	is(seqwin_missing(&w), 5 + SEQWIN_GAP_MAX - 1, "... of %u", SEQWIN_GAP_MAX - 1);
+	seqwin_init(&w);
+	for (s = 0; s < 20; s++)
+		feed(&w, s, 1000 + s, &jump);
+	feed(&w, 25, 1025, &jump);
+	is(seqwin_missing(&w), 5, "5 missing");
+	is(feed(&w, 25 + SEQWIN_GAP_MAX + 1, 1, &jump), SEQ_RESET,
+	    "a jump beyond %u batches is out of the window: a reset, not a gap",
+	    SEQWIN_GAP_MAX);
 	is(seqwin_missing(&w), 5, "the old stream's gaps are kept, the jump is not loss");
-	is(feed(&w, 10 + SEQWIN_RESTART_JUMP + 1 - SEQWIN_SLOTS, 2, &jump), SEQ_RESTART,
-	    "a step back past the window is a new stream");
-	is(feed(&w, 10 + SEQWIN_RESTART_JUMP + 2 - SEQWIN_SLOTS, 3, &jump), SEQ_NEXT,
-	    "which goes on from there");
+	is(feed(&w, (1u << 24) + 77, 1, &jump), SEQ_RESET, "so is a forged jump of 2^24");
+	is(seqwin_missing(&w), 5, "which adds nothing missing either");
+	is(feed(&w, 26, 1026, &jump), SEQ_RESET, "a step back past the window is a reset");
+	is(feed(&w, 27, 1027, &jump), SEQ_NEXT, "the stream goes on from there");
 	is(seqwin_missing(&w), 5, "still 5 missing");
+	is(w.out_of_window, 3, "3 resets counted");
+	for (s = 0; s < 10; s++)
+		feed(&w, (s + 1) * 0x9e3779b9u, 1, &jump);
+	is(w.out_of_window, 13, "random numbers are 10 more resets");
+	is(seqwin_missing(&w), 5, "and no loss");
 	ok(strcmp(seqwin_verdict_name(SEQ_DUP), "duplicate") == 0, "verdict names");
 }
 

@@ -52,7 +52,8 @@ static const char ana_doc1[] =
     "{\"id\":\"0x00000001\",\"records\":600,\"gaps\":0}],\"senders\":[]}";
 static const char ana_doc2[] =
     "{\"version\":1,\"time_ns\":1002000000000,\"uptime_ms\":5,\"listen\":\"127.0.0.1:1\","
-    "\"totals\":{\"nodes\":2,\"records\":5000,\"gaps\":3,\"socket_drops\":7},"
+    "\"totals\":{\"nodes\":2,\"records\":5000,\"gaps\":3,\"socket_drops\":7,"
+    "\"nodes_refused\":104,\"ts_refused\":2,\"tcp_refused\":992,\"seq_resets\":1},"
     "\"nodes\":[{\"id\":\"0x00000002\",\"records\":2400,\"gaps\":3},"
     "{\"id\":\"0x00000001\",\"records\":2600,\"gaps\":0}],\"senders\":[]}";
 
@@ -66,7 +67,7 @@ main(void)
 	struct top_head h;
 	char err[128], *text;
 
-	plan(17);
+	plan(19);
 
 	a[0] = mk(0x10, 1000, 100, 5);
 	a[1] = mk(0x20, 5000, 500, 0);
@@ -147,7 +148,18 @@ main(void)
 	    "a silent coordinator: \"no answer since\" in the header");
 	ok(strstr(text, "analyzer: 2000 rec/s, 5000 records, 3 lost batches") &&
 	    strstr(text, "ANA_REC/s"), "the analyzer's intake line and columns");
+	ok(strstr(text, "analyzer refused: 104 batches of nodes over the table, 2 records "
+	    "stamped off its clock, 992 connections; 1 sequence resets") != NULL,
+	    "and what it refused, when it refused something");
 	free(text);
+	h.ana = &an1;
+	if (top_ana_parse(ana_doc1, sizeof(ana_doc1) - 1, &an1, err, sizeof(err)) == -1)
+		bail_out(err);
+	text = render(&h, &cur, r, 0);
+	ok(strstr(text, "analyzer: ") && strstr(text, "refused") == NULL,
+	    "nothing refused (or an older analyzer): no such line");
+	free(text);
+	top_ana_free(&an1);
 	top_ana_free(&an2);
 	return done_testing();
 }

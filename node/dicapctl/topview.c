@@ -109,6 +109,15 @@ top_ana_parse(const char *text, size_t len, struct top_ana *a, char *err, size_t
 	}
 	if (num_u64(totals, "socket_drops", &a->socket_drops) == -1)
 		a->socket_drops = 0;
+	/* each optional: older analyzers do not report them */
+	if (num_u64(totals, "nodes_refused", &a->nodes_refused) == -1)
+		a->nodes_refused = 0;
+	if (num_u64(totals, "ts_refused", &a->ts_refused) == -1)
+		a->ts_refused = 0;
+	if (num_u64(totals, "tcp_refused", &a->tcp_refused) == -1)
+		a->tcp_refused = 0;
+	if (num_u64(totals, "seq_resets", &a->seq_resets) == -1)
+		a->seq_resets = 0;
 	for (n = nodes->child; n != NULL; n = n->next)
 		count++;
 	if ((a->nodes = calloc(count ? count : 1, sizeof(*a->nodes))) == NULL) {
@@ -217,6 +226,14 @@ render_analyzer(FILE *f, const struct top_head *h)
 	    (unsigned long long)h->ana->records, (unsigned long long)h->ana->gaps,
 	    (unsigned long long)h->ana->socket_drops, h->ana->n_nodes,
 	    h->ana->n_nodes == 1 ? "" : "s", h->ana_file, h->ana_age_s);
+	if (h->ana->nodes_refused || h->ana->ts_refused || h->ana->tcp_refused ||
+	    h->ana->seq_resets)
+		fprintf(f, "analyzer refused: %llu batches of nodes over the table, %llu records "
+		    "stamped off its clock, %llu connections; %llu sequence resets\n",
+		    (unsigned long long)h->ana->nodes_refused,
+		    (unsigned long long)h->ana->ts_refused,
+		    (unsigned long long)h->ana->tcp_refused,
+		    (unsigned long long)h->ana->seq_resets);
 }
 
 void

@@ -59,6 +59,8 @@ struct top_ana_node {
 struct top_ana {
 	uint64_t time_ns;		/* when the analyzer wrote it */
 	uint64_t records, gaps, socket_drops;
+	/* refused as forged input would be (issue 14); 0 when not reported */
+	uint64_t nodes_refused, ts_refused, tcp_refused, seq_resets;
 	uint32_t n_nodes;
 	struct top_ana_node *nodes;	/* sorted by id */
 	struct top_rate rate;		/* records/s, all nodes */

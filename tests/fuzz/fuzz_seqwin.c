@@ -37,10 +37,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strcmp(seqwin_verdict_name(v), "?") != 0);
 		CHECK(w.started && w.first <= w.top && w.unique >= 1 &&
 		    w.unique <= (uint64_t)(w.top - w.first + 1));
-		CHECK(v == SEQ_GAP ? jump >= 1 && jump < SEQWIN_RESTART_JUMP : jump == 0);
+		CHECK(v == SEQ_GAP ? jump >= 1 && jump < SEQWIN_GAP_MAX : jump == 0);
 		switch (v) {
 		case SEQ_FIRST:
 		case SEQ_RESTART:
+		case SEQ_RESET:
 			CHECK(w.first == w.top && w.unique == 1 && after == before);
 			break;
 		case SEQ_NEXT:
