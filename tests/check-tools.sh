@@ -51,9 +51,9 @@ e2e,bench			dumpcap		tshark		(wireshark-common, with tshark) the B2 consumer
 e2e				mergecap	tshark		(wireshark-common, with tshark) merging analyzers' files (tests/xdp/t61, tests/analyzer/t10)
 e2e				capinfos	tshark		(wireshark-common, with tshark) reading the analyzer's pcapng (tests/analyzer/t10)
 e2e				tcpflow		tcpflow		TCP streams reassembled on each node (tests/xdp/t80)
-e2e				curl		curl		scraping --metrics and Prometheus' query API (tests/xdp/t90)
-e2e				promtool	prometheus	checking the daemons' --metrics output (tests/xdp/t90)
-e2e				prometheus	prometheus	a Prometheus server scraping the testbed (tests/xdp/t90)
+e2e				curl		curl		scraping --metrics and Prometheus' query API (tests/xdp/t91)
+e2e				promtool	prometheus	checking the daemons' --metrics output (tests/xdp/t91)
+e2e				prometheus	prometheus	a Prometheus server scraping the testbed (tests/xdp/t91)
 e2e,bench			valgrind	valgrind	the libpcap module under memcheck (tests/pcap/t05); callgrind
 bench				callgrind_annotate valgrind	instructions per record (bench/b4-callgrind.sh)
 bench				gnuplot		gnuplot-nox	the benchmarks' plots
