@@ -29,6 +29,8 @@ enum node_value {
 	NV_LINKTYPE_MISMATCH,
 	NV_WRITTEN,
 	NV_LATE,
+	NV_SEQ_RESETS,
+	NV_TS_REFUSED,
 };
 
 static const struct {
@@ -62,6 +64,11 @@ static const struct {
 	    "A node's records written to the output." },
 	{ NV_LATE, "dicap_analyzer_node_records_late_total",
 	    "A node's records written after a later record (out of time order)." },
+	{ NV_SEQ_RESETS, "dicap_analyzer_node_seq_resets_total",
+	    "Times a node's sequence number jumped out of the window: its stream restarted, "
+	    "not counted as loss." },
+	{ NV_TS_REFUSED, "dicap_analyzer_node_records_ts_refused_total",
+	    "A node's records refused: stamped beyond --max-clock-skew from our clock." },
 };
 
 static uint64_t
@@ -94,6 +101,10 @@ node_value(const struct node *n, enum node_value what)
 		return n->written;
 	case NV_LATE:
 		return n->late;
+	case NV_SEQ_RESETS:
+		return n->seq.out_of_window;
+	case NV_TS_REFUSED:
+		return n->ts_refused;
 	}
 	return 0;
 }
@@ -173,6 +184,22 @@ fill(struct promw *w, void *arg)
 	    c->tcp_open);
 	prom_single(w, "dicap_analyzer_batches_node_refused_total", PROM_COUNTER,
 	    "Batches of node ids beyond the node limit, dropped.", c->nodes_refused);
+	prom_single(w, "dicap_analyzer_nodes_expired_total", PROM_COUNTER,
+	    "Nodes forgotten after --node-timeout of silence.", c->nodes_expired);
+	prom_single(w, "dicap_analyzer_records_ts_future_total", PROM_COUNTER,
+	    "Records refused: stamped more than --max-clock-skew ahead of our clock.",
+	    c->ts_future);
+	prom_single(w, "dicap_analyzer_records_ts_past_total", PROM_COUNTER,
+	    "Records refused: stamped more than --max-clock-skew behind our clock.", c->ts_past);
+	prom_single(w, "dicap_analyzer_tcp_source_refused_total", PROM_COUNTER,
+	    "TCP connections refused: over --tcp-per-source from one address.",
+	    c->tcp_source_refused);
+	prom_single(w, "dicap_analyzer_tcp_idle_closed_total", PROM_COUNTER,
+	    "TCP connections closed after --tcp-idle-timeout of silence.", c->tcp_idle_closed);
+	prom_single(w, "dicap_analyzer_tcp_accept_errors_total", PROM_COUNTER,
+	    "accept() failures; the listener pauses after each.", c->tcp_accept_errors);
+	prom_single(w, "dicap_analyzer_files_skipped_total", PROM_COUNTER,
+	    "Rotation file names skipped because a file of that name existed.", c->files_skipped);
 	prom_single(w, "dicap_analyzer_records_written_total", PROM_COUNTER,
 	    "Records written to the output.", c->written);
 	prom_single(w, "dicap_analyzer_written_bytes_total", PROM_COUNTER,
@@ -181,6 +208,9 @@ fill(struct promw *w, void *arg)
 	    "Records written after a later record (out of time order).", c->late);
 	prom_single(w, "dicap_analyzer_records_forced_total", PROM_COUNTER,
 	    "Records written early because the reorder window was full.", c->forced);
+	prom_single(w, "dicap_analyzer_records_forced_bytes_total", PROM_COUNTER,
+	    "Of those, records written early because --reorder-bytes was reached.",
+	    c->forced_bytes);
 	prom_single(w, "dicap_analyzer_reorder_buffered_records", PROM_GAUGE,
 	    "Records in the reorder window now.", reorder_len(a));
 	prom_single(w, "dicap_analyzer_files_total", PROM_COUNTER, "Output files opened.",
