@@ -42,7 +42,8 @@ dicap_key_load(const char *path, uint8_t key[DICAP_AUTH_KEY_LEN], char *err, siz
 	size_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO named by mistake is refused below, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1) {
 		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
 		return -1;
@@ -257,7 +258,8 @@ cred_open(const char *path, char *err, size_t errlen)
 	struct stat st;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO named by mistake is refused below, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1) {
 		snprintf(err, errlen, "credential file %s: %s", path, strerror(errno));
 		return -1;

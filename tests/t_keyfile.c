@@ -28,7 +28,7 @@ write_file(const char *path, const char *text, mode_t mode)
 static void
 test_credentials(const char *dir)
 {
-	char coord[256], node[256], status[256], bad[256], err[512];
+	char coord[256], node[256], status[256], bad[256], link[256], err[512];
 	struct dicap_keys k, kn;
 
 	snprintf(coord, sizeof(coord), "%s/coord.key", dir);
@@ -83,6 +83,17 @@ test_credentials(const char *dir)
 	write_file(bad, "dicap-credential node\ncoord-public " H64 "\nnode " H64 "0\n", 0600);
 	ok(dicap_cred_load(bad, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
 	    "a key of 65 hex digits is refused");
+	/* A credential is read only from a regular file named directly. */
+	chmod(node, 0600);
+	snprintf(link, sizeof(link), "%s/link.key", dir);
+	ok(symlink(node, link) == 0 &&
+	    dicap_cred_load(link, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "a credential reached through a symbolic link is refused: %s", err);
+	unlink(link);
+	ok(mkfifo(link, 0600) == 0 &&
+	    dicap_cred_load(link, DICAP_ROLE_NODE, &kn, err, sizeof(err)) == -1,
+	    "a FIFO is refused, without blocking: %s", err);
+	unlink(link);
 	unlink(coord);
 	unlink(node);
 	unlink(status);
@@ -99,7 +110,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		bail_out("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/cluster.key", dir);
-	plan(37);
+	plan(39);
 
 	ok(dicap_key_generate(path, err, sizeof(err)) == 0, "keygen writes a new key file");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "the new key file has mode 0600");
