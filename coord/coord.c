@@ -520,7 +520,10 @@ main(int argc, char **argv)
 		if (topology_term_load(&c, err, sizeof(err)) == -1)
 			fatalx("%s", err);
 	}
-	drop_privileges(&c.conf);
+	/*
+	 * daemon(3) opens /dev/null: as root, because a minimal root may have
+	 * no device node there that another user can open.
+	 */
 	if (!c.conf.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
@@ -528,6 +531,7 @@ main(int argc, char **argv)
 		if (event_reinit(c.base) == -1)
 			fatalx("event_reinit failed");
 	}
+	drop_privileges(&c.conf);
 	if (!c.conf.have_key)
 		log_warnx("running without a cluster key (--insecure): anyone who can reach"
 		    " %s can change what every capture node captures", dicap_addr_str(&c.conf.listen));

@@ -347,7 +347,8 @@ node_on_join(struct coord *c, const struct dicap_msg *m, const struct dicap_addr
 	struct node *n;
 
 	if (DICAP_HAS(m, DICAP_AVP_TERM))
-		election_node_term(c, m->term, 0, 0, m->node_id);
+		election_node_term(c, m->term, DICAP_HAS(m, DICAP_AVP_EPOCH), m->epoch,
+		    m->node_id);
 	if (c->role != ROLE_ACTIVE) {
 		not_leader(c, m->node_id, from, local, m->session);
 		return;

@@ -598,7 +598,7 @@ main(int argc, char **argv)
 	log_init(o.debug, 1, "dicapd");
 	test_clock_knob(&d);
 	start(&d, &o);
-	drop_privileges(&d, &o);
+	/* daemon(3) opens /dev/null: as root, as in dicap-coord. */
 	if (!o.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
@@ -606,6 +606,7 @@ main(int argc, char **argv)
 		if (event_reinit(d.base) == -1)
 			fatalx("event_reinit");
 	}
+	drop_privileges(&d, &o);
 	ev_term = evsignal_new(d.base, SIGTERM, signal_cb, &d);
 	ev_int = evsignal_new(d.base, SIGINT, signal_cb, &d);
 	if (ev_term == NULL || ev_int == NULL || evsignal_add(ev_term, NULL) == -1 ||

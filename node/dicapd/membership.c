@@ -188,6 +188,18 @@ send_join(struct dicapd *d, int idx)
 		m.term = d->max_term;
 		DICAP_SET(&m, DICAP_AVP_TERM);
 	}
+	/*
+	 * The epoch too, as in HEARTBEAT: a restarted coordinator that took
+	 * the same term must publish past it, or the node would drop its
+	 * topologies as old.  The first JOIN to a coordinator is answered
+	 * with its session before anything in it counts, and the session
+	 * makes heartbeats from before its restart unverifiable, so the JOIN
+	 * is where it learns this.
+	 */
+	if (d->active != NULL) {
+		m.epoch = d->active->epoch;
+		DICAP_SET(&m, DICAP_AVP_EPOCH);
+	}
 	if (net_send(d, &m, &d->coords[idx].addr) == 0)
 		d->ctr[C_JOINS_SENT]++;
 }
