@@ -37,12 +37,7 @@ d=$TB_DIR
 tb_defer "faults_tc_clear coord mgmt0"
 
 up=1
-tb_start_analyzer -w "$d/cap.pcap" || up=0
-tb_start_coord --select flow || up=0
-for i in 1 2 3; do
-	tb_start_node "$i" --capture --snaplen "$SNAPLEN" || up=0
-done
-tb_wait_until "tb_members_are 3 1 2 3 && tb_dp_ready 1 2 3" 15000 || { up=0; diag "$TB_WHY"; }
+faults_start_flow "$d" || up=0
 ok $up "3 nodes capture in flow mode"
 share1=$(tb_node_status 1 .owned_buckets)
 timeouts0=$(tb_coord_status .counters.timeouts)
@@ -64,13 +59,8 @@ t_back=$(faults_now_ns)
 ok $((rc == 0)) "healed: node1 rejoined, the three agree again ($(((t_back - t_heal) / 1000000)) ms)" ||
 	diag "$TB_WHY"
 tb_sleep_ms "$AFTER_MS"
-tb_gen_stop
-tb_wait_delivered ana 999999999 3000
-tb_stop_analyzer ana
-
-faults_sent_times "$d/sent.pcap" >"$d/sent.times"
-tb_pcap_seqs "$d/cap.pcap" >"$d/cap.seq"
-set -- $(faults_damage "$d/sent.times" "$d/cap.seq" "$d/damage.txt")
+faults_collect "$d"
+set -- $FAULTS_DAMAGE
 missing=$1 dup=$2 unknown=$3
 window=$(faults_frames_between "$d/sent.times" "$t_cut" "$t_back")
 # node1's share of the frames is its share of the buckets only up to how

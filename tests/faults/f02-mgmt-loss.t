@@ -55,12 +55,7 @@ round() {
 	local worst=0 t_a t_b resends0 resends timeouts
 
 	mkdir -p "$d"
-	tb_start_analyzer -w "$d/cap.pcap" || up=0
-	tb_start_coord --select flow || up=0
-	for i in 1 2 3; do
-		tb_start_node "$i" --capture --snaplen "$SNAPLEN" || up=0
-	done
-	tb_wait_until "tb_members_are 3 1 2 3 && tb_dp_ready 1 2 3" 15000 || { up=0; diag "$TB_WHY"; }
+	faults_start_flow "$d" || up=0
 	faults_tc coord mgmt0 ingress "tc/loss$loss" && faults_tc coord mgmt0 egress "tc/loss$loss" || up=0
 	ok $up "$loss %: 3 nodes capture in flow mode; $loss % of the coordinator's datagrams lost each way"
 	timeouts0=$(tb_coord_status .counters.timeouts)
@@ -92,13 +87,8 @@ round() {
 	timeouts=$(($(tb_coord_status .counters.timeouts) - timeouts0))
 	resends=$(($(tb_coord_status .counters.resends) - resends0))
 	sleep 1
-	tb_gen_stop
-	tb_wait_delivered ana 999999999 3000
-	tb_stop_analyzer ana
-
-	faults_sent_times "$d/sent.pcap" >"$d/sent.times"
-	tb_pcap_seqs "$d/cap.pcap" >"$d/cap.seq"
-	set -- $(faults_damage "$d/sent.times" "$d/cap.seq" "$d/damage.txt")
+	faults_collect "$d"
+	set -- $FAULTS_DAMAGE
 	missing=$1 dup=$2 unknown=$3
 	faults_figure "management loss $loss % each way, $CHANGES leave+join at $RATE frames/s:" \
 		"$missing missing, $dup twice; late topologies $late, timeouts $timeouts," \

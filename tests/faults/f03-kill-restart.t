@@ -32,12 +32,7 @@ ok_cmd "testbed with 3 nodes" tb_up 3
 d=$TB_DIR
 
 up=1
-tb_start_analyzer -w "$d/cap.pcap" || up=0
-tb_start_coord --select flow || up=0
-for i in 1 2 3; do
-	tb_start_node "$i" --capture --snaplen "$SNAPLEN" || up=0
-done
-tb_wait_until "tb_members_are 3 1 2 3 && tb_dp_ready 1 2 3" 15000 || { up=0; diag "$TB_WHY"; }
+faults_start_flow "$d" || up=0
 ok $up "3 nodes capture in flow mode"
 
 tb_gen_start --rate "$RATE" --mix all --size 60-"$SNAPLEN" --flows 1000 --seed 11 -w "$d/sent.pcap"
@@ -57,13 +52,8 @@ for r in $(seq "$ROUNDS"); do
 	ok $(($? == 0)) "round $r: node1 restarted and rejoined, the three agree" || diag "$TB_WHY"
 	sleep 2
 done
-tb_gen_stop
-tb_wait_delivered ana 999999999 3000
-tb_stop_analyzer ana
-
-faults_sent_times "$d/sent.pcap" >"$d/sent.times"
-tb_pcap_seqs "$d/cap.pcap" >"$d/cap.seq"
-set -- $(faults_damage "$d/sent.times" "$d/cap.seq" "$d/damage.txt")
+faults_collect "$d"
+set -- $FAULTS_DAMAGE
 missing=$1 dup=$2 unknown=$3
 is "$dup $unknown" "0 0" "no frame twice, none unknown"
 r=0

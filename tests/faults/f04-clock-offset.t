@@ -54,14 +54,9 @@ round() {
 	v=$(tb_node_status 2 .validity_start_ns)
 	share1=$(tb_node_status 1 .owned_buckets)
 	sleep 1.5
-	tb_gen_stop
-	tb_wait_delivered ana 999999999 3000
-	tb_stop_analyzer ana
+	faults_collect "$d"
 	tb_stop_daemons
-
-	faults_sent_times "$d/sent.pcap" >"$d/sent.times"
-	tb_pcap_seqs "$d/cap.pcap" >"$d/cap.seq"
-	set -- $(faults_damage "$d/sent.times" "$d/cap.seq" "$d/damage.txt")
+	set -- $FAULTS_DAMAGE
 	missing=$1 dup=$2 unknown=$3
 	lo=$((v - (off + SLACK_MS) * 1000000))
 	hi=$((v + SLACK_MS * 1000000))

@@ -103,3 +103,31 @@ faults_outside() {
 faults_figure() {
 	diag "figure: $*"
 }
+
+# faults_start_flow DIR: the analyzer writing DIR/cap.pcap, a flow-mode
+# coordinator and nodes 1-3 capturing, waited for until they hold a
+# 3-member table; fails (with the reason as a diag) if any of it did not.
+faults_start_flow() {
+	local i up=0
+
+	tb_start_analyzer -w "$1/cap.pcap" || up=1
+	tb_start_coord --select flow || up=1
+	for i in 1 2 3; do
+		tb_start_node "$i" --capture --snaplen "$SNAPLEN" || up=1
+	done
+	tb_wait_until "tb_members_are 3 1 2 3 && tb_dp_ready 1 2 3" 15000 || { up=1; diag "$TB_WHY"; }
+	return $up
+}
+
+# faults_collect DIR: stop the sender, let the analyzer take what is on its
+# way, stop it, then compare DIR/sent.pcap with DIR/cap.pcap (faults_damage
+# into DIR/damage.txt); FAULTS_DAMAGE is then "MISSING DUPLICATES UNKNOWN".
+# Not in a command substitution: the testbed's process records must follow.
+faults_collect() {
+	tb_gen_stop
+	tb_wait_delivered ana 999999999 3000
+	tb_stop_analyzer ana
+	faults_sent_times "$1/sent.pcap" >"$1/sent.times"
+	tb_pcap_seqs "$1/cap.pcap" >"$1/cap.seq"
+	FAULTS_DAMAGE=$(faults_damage "$1/sent.times" "$1/cap.seq" "$1/damage.txt")
+}
